@@ -1,0 +1,1 @@
+//! keel-sim: a deterministic multi-router VRRP simulator with virtual time.
