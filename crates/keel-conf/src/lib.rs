@@ -12,6 +12,8 @@
 #![warn(missing_docs)]
 
 pub mod check;
+#[cfg(test)]
+mod corpus_tests;
 pub mod diag;
 pub mod model;
 pub mod parse;

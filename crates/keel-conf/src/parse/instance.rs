@@ -48,15 +48,9 @@ type P = Parsed;
 static KEYWORDS: &[Keyword<P>] = &[
     kw("accept", |_, _, p| p.instance.accept = Some(true)),
     kw("advert_int", |ctx, node, p| {
-        if let Some(v) = util::timer(ctx, node, 0.0, 255.0) {
-            if v.micros() == 0 {
-                ctx.report(
-                    Diagnostic::error(Some(node.args[0].span), "advert_int must be greater than 0")
-                        .with_help("expected decimal seconds, e.g. 1"),
-                );
-            } else {
-                p.instance.advert_int = v;
-            }
+        // keepalived: "Advert interval (x) not valid! Must be > 0 - ignoring".
+        if let Some(v) = util::timer(ctx, node, 0.01, 255.0) {
+            p.instance.advert_int = v;
         }
     }),
     later("auth_hmac", |_, node, p| {
