@@ -15,17 +15,23 @@ use crate::model::vrrp::{AuthType, InitialState};
 use crate::model::{Config, Instance, Seconds};
 use crate::source::{FileSystem, Host, Span};
 
-pub use scripts::{DefaultUser, ScriptChecker, ScriptKind, ScriptVerdict};
+pub use scripts::{DefaultUser, ScriptChecker, ScriptKind, ScriptVerdict, default_user};
 
 /// Runs every cross-check; returns the problems found.
 pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     instances(config, &mut out);
+    firewall(config, &mut out);
+    rules(config, &mut out);
     vrid_collisions(config, &mut out);
     sync_groups(config, &mut out);
-    scripts::check(config, fs, host, &mut out);
+    let scripts = scripts::users(config, fs, host, &mut out);
     track_references(config, &mut out);
-    interfaces::check(config, host, &mut out);
+    // keepalived -t cannot look into another network namespace, and stops before the
+    // script file checks when an interface is missing (observed with 2.2.7).
+    if config.root.net_namespace.is_none() && interfaces::check(config, host, &mut out) {
+        scripts::files(config, fs, host, scripts, &mut out);
+    }
     out
 }
 
@@ -210,12 +216,19 @@ fn instance_rules(config: &Config, instance: &mut Instance, out: &mut Vec<Diagno
 
     advert_interval(instance, version, out);
 
-    // spec §3.11: a unicast keyword without peers falls back to multicast.
-    if instance.unicast_src_ip.is_some() && instance.unicast_peer.is_empty() {
-        out.push(Diagnostic::warning(
-            here,
-            format!("({name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."),
-        ));
+    // keepalived: "Ignoring track_interface X since own interface" (already tracked).
+    let dont_track_primary = instance.dont_track_primary;
+    if let Some(own) = instance.interface.clone() {
+        instance.tracking.track_interface.retain(|r| {
+            if r.name != own || dont_track_primary {
+                return true;
+            }
+            out.push(Diagnostic::warning(
+                r.span.0,
+                format!("Ignoring track_interface {own} since own interface"),
+            ));
+            false
+        });
     }
 }
 
@@ -388,6 +401,37 @@ fn track_references(config: &mut Config, out: &mut Vec<Diagnostic>) {
                 ));
                 false
             });
+        }
+    }
+}
+
+/// keepalived 2.2.7 (built with nftables) replaces iptables/ipsets with nftables, and so
+/// does keel.
+fn firewall(config: &Config, out: &mut Vec<Diagnostic>) {
+    let g = &config.global_defs;
+    if g.vrrp_iptables.is_some() || g.vrrp_ipsets.is_some() {
+        out.push(
+            Diagnostic::warning(None, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option")
+                .with_help("use `nftables` in global_defs"),
+        );
+    }
+}
+
+/// A rule without a preference gets one from keepalived, with a warning.
+fn rules(config: &Config, out: &mut Vec<Diagnostic>) {
+    let all = config.vrrp.static_rules.iter().chain(
+        config
+            .vrrp
+            .instances
+            .iter()
+            .flat_map(|i| i.virtual_rules.iter()),
+    );
+    for rule in all {
+        if rule.preference.is_none() {
+            out.push(
+                Diagnostic::warning(rule.span.0, "Rule has no preference specified - keepalived picks one. This is probably not what you want.")
+                    .with_help("add `preference N`"),
+            );
         }
     }
 }

@@ -86,4 +86,17 @@ fn corpus_verdicts_agree_with_keepalived() {
     }
     eprintln!("corpus agreement: {agree}/{total}");
     assert!(total > 150, "corpus not found or too small: {total}");
+    let accepted_by_keepalived: Vec<&String> = mismatches
+        .iter()
+        .filter(|m| m.contains(": keepalived 0,"))
+        .collect();
+    assert!(
+        accepted_by_keepalived.is_empty(),
+        "keepalived accepts these: {accepted_by_keepalived:?}"
+    );
+    // The rest of the disagreements are LVS blocks (not parsed yet) and one VMAC rule.
+    assert!(
+        agree * 100 >= total * 88,
+        "agreement fell to {agree}/{total}"
+    );
 }

@@ -9,9 +9,10 @@ use crate::diag::{Class, Diagnostic};
 use crate::model::Config;
 use crate::source::{Host, Span};
 
-pub(super) fn check(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>) {
+/// Reports missing interfaces; true when every interface exists (or may appear later).
+pub(super) fn check(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>) -> bool {
     if config.global_defs.dynamic_interfaces.is_some() {
-        return;
+        return true;
     }
     let missing = std::cell::Cell::new(0usize);
     let report = |name: &str, what: String, span: Option<Span>, out: &mut Vec<Diagnostic>| {
@@ -96,10 +97,12 @@ pub(super) fn check(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>)
             report(interface, "garp_group".to_owned(), None, out);
         }
     }
-    if missing.get() > 0 {
+    let all_present = missing.get() == 0;
+    if !all_present {
         out.push(
             Diagnostic::error(None, "Non-existent interface specified in configuration")
                 .with_class(Class::CannotRun),
         );
     }
+    all_present
 }

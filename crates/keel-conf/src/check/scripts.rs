@@ -1,20 +1,25 @@
 //! Script users and script security (spec §3.14), as keepalived 2.2.7 applies them.
 //!
-//! Observed with `keepalived -t` 2.2.7:
-//! - no `script_user` and no `keepalived_script` user: scripts run as root; if any script
-//!   remains and `enable_script_security` is off, "SECURITY VIOLATION - scripts are being
-//!   executed but script_security not enabled." and exit 6;
-//! - the same with `enable_script_security`: "Unable to set default user keepalived_script
-//!   for script", and a vrrp_script is removed (exit 5);
-//! - `script_user` naming a missing user: "Error setting global script uid/gid" (exit 5);
-//! - a vrrp_script whose program is missing: "Disabling track script X since not
-//!   found/accessible" (exit 5); a notify script in the same case is dropped silently;
-//! - with script security, a root script whose file or a directory above it is writable
-//!   by others: "Disabling track script X due to insecure" (exit 5; notify: silent).
+//! keepalived checks scripts in two steps, and `-t` shows both (observed with 2.2.7):
+//!
+//! 1. While parsing, each script gets its user. No `script_user` and no
+//!    `keepalived_script` user means root; with `enable_script_security` that is refused
+//!    ("Unable to set default user keepalived_script for script") and a vrrp_script is
+//!    removed. A `script_user` naming a missing user gives "Error setting global script
+//!    uid/gid". A notify script naming a missing user is dropped silently.
+//! 2. After parsing, and only if every interface exists: a vrrp_script whose program is
+//!    missing is disabled ("Disabling track script X since not found/accessible"), and
+//!    with script security a root script whose file or a directory above it is writable
+//!    by others is disabled ("... due to insecure"); notify scripts in those cases are
+//!    dropped silently. If a root script remains without `enable_script_security`:
+//!    "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
+//!    and `-t` exits 6.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Class, Diagnostic};
+use crate::model::vrrp::Notify;
 use crate::model::{Config, Script};
 use crate::source::{FileSystem, Host, Span};
 
@@ -32,49 +37,26 @@ pub enum DefaultUser {
 pub enum ScriptKind {
     /// A `vrrp_script` that an instance or group tracks (removal is reported).
     VrrpScript,
-    /// A `vrrp_script` nothing tracks: keepalived drops it without a word when it cannot
-    /// run, but counts it as a root script when it can.
+    /// A `vrrp_script` nothing tracks: keepalived drops it without a word when its program
+    /// is missing, but counts it as a root script when it can run.
     UnusedVrrpScript,
-    /// A notify or FIFO script (dropped silently).
+    /// A notify, FIFO, startup or shutdown script (dropped silently).
     Notify,
 }
 
-/// The outcome of checking one script.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScriptVerdict {
-    /// Runs as this uid.
-    Runs {
-        /// The uid it runs as (0 = root).
-        uid: u32,
-    },
-    /// Will not run; the diagnostics say why.
-    Removed,
+impl ScriptKind {
+    fn reported(self) -> bool {
+        self == ScriptKind::VrrpScript
+    }
 }
 
-/// The default script user (keepalived's `set_default_script_user`).
-pub fn default_user(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>) -> DefaultUser {
-    let g = &config.global_defs;
-    match &g.script_user {
-        Some(user) => match lookup(host, &user.user, user.group.as_deref()) {
-            Some((uid, gid)) => DefaultUser::Uid(uid, gid),
-            None => {
-                out.push(
-                    Diagnostic::error(None, "Error setting global script uid/gid").with_help(
-                        format!(
-                            "user '{}' (or its group) does not exist on this machine",
-                            user.user
-                        ),
-                    ),
-                );
-                DefaultUser::Unavailable
-            }
-        },
-        None => match host.user("keepalived_script") {
-            Some((uid, gid)) => DefaultUser::Uid(uid, gid),
-            None if g.enable_script_security => DefaultUser::Unavailable,
-            None => DefaultUser::Uid(0, 0),
-        },
-    }
+/// The outcome of checking one script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptVerdict {
+    /// Runs as this uid (0 = root).
+    Runs(u32),
+    /// Will not run; the diagnostics say why.
+    Removed,
 }
 
 /// Checks scripts the way keepalived does before it would run them. The LVS side uses it
@@ -109,36 +91,33 @@ impl<'a> ScriptChecker<'a> {
         }
     }
 
-    /// Checks one script: its user, its program and (with script security) its permissions.
-    pub fn check(
+    /// Step 1: the uid the script runs as, or `None` (reported) when it has none.
+    pub fn user(
         &self,
         script: &Script,
         kind: ScriptKind,
         label: &str,
         out: &mut Vec<Diagnostic>,
-    ) -> ScriptVerdict {
-        let (fs, host, default) = (self.fs, self.host, self.default);
+    ) -> Option<u32> {
         let span = script.span.0;
-        let uid = match &script.user {
-            Some(user) => match lookup(host, user, script.group.as_deref()) {
-                Some((uid, _)) => uid,
+        match &script.user {
+            Some(user) => match lookup(self.host, user, script.group.as_deref()) {
+                Some((uid, _)) => Some(uid),
                 None => {
                     let message = format!("failed to set uid/gid for {label} - removing");
-                    let help =
-                        format!("user '{user}' (or its group) does not exist on this machine");
-                    // keepalived 2.2.7 drops a notify script with an unknown user silently.
-                    out.push(
-                        match kind {
-                            ScriptKind::VrrpScript => Diagnostic::error(span, message),
-                            _ => Diagnostic::note(span, message),
-                        }
-                        .with_help(help),
-                    );
-                    return ScriptVerdict::Removed;
+                    let diagnostic = if kind.reported() {
+                        Diagnostic::error(span, message)
+                    } else {
+                        Diagnostic::note(span, message)
+                    };
+                    out.push(diagnostic.with_help(format!(
+                        "user '{user}' (or its group) does not exist on this machine"
+                    )));
+                    None
                 }
             },
-            None => match default {
-                DefaultUser::Uid(uid, _) => uid,
+            None => match self.default {
+                DefaultUser::Uid(uid, _) => Some(uid),
                 DefaultUser::Unavailable => {
                     if !self.script_user_set {
                         out.push(
@@ -146,79 +125,105 @@ impl<'a> ScriptChecker<'a> {
                                 .with_help("create the keepalived_script user, or set script_user in global_defs"),
                         );
                     }
-                    if kind == ScriptKind::VrrpScript {
+                    if kind.reported() {
                         out.push(Diagnostic::error(
                             span,
                             format!("Unable to set default user for {label} - removing"),
                         ));
                     }
-                    return ScriptVerdict::Removed;
+                    None
                 }
             },
-        };
-        let Some(program) = resolve(fs, host, &script.command[0]) else {
-            if kind == ScriptKind::VrrpScript {
-                out.push(
-                    Diagnostic::error(
-                        span,
-                        format!("Disabling {label} since not found/accessible"),
-                    )
-                    .with_help(format!("'{}' is not an executable file", script.command[0])),
-                );
+        }
+    }
+
+    /// Step 2: whether the program exists and (for root with script security) is safe.
+    pub fn file(
+        &self,
+        script: &Script,
+        uid: u32,
+        kind: ScriptKind,
+        label: &str,
+        out: &mut Vec<Diagnostic>,
+    ) -> ScriptVerdict {
+        let span = script.span.0;
+        let program = &script.command[0];
+        let Some(path) = resolve(self.fs, self.host, program) else {
+            let message = format!("Disabling {label} since not found/accessible");
+            let diagnostic = if kind.reported() {
+                Diagnostic::error(span, message)
             } else {
-                out.push(Diagnostic::note(
-                    span,
-                    format!(
-                        "{label}: '{}' not found, it will not run",
-                        script.command[0]
-                    ),
-                ));
-            }
+                Diagnostic::note(span, message)
+            };
+            out.push(diagnostic.with_help(format!("'{program}' is not an executable file")));
             return ScriptVerdict::Removed;
         };
         if uid == 0 && self.security {
-            if let Some(unsafe_path) = writable_by_others(fs, &program) {
-                let help = format!("{} is writable by a non-root user", unsafe_path.display());
-                if kind == ScriptKind::VrrpScript {
-                    out.push(
-                        Diagnostic::error(span, format!("Disabling {label} due to insecure"))
-                            .with_help(help),
-                    );
+            if let Some(unsafe_path) = writable_by_others(self.fs, &path) {
+                let message = format!("Disabling {label} due to insecure permissions");
+                let diagnostic = if kind.reported() {
+                    Diagnostic::error(span, message)
                 } else {
-                    out.push(
-                        Diagnostic::note(
-                            span,
-                            format!("Unsafe permissions found for {label}, it will not run"),
-                        )
-                        .with_help(help),
-                    );
-                }
+                    Diagnostic::note(span, message)
+                };
+                out.push(diagnostic.with_help(format!(
+                    "{} is writable by a non-root user",
+                    unsafe_path.display()
+                )));
                 return ScriptVerdict::Removed;
             }
         }
-        ScriptVerdict::Runs { uid }
+        ScriptVerdict::Runs(uid)
     }
 }
 
-/// Runs the script checks over the VRRP side and the global scripts, removing the
-/// vrrp_scripts that cannot run, and reports running root scripts without security.
-pub(super) fn check(
+/// The default script user (keepalived's `set_default_script_user`).
+pub fn default_user(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>) -> DefaultUser {
+    let g = &config.global_defs;
+    match &g.script_user {
+        Some(user) => match lookup(host, &user.user, user.group.as_deref()) {
+            Some((uid, gid)) => DefaultUser::Uid(uid, gid),
+            None => {
+                out.push(
+                    Diagnostic::error(None, "Error setting global script uid/gid").with_help(
+                        format!(
+                            "user '{}' (or its group) does not exist on this machine",
+                            user.user
+                        ),
+                    ),
+                );
+                DefaultUser::Unavailable
+            }
+        },
+        None => match host.user("keepalived_script") {
+            Some((uid, gid)) => DefaultUser::Uid(uid, gid),
+            None if g.enable_script_security => DefaultUser::Unavailable,
+            None => DefaultUser::Uid(0, 0),
+        },
+    }
+}
+
+/// Which script of the configuration an entry of [`Scripts`] is.
+#[derive(Debug, Clone)]
+enum Slot {
+    VrrpScript(String),
+    Other,
+}
+
+/// The scripts that passed step 1, with their uid, waiting for step 2.
+pub(super) struct Scripts {
+    entries: Vec<(Slot, Script, ScriptKind, String, u32)>,
+}
+
+/// Step 1 over the whole configuration: removes the vrrp_scripts without a user.
+pub(super) fn users(
     config: &mut Config,
     fs: &dyn FileSystem,
     host: &dyn Host,
     out: &mut Vec<Diagnostic>,
-) {
+) -> Scripts {
     let checker = ScriptChecker::new(config, fs, host, out);
-    let mut root_scripts = 0usize;
-    let mut first_root: Option<Span> = None;
-    let mut count = |verdict: &ScriptVerdict, span: Option<Span>| {
-        if *verdict == (ScriptVerdict::Runs { uid: 0 }) {
-            root_scripts += 1;
-            first_root = first_root.or(span);
-        }
-    };
-
-    let tracked: std::collections::HashSet<String> = config
+    let tracked: HashSet<String> = config
         .vrrp
         .instances
         .iter()
@@ -226,6 +231,7 @@ pub(super) fn check(
         .chain(config.vrrp.sync_groups.iter().map(|g| &g.tracking))
         .flat_map(|t| t.track_script.iter().map(|r| r.name.clone()))
         .collect();
+    let mut entries = Vec::new();
     let scripts = std::mem::take(&mut config.vrrp.scripts);
     let mut kept = Vec::with_capacity(scripts.len());
     for script in scripts {
@@ -240,40 +246,97 @@ pub(super) fn check(
         } else {
             ScriptKind::UnusedVrrpScript
         };
-        let verdict = checker.check(&effective, kind, &label, out);
-        count(&verdict, script.script.span.0);
-        if verdict != ScriptVerdict::Removed {
+        if let Some(uid) = checker.user(&effective, kind, &label, out) {
+            entries.push((
+                Slot::VrrpScript(script.name.clone()),
+                effective,
+                kind,
+                label,
+                uid,
+            ));
             kept.push(script);
         }
     }
     config.vrrp.scripts = kept;
 
-    let mut notify: Vec<(String, Script)> = Vec::new();
-    for instance in &config.vrrp.instances {
-        for script in notify_scripts(&instance.notify) {
-            notify.push((
-                format!("notify script of ({})", instance.name),
-                script.clone(),
-            ));
+    for (label, script) in other_scripts(config) {
+        if let Some(uid) = checker.user(&script, ScriptKind::Notify, &label, out) {
+            entries.push((Slot::Other, script, ScriptKind::Notify, label, uid));
         }
+    }
+    Scripts { entries }
+}
+
+/// Step 2: programs and permissions; removes vrrp_scripts that cannot run (and the
+/// references to them, silently, as keepalived does) and reports root scripts.
+pub(super) fn files(
+    config: &mut Config,
+    fs: &dyn FileSystem,
+    host: &dyn Host,
+    scripts: Scripts,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut quiet = Vec::new();
+    let checker = ScriptChecker::new(config, fs, host, &mut quiet);
+    let mut removed = HashSet::new();
+    // The first root script, with its span if it has one.
+    let mut root: Option<Option<Span>> = None;
+    for (slot, script, kind, label, uid) in &scripts.entries {
+        match checker.file(script, *uid, *kind, label, out) {
+            ScriptVerdict::Runs(0) => {
+                if root.is_none() {
+                    root = Some(script.span.0);
+                }
+            }
+            ScriptVerdict::Runs(_) => {}
+            ScriptVerdict::Removed => {
+                if let Slot::VrrpScript(name) = slot {
+                    removed.insert(name.clone());
+                }
+            }
+        }
+    }
+    config.vrrp.scripts.retain(|s| !removed.contains(&s.name));
+    for tracking in config
+        .vrrp
+        .instances
+        .iter_mut()
+        .map(|i| &mut i.tracking)
+        .chain(config.vrrp.sync_groups.iter_mut().map(|g| &mut g.tracking))
+    {
+        tracking.track_script.retain(|r| !removed.contains(&r.name));
+    }
+    if let Some(span) = root {
+        if !config.global_defs.enable_script_security {
+            out.push(
+                Diagnostic::warning(
+                    span,
+                    "SECURITY VIOLATION - scripts are being executed but script_security not enabled.",
+                )
+                .with_class(Class::ScriptSecurity)
+                .with_help("set `enable_script_security` and a `script_user` in global_defs"),
+            );
+        }
+    }
+}
+
+/// Every script that is not a vrrp_script, with a label for messages.
+fn other_scripts(config: &Config) -> Vec<(String, Script)> {
+    let mut scripts = Vec::new();
+    for instance in &config.vrrp.instances {
+        let label = format!("notify script of ({})", instance.name);
+        scripts.extend(notify_scripts(&instance.notify).map(|s| (label.clone(), s.clone())));
         if let Some(script) = instance
             .notify_deleted
             .as_ref()
             .and_then(|d| d.script.as_ref())
         {
-            notify.push((
-                format!("notify script of ({})", instance.name),
-                script.clone(),
-            ));
+            scripts.push((label.clone(), script.clone()));
         }
     }
     for group in &config.vrrp.sync_groups {
-        for script in notify_scripts(&group.notify) {
-            notify.push((
-                format!("notify script of sync group {}", group.name),
-                script.clone(),
-            ));
-        }
+        let label = format!("notify script of sync group {}", group.name);
+        scripts.extend(notify_scripts(&group.notify).map(|s| (label.clone(), s.clone())));
     }
     let g = &config.global_defs;
     for (what, script) in [
@@ -281,30 +344,14 @@ pub(super) fn check(
         ("shutdown_script", &g.shutdown_script),
     ] {
         if let Some(script) = script {
-            notify.push((what.to_owned(), script.clone()));
+            scripts.push((what.to_owned(), script.clone()));
         }
     }
-    for (keyword, script) in &g.fifo_scripts {
-        notify.push((keyword.clone(), script.clone()));
-    }
-    for (label, script) in &notify {
-        let verdict = checker.check(script, ScriptKind::Notify, label, out);
-        count(&verdict, script.span.0);
-    }
-
-    if root_scripts > 0 && !config.global_defs.enable_script_security {
-        out.push(
-            Diagnostic::warning(
-                first_root,
-                "SECURITY VIOLATION - scripts are being executed but script_security not enabled.",
-            )
-            .with_class(Class::ScriptSecurity)
-            .with_help("set `enable_script_security` and a `script_user` in global_defs"),
-        );
-    }
+    scripts.extend(g.fifo_scripts.iter().cloned());
+    scripts
 }
 
-fn notify_scripts(notify: &crate::model::vrrp::Notify) -> impl Iterator<Item = &Script> {
+fn notify_scripts(notify: &Notify) -> impl Iterator<Item = &Script> {
     [
         &notify.notify_master,
         &notify.notify_backup,
@@ -325,8 +372,8 @@ fn lookup(host: &dyn Host, user: &str, group: Option<&str>) -> Option<(u32, u32)
     }
 }
 
-/// The executable a command names: an absolute or relative path as is, a bare name
-/// through `PATH` (spec §1.1 "relative names PATH-resolved").
+/// The executable a command names: a path as is, a bare name through `PATH` (spec §1.1
+/// "relative names PATH-resolved").
 fn resolve(fs: &dyn FileSystem, host: &dyn Host, program: &str) -> Option<PathBuf> {
     let executable = |path: &Path| {
         fs.info(path)

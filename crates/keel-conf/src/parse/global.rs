@@ -247,8 +247,8 @@ opt_flag!(smtp_alert_checker, smtp_alert_checker);
 
 timer!(garp_master_delay, 0.0, 86400.0, garp.master_delay);
 timer!(garp_master_refresh, 0.0, 86400.0, garp.master_refresh);
-timer!(garp_interval, 0.0, 1.0, garp.interval);
-timer!(gna_interval, 0.0, 1.0, garp.gna_interval);
+timer!(garp_interval, 0.000001, 4294.967295, garp.interval);
+timer!(gna_interval, 0.000001, 4294.967295, garp.gna_interval);
 timer!(smtp_connect_timeout, 0.0, 86400.0, smtp_connect_timeout);
 timer!(startup_script_timeout, 1.0, 1000.0, startup_script_timeout);
 timer!(
