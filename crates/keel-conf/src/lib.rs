@@ -17,6 +17,9 @@ mod corpus_tests;
 pub mod diag;
 pub mod model;
 pub mod parse;
+pub mod print;
+#[cfg(test)]
+mod print_tests;
 pub mod source;
 #[cfg(test)]
 mod testing;

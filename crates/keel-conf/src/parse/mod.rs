@@ -14,7 +14,7 @@ pub mod root;
 pub mod statics;
 pub mod sync;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod track;
 pub(crate) mod util;
 
