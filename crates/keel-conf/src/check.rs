@@ -7,6 +7,8 @@
 
 mod interfaces;
 mod scripts;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, HashSet};
 
