@@ -207,7 +207,7 @@ mod tests {
     // Output: Truncated; BadVersion(4).
     #[test]
     fn bad_headers_are_errors() {
-        let mut buf = vec![0u8; 50];
+        let mut buf = [0u8; 50];
         buf[0] = 0x60;
         buf[5] = 24;
         assert_eq!(
