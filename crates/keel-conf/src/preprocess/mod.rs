@@ -77,9 +77,9 @@ pub fn preprocess(
 const MAX_INCLUDE_DEPTH: usize = 32;
 /// Nested multi-line definitions and repetitions at once.
 const MAX_EXPANSION_DEPTH: usize = 64;
-/// Lines that definitions and repetitions may produce in total. keepalived.conf(5)'s own
-/// example produces 65024 instances of about 20 lines.
-const MAX_EXPANDED_LINES: u64 = 2_000_000;
+/// Lines that definitions and repetitions may produce in total: eight times the 60,000-line
+/// configurations keel must check quickly, far below what exhausts memory.
+const MAX_EXPANDED_LINES: u64 = 500_000;
 /// Alternatives one `{a,b}` include pattern may expand to.
 const MAX_BRACE_ALTERNATIVES: usize = 1024;
 /// Rounds of conditional/definition/substitution processing on one line.
@@ -282,6 +282,12 @@ impl<'a> Preprocessor<'a> {
         if self.expanded_lines <= MAX_EXPANDED_LINES {
             return true;
         }
+        self.exhaust_expansion(span);
+        false
+    }
+
+    /// Reports (once) that expansion went past its budget and drops all expansion.
+    fn exhaust_expansion(&mut self, span: Span) {
         if !self.expansion_exhausted {
             self.expansion_exhausted = true;
             self.diagnostics.push(Diagnostic::error(
@@ -291,7 +297,6 @@ impl<'a> Preprocessor<'a> {
         }
         self.frames
             .retain(|frame| matches!(frame, Frame::File { .. } | Frame::Pending { .. }));
-        false
     }
 
     fn close_file(&mut self) {
@@ -510,7 +515,13 @@ impl<'a> Preprocessor<'a> {
             return;
         };
         let count = directive.repeat.remaining();
-        if count > MAX_EXPANDED_LINES.saturating_sub(self.expanded_lines) {
+        let room = MAX_EXPANDED_LINES.saturating_sub(self.expanded_lines);
+        if count <= MAX_EXPANDED_LINES && count > room {
+            // Nested repetitions have used up the budget.
+            self.exhaust_expansion(span);
+            return;
+        }
+        if count > MAX_EXPANDED_LINES {
             self.diagnostics.push(
                 Diagnostic::error(
                     Some(span),
