@@ -591,11 +591,13 @@ impl<'a> Preprocessor<'a> {
         }
         if found.is_empty() {
             if glob::has_wildcard(pattern) {
-                self.include_problem(
-                    checks.wildcard_match,
-                    span,
-                    format!("No config files matched '{pattern}'."),
-                );
+                let message = format!("No config files matched '{pattern}'.");
+                if checks.wildcard_match {
+                    self.include_problem(true, span, message);
+                } else {
+                    // keepalived says nothing: an empty conf.d is normal.
+                    self.diagnostics.push(Diagnostic::note(span, message));
+                }
             } else {
                 self.include_problem(
                     checks.matched,
@@ -784,5 +786,9 @@ fn chars(s: &str) -> u32 {
     u32::try_from(s.chars().count()).unwrap_or(u32::MAX)
 }
 
+#[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;
