@@ -14,9 +14,11 @@ pub const WHITE_SPACE: [char; 5] = [' ', '\t', '\x0c', '\r', '\x0b'];
 /// A raw line with comments removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decommented {
-    /// The byte ranges of the raw line that remain, in order. Leading and trailing blanks
-    /// are gone, and the `\` of each `\#`/`\!` escape is left out.
-    pub kept: Vec<Range<usize>>,
+    /// The byte range of the raw line that remains: leading and trailing blanks and the
+    /// comment are gone.
+    pub content: Range<usize>,
+    /// Positions (inside `content`) of the `\` of each `\#`/`\!` escape, which are left out.
+    pub escapes: Vec<usize>,
     /// The byte position of a `\` that ended the raw line; it is kept (after the trimmed
     /// text) because it continues a `$NAME=` definition (spec §2.1).
     pub continuation: Option<usize>,
@@ -74,21 +76,29 @@ pub fn decomment(raw: &str) -> Decommented {
     while end > start && matches!(bytes[end - 1], b' ' | b'\t') {
         end -= 1;
     }
-    let mut kept = Vec::new();
-    let mut from = start;
-    for &backslash in removed.iter().filter(|&&r| r < end) {
-        if backslash > from {
-            kept.push(from..backslash);
-        }
-        from = backslash + 1;
-    }
-    if end > from {
-        kept.push(from..end);
-    }
+    removed.retain(|&r| r < end);
     Decommented {
-        kept,
+        content: start..end,
+        escapes: removed,
         continuation,
         unterminated_quote: if in_quote { quote_start } else { None },
+    }
+}
+
+impl Decommented {
+    /// The byte ranges of the raw line that remain, in order (the content without escapes).
+    pub fn kept(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        let mut from = self.content.start;
+        self.escapes
+            .iter()
+            .map(Some)
+            .chain(std::iter::once(None))
+            .filter_map(move |escape| {
+                let end = escape.copied().unwrap_or(self.content.end);
+                let range = from..end;
+                from = end + 1;
+                (!range.is_empty()).then_some(range)
+            })
     }
 }
 
@@ -171,11 +181,7 @@ mod tests {
     use super::*;
 
     fn kept(raw: &str) -> String {
-        decomment(raw)
-            .kept
-            .iter()
-            .map(|r| &raw[r.clone()])
-            .collect()
+        decomment(raw).kept().map(|r| &raw[r]).collect()
     }
 
     #[test]

@@ -133,7 +133,8 @@ struct Preprocessor<'a> {
     quote_reported: bool,
     /// Names of the open blocks, to recognise `global_defs { include_check }`.
     blocks: Vec<String>,
-    last_keyword: Option<String>,
+    /// The first word of the last piece of a line, named by the next `{`.
+    last_keyword: String,
 }
 
 impl<'a> Preprocessor<'a> {
@@ -158,7 +159,7 @@ impl<'a> Preprocessor<'a> {
             expansion_exhausted: false,
             quote_reported: false,
             blocks: Vec::new(),
-            last_keyword: None,
+            last_keyword: String::new(),
         }
     }
 
@@ -209,13 +210,6 @@ impl<'a> Preprocessor<'a> {
                         continue;
                     }
                     let decommented = lex::decomment(raw);
-                    let mut text = Text::default();
-                    for range in &decommented.kept {
-                        text.push_source(&raw[range.clone()], id, number, column(raw, range.start));
-                    }
-                    if let Some(backslash) = decommented.continuation {
-                        text.push_source("\\", id, number, column(raw, backslash));
-                    }
                     if let Some(quote) = decommented.unterminated_quote {
                         let span = Span {
                             file: id,
@@ -226,6 +220,31 @@ impl<'a> Preprocessor<'a> {
                         self.diagnostics
                             .push(Diagnostic::error(Some(span), "Unterminated quote"));
                         self.quote_reported = true;
+                    }
+                    let content = &raw[decommented.content.clone()];
+                    if decommented.escapes.is_empty()
+                        && decommented.continuation.is_none()
+                        && self.collecting.is_none()
+                        && !content.contains(['$', '@', '~'])
+                        && !content.contains("include")
+                    {
+                        let place = (id, number, column(raw, decommented.content.start));
+                        emit_plain(
+                            &mut self.lines,
+                            &mut self.blocks,
+                            &mut self.last_keyword,
+                            content,
+                            place,
+                        );
+                        continue;
+                    }
+                    let mut text = Text::default();
+                    for range in decommented.kept() {
+                        let col = column(raw, range.start);
+                        text.push_source(&raw[range], id, number, col);
+                    }
+                    if let Some(backslash) = decommented.continuation {
+                        text.push_source("\\", id, number, column(raw, backslash));
                     }
                     return Some(text);
                 }
@@ -740,7 +759,7 @@ impl<'a> Preprocessor<'a> {
         }
         let piece = &tokens[first..];
         if let Some(keyword) = piece.first().filter(|t| t.kind == TokenKind::Word) {
-            self.last_keyword = Some(keyword.text.clone());
+            self.last_keyword.clone_from(&keyword.text);
             if keyword.text == "include_check"
                 && self.blocks.len() == 1
                 && self.blocks[0] == "global_defs"
@@ -758,9 +777,7 @@ impl<'a> Preprocessor<'a> {
 
     fn track_block(&mut self, kind: TokenKind) {
         match kind {
-            TokenKind::Open => self
-                .blocks
-                .push(self.last_keyword.take().unwrap_or_default()),
+            TokenKind::Open => self.blocks.push(std::mem::take(&mut self.last_keyword)),
             TokenKind::Close => {
                 self.blocks.pop();
             }
@@ -774,6 +791,80 @@ impl<'a> Preprocessor<'a> {
                 tokens: std::mem::take(tokens),
             });
         }
+    }
+}
+
+/// Lexes a line that holds no directive — no `$`, `@`, `~` or `include` anywhere, so no
+/// step of `directives()` can apply to it or to what follows one of its braces — straight
+/// from the source, without building a [`Text`]. `place` is the file, line and column of
+/// `s`. This is the path almost every line of a large configuration takes.
+fn emit_plain(
+    lines: &mut Vec<Line>,
+    blocks: &mut Vec<String>,
+    last_keyword: &mut String,
+    s: &str,
+    place: (FileId, u32, u32),
+) {
+    let (file, line, col) = place;
+    let ascii = s.is_ascii();
+    let column_of = |offset: usize| {
+        col + if ascii {
+            u32::try_from(offset).unwrap_or(u32::MAX)
+        } else {
+            chars(&s[..offset])
+        }
+    };
+    let mut tokens = Vec::new();
+    let mut offset = 0;
+    while offset < s.len() {
+        let piece = &s[offset..];
+        let brace = lex::find_brace(piece);
+        let head = piece[..brace.unwrap_or(piece.len())].trim_end_matches([' ', '\t']);
+        let (raw_tokens, _) = lex::tokenize(head);
+        if let Some(first) = raw_tokens.first().filter(|t| t.kind == TokenKind::Word) {
+            last_keyword.clear();
+            last_keyword.push_str(&head[first.text.clone()]);
+        }
+        for raw in raw_tokens {
+            let span = Span {
+                file,
+                line,
+                col: column_of(offset + raw.source.start),
+                len: chars(&head[raw.source.clone()]),
+            };
+            tokens.push(Token {
+                kind: raw.kind,
+                text: head[raw.text].to_string(),
+                span,
+            });
+        }
+        let Some(brace) = brace else { break };
+        let at = offset + brace;
+        let (kind, text) = if s.as_bytes()[at] == b'{' {
+            blocks.push(std::mem::take(last_keyword));
+            (TokenKind::Open, "{")
+        } else {
+            blocks.pop();
+            (TokenKind::Close, "}")
+        };
+        let span = Span {
+            file,
+            line,
+            col: column_of(at),
+            len: 1,
+        };
+        tokens.push(Token {
+            kind,
+            text: text.to_string(),
+            span,
+        });
+        offset = at + 1;
+        while matches!(s.as_bytes().get(offset), Some(b' ' | b'\t')) {
+            offset += 1;
+        }
+    }
+    if !tokens.is_empty() {
+        lines.push(Line { tokens });
     }
 }
 

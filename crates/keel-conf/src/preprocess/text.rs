@@ -104,10 +104,10 @@ impl Text {
     }
 
     /// A copy without leading blanks.
-    pub(crate) fn trim_start(&self) -> Text {
+    pub(crate) fn trim_start(self) -> Text {
         let start = self.text.len() - self.text.trim_start_matches([' ', '\t']).len();
         if start == 0 {
-            self.clone()
+            self
         } else {
             self.slice(start..self.text.len())
         }
@@ -242,6 +242,6 @@ mod tests {
         text.push_source("a", FILE, 1, 1);
         text.push_generated("bc", elsewhere);
         assert_eq!(text.span(0..3), Some(elsewhere));
-        assert_eq!(text.trim_start().as_str(), "abc");
+        assert_eq!(text.clone().trim_start().as_str(), "abc");
     }
 }
