@@ -196,7 +196,7 @@ mod tests {
         // keepalived 2.2.7: a missing interface (4) together with a warning (5) gives 5.
         let missing = Diagnostic::error(None, "no interface eth9").with_class(Class::CannotRun);
         let warning = Diagnostic::warning(None, "deprecated");
-        assert_eq!(exit_code(&[missing.clone()]), 4);
+        assert_eq!(exit_code(std::slice::from_ref(&missing)), 4);
         assert_eq!(exit_code(&[missing, warning]), 5);
         assert_eq!(exit_code(&[]), 0);
     }

@@ -12,5 +12,9 @@
 #![warn(missing_docs)]
 
 pub mod diag;
+pub mod glob;
+pub mod lex;
+pub mod memfs;
+pub mod preprocess;
 pub mod source;
 pub mod token;
