@@ -24,6 +24,8 @@ pub mod preprocess;
 pub mod print;
 #[cfg(test)]
 mod print_tests;
+#[cfg(test)]
+mod robust_tests;
 pub mod source;
 #[cfg(test)]
 mod testing;

@@ -14,8 +14,8 @@ use crate::values;
 use super::Ctx;
 
 /// The words of a line: the keyword and its arguments.
-fn words(node: &Node) -> Vec<&Token> {
-    std::iter::once(&node.keyword)
+fn words<'a>(node: &Node<'a>) -> Vec<&'a Token> {
+    std::iter::once(node.keyword)
         .chain(node.args.iter())
         .collect()
 }
