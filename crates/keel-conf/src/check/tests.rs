@@ -380,3 +380,40 @@ fn invalid_values_keep_defaults_and_point_at_the_value() {
         Some("expected an integer 1..255")
     );
 }
+
+#[test]
+fn vips_beyond_one_advert_become_excluded() {
+    // Input: 300 IPv4 VIPs; then 100 IPv6 VIPs.
+    // Output: 255 stay (IPv4), the rest move to virtual_ipaddress_excluded with
+    // keepalived's message (exit 5); for IPv6 89 stay and the message is not counted.
+    let v4: String = (0..300)
+        .map(|i| format!("  10.1.{}.{}\n", i / 200, i % 200 + 1))
+        .collect();
+    let (config, diagnostics) = run(
+        &instance(&format!(" virtual_ipaddress {{\n{v4} }}\n")),
+        &host(),
+    );
+    let vi = &config.vrrp.instances[0];
+    assert_eq!(
+        (
+            vi.virtual_ipaddress.len(),
+            vi.virtual_ipaddress_excluded.len()
+        ),
+        (255, 46)
+    );
+    assert_eq!(
+        messages(&diagnostics),
+        [
+            "(VI_1) Number of VIPs (301) exceeds maximum/space available in packet (max 255 addresses) - excess moved to eVIPs"
+        ]
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
+
+    let v6: String = (1..=100).map(|i| format!("  2001:db8::{i:x}\n")).collect();
+    let text = format!(
+        "vrrp_instance VI_6 {{\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {{\n{v6} }}\n}}\n"
+    );
+    let (config, diagnostics) = run(&text, &host());
+    assert_eq!(config.vrrp.instances[0].virtual_ipaddress.len(), 89);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:?}");
+}
