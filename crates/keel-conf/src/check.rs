@@ -26,6 +26,7 @@ pub use scripts::{DefaultUser, ScriptChecker, ScriptKind, ScriptVerdict, default
 /// `net_namespace`: they live in the other namespace.
 pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    duplicate_instances(config, &mut out);
     vip_families(config, &mut out);
     vmac_names(config, &mut out);
     firewall(config, &mut out);
@@ -60,6 +61,25 @@ pub fn uncount_for_namespace(config: &Config, diagnostics: &mut Vec<Diagnostic>)
         None,
         format!("net_namespace {namespace}: like keepalived -t, these problems do not change the exit code"),
     ));
+}
+
+/// An instance name is defined once; keepalived keeps the first ("vrrp instance VI_1
+/// already defined").
+fn duplicate_instances(config: &mut Config, out: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    config.vrrp.instances.retain(|instance| {
+        if seen.insert(instance.name.clone()) {
+            return true;
+        }
+        out.push(
+            Diagnostic::error(
+                at(instance),
+                format!("vrrp instance {} already defined", instance.name),
+            )
+            .with_help("each vrrp_instance needs its own name"),
+        );
+        false
+    });
 }
 
 /// Two instances cannot create the same VMAC interface (spec §3.10); keepalived keeps

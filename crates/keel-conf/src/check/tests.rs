@@ -417,3 +417,41 @@ fn vips_beyond_one_advert_become_excluded() {
     assert_eq!(config.vrrp.instances[0].virtual_ipaddress.len(), 89);
     assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:?}");
 }
+
+#[test]
+fn duplicate_instances_and_clamped_track_weights() {
+    // Input: VI_1 defined twice; a track_script weight of 254 (accepted but clamped).
+    // Output: "vrrp instance VI_1 already defined" at the second, one instance kept;
+    // "weight for s cannot be +/-254. Setting to +/-253" and weight 253.
+    let text = format!(
+        "vrrp_script s {{\n script /usr/bin/true\n}}\n{}{}",
+        instance(" track_script {\n  s weight 254\n }\n"),
+        instance("")
+    );
+    let (config, diagnostics) = run(&text, &host());
+    let all = messages(&diagnostics);
+    assert!(
+        all.contains(&"vrrp instance VI_1 already defined"),
+        "{all:?}"
+    );
+    assert!(all.contains(&"weight for s cannot be +/-254. Setting to +/-253"));
+    assert_eq!(config.vrrp.instances.len(), 1);
+    assert_eq!(
+        config.vrrp.instances[0].tracking.track_script[0].weight,
+        Some(253)
+    );
+}
+
+#[test]
+fn vrrp_script_takes_the_whole_line_as_its_command() {
+    // Input: `script pidof nobodyxx` (unquoted) with script security and script_user root.
+    // Output: the command is [pidof, nobodyxx] (not a user), and the config is clean.
+    let machine = host().with_file("/usr/bin/pidof", 0o755);
+    let text = format!(
+        "global_defs {{\n script_user root\n enable_script_security\n}}\nvrrp_script s {{\n script pidof nobodyxx\n}}\n{}",
+        instance(" track_script {\n  s\n }\n")
+    );
+    let (config, diagnostics) = run(&text, &machine);
+    assert_eq!(config.vrrp.scripts[0].script.command, ["pidof", "nobodyxx"]);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:?}");
+}

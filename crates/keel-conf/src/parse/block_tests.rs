@@ -291,7 +291,7 @@ fn track_blocks_with_weights() {
     let (config, diagnostics) = parse_text(&text);
     assert_eq!(
         errors(&diagnostics),
-        [("number '300' outside range [-253, 253]", 17, 14)]
+        [("number '300' outside range [-254, 254]", 17, 14)]
     );
     let tracking = &config.vrrp.instances[0].tracking;
     assert_eq!(
