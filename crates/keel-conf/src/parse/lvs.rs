@@ -1,8 +1,8 @@
 //! Root-level LVS blocks (spec §2.7): `virtual_server_group`, `virtual_server`, `SSL`.
 //!
-//! The LVS parser replaces these handlers. Until then the blocks are accepted and their
-//! contents walked without diagnostics, so a configuration with virtual servers is not
-//! reported as full of unknown keywords.
+//! The LVS parser replaces these handlers. Until then each block is accepted as a whole:
+//! its statements are not dispatched (so none is reported as unknown), and the keyword is
+//! listed in [`crate::model::Config::not_supported`].
 
 use crate::model::Config;
 use crate::tree::Node;
@@ -12,22 +12,14 @@ use super::Ctx;
 /// `virtual_server_group NAME { ... }`.
 pub fn virtual_server_group(ctx: &mut Ctx<'_>, node: &Node, _config: &mut Config) {
     ctx.not_supported(node);
-    walk(node);
 }
 
 /// `virtual_server IP PORT | fwmark N | group NAME { ... }`.
 pub fn virtual_server(ctx: &mut Ctx<'_>, node: &Node, _config: &mut Config) {
     ctx.not_supported(node);
-    walk(node);
 }
 
 /// `SSL { ... }`.
 pub fn ssl(ctx: &mut Ctx<'_>, node: &Node, _config: &mut Config) {
     ctx.not_supported(node);
-    walk(node);
-}
-
-/// Visits every nested statement (the LVS parser will give them meaning).
-fn walk(node: &Node) -> usize {
-    node.children().iter().map(|child| 1 + walk(child)).sum()
 }
