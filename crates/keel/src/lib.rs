@@ -4,4 +4,5 @@
 //! [`host`] connects keel-conf to the real machine.
 
 pub mod cli;
+pub mod config_test;
 pub mod host;
