@@ -1,1 +1,22 @@
-//! keel-sys: the Linux edge — raw VRRP sockets, AF_PACKET, rtnetlink, scripts, tracking.
+//! keel-sys: the Linux edge of keel.
+//!
+//! Everything here moves bytes, addresses and processes between the kernel and the daemon;
+//! nothing here knows VRRP semantics. The core crates (keel-vrrp, keel-check) emit `Action`
+//! values; the daemon carries them out through these adapters and turns what the adapters
+//! report (packets, netlink events, script results) back into `Input`s.
+//!
+//! Each adapter sits behind a small trait where the daemon needs a fake in its tests:
+//! [`socket::AdvertSocket`] for raw VRRP sockets, [`packet::FrameSender`] for gratuitous
+//! ARP / unsolicited NA frames. The rest are thin async types over one kernel facility each.
+//!
+//! Adapters that open kernel objects (sockets, netlink, inotify) bind them to the network
+//! namespace of the thread that opens them, and must be opened inside a tokio runtime.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod socket;
+mod sys;
+
+pub use error::{Error, Result};
+pub use sys::interface_index;
