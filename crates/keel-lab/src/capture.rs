@@ -16,14 +16,17 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Starts `tcpdump -i IFACE -U -w FILE FILTER` in `ns` and returns once tcpdump listens,
+    /// Starts `tcpdump -i IFACE --immediate-mode -U -w FILE FILTER` in `ns` and returns once
+    /// tcpdump listens,
     /// so nothing sent after this call is missed.
     pub fn start(ns: &Netns, iface: &str, filter: &str) -> Capture {
         let dir = TempDir::new("keel-lab-cap");
         let file = dir.path().join("capture.pcap");
         let mut command = ns.command("tcpdump");
         command
-            .args(["-i", iface, "-U", "-n", "-w"])
+            // --immediate-mode: without it libpcap hands packets over in ring blocks with a
+            // 1 s timeout, and the packets of the last block before SIGINT are lost.
+            .args(["-i", iface, "--immediate-mode", "-U", "-n", "-w"])
             .arg(&file)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod packet;
 pub mod socket;
 mod sys;
 
