@@ -27,6 +27,9 @@ pub enum Error {
     Netlink {
         /// What was requested (e.g. `"add address"`).
         operation: &'static str,
+        /// The kernel's errno (positive, e.g. `libc::EEXIST`), or 0 when the failure was in
+        /// the transport rather than a kernel answer.
+        errno: i32,
         /// The kernel's (or the transport's) error text.
         message: String,
     },
@@ -62,6 +65,17 @@ impl Error {
         Error::Io {
             operation,
             source: io::Error::last_os_error(),
+        }
+    }
+
+    /// The errno of a kernel netlink refusal (`libc::EEXIST`, `libc::ENOENT`, …), if this is one.
+    ///
+    /// The daemon uses it to treat "already there" on add and "already gone" on delete as
+    /// success, as keepalived does when it re-applies its VIPs.
+    pub fn netlink_errno(&self) -> Option<i32> {
+        match self {
+            Error::Netlink { errno, .. } if *errno != 0 => Some(*errno),
+            _ => None,
         }
     }
 

@@ -15,9 +15,11 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod netlink;
 pub mod packet;
 pub mod socket;
 mod sys;
+pub mod vmac;
 
 pub use error::{Error, Result};
 pub use sys::interface_index;
