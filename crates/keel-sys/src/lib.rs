@@ -15,8 +15,12 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod inotify;
 pub mod netlink;
 pub mod packet;
+pub mod process;
+pub mod script;
+pub mod security;
 pub mod socket;
 mod sys;
 pub mod vmac;
