@@ -15,12 +15,14 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod fifo;
 pub mod inotify;
 pub mod netlink;
 pub mod packet;
 pub mod process;
 pub mod script;
 pub mod security;
+pub mod smtp;
 pub mod socket;
 mod sys;
 pub mod vmac;
