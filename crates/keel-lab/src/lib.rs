@@ -199,12 +199,19 @@ impl Lab {
     }
 
     /// Drops `percent`% of the bridged packets of IP protocol `protocol` (e.g. `"vrrp"`, or a
-    /// number) at random, with nftables in the switch (LAB-NOTES: no netem here).
+    /// number) at random, with nftables in the switch (LAB-NOTES: no netem here). 0 adds
+    /// nothing; 100 or more drops every such packet.
     pub fn set_loss(&self, protocol: &str, percent: u32) {
         self.ensure_filter_table();
-        self.switch.nft(&format!(
-            "add rule bridge keel_lab forward ip protocol {protocol} numgen random mod 100 < {percent} drop"
-        ));
+        match percent {
+            0 => {}
+            1..=99 => self.switch.nft(&format!(
+                "add rule bridge keel_lab forward ip protocol {protocol} numgen random mod 100 < {percent} drop"
+            )),
+            _ => self.switch.nft(&format!(
+                "add rule bridge keel_lab forward ip protocol {protocol} drop"
+            )),
+        }
     }
 
     /// Cuts host `index` off the switch in both directions (a partition, link stays up).
