@@ -1,6 +1,6 @@
 //! VMAC: keepalived's per-VRID macvlan interface and the sysctls it needs (spec §3.10).
 //!
-//! The interface itself is created with [`Netlink::create_macvlan`]; this module names it,
+//! The interface itself is created with [`crate::netlink::Netlink::create_macvlan`]; this module names it,
 //! picks its MAC, and sets (and later restores) the IPv4 sysctls that make ARP and reverse
 //! path filtering behave with a macvlan sharing its parent's subnet:
 //! VMAC `arp_ignore=1, accept_local=1, rp_filter=0`; parent `arp_ignore=1, arp_filter=1`;
@@ -14,7 +14,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::netlink::{MacvlanSpec, Netlink};
+use crate::netlink::{MacvlanSpec, NetlinkApi};
 
 /// Which address family a VMAC serves; it decides the MAC (RFC 5798 §7.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub fn vmac_name(prefix: &str, vrid: u8) -> String {
 /// The name is `vmac_name(prefix, vrid)`; keepalived's collision fallback (`vrrp1.VRID`, …)
 /// is left to the caller, which sees errno `EEXIST`.
 pub async fn create_vmac(
-    netlink: &Netlink,
+    netlink: &impl NetlinkApi,
     parent: u32,
     prefix: &str,
     vrid: u8,

@@ -184,7 +184,7 @@ fn ipv6_checksum_residue(source: Ipv6Addr, destination: Ipv6Addr, payload: &[u8]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ipv6_multicast_reports_hop_limit_destination_and_gets_a_kernel_checksum() {
+async fn ipv6_multicast_and_unicast_report_hop_limit_destination_and_get_a_kernel_checksum() {
     let lab = two_hosts();
     let link_local_a: Ipv6Addr = lab.host(0).link_local().parse().unwrap();
     let link_local_b: Ipv6Addr = lab.host(1).link_local().parse().unwrap();
@@ -231,4 +231,19 @@ async fn ipv6_multicast_reports_hop_limit_destination_and_gets_a_kernel_checksum
             "kernel checksum (IPV6_CHECKSUM offset 6) does not verify"
         );
     }
+
+    // Input: A unicasts to B's global address (unicast_peer) from A's link-local.
+    // Output: B sees its own address as destination and hop limit 255 (IPV6_UNICAST_HOPS).
+    lab.host(0).add_address("fd77::1/64");
+    lab.host(1).add_address("fd77::2/64");
+    let peer: Ipv6Addr = "fd77::2".parse().unwrap();
+    socket_a.send(&payload, IpAddr::V6(peer)).await.unwrap();
+    let got = recv_within(&socket_b, &mut buf).await;
+    assert_eq!(got.destination, IpAddr::V6(peer));
+    assert_eq!(got.source, IpAddr::V6(link_local_a));
+    assert_eq!(got.hop_limit, 255);
+    assert_eq!(
+        ipv6_checksum_residue(link_local_a, peer, &buf[..got.len]),
+        0
+    );
 }

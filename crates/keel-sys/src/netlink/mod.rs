@@ -11,6 +11,8 @@ pub mod monitor;
 pub mod route;
 pub mod rule;
 
+use std::future::Future;
+
 use futures_util::StreamExt;
 use netlink_packet_core::{
     NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload,
@@ -24,6 +26,68 @@ pub use link::{LinkInfo, MacvlanSpec};
 pub use monitor::{NetEvent, NetlinkMonitor};
 pub use route::{NextHop, RouteKind, RouteScope, RouteSpec};
 pub use rule::{RuleAction, RuleSpec};
+
+/// The rtnetlink operations the daemon performs on VIPs, routes, rules and VMACs;
+/// implemented by [`Netlink`] and by in-memory fakes in the daemon's tests. Every method
+/// returns once the kernel has acknowledged (or refused) the change.
+pub trait NetlinkApi {
+    /// Adds an address; errno `EEXIST` if present.
+    fn add_address(&self, spec: &AddressSpec) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes an address; errno `EADDRNOTAVAIL` if absent.
+    fn delete_address(&self, spec: &AddressSpec) -> impl Future<Output = Result<()>> + Send;
+    /// Lists addresses of one interface or all.
+    fn addresses(
+        &self,
+        ifindex: Option<u32>,
+    ) -> impl Future<Output = Result<Vec<AddressSpec>>> + Send;
+    /// Adds a route; errno `EEXIST` if present.
+    fn add_route(&self, spec: &RouteSpec) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes a route; errno `ESRCH` if absent.
+    fn delete_route(&self, spec: &RouteSpec) -> impl Future<Output = Result<()>> + Send;
+    /// Adds a rule; errno `EEXIST` if present.
+    fn add_rule(&self, spec: &RuleSpec) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes a rule; errno `ENOENT` if absent.
+    fn delete_rule(&self, spec: &RuleSpec) -> impl Future<Output = Result<()>> + Send;
+    /// Lists links.
+    fn links(&self) -> impl Future<Output = Result<Vec<LinkInfo>>> + Send;
+    /// Creates a private-mode macvlan (VMAC) and returns its index.
+    fn create_macvlan(&self, spec: &MacvlanSpec) -> impl Future<Output = Result<u32>> + Send;
+    /// Deletes a link.
+    fn delete_link(&self, index: u32) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl NetlinkApi for Netlink {
+    async fn add_address(&self, spec: &AddressSpec) -> Result<()> {
+        Netlink::add_address(self, spec).await
+    }
+    async fn delete_address(&self, spec: &AddressSpec) -> Result<()> {
+        Netlink::delete_address(self, spec).await
+    }
+    async fn addresses(&self, ifindex: Option<u32>) -> Result<Vec<AddressSpec>> {
+        Netlink::addresses(self, ifindex).await
+    }
+    async fn add_route(&self, spec: &RouteSpec) -> Result<()> {
+        Netlink::add_route(self, spec).await
+    }
+    async fn delete_route(&self, spec: &RouteSpec) -> Result<()> {
+        Netlink::delete_route(self, spec).await
+    }
+    async fn add_rule(&self, spec: &RuleSpec) -> Result<()> {
+        Netlink::add_rule(self, spec).await
+    }
+    async fn delete_rule(&self, spec: &RuleSpec) -> Result<()> {
+        Netlink::delete_rule(self, spec).await
+    }
+    async fn links(&self) -> Result<Vec<LinkInfo>> {
+        Netlink::links(self).await
+    }
+    async fn create_macvlan(&self, spec: &MacvlanSpec) -> Result<u32> {
+        Netlink::create_macvlan(self, spec).await
+    }
+    async fn delete_link(&self, index: u32) -> Result<()> {
+        Netlink::delete_link(self, index).await
+    }
+}
 
 /// A route-netlink request socket in the network namespace where it was opened.
 #[derive(Debug, Clone)]
