@@ -19,6 +19,7 @@ pub mod fifo;
 pub mod inotify;
 pub mod netlink;
 pub mod packet;
+pub mod proc_events;
 pub mod process;
 pub mod script;
 pub mod security;

@@ -79,6 +79,15 @@ impl ProcessMatch {
     }
 }
 
+impl ProcessMatch {
+    /// Whether the running process `pid` matches; false if it is gone or unreadable. Call
+    /// it on exec, comm and fork events from [`crate::proc_events::ProcEvents`].
+    pub fn matches_pid(&self, pid: u32) -> bool {
+        let directory = Path::new("/proc").join(pid.to_string());
+        process_matches(&directory, self)
+    }
+}
+
 /// The pids of the processes matching `wanted`, from a scan of `/proc`.
 ///
 /// Processes that exit during the scan are skipped. Kernel threads (empty command line) only
@@ -99,25 +108,28 @@ pub fn scan(proc_root: &Path, wanted: &ProcessMatch) -> Result<Vec<u32>> {
         else {
             continue;
         };
-        let directory = entry.path();
-        // A process may exit between readdir and these reads; skip it then.
-        let Ok(comm) = fs::read_to_string(directory.join("comm")) else {
-            continue;
-        };
-        let Ok(cmdline) = fs::read(directory.join("cmdline")) else {
-            continue;
-        };
-        let argv: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .filter(|part| !part.is_empty())
-            .map(|part| String::from_utf8_lossy(part).into_owned())
-            .collect();
-        if wanted.matches(comm.trim_end_matches('\n'), &argv) {
+        if process_matches(&entry.path(), wanted) {
             pids.push(pid);
         }
     }
     pids.sort_unstable();
     Ok(pids)
+}
+
+fn process_matches(directory: &Path, wanted: &ProcessMatch) -> bool {
+    // A process may exit between readdir and these reads; it does not match then.
+    let Ok(comm) = fs::read_to_string(directory.join("comm")) else {
+        return false;
+    };
+    let Ok(cmdline) = fs::read(directory.join("cmdline")) else {
+        return false;
+    };
+    let argv: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .filter(|part| !part.is_empty())
+        .map(|part| String::from_utf8_lossy(part).into_owned())
+        .collect();
+    wanted.matches(comm.trim_end_matches('\n'), &argv)
 }
 
 #[cfg(test)]

@@ -86,3 +86,44 @@ fn track_process_finds_a_running_sleep_and_stops_finding_it() {
     let by_name = matching_processes(&ProcessMatch::named("sleep")).unwrap();
     assert!(!by_name.contains(&pid), "{pid} still counted");
 }
+
+#[tokio::test]
+async fn proc_connector_reports_exec_and_exit_of_a_tracked_process() {
+    keel_lab::require_root();
+    use keel_sys::proc_events::{ProcEvents, ProcessEvent};
+    let mut events = ProcEvents::open().expect("proc connector (root, initial namespaces)");
+    let wanted = ProcessMatch::named("sleep");
+
+    // Input: `sleep 0.3` starts and ends while we listen.
+    // Output: an Exec event for its pid, at which point it matches `process sleep`, and
+    // later an Exit event for the same pid.
+    let mut child = tokio::process::Command::new("/bin/sleep")
+        .arg("0.3")
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    let mut saw_exec = false;
+    let mut matched_at_exec = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.next())
+            .await
+            .expect("no exit event within 5 s")
+            .expect("connector read failed");
+        match event {
+            ProcessEvent::Exec { pid: p } if p == pid => {
+                saw_exec = true;
+                matched_at_exec = wanted.matches_pid(pid);
+            }
+            ProcessEvent::Exit { pid: p } if p == pid => break,
+            _ => {}
+        }
+    }
+    child.wait().await.unwrap();
+    assert!(saw_exec, "no exec event for {pid}");
+    assert!(
+        matched_at_exec,
+        "{pid} did not match `process sleep` after exec"
+    );
+    assert!(!wanted.matches_pid(pid), "exited {pid} still matches");
+}
