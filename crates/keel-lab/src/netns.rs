@@ -39,6 +39,33 @@ impl Netns {
         command
     }
 
+    /// Starts `argv` in this namespace inside its own PID namespace with a private `/proc`
+    /// (`unshare --pid --fork --mount-proc --kill-child`), so `pidof`-style tracking in it
+    /// sees only that host's processes (LAB-NOTES). Killing the guard kills the whole PID
+    /// namespace.
+    pub fn spawn_isolated(&self, argv: &[&str]) -> crate::ChildGuard {
+        let mut command = self.command("unshare");
+        command
+            .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
+            .args(argv);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {argv:?} in {}: {e}", self.name));
+        crate::ChildGuard::new(child)
+    }
+
+    /// The pids (as seen from outside) of the processes running in this namespace.
+    pub fn pids(&self) -> Vec<u32> {
+        let out = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run ip netns pids: {e}"));
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|pid| pid.parse().ok())
+            .collect()
+    }
+
     /// Runs `ip -n NAME ARGS…`, panics on failure, returns stdout.
     pub fn ip(&self, args: &[&str]) -> String {
         checked(

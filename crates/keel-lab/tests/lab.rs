@@ -75,3 +75,45 @@ fn hosts_on_the_bridge_reach_each_other_until_partitioned_or_unplugged() {
         assert!(!listed.contains(&name), "{name} left behind");
     }
 }
+
+#[test]
+fn an_isolated_daemon_sees_only_its_own_processes_and_dies_with_its_guard() {
+    let mut lab = Lab::new("klabpid");
+    let a = lab.add_host();
+    let dir = keel_lab::TempDir::new("klabpid");
+    let out = dir.path().join("count");
+
+    // Input: a "daemon" started isolated in host A counts the processes it can see.
+    // Output: only its own handful (itself, its shell), not the machine's.
+    let guard = lab.host(a).ns.spawn_isolated(&[
+        "sh",
+        "-c",
+        &format!(
+            "ls /proc | grep -c '^[0-9]' > {}; exec sleep 30",
+            out.display()
+        ),
+    ]);
+    let mut count = String::new();
+    for _ in 0..200 {
+        count = std::fs::read_to_string(&out).unwrap_or_default();
+        if !count.trim().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let seen: u32 = count.trim().parse().expect("count written");
+    assert!(seen <= 4, "isolated daemon sees {seen} processes");
+    assert!(!lab.host(a).ns.pids().is_empty());
+
+    // Input: the guard is dropped.  Output: nothing runs in the namespace any more.
+    drop(guard);
+    let mut left = lab.host(a).ns.pids();
+    for _ in 0..100 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        left = lab.host(a).ns.pids();
+    }
+    assert!(left.is_empty(), "still running: {left:?}");
+}

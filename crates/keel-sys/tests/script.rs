@@ -129,7 +129,7 @@ async fn a_script_ignoring_sigterm_is_killed_two_seconds_later() {
     let elapsed = started.elapsed();
     assert_eq!(outcome.unwrap(), ScriptOutcome::TimedOut);
     assert!(
-        elapsed >= Duration::from_millis(2200) && elapsed < Duration::from_millis(3500),
+        elapsed >= Duration::from_millis(2200) && elapsed < Duration::from_millis(5000),
         "{elapsed:?}"
     );
 }
