@@ -64,31 +64,7 @@ pub fn advert(last: u8, priority: u8) -> ReceivedAdvert {
 
 /// The advert a peer would receive for an outgoing one.
 pub fn received(out: &OutgoingAdvert) -> ReceivedAdvert {
-    ReceivedAdvert {
-        version: out.version,
-        packet_type: 1,
-        vrid: out.vrid,
-        priority: out.priority,
-        max_advert_interval: out.advert_interval,
-        addresses: out.addresses.to_vec(),
-        auth: match out.authentication {
-            keel_vrrp::Authentication::None => ReceivedAuth::NONE,
-            keel_vrrp::Authentication::Pass(key) => ReceivedAuth {
-                ah: None,
-                auth_type: 1,
-                data: key,
-            },
-            keel_vrrp::Authentication::Ah(_) => ReceivedAuth {
-                ah: Some(keel_vrrp::AhStatus::Valid),
-                auth_type: 2,
-                data: [0; 8],
-            },
-        },
-        source: out.source,
-        destination: out.destinations[0],
-        ttl_or_hop_limit: 255,
-        checksum: ChecksumStatus::Valid,
-    }
+    ReceivedAdvert::from_outgoing(out, out.destinations[0])
 }
 
 /// Creates and starts an instance, returning it with the startup actions.
