@@ -278,6 +278,18 @@ impl Instance {
     /// Queues the notification for `state` and its FIFO line (spec §3.8 order: state script,
     /// generic notify, FIFO).
     pub(crate) fn notify(&mut self, state: NotifyState) {
+        let state_change = matches!(
+            state,
+            NotifyState::Master | NotifyState::Backup | NotifyState::Fault | NotifyState::Stop
+        );
+        if state_change {
+            // keepalived send_instance_notifies: a member that only follows its group (the
+            // group is already in this state) sends no instance notifications.
+            if self.notifies_sent && self.sync.member && self.sync.group_state == Some(self.state) {
+                return;
+            }
+            self.notifies_sent = true;
+        }
         let notify = &self.config.notify;
         let state_script = match state {
             NotifyState::Master => notify.master.as_ref(),

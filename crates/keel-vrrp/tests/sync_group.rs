@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use common::*;
 use keel_vrrp::{
-    Action, Router, RouterAction, RouterConfig, RouterInput, Source, State, SyncGroupConfig,
-    TrackedObject, TrackerId, TrackerStatus,
+    Action, NotifyState, Router, RouterAction, RouterConfig, RouterInput, Source, State,
+    SyncGroupConfig, TrackedObject, TrackerId, TrackerStatus,
 };
 
 /// VI_1 on eth0 (VRID 51) and VI_2 on eth1 (VRID 52), in group G, source 10.99.0.<last>.
@@ -148,6 +148,19 @@ fn members_become_master_together() {
         vec!["GROUP \"G\" BACKUP 0", "GROUP \"G\" MASTER 0"]
     );
     assert_eq!(pair.fifo(1), vec!["GROUP \"G\" BACKUP 0"]);
+    // Instance notifications: VI_2 moved by itself and notifies MASTER; VI_1 only followed
+    // the group, so keepalived sends no duplicate instance notification for it.
+    let master_notifies: Vec<_> = pair
+        .log
+        .iter()
+        .filter(|(_, n, a)| {
+            *n == 0 && matches!(&a.action, Action::Notify(x) if x.state == NotifyState::Master)
+        })
+        .map(|(_, _, a)| a.source.clone())
+        .collect();
+    assert_eq!(master_notifies.len(), 2);
+    assert!(matches!(&master_notifies[0], Source::Instance { name, .. } if &**name == "VI_2"));
+    assert!(matches!(&master_notifies[1], Source::Group { name } if &**name == "G"));
 }
 
 // Input: A is MASTER for both; A's eth1 goes down.
