@@ -190,6 +190,7 @@ fn checksum_variants_are_told_apart() {
             variant,
             "{mode:?}"
         );
+        assert!(advert.vrrp.verify_checksum(&endpoints, mode), "{mode:?}");
     }
     let mut bytes = V3_UNICAST_CAPTURE;
     bytes[27] ^= 0x01;
