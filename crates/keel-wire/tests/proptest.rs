@@ -56,10 +56,9 @@ fn advert() -> impl Strategy<Value = (Repr, Endpoints)> {
         });
     let v6 = (
         prop_oneof![
-            any::<u8>().prop_map(|adver_int| Version::V2 {
-                adver_int,
-                auth: Auth::None
-            }),
+            // keepalived's VRRPv2 over IPv6 carries no auth data: no PASS.
+            (any::<u8>(), prop_oneof![Just(Auth::None), Just(Auth::Ah)])
+                .prop_map(|(adver_int, auth)| Version::V2 { adver_int, auth }),
             (0u16..=0x0fff).prop_map(|max_adver_int| Version::V3 { max_adver_int }),
         ],
         any::<u8>(),
