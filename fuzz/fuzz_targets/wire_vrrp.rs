@@ -15,6 +15,8 @@ fuzz_target!(|data: &[u8]| {
         let Ok(packet) = Packet::new_checked(data, family) else { continue };
         let _ = packet.checksum_variant(&endpoints, VRRP_GROUP);
         let _ = packet.auth_data();
+        let _ = packet.advert_interval();
+        assert_eq!(packet.ip_addrs().count(), usize::from(packet.count()));
         let Ok(repr) = Repr::parse(&packet) else { continue };
         let mut out = vec![0u8; repr.buffer_len()];
         repr.emit(&mut out, &endpoints, ChecksumMode::Standard)

@@ -103,6 +103,8 @@ fn decode_everything(bytes: &[u8]) {
             };
             let _ = packet.checksum_variant(&v6, group);
             let _ = packet.auth_data();
+            let _ = packet.advert_interval();
+            assert_eq!(packet.ip_addrs().count(), usize::from(packet.count()));
         }
     }
     if let Ok(frame) = ethernet::Frame::new_checked(bytes) {
