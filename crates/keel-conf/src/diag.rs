@@ -126,13 +126,20 @@ impl Diagnostic {
             Some((span, file)) => {
                 let number = span.line.to_string();
                 let pad = " ".repeat(number.len());
-                let _ = writeln!(out, "{pad}--> {}:{}:{}", file.path.display(), span.line, span.col);
+                let _ = writeln!(
+                    out,
+                    "{pad}--> {}:{}:{}",
+                    file.path.display(),
+                    span.line,
+                    span.col
+                );
                 if let Some(text) = file.line(span.line) {
                     let text = text.replace('\t', " ");
                     let _ = writeln!(out, "{pad} |");
                     let _ = writeln!(out, "{number} | {text}");
                     let carets = "^".repeat(usize::try_from(span.len.max(1)).unwrap_or(1));
-                    let indent = " ".repeat(usize::try_from(span.col.saturating_sub(1)).unwrap_or(0));
+                    let indent =
+                        " ".repeat(usize::try_from(span.col.saturating_sub(1)).unwrap_or(0));
                     match &self.help {
                         Some(help) => {
                             let _ = writeln!(out, "{pad} | {indent}{carets} {help}");
@@ -178,7 +185,12 @@ mod tests {
             PathBuf::from("/etc/keepalived/keepalived.conf"),
             "vrrp_instance VI_1 {\n    priority 300\n}\n".into(),
         );
-        let span = Span { file, line: 2, col: 14, len: 3 };
+        let span = Span {
+            file,
+            line: 2,
+            col: 14,
+            len: 3,
+        };
         let text = Diagnostic::error(Some(span), "priority 300 is out of range")
             .with_help("expected an integer 1..255")
             .render(&sources);
@@ -196,7 +208,7 @@ mod tests {
         // keepalived 2.2.7: a missing interface (4) together with a warning (5) gives 5.
         let missing = Diagnostic::error(None, "no interface eth9").with_class(Class::CannotRun);
         let warning = Diagnostic::warning(None, "deprecated");
-        assert_eq!(exit_code(&[missing.clone()]), 4);
+        assert_eq!(exit_code(std::slice::from_ref(&missing)), 4);
         assert_eq!(exit_code(&[missing, warning]), 5);
         assert_eq!(exit_code(&[]), 0);
     }

@@ -11,6 +11,39 @@
 //! reached through traits so the same code runs in `keel -t`, in the daemon and in tests.
 #![warn(missing_docs)]
 
+pub mod check;
+#[cfg(test)]
+mod corpus_tests;
 pub mod diag;
+pub mod glob;
+pub mod lex;
+pub mod memfs;
+pub mod preprocess;
+pub mod model;
+pub mod parse;
+pub mod print;
+#[cfg(test)]
+mod print_tests;
 pub mod source;
+#[cfg(test)]
+mod testing;
 pub mod token;
+pub mod tree;
+pub mod values;
+
+pub use model::Config;
+
+/// Parses preprocessed lines into a typed configuration and runs keepalived's
+/// cross-checks (spec §3.3–§3.14) against the machine seen through `fs` and `host`.
+///
+/// Every problem is returned as a diagnostic; the configuration holds what keepalived
+/// would run with (invalid entries dropped, defaults applied).
+pub fn parse(
+    lines: &[token::Line],
+    fs: &dyn source::FileSystem,
+    host: &dyn source::Host,
+) -> (Config, Vec<diag::Diagnostic>) {
+    let (mut config, mut diagnostics) = parse::config(lines, fs, host);
+    diagnostics.extend(check::check(&mut config, fs, host));
+    (config, diagnostics)
+}

@@ -20,8 +20,15 @@ impl Accumulator {
 
     /// Adds `data` as a sequence of big-endian 16-bit words.
     pub fn add(&mut self, data: &[u8]) -> &mut Self {
+        // Summing 32-bit big-endian words is the same one's-complement sum as summing
+        // their 16-bit halves (2^16 ≡ 1 mod 0xffff, RFC 1071 §2 "parallel summation"),
+        // with half the additions. A u64 cannot overflow below 2^32 words.
         let mut sum = self.0;
-        let mut words = data.chunks_exact(2);
+        let mut quads = data.chunks_exact(4);
+        for quad in &mut quads {
+            sum += u64::from(u32::from_be_bytes([quad[0], quad[1], quad[2], quad[3]]));
+        }
+        let mut words = quads.remainder().chunks_exact(2);
         for word in &mut words {
             sum += u64::from(u16::from_be_bytes([word[0], word[1]]));
         }

@@ -1,0 +1,141 @@
+//! Small helpers shared by the keyword handlers.
+
+use crate::diag::Diagnostic;
+use crate::model::{Loc, RawKeyword, Script, Seconds, UserGroup};
+use crate::token::Token;
+use crate::tree::Node;
+use crate::values;
+
+use super::Ctx;
+
+/// The name argument of a named block (`vrrp_instance NAME {`).
+pub fn block_name(ctx: &mut Ctx<'_>, node: &Node) -> Option<String> {
+    match node.args.first() {
+        Some(token) => Some(token.text.clone()),
+        None => {
+            ctx.report(
+                Diagnostic::error(
+                    Some(node.keyword.span),
+                    format!("{} requires a name", node.name()),
+                )
+                .with_help(format!("write `{} NAME {{`", node.name())),
+            );
+            None
+        }
+    }
+}
+
+/// The first argument, reporting a missing one.
+pub fn arg<'n>(ctx: &mut Ctx<'_>, node: &'n Node) -> Option<&'n Token> {
+    ctx.value(values::required(&node.keyword, &node.args))
+}
+
+/// The first argument's text.
+pub fn string(ctx: &mut Ctx<'_>, node: &Node) -> Option<String> {
+    arg(ctx, node).map(|t| t.text.clone())
+}
+
+/// The first argument as an integer in `min..=max`.
+pub fn int<T: TryFrom<i64>>(ctx: &mut Ctx<'_>, node: &Node, min: i64, max: i64) -> Option<T> {
+    let token = arg(ctx, node)?;
+    ctx.value(values::int(token, min, max))
+}
+
+/// The first argument as decimal seconds in `min..=max`.
+pub fn timer(ctx: &mut Ctx<'_>, node: &Node, min: f64, max: f64) -> Option<Seconds> {
+    let token = arg(ctx, node)?;
+    ctx.value(values::timer(token, min, max))
+}
+
+/// A flag with an optional BOOL; `None` after reporting a bad BOOL.
+pub fn flag(ctx: &mut Ctx<'_>, node: &Node) -> Option<bool> {
+    ctx.value(values::flag(&node.args))
+}
+
+/// The keyword and its arguments, kept as written.
+pub fn raw(node: &Node) -> RawKeyword {
+    RawKeyword {
+        keyword: node.name().to_owned(),
+        args: node.args.iter().map(|t| t.text.clone()).collect(),
+    }
+}
+
+/// A script-valued keyword: `KW "cmd args" [user [[:]group]]` (spec §2.1).
+pub fn script(ctx: &mut Ctx<'_>, node: &Node) -> Option<Script> {
+    script_from(ctx, &node.keyword, &node.args)
+}
+
+/// A script from its command token and optional user/group tokens.
+pub fn script_from(ctx: &mut Ctx<'_>, keyword: &Token, args: &[Token]) -> Option<Script> {
+    let command_token = ctx.value(values::required(keyword, args))?;
+    let command = ctx.value(values::split_command(
+        &command_token.text,
+        command_token.span,
+    ))?;
+    if command.is_empty() {
+        ctx.report(
+            Diagnostic::error(
+                Some(command_token.span),
+                format!("{} has an empty command", keyword.text),
+            )
+            .with_help("expected \"PROGRAM [ARGS...]\""),
+        );
+        return None;
+    }
+    let user = user_group(&args[1..]);
+    Some(Script {
+        command,
+        user: user.as_ref().map(|u| u.user.clone()),
+        group: user.and_then(|u| u.group),
+        span: Loc(Some(command_token.span)),
+    })
+}
+
+/// `USER [[:]GROUP]` or `USER:GROUP`.
+pub fn user_group(args: &[Token]) -> Option<UserGroup> {
+    let first = args.first()?;
+    if let Some((user, group)) = first.text.split_once(':') {
+        return Some(UserGroup {
+            user: user.to_owned(),
+            group: (!group.is_empty()).then(|| group.to_owned()),
+        });
+    }
+    let group = args
+        .get(1)
+        .map(|g| g.text.trim_start_matches(':').to_owned());
+    Some(UserGroup {
+        user: first.text.clone(),
+        group: group.filter(|g| !g.is_empty()),
+    })
+}
+
+/// `weight W [reverse|noreverse]` after a tracked object's name, with W in `-max..=max`.
+/// Returns (weight, reverse).
+pub fn weight_args(ctx: &mut Ctx<'_>, args: &[Token], max: i64) -> (Option<i32>, Option<bool>) {
+    let mut weight = None;
+    let mut reverse = None;
+    let mut i = 0;
+    while let Some(token) = args.get(i) {
+        match token.text.as_str() {
+            "weight" => match args.get(i + 1) {
+                Some(value) => {
+                    weight = ctx.value(values::int(value, -max, max));
+                    i += 2;
+                    continue;
+                }
+                None => ctx.report(
+                    Diagnostic::error(Some(token.span), "weight requires a value")
+                        .with_help(format!("expected an integer {}..{max}", -max)),
+                ),
+            },
+            "reverse" => reverse = Some(true),
+            "noreverse" => reverse = Some(false),
+            other => ctx.report(
+                Diagnostic::error(Some(token.span), format!("unknown track option '{other}'"))
+                    .with_help("expected `weight W [reverse|noreverse]`"),
+            ),
+        }
+        i += 1;
+    }
+    (weight, reverse)
+}
