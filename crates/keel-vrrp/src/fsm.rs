@@ -147,6 +147,8 @@ impl Instance {
     /// MASTER → BACKUP because a better master exists (or the group follows a member).
     pub(crate) fn master_to_backup(&mut self, now: Instant) {
         self.release_master(false, true);
+        self.master_advert_interval = self.config.advert_interval;
+        self.preempt_deadline = None;
         let down = self.master_down_interval();
         self.enter_backup(now, down);
     }

@@ -110,6 +110,17 @@ impl SyncGroup {
         actions: &mut Vec<Action>,
     ) -> bool {
         let members = self.members.clone();
+        // keepalived vrrp_state_master_rx: a member master that heard a lower priority makes
+        // every other member with garp_lower_prio_repeat re-announce its VIPs.
+        if let Some(&hearer) = members
+            .iter()
+            .find(|&&m| instances[m].sync.heard_lower_priority)
+        {
+            instances[hearer].sync.heard_lower_priority = false;
+            for &m in members.iter().filter(|&&m| m != hearer) {
+                instances[m].lower_priority_announcements(now);
+            }
+        }
         // Any member FAULT ⇒ all FAULT; all clear ⇒ all leave FAULT.
         let any_fault = members
             .iter()
