@@ -73,9 +73,14 @@ impl Instance {
             self.master_address = Some(advert.source);
             return;
         }
-        if self.config.version == Version::V3 && !advert.max_advert_interval.is_zero() {
-            // RFC 5798 §6.4.2: a v3 backup adopts the master's interval.
-            self.master_advert_interval = advert.max_advert_interval;
+        let interval = advert.max_advert_interval;
+        if self.config.version == Version::V3
+            && !interval.is_zero()
+            && interval <= crate::config::MAX_V3_INTERVAL
+        {
+            // RFC 5798 §6.4.2: a v3 backup adopts the master's interval (a 12-bit field on
+            // the wire; anything else cannot come from a real packet and is not learned).
+            self.master_advert_interval = interval;
         }
         self.master_priority = advert.priority;
         self.master_address = Some(advert.source);

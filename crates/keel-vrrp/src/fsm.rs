@@ -263,7 +263,7 @@ impl Instance {
             return;
         }
         if self.timers.deadline(Timer::GarpBurst).is_some() {
-            self.garp_burst_remaining += repeat;
+            self.garp_burst_remaining = self.garp_burst_remaining.saturating_add(repeat);
             return;
         }
         self.push_gratuitous(Arc::clone(&self.installed));
