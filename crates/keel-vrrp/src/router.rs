@@ -278,6 +278,9 @@ impl Router {
                 // cannot be refused; if it were, the instance keeps running unchanged.
                 if let Err(error) = running.apply_reload(now, new_config) {
                     running.warnings.push(format!("reload rejected: {error}"));
+                } else {
+                    // Router::new already applied (and reported) keepalived's corrections.
+                    running.warnings = fresh.instances[index].warnings.clone();
                 }
                 fresh.instances[index] = running;
             } else if self.started {
