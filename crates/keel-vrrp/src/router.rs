@@ -372,8 +372,8 @@ impl Router {
             return;
         };
         let group_actions = self.groups[group_index].settle(now, &mut self.instances, index);
-        let members = self.groups[group_index].members.clone();
-        for member in members {
+        for position in 0..self.groups[group_index].members.len() {
+            let member = self.groups[group_index].members[position];
             self.drain(member);
         }
         let source = Source::Group {
