@@ -70,4 +70,26 @@ fn steady_state_receive_allocates_nothing() {
         0,
         "Router::handle_advert"
     );
+
+    // The same for a member of a sync group.
+    let mut vi2 = config(2, 100);
+    vi2.name = "VI_2".into();
+    vi2.vrid = 52;
+    let grouped = RouterConfig {
+        instances: vec![config(2, 100), vi2],
+        sync_groups: vec![SyncGroupConfig::new("G", &["VI_1", "VI_2"])],
+    };
+    let mut router = Router::new(grouped, start).expect("valid");
+    router.handle(start, RouterInput::Start);
+    while router.poll_action().is_some() {}
+    router.handle_advert(start, "eth0", &packet);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for i in 1..=1000u64 {
+        router.handle_advert(start + ms(i), "eth0", &packet);
+    }
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        0,
+        "sync-group member"
+    );
 }
