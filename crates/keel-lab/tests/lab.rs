@@ -85,14 +85,17 @@ fn an_isolated_daemon_sees_only_its_own_processes_and_dies_with_its_guard() {
 
     // Input: a "daemon" started isolated in host A counts the processes it can see.
     // Output: only its own handful (itself, its shell), not the machine's.
-    let guard = lab.host(a).ns.spawn_isolated(&[
-        "sh",
-        "-c",
-        &format!(
-            "ls /proc | grep -c '^[0-9]' > {}; exec sleep 30",
-            out.display()
-        ),
-    ]);
+    let guard = lab.host(a).ns.spawn_isolated(
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "ls /proc | grep -c '^[0-9]' > {}; exec sleep 30",
+                out.display()
+            ),
+        ],
+        None,
+    );
     let mut count = String::new();
     for _ in 0..200 {
         count = std::fs::read_to_string(&out).unwrap_or_default();

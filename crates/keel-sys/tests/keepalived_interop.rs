@@ -73,19 +73,22 @@ fn holds_vip(lab: &Lab, host: usize) -> bool {
 fn start_keepalived(lab: &Lab, index: usize, dir: &TempDir, config: &str) -> ChildGuard {
     let path = dir.path().join("keepalived.conf");
     std::fs::write(&path, config).unwrap();
-    lab.host(index).ns.spawn_isolated(&[
-        "keepalived",
-        "-n",
-        "-l",
-        "-D",
-        "-P",
-        "-f",
-        &path.display().to_string(),
-        "-p",
-        &dir.path().join("keepalived.pid").display().to_string(),
-        "-r",
-        &dir.path().join("vrrp.pid").display().to_string(),
-    ])
+    lab.host(index).ns.spawn_isolated(
+        &[
+            "keepalived",
+            "-n",
+            "-l",
+            "-D",
+            "-P",
+            "-f",
+            &path.display().to_string(),
+            "-p",
+            &dir.path().join("keepalived.pid").display().to_string(),
+            "-r",
+            &dir.path().join("vrrp.pid").display().to_string(),
+        ],
+        Some(&dir.path().join("keepalived.log")),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
