@@ -60,6 +60,13 @@ fn hosts_on_the_bridge_reach_each_other_until_partitioned_or_unplugged() {
             .any(|l| l.contains("10.66.0.1 > 10.66.0.2") && l.contains("echo request")),
         "{lines:#?}"
     );
+    // Output: tshark decodes the same capture in full.
+    let decoded = capture.read_tshark();
+    assert!(
+        decoded.contains("Internet Control Message Protocol"),
+        "{decoded}"
+    );
+    assert!(decoded.contains("Echo (ping) request"), "{decoded}");
 
     // Input: the lab is dropped.  Output: its namespaces are gone.
     drop(lab);
