@@ -383,6 +383,18 @@ impl VrrpSocketV6 {
         })
     }
 
+    /// Sets the hop limit of unicast adverts (`unicast_ttl`; 255 by default, which receivers
+    /// require unless they were configured with `min_ttl`/`max_ttl`).
+    pub fn set_unicast_hops(&self, hops: u8) -> Result<()> {
+        set_int_option(
+            self.fd.get_ref(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_UNICAST_HOPS,
+            libc::c_int::from(hops),
+            "setsockopt(IPV6_UNICAST_HOPS)",
+        )
+    }
+
     /// Sets the source address of sent packets (spec §3.1: the interface's link-local
     /// address unless `unicast_src_ip` says otherwise); `None` lets the kernel choose.
     pub fn set_source(&mut self, source: Option<Ipv6Addr>) {
