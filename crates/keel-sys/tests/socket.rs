@@ -253,4 +253,10 @@ async fn ipv6_multicast_and_unicast_report_hop_limit_destination_and_get_a_kerne
         ipv6_checksum_residue(link_local_a, peer, &buf[..got.len]),
         0
     );
+
+    // Input: unicast_ttl 64.  Output: B sees hop limit 64.
+    socket_a.set_unicast_hops(64).unwrap();
+    socket_a.send(&payload, IpAddr::V6(peer)).await.unwrap();
+    let got = recv_within(&socket_b, &mut buf).await;
+    assert_eq!(got.hop_limit, 64);
 }
