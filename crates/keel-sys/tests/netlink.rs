@@ -506,3 +506,41 @@ fn parse_mac(text: &str) -> Vec<u8> {
         .map(|b| u8::from_str_radix(b, 16).unwrap())
         .collect()
 }
+
+// current_thread: while the test blocks on `ip -batch`, no task drains the monitors'
+// sockets, so the burst lands in the kernel's receive buffers as it would on a busy daemon.
+#[tokio::test(flavor = "current_thread")]
+async fn a_burst_of_vips_fits_the_default_monitor_and_overruns_a_tiny_one() {
+    let lab = one_host("kburst");
+    let ns = &lab.host(0).ns;
+    let handle = tokio::runtime::Handle::current();
+    let (mut roomy, mut tiny) = ns.run_in(move || {
+        let _runtime = handle.enter();
+        (
+            NetlinkMonitor::open().unwrap(),
+            NetlinkMonitor::open_with_buffer(1).unwrap(),
+        )
+    });
+
+    // Input: 300 VIPs added in one burst (`ip -batch`) while neither monitor is read.
+    let dir = keel_lab::TempDir::new("kburst");
+    let batch = dir.path().join("batch");
+    let lines: String = (0..300u32)
+        .map(|i| format!("addr add 10.90.{}.{}/32 dev e0\n", i / 200, i % 200 + 1))
+        .collect();
+    std::fs::write(&batch, lines).unwrap();
+    ns.ip(&["-batch", &batch.display().to_string()]);
+
+    // Output: the default (4 MiB) monitor reports all 300 additions, no overrun.
+    let mut added = 0;
+    while added < 300 {
+        match wait_for(&mut roomy, |_| true).await {
+            NetEvent::AddressAdded { .. } => added += 1,
+            NetEvent::Overrun => panic!("default monitor overran after {added} events"),
+            _ => {}
+        }
+    }
+    // Output: the minimum-buffer monitor reports an Overrun, telling the daemon to resync.
+    let overrun = wait_for(&mut tiny, |e| *e == NetEvent::Overrun).await;
+    assert_eq!(overrun, NetEvent::Overrun);
+}

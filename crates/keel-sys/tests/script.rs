@@ -282,3 +282,17 @@ fn script_path_safety_follows_keepalived_rules() {
     assert!(check_script_path(&scripts.join("missing.sh")).is_err());
     assert!(check_script_path(Path::new("check.sh")).is_err());
 }
+
+#[test]
+fn script_user_lookup_resolves_names_and_rejects_unknown_ones() {
+    // Input: `script_user nobody`, `script_user nobody root`, and a user that does not exist.
+    // Output: nobody's ids; the group override; an error rather than running as root.
+    let nobody = UserIds::lookup("nobody", None).unwrap();
+    assert_eq!(nobody.uid, 65534);
+    assert_ne!(nobody.gid, 0);
+    let with_group = UserIds::lookup("nobody", Some("root")).unwrap();
+    assert_eq!((with_group.uid, with_group.gid), (65534, 0));
+    assert!(UserIds::lookup("keel-no-such-user", None).is_err());
+    assert!(UserIds::lookup("nobody", Some("keel-no-such-group")).is_err());
+    assert_eq!(UserIds::lookup("root", None).unwrap().uid, 0);
+}
