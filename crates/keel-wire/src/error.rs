@@ -67,6 +67,7 @@ pub enum Error {
 pub type Result<T> = core::result::Result<T, Error>;
 
 /// Fails with [`Error::Truncated`] unless `available >= needed`.
+#[inline]
 pub(crate) fn need(needed: usize, available: usize) -> Result<()> {
     if available < needed {
         Err(Error::Truncated { needed, available })
