@@ -467,6 +467,12 @@ impl<'a> Preprocessor<'a> {
                         }
                     }
                     text = changed.trim_start();
+                    // keepalived 2.2.7 looks at the line again only if it now starts with
+                    // `@` or still holds a `$`: a value `~SEQ(K,1,2) c` stays a plain line.
+                    let s = text.as_str();
+                    if !s.starts_with('@') && !s.contains('$') {
+                        return Some(text);
+                    }
                 }
                 Substituted::Runaway(span) => {
                     self.diagnostics.push(

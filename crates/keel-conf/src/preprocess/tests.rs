@@ -403,6 +403,30 @@ fn definitions_substitute_lazily_and_leave_unknown_names() {
 }
 
 #[test]
+fn substituted_directives_are_seen_only_when_keepalived_looks_again() {
+    // Input (checked against keepalived 2.2.7): a value holding a ~SEQ that still has a `$`
+    // after substitution is expanded; one without is left as a plain line. `$X` may be
+    // followed by `,` or `)`, and ~LST/~SEQ arguments may use definitions.
+    let out = run(
+        "$S=~SEQ(J,1,2) b$J\n$S\n$T=~SEQ(K,1,2) c\n$T\n$C=7\nf($C) g$C,h\n\
+         $V=5\n~LST(I,$V,6) a$I\n~SEQ(N,${V},6) n$N\n",
+    );
+    assert_eq!(
+        rendered(&out),
+        vec![
+            "b1",
+            "b2",
+            "~SEQ(K,1,2) c",
+            "f(7) g7,h",
+            "a5",
+            "a6",
+            "n5",
+            "n6"
+        ]
+    );
+}
+
+#[test]
 fn conditional_definitions_and_definitions_holding_conditionals() {
     let text = "@main $PRIORITY=240\n@backup $PRIORITY=200\npriority $PRIORITY\n\
                 $IF_MAIN=@main\n$IF_MAIN priority 250\n";
