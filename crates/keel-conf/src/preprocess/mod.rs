@@ -110,8 +110,12 @@ enum Frame {
         lines: std::vec::IntoIter<String>,
         span: Span,
     },
-    /// A `~SEQ`/`~LST` repetition of `template`.
-    Repeat { repeat: Repeat, template: Text },
+    /// A `~SEQ`/`~LST` repetition of `template`; `span` is the directive's.
+    Repeat {
+        repeat: Repeat,
+        template: Text,
+        span: Span,
+    },
 }
 
 struct Preprocessor<'a> {
@@ -277,14 +281,19 @@ impl<'a> Preprocessor<'a> {
                         }
                     }
                 }
-                Frame::Repeat { repeat, template } => match repeat.next_assignments() {
+                Frame::Repeat {
+                    repeat,
+                    template,
+                    span,
+                } => match repeat.next_assignments() {
                     Some(assignments) => {
-                        let template = template.clone();
+                        let (template, span) = (template.clone(), *span);
                         for (name, value) in assignments {
                             self.definitions.set(&name, Definition::Value(value));
                         }
-                        let span = template.span(0..template.as_str().len());
-                        if span.is_none_or(|span| self.count_expanded_line(span)) {
+                        // Every repetition counts, even of an empty template, so nested
+                        // repetitions of nothing cannot spin for ever.
+                        if self.count_expanded_line(span) {
                             return Some(template);
                         }
                     }
@@ -564,6 +573,7 @@ impl<'a> Preprocessor<'a> {
             self.frames.push(Frame::Repeat {
                 repeat: directive.repeat,
                 template,
+                span,
             });
         }
     }

@@ -619,6 +619,10 @@ fn nested_repetitions_are_bounded_in_total() {
     );
     assert_eq!(out.diagnostics.len(), 1);
     assert!(messages(&out)[0].contains("expand to more than"));
+    // The same with nothing to repeat: it must end too.
+    let out = run("~SEQ(A,1,1000) ~SEQ(B,1,1000) ~SEQ(C,1,1000)\nafter\n");
+    assert_eq!(rendered(&out), vec!["after"]);
+    assert_eq!(out.diagnostics.len(), 1);
 }
 
 #[test]
