@@ -126,13 +126,20 @@ impl Diagnostic {
             Some((span, file)) => {
                 let number = span.line.to_string();
                 let pad = " ".repeat(number.len());
-                let _ = writeln!(out, "{pad}--> {}:{}:{}", file.path.display(), span.line, span.col);
+                let _ = writeln!(
+                    out,
+                    "{pad}--> {}:{}:{}",
+                    file.path.display(),
+                    span.line,
+                    span.col
+                );
                 if let Some(text) = file.line(span.line) {
                     let text = text.replace('\t', " ");
                     let _ = writeln!(out, "{pad} |");
                     let _ = writeln!(out, "{number} | {text}");
                     let carets = "^".repeat(usize::try_from(span.len.max(1)).unwrap_or(1));
-                    let indent = " ".repeat(usize::try_from(span.col.saturating_sub(1)).unwrap_or(0));
+                    let indent =
+                        " ".repeat(usize::try_from(span.col.saturating_sub(1)).unwrap_or(0));
                     match &self.help {
                         Some(help) => {
                             let _ = writeln!(out, "{pad} | {indent}{carets} {help}");
@@ -178,7 +185,12 @@ mod tests {
             PathBuf::from("/etc/keepalived/keepalived.conf"),
             "vrrp_instance VI_1 {\n    priority 300\n}\n".into(),
         );
-        let span = Span { file, line: 2, col: 14, len: 3 };
+        let span = Span {
+            file,
+            line: 2,
+            col: 14,
+            len: 3,
+        };
         let text = Diagnostic::error(Some(span), "priority 300 is out of range")
             .with_help("expected an integer 1..255")
             .render(&sources);
