@@ -187,11 +187,22 @@ impl Preprocessor<'_> {
                 format!("Some config files missing: \"{pattern}\"."),
             );
         }
-        self.frames.push(Frame::Pending {
+        // keepalived 2.2.7 hands out the rest of a multi-line definition before the lines
+        // of a file included by its first line (checked by running it), so the included
+        // files go below those frames.
+        let below = self.frames.len()
+            - self
+                .frames
+                .iter()
+                .rev()
+                .take_while(|frame| matches!(frame, Frame::Lines { .. }))
+                .count();
+        let pending = Frame::Pending {
             paths: found.into(),
             span,
             checks,
-        });
+        };
+        self.frames.insert(below, pending);
     }
 
     pub(super) fn open_include(&mut self, path: PathBuf, span: Option<Span>, checks: Checks) {

@@ -203,6 +203,18 @@ fn include_takes_the_rest_of_the_line_and_works_after_at_and_dollar() {
 }
 
 #[test]
+fn include_from_a_multi_line_definition_comes_after_its_remaining_lines() {
+    // Input: a multi-line definition whose first line is an include (keepalived 2.2.7 order).
+    let fs = MemoryFs::new()
+        .with_file(MAIN, "$M=\\\n include c.conf \\\n mid\n$M\nend\n")
+        .with_file("/etc/keepalived/c.conf", "ic\n");
+    assert_eq!(
+        rendered(&run_with(&fs, &options("main"))),
+        vec!["mid", "ic", "end"]
+    );
+}
+
+#[test]
 fn include_loop_is_reported_not_followed() {
     // Input: a.conf includes b.conf which includes a.conf again, and the main file itself.
     let fs = MemoryFs::new()
