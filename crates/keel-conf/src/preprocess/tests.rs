@@ -610,6 +610,14 @@ fn seq_inside_multi_line_definitions() {
 }
 
 #[test]
+fn a_repetition_from_a_definition_is_set_up_before_the_rest_is_substituted() {
+    // Input (keepalived 2.2.7's output): a multi-line definition whose first line is a
+    // ~SEQ over another multi-line definition.
+    let out = run("$A=\\\n ~SEQ(I,1,2) $B \\\n a2\n$B=\\\n b$I \\\n c$I\n$A\n");
+    assert_eq!(rendered(&out), vec!["b1", "c1", "b2", "c2", "a2"]);
+}
+
+#[test]
 fn bad_and_huge_repetitions_are_diagnosed() {
     let out = run("~SEQ(I,1,-1,3) a\n~LST(I) a\n~SEQ(I,1,1,100000000000) huge\n~SEQ(I,2) ok$I\n");
     assert_eq!(rendered(&out), vec!["ok1", "ok2"]);
