@@ -159,6 +159,11 @@ impl Definitions {
                 continue;
             };
             current = Some(line.replace(dollar..reference.end, &value, span));
+            if value.trim_start_matches([' ', '\t']).starts_with('~') {
+                // keepalived stops at a value that starts a `~SEQ`/`~LST`, so the
+                // directive is set up before the rest of its line is substituted.
+                break;
+            }
             // Do not advance: the value is scanned again (recursive substitution).
             position = dollar;
         }
