@@ -7,7 +7,7 @@ use keel_lab::{Lab, Netns};
 use keel_sys::netlink::Netlink;
 use keel_sys::netlink::{
     AddressOptions, AddressScope, AddressSpec, NetEvent, NetlinkMonitor, NextHop, RouteKind,
-    RouteSpec, RuleAction, RuleSpec,
+    RouteScope, RouteSpec, RuleAction, RuleSpec,
 };
 use keel_sys::vmac::{VmacFamily, configure_vmac_sysctls, create_vmac, read_conf, vmac_address};
 
@@ -197,6 +197,10 @@ async fn routes_of_every_kind_are_added_and_deleted() {
     let mut big_table = RouteSpec::new(v4("0.0.0.0"), 0);
     big_table.gateway = Some(v4("10.88.0.254"));
     big_table.table = 1000;
+    let mut host_scope = RouteSpec::new(v4("10.91.0.0"), 16);
+    host_scope.ifindex = Some(e0);
+    host_scope.table = 100;
+    host_scope.scope = Some(RouteScope::Host);
     let mut ipv6 = RouteSpec::new(v6("fd99::"), 64);
     ipv6.gateway = Some(v6("fd88::fe"));
     ipv6.ifindex = Some(e0);
@@ -211,6 +215,7 @@ async fn routes_of_every_kind_are_added_and_deleted() {
         &throw,
         &big_table,
         &ipv6,
+        &host_scope,
     ];
     for spec in all {
         netlink.add_route(spec).await.expect("add route");
@@ -228,6 +233,7 @@ async fn routes_of_every_kind_are_added_and_deleted() {
         "unreachable 10.94.0.0/16",
         "prohibit 10.93.0.0/16",
         "throw 10.92.0.0/16",
+        "10.91.0.0/16 dev e0 scope host",
     ] {
         assert!(
             table_100.contains(expected),
