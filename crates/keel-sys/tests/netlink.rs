@@ -370,6 +370,27 @@ async fn vmac_is_a_private_macvlan_with_keepalived_sysctls_restored_at_exit() {
     assert!(shown.contains(",UP"), "{shown}");
     assert_eq!(vmac_address(51, VmacFamily::Ipv6), [0, 0, 0x5e, 0, 2, 51]);
 
+    // Input: an IPv6 VMAC for VRID 52 (keepalived tries the name vrrp6.52 first).
+    // Output: MAC 00:00:5e:00:02:34 and the link-local address derived from it (spec §3.10).
+    let index6 = create_vmac(&netlink, e0, "vrrp6", 52, VmacFamily::Ipv6)
+        .await
+        .expect("create IPv6 VMAC");
+    let shown = ns.ip(&["link", "show", "dev", "vrrp6.52"]);
+    assert!(shown.contains("link/ether 00:00:5e:00:02:34"), "{shown}");
+    let mut link_local = String::new();
+    for _ in 0..100 {
+        link_local = ns.ip(&["-6", "addr", "show", "dev", "vrrp6.52", "scope", "link"]);
+        if link_local.contains("fe80::200:5eff:fe00:234/64") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        link_local.contains("fe80::200:5eff:fe00:234/64"),
+        "{link_local}"
+    );
+    netlink.delete_link(index6).await.unwrap();
+
     // Input: a second VMAC with the same name.  Output: EEXIST (the caller picks vrrp1.51).
     let clash = create_vmac(&netlink, e0, "vrrp", 51, VmacFamily::Ipv4).await;
     assert_eq!(clash.unwrap_err().netlink_errno(), Some(libc::EEXIST));
