@@ -101,7 +101,15 @@ pub(super) fn emit_plain(
             chars(&s[..offset])
         }
     };
-    let mut tokens = Vec::new();
+    let width = |text: &str| {
+        if ascii {
+            u32::try_from(text.len()).unwrap_or(u32::MAX)
+        } else {
+            chars(text)
+        }
+    };
+    // Most lines are a keyword, a value or two and perhaps a brace.
+    let mut tokens = Vec::with_capacity(4);
     let mut offset = 0;
     while offset < s.len() {
         let piece = &s[offset..];
@@ -117,7 +125,7 @@ pub(super) fn emit_plain(
                 file,
                 line,
                 col: column_of(offset + raw.source.start),
-                len: chars(&head[raw.source.clone()]),
+                len: width(&head[raw.source.clone()]),
             };
             tokens.push(Token {
                 kind: raw.kind,
