@@ -208,8 +208,8 @@ impl<'a> Preprocessor<'a> {
 
     /// The next line to process: from a repetition, a multi-line definition, or a file.
     fn next_raw(&mut self) -> Option<Text> {
-        self.quote_reported = false;
         loop {
+            self.quote_reported = false;
             match self.frames.last_mut()? {
                 Frame::File { id, next_line, .. } => {
                     let id = *id;
