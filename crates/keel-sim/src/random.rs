@@ -1,0 +1,1 @@
+//! Random scenarios (filled in next).
