@@ -147,6 +147,8 @@ impl Instance {
     /// MASTER → BACKUP because a better master exists (or the group follows a member).
     pub(crate) fn master_to_backup(&mut self, now: Instant) {
         self.release_master(false, true);
+        self.master_advert_interval = self.config.advert_interval;
+        self.preempt_deadline = None;
         let down = self.master_down_interval();
         self.enter_backup(now, down);
     }
@@ -261,7 +263,7 @@ impl Instance {
             return;
         }
         if self.timers.deadline(Timer::GarpBurst).is_some() {
-            self.garp_burst_remaining += repeat;
+            self.garp_burst_remaining = self.garp_burst_remaining.saturating_add(repeat);
             return;
         }
         self.push_gratuitous(Arc::clone(&self.installed));
@@ -278,6 +280,18 @@ impl Instance {
     /// Queues the notification for `state` and its FIFO line (spec §3.8 order: state script,
     /// generic notify, FIFO).
     pub(crate) fn notify(&mut self, state: NotifyState) {
+        let state_change = matches!(
+            state,
+            NotifyState::Master | NotifyState::Backup | NotifyState::Fault | NotifyState::Stop
+        );
+        if state_change {
+            // keepalived send_instance_notifies: a member that only follows its group (the
+            // group is already in this state) sends no instance notifications.
+            if self.notifies_sent && self.sync.member && self.sync.group_state == Some(self.state) {
+                return;
+            }
+            self.notifies_sent = true;
+        }
         let notify = &self.config.notify;
         let state_script = match state {
             NotifyState::Master => notify.master.as_ref(),

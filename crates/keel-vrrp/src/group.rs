@@ -76,46 +76,84 @@ impl SyncGroup {
         &self.config
     }
 
-    /// Applies the group rules until nothing moves; returns group-level actions
-    /// (notifications). Member actions stay queued in the members.
-    pub(crate) fn settle(&mut self, now: Instant, instances: &mut [Instance]) -> Vec<Action> {
-        // Each pass either changes a member's state or stops; a member changes at most a few
-        // times per input, so this bound is never reached in practice.
+    /// Applies the group rules until nothing moves, after `trigger` (a member) handled an
+    /// input; returns group-level actions (notifications). Member actions stay queued in the
+    /// members.
+    ///
+    /// keepalived order (`vrrp_sync.c`, `send_instance_notifies`): the member that moved by
+    /// itself notifies as usual; the group then changes state (group notification) and moves
+    /// the others, whose instance notifications are suppressed because they merely follow
+    /// the group ("instances in a group don't send duplicate notifies", spec §3.6).
+    pub(crate) fn settle(
+        &mut self,
+        now: Instant,
+        instances: &mut [Instance],
+        trigger: usize,
+    ) -> Vec<Action> {
+        let mut actions = Vec::new();
+        // Each pass moves at least one member or stops; members move a bounded number of
+        // times per input, so the bound only guards against a logic error.
         for _ in 0..(self.members.len() * 4 + 4) {
-            if !self.step(now, instances) {
+            if !self.step(now, instances, trigger, &mut actions) {
                 break;
             }
         }
-        self.update_state(instances)
+        self.follow_members(instances, &mut actions);
+        actions
     }
 
-    fn step(&mut self, now: Instant, instances: &mut [Instance]) -> bool {
-        let members = &self.members;
+    fn step(
+        &mut self,
+        now: Instant,
+        instances: &mut [Instance],
+        trigger: usize,
+        actions: &mut Vec<Action>,
+    ) -> bool {
+        let members = self.members.clone();
+        // keepalived vrrp_state_master_rx: a member master that heard a lower priority makes
+        // every other member with garp_lower_prio_repeat re-announce its VIPs.
+        if let Some(&hearer) = members
+            .iter()
+            .find(|&&m| instances[m].sync.heard_lower_priority)
+        {
+            instances[hearer].sync.heard_lower_priority = false;
+            for &m in members.iter().filter(|&&m| m != hearer) {
+                instances[m].lower_priority_announcements(now);
+            }
+        }
         // Any member FAULT ⇒ all FAULT; all clear ⇒ all leave FAULT.
         let any_fault = members
             .iter()
             .any(|&m| instances[m].started && instances[m].own_fault());
-        for &m in members {
-            if instances[m].sync.group_fault != any_fault {
-                instances[m].sync.group_fault = any_fault;
-                let before = instances[m].state;
-                instances[m].reevaluate(now);
-                if instances[m].state != before {
-                    return true;
+        if members
+            .iter()
+            .any(|&m| instances[m].sync.group_fault != any_fault)
+        {
+            let order = trigger_first(&members, trigger);
+            for (position, &m) in order.iter().enumerate() {
+                if position == 1 {
+                    let target = if any_fault {
+                        State::Fault
+                    } else {
+                        State::Backup
+                    };
+                    self.enter(target, instances, actions);
                 }
+                instances[m].sync.group_fault = any_fault;
+                instances[m].reevaluate(now);
             }
+            return true;
         }
         // A member went MASTER → BACKUP by itself: the other masters follow.
         if let Some(&leaver) = members.iter().find(|&&m| instances[m].sync.left_master) {
             instances[leaver].sync.left_master = false;
-            let mut moved = false;
-            for &m in members {
-                if instances[m].state == State::Master {
-                    instances[m].master_to_backup(now);
-                    moved = true;
+            if members.iter().any(|&m| instances[m].state == State::Master) {
+                self.enter(State::Backup, instances, actions);
+                for &m in &members {
+                    if instances[m].state == State::Master {
+                        instances[m].master_to_backup(now);
+                    }
                 }
-            }
-            if moved {
                 return true;
             }
         }
@@ -126,7 +164,11 @@ impl SyncGroup {
                 || (instance.state == State::Backup && instance.sync.wants_master)
         });
         if all_want && members.iter().any(|&m| instances[m].state == State::Backup) {
-            for &m in members {
+            let order = trigger_first(&members, trigger);
+            for (position, &m) in order.iter().enumerate() {
+                if position == 1 {
+                    self.enter(State::Master, instances, actions);
+                }
                 if instances[m].state == State::Backup {
                     instances[m].become_master(now);
                 }
@@ -136,10 +178,12 @@ impl SyncGroup {
         false
     }
 
-    fn update_state(&mut self, instances: &[Instance]) -> Vec<Action> {
+    /// The group state once members have moved on their own (start, stop, a one-member
+    /// group): FAULT if any member is, else the state all members share.
+    fn follow_members(&mut self, instances: &mut [Instance], actions: &mut Vec<Action>) {
         let states: Vec<State> = self.members.iter().map(|&m| instances[m].state).collect();
         let all = |state: State| states.iter().all(|&s| s == state);
-        let new_state = if states.contains(&State::Fault) {
+        let target = if states.contains(&State::Fault) {
             State::Fault
         } else if all(State::Master) {
             State::Master
@@ -150,18 +194,26 @@ impl SyncGroup {
         } else {
             self.state
         };
-        if new_state == self.state {
-            return Vec::new();
+        self.enter(target, instances, actions);
+    }
+
+    /// Sets the group state, tells the members, and queues the group notification.
+    fn enter(&mut self, target: State, instances: &mut [Instance], actions: &mut Vec<Action>) {
+        if target == self.state {
+            return;
         }
-        self.state = new_state;
-        let notify_state = match new_state {
+        self.state = target;
+        for &m in &self.members {
+            instances[m].sync.group_state = Some(target);
+        }
+        let notify_state = match target {
             State::Master => NotifyState::Master,
             State::Backup => NotifyState::Backup,
             State::Fault => NotifyState::Fault,
             State::Stop => NotifyState::Stop,
-            State::Init => return Vec::new(),
+            State::Init => return,
         };
-        self.notification(notify_state)
+        actions.extend(self.notification(notify_state));
     }
 
     /// `GROUP NAME STATE 0` (spec §3.6, §3.8).
@@ -202,4 +254,12 @@ impl SyncGroup {
         }
         actions
     }
+}
+
+/// `members` with `trigger` first (when it is a member), so the member that moved by itself
+/// is handled before the group changes state.
+fn trigger_first(members: &[usize], trigger: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = members.iter().copied().filter(|&m| m == trigger).collect();
+    order.extend(members.iter().copied().filter(|&m| m != trigger));
+    order
 }

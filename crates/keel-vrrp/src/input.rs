@@ -3,7 +3,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::config::{InstanceConfig, Version};
+use crate::action::OutgoingAdvert;
+use crate::config::{Authentication, InstanceConfig, Version};
 use crate::priority::{TrackerId, TrackerStatus};
 
 /// One event for an instance. The daemon (or the simulator) turns sockets, netlink, script
@@ -73,6 +74,40 @@ pub struct ReceivedAdvert {
     pub ttl_or_hop_limit: u8,
     /// The checksum as the daemon verified it.
     pub checksum: ChecksumStatus,
+}
+
+impl ReceivedAdvert {
+    /// The advert a peer decodes from `advert` sent to `destination`, when nothing on the way
+    /// changed it: TTL 255, correct checksum, and (for AH) a key that matches. The simulator
+    /// and tests use this instead of a wire round trip.
+    pub fn from_outgoing(advert: &OutgoingAdvert, destination: IpAddr) -> Self {
+        let auth = match advert.authentication {
+            Authentication::None => ReceivedAuth::NONE,
+            Authentication::Pass(key) => ReceivedAuth {
+                ah: None,
+                auth_type: 1,
+                data: key,
+            },
+            Authentication::Ah(_) => ReceivedAuth {
+                ah: Some(AhStatus::Valid),
+                auth_type: 2,
+                data: [0; 8],
+            },
+        };
+        ReceivedAdvert {
+            version: advert.version,
+            packet_type: 1,
+            vrid: advert.vrid,
+            priority: advert.priority,
+            max_advert_interval: advert.advert_interval,
+            addresses: advert.addresses.to_vec(),
+            auth,
+            source: advert.source,
+            destination,
+            ttl_or_hop_limit: 255,
+            checksum: ChecksumStatus::Valid,
+        }
+    }
 }
 
 /// The v2 authentication part of an advert.

@@ -45,6 +45,8 @@ pub struct Instance {
     pub(crate) actions: VecDeque<Action>,
     pub(crate) stats: Stats,
     pub(crate) last_transition: Option<Instant>,
+    /// A state notification was sent at least once (keepalived `notifies_sent`).
+    pub(crate) notifies_sent: bool,
     pub(crate) sync: SyncHooks,
 }
 
@@ -59,6 +61,10 @@ pub(crate) struct SyncHooks {
     pub(crate) wants_master: bool,
     /// The member left MASTER for BACKUP by itself: the group follows.
     pub(crate) left_master: bool,
+    /// As MASTER, heard a lower priority: the other members re-announce (spec §3.9).
+    pub(crate) heard_lower_priority: bool,
+    /// The group's state as last set by the group.
+    pub(crate) group_state: Option<State>,
 }
 
 impl Instance {
@@ -97,6 +103,7 @@ impl Instance {
             actions: VecDeque::new(),
             stats: Stats::default(),
             last_transition: None,
+            notifies_sent: false,
             sync: SyncHooks::default(),
         })
     }

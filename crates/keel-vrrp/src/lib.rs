@@ -18,6 +18,28 @@
 //! }
 //! ```
 //!
+//! A BACKUP that hears nothing takes over after Master_Down_Interval
+//! (3 × 1 s + (256 − 100)/256 s for priority 100, RFC 3768 §6.1):
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use keel_vrrp::{Action, Input, Instance, InstanceConfig, State};
+//!
+//! let t0 = Instant::now(); // the daemon's clock; a simulator uses a virtual base
+//! let mut config = InstanceConfig::new("VI_1", "eth0", 51, "10.99.0.2".parse().unwrap());
+//! config.virtual_addresses = vec!["10.99.0.100".parse().unwrap()];
+//! let mut vi = Instance::new(config, t0).unwrap();
+//! vi.handle(t0, Input::Start);
+//! while let Some(_action) = vi.poll_action() {} // BACKUP: remove leftovers, notify
+//!
+//! let deadline = vi.poll_timeout().unwrap();
+//! assert_eq!(deadline - t0, Duration::from_micros(3_609_375));
+//! vi.handle_timeout(deadline);
+//! assert_eq!(vi.state(), State::Master);
+//! assert!(matches!(vi.poll_action(), Some(Action::StateChanged { .. })));
+//! assert!(matches!(vi.poll_action(), Some(Action::SendAdvert(_))));
+//! ```
+//!
 //! Time is `std::time::Instant`; the simulator builds Instants from one fixed base plus
 //! virtual offsets, which keeps runs exact and reproducible. Nothing here is random: VRRP's
 //! skew is deterministic.

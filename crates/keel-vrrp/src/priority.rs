@@ -197,10 +197,10 @@ impl TrackerState {
                         Effect::Weight(0)
                     };
                 }
-                // W>0 adds while OK, W<0 subtracts while failed; reverse flips the sign and
-                // applies in the opposite health.
+                // W>0 adds while OK, W<0 subtracts while failed; `reverse` keeps *when* the
+                // weight applies and flips its sign (W>0 subtracts while OK, W<0 adds while
+                // failed).
                 let applies = if weight > 0 { ok } else { !ok };
-                let applies = if reverse { !applies } else { applies };
                 match (applies, reverse) {
                     (false, _) => Effect::Weight(0),
                     (true, false) => Effect::Weight(weight),

@@ -368,7 +368,7 @@ impl Router {
             self.drain(index);
             return;
         };
-        let group_actions = self.groups[group_index].settle(now, &mut self.instances);
+        let group_actions = self.groups[group_index].settle(now, &mut self.instances, index);
         let members = self.groups[group_index].members.clone();
         for member in members {
             self.drain(member);
