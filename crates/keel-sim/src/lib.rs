@@ -30,6 +30,7 @@ pub mod build;
 pub mod check;
 mod drive;
 mod error;
+pub mod loss;
 mod network;
 pub mod random;
 mod record;
