@@ -1,0 +1,237 @@
+//! Hand-written multi-router stories on the simulator, each with its expected timeline.
+
+use std::time::Duration;
+
+use keel_sim::{Detail, LinkProfile, Sim, build, check};
+use keel_vrrp::{InstanceConfig, RouterConfig, State, SyncGroupConfig, UnicastPeer, Version};
+
+fn v2(index: usize, priority: u8) -> RouterConfig {
+    build::router(
+        vec![build::instance(
+            index,
+            1,
+            priority,
+            Version::V2,
+            Duration::from_secs(1),
+        )],
+        false,
+    )
+}
+
+fn ms(value: f64) -> Duration {
+    Duration::from_secs_f64(value / 1e3)
+}
+
+/// Asserts one takeover list against another, times to the millisecond (keepalived and keel
+/// truncate timers to microseconds; the RFC formulas are exact).
+fn assert_takeovers(got: Vec<(String, Duration)>, want: &[(&str, f64)]) {
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((router, at), (want_router, want_ms)) in got.iter().zip(want) {
+        assert_eq!(router, want_router, "{got:?}");
+        assert!(
+            keel_sim::timing::within_a_millisecond(*at, ms(*want_ms)),
+            "{router} at {at:?}, expected {want_ms} ms"
+        );
+    }
+}
+
+fn takeovers(sim: &Sim, after: Duration) -> Vec<(String, Duration)> {
+    sim.transitions()
+        .iter()
+        .filter(|t| t.at >= after && t.to == State::Master)
+        .map(|t| (sim.name(t.router).to_string(), t.at))
+        .collect()
+}
+
+// Input: r1 (200), r2 (150), r3 (100) start together on an ideal LAN.
+// Output: r1 is MASTER at 3 s + skew(200) = 3218.75 ms (RFC 3768 §6.4.1: every router starts
+// BACKUP; spec §3.3), the others stay BACKUP, the VIP is on r1 only.
+#[test]
+fn the_highest_priority_wins_the_first_election() {
+    let (mut sim, _, ids) = build::lan(
+        1,
+        LinkProfile::IDEAL,
+        vec![v2(0, 200), v2(1, 150), v2(2, 100)],
+    )
+    .unwrap();
+    sim.start_all().unwrap();
+    sim.run_until(Duration::from_secs(10)).unwrap();
+    assert_takeovers(takeovers(&sim, Duration::ZERO), &[("r1", 3218.75)]);
+    check::converged(&sim).unwrap();
+    assert_eq!(sim.addresses(ids[0]), vec![build::vip(1)]);
+    assert!(sim.addresses(ids[1]).is_empty() && sim.addresses(ids[2]).is_empty());
+}
+
+// Input: master r1 (200) crashes at 10 s (last advert 9218.75 ms); backups 150 and 100.
+// Output: r2 takes over at 9218.75 + 3000 + skew(150) = 12632.8125 ms, alone (RFC 3768 §6.4.2).
+#[test]
+fn a_crashed_master_is_replaced_after_the_master_down_interval() {
+    let (mut sim, _, ids) = build::lan(
+        2,
+        LinkProfile::IDEAL,
+        vec![v2(0, 200), v2(1, 150), v2(2, 100)],
+    )
+    .unwrap();
+    sim.start_all().unwrap();
+    sim.run_until(Duration::from_secs(10)).unwrap();
+    sim.crash(ids[0]).unwrap();
+    sim.run_for(Duration::from_secs(10)).unwrap();
+    assert_takeovers(
+        takeovers(&sim, Duration::from_secs(10)),
+        &[("r2", 12632.8125)],
+    );
+    check::converged(&sim).unwrap();
+}
+
+// Input: master r1 (200) stops gracefully at 10 s; backups 150 and 100.
+// Output: its priority-0 advert makes r2 take over after skew(150) = 414.0625 ms
+// (RFC 3768 §6.4.2, spec §3.3 Stop).
+#[test]
+fn a_graceful_stop_hands_over_in_skew_time() {
+    let (mut sim, _, ids) = build::lan(
+        3,
+        LinkProfile::IDEAL,
+        vec![v2(0, 200), v2(1, 150), v2(2, 100)],
+    )
+    .unwrap();
+    sim.start_all().unwrap();
+    sim.run_until(Duration::from_secs(10)).unwrap();
+    sim.stop(ids[0]).unwrap();
+    sim.run_for(Duration::from_secs(10)).unwrap();
+    assert_takeovers(
+        takeovers(&sim, Duration::from_secs(10)),
+        &[("r2", 10414.0625)],
+    );
+    assert!(
+        sim.adverts()
+            .iter()
+            .any(|a| a.router == ids[0] && a.priority == 0)
+    );
+}
+
+// Input: r2 (100) is master; r1 (200, preempt_delay 5 s) restarts at 20 s.
+// Output: r1 accepts r2's adverts for 5 s, then preempts Master_Down_Interval after the last
+// one it accepted (spec §3.4). Without the delay it preempts at 20 s + 3 s + skew(200)
+// (spec §3.3 live test: "preempted after 3 s + skew").
+#[test]
+fn preemption_waits_for_preempt_delay() {
+    // r2 advertises at 3609.375 + k s: r1's first lower advert arrives at 20 609.375 ms, the
+    // delay ends at 25 609.375 ms, the last accepted advert is at 24 609.375 ms.
+    for (delay, expected) in [(0u64, 23218.75), (5, 24609.375 + 3218.75)] {
+        let mut r1 = build::instance(0, 1, 200, Version::V2, Duration::from_secs(1));
+        r1.preempt_delay = Duration::from_secs(delay);
+        let configs = vec![build::router(vec![r1], false), v2(1, 100)];
+        let (mut sim, _, ids) = build::lan(4, LinkProfile::IDEAL, configs).unwrap();
+        sim.start(ids[1]).unwrap();
+        sim.run_until(Duration::from_secs(20)).unwrap();
+        sim.start(ids[0]).unwrap();
+        sim.run_for(Duration::from_secs(20)).unwrap();
+        let got = takeovers(&sim, Duration::from_secs(20));
+        assert_takeovers(got, &[("r1", expected)]);
+        check::converged(&sim).unwrap();
+    }
+}
+
+// Input: r2 (100) is master; r1 (200, nopreempt) restarts.
+// Output: r1 stays BACKUP for good (spec §3.7: a nopreempt BACKUP accepts every advert).
+#[test]
+fn nopreempt_never_takes_over_a_live_master() {
+    let mut r1 = build::instance(0, 1, 200, Version::V2, Duration::from_secs(1));
+    r1.nopreempt = true;
+    let configs = vec![build::router(vec![r1], false), v2(1, 100)];
+    let (mut sim, _, ids) = build::lan(5, LinkProfile::IDEAL, configs).unwrap();
+    sim.start(ids[1]).unwrap();
+    sim.run_until(Duration::from_secs(10)).unwrap();
+    sim.start(ids[0]).unwrap();
+    sim.run_for(Duration::from_secs(60)).unwrap();
+    assert_eq!(sim.state(ids[0], "VI_1"), Some(State::Backup));
+    assert_eq!(sim.state(ids[1], "VI_1"), Some(State::Master));
+    check::converged(&sim).unwrap();
+}
+
+// Input: two routers, each with VI_1 on LAN A and VI_2 on LAN B in sync group G; r1 (200)
+// master of both. r1's LAN-B link goes down.
+// Output: VI_2 on r1 faults, G takes VI_1 down with it, r2 becomes master of both, and r1's
+// members never disagree at any step (spec §3.6).
+#[test]
+fn a_sync_group_moves_together_across_two_segments() {
+    let mut sim = Sim::new(6);
+    let lan_a = sim.add_segment("lan-a", LinkProfile::IDEAL);
+    let lan_b = sim.add_segment("lan-b", LinkProfile::IDEAL);
+    let mut ids = Vec::new();
+    for (index, priority) in [(0usize, 200u8), (1, 100)] {
+        let a = build::instance(index, 1, priority, Version::V2, Duration::from_secs(1));
+        let mut b = build::instance(index, 2, priority, Version::V2, Duration::from_secs(1));
+        b.interface = "eth1".into();
+        let config = RouterConfig {
+            instances: vec![a, b],
+            sync_groups: vec![SyncGroupConfig::new("G", &["VI_1", "VI_2"])],
+        };
+        let id = sim.add_router(&format!("r{}", index + 1), config).unwrap();
+        sim.attach(id, "eth0", lan_a).unwrap();
+        sim.attach(id, "eth1", lan_b).unwrap();
+        ids.push(id);
+    }
+    sim.start_all().unwrap();
+    sim.run_until(Duration::from_secs(10)).unwrap();
+    assert_eq!(sim.state(ids[0], "VI_1"), Some(State::Master));
+    sim.set_link(ids[0], "eth1", false).unwrap();
+    sim.run_until_with(Duration::from_secs(20), check::sync_groups_intact)
+        .unwrap();
+    assert_eq!(sim.state(ids[0], "VI_1"), Some(State::Fault));
+    assert_eq!(sim.state(ids[1], "VI_1"), Some(State::Master));
+    assert_eq!(sim.state(ids[1], "VI_2"), Some(State::Master));
+    check::converged(&sim).unwrap();
+}
+
+// Input: two routers configured with unicast peers (spec §3.11) on one LAN, plus a third
+// multicast router on the same VRID that nobody unicasts to.
+// Output: the unicast pair elects one master between themselves; adverts reach only the
+// configured peer.
+#[test]
+fn unicast_adverts_reach_only_configured_peers() {
+    let pair = |index: usize, peer: usize, priority: u8| -> InstanceConfig {
+        let mut config = build::instance(index, 1, priority, Version::V2, Duration::from_secs(1));
+        config.unicast_peers = vec![UnicastPeer::new(build::primary_address(peer))];
+        config
+    };
+    let configs = vec![
+        build::router(vec![pair(0, 1, 200)], false),
+        build::router(vec![pair(1, 0, 100)], false),
+        v2(2, 150),
+    ];
+    let (mut sim, _, ids) = build::lan(7, LinkProfile::IDEAL, configs).unwrap();
+    sim.start_all().unwrap();
+    sim.run_until(Duration::from_secs(10)).unwrap();
+    assert_eq!(sim.state(ids[0], "VI_1"), Some(State::Master));
+    assert_eq!(sim.state(ids[1], "VI_1"), Some(State::Backup));
+    assert!(
+        sim.deliveries()
+            .iter()
+            .all(|d| d.from != ids[0] || d.to == ids[1])
+    );
+}
+
+// Input: the same seed twice on a lossy, jittery wire; then another seed.
+// Output: identical timelines for the same seed, a different one for another seed.
+#[test]
+fn a_seed_replays_the_same_timeline() {
+    let render = |seed: u64| {
+        let profile = LinkProfile {
+            latency: Duration::from_millis(1),
+            jitter: Duration::from_millis(3),
+            loss: 0.3,
+            ..LinkProfile::IDEAL
+        };
+        let (mut sim, _, ids) =
+            build::lan(seed, profile, vec![v2(0, 200), v2(1, 150), v2(2, 100)]).unwrap();
+        sim.start_all().unwrap();
+        sim.run_until(Duration::from_secs(30)).unwrap();
+        sim.crash(ids[0]).unwrap();
+        sim.run_for(Duration::from_secs(30)).unwrap();
+        sim.timeline().render(Detail::Full)
+    };
+    assert_eq!(render(11), render(11));
+    assert_ne!(render(11), render(12));
+    assert!(render(11).contains("r1 crashed"));
+}
