@@ -101,7 +101,7 @@ impl UnicastPeer {
     }
 }
 
-/// What to do with an advert whose VIP list differs from ours (spec §3.2 **[ver]**).
+/// What to do with an advert whose VIP list differs from ours (spec §3.2, version note).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VipMismatch {
     /// keepalived ≤ 2.3.2 (incl. 2.2.7, our interop target): count `addr_list_err`, discard.

@@ -200,6 +200,7 @@ impl Instance {
             return;
         }
         let faulty = self.is_faulty();
+        let state_before = self.state;
         match self.state {
             State::Init if !self.priority.waiting => self.enter_initial_state(now),
             State::Backup | State::Master if faulty => self.enter_fault(now),
@@ -209,9 +210,10 @@ impl Instance {
         if before.effective == self.priority.effective {
             return;
         }
-        if self.state == State::Backup {
+        if state_before == State::Backup && self.state == State::Backup {
             // spec §3.4: a priority change while BACKUP shifts the running down timer by the
-            // change of Master_Down_Interval (the skew delta).
+            // change of Master_Down_Interval (the skew delta). A timer armed by a transition
+            // just now already uses the new priority.
             if let Some(deadline) = self.timers.deadline(Timer::MasterDown) {
                 let new_down = self.master_down_interval();
                 let shifted = if new_down >= old_down {
