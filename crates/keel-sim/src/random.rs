@@ -628,6 +628,8 @@ impl<'a> Runner<'a> {
 pub(crate) struct Snapshot {
     /// (router, vrid, state, effective priority) of every running instance.
     pub(crate) instances: Vec<(RouterId, u8, State, u8)>,
+    /// The LAN.
+    pub(crate) lan: SegmentId,
     /// Components of the LAN.
     pub(crate) components: Vec<Vec<RouterId>>,
 }
@@ -649,6 +651,7 @@ impl Snapshot {
         }
         Snapshot {
             instances,
+            lan,
             components: sim.components(lan),
         }
     }

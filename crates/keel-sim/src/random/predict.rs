@@ -52,9 +52,7 @@ pub(crate) fn takeovers(
                     continue;
                 }
                 for &backup in component.iter().filter(|&&r| r != master) {
-                    if let Some(time) =
-                        silent_master(sim, plan, before, master, backup, vrid, at, stopping)
-                    {
+                    if let Some(time) = silent_master(sim, before, master, backup, vrid, at) {
                         per_router.push((vrid, backup, time, if stopping { STOP } else { CRASH }));
                     }
                 }
@@ -67,22 +65,20 @@ pub(crate) fn takeovers(
                     };
                     for &backup in component.iter().filter(|&&r| r != master) {
                         if sim
-                            .components(crate::SegmentId(0))
+                            .components(before.lan)
                             .iter()
                             .any(|c| c.contains(&master) && c.contains(&backup))
                         {
                             continue;
                         }
-                        if let Some(time) =
-                            silent_master(sim, plan, before, master, backup, vrid, at, false)
-                        {
+                        if let Some(time) = silent_master(sim, before, master, backup, vrid, at) {
                             per_router.push((vrid, backup, time, CRASH));
                         }
                     }
                 }
             }
             Disturbance::Restart(_) | Disturbance::Tracker(..) | Disturbance::Link(_, true) => {
-                for (backup, time) in preemptions(sim, plan, disturbance, before, vrid, at) {
+                for (backup, time) in preemptions(sim, disturbance, before, vrid, at) {
                     per_router.push((vrid, backup, time, PREEMPT));
                 }
             }
@@ -111,7 +107,7 @@ pub(crate) fn transition_count(
     let mut total = 0;
     for vrid in plan.vrids() {
         let component = sim
-            .components(crate::SegmentId(0))
+            .components(before.lan)
             .into_iter()
             .find(|c| c.contains(&router))?;
         before.master(&component, vrid)?;
@@ -119,7 +115,7 @@ pub(crate) fn transition_count(
             // FAULT → BACKUP (or MASTER for an owner) of the router whose link came back.
             total += 1;
         }
-        let preempting = preemptions(sim, plan, disturbance, before, vrid, at);
+        let preempting = preemptions(sim, disturbance, before, vrid, at);
         match preempting.len() {
             0 => {}
             1 => {
@@ -149,17 +145,14 @@ pub(crate) fn transition_count(
 }
 
 /// When `backup` takes over from a `master` that fell silent at `at` (crash, link down,
-/// partition) or stopped (priority-0 advert).
-#[allow(clippy::too_many_arguments)]
+/// partition) or stopped (priority-0 advert), from the last advert copy it received.
 fn silent_master(
     sim: &Sim,
-    plan: &Plan,
     before: &Snapshot,
     master: RouterId,
     backup: RouterId,
     vrid: u8,
     at: Duration,
-    stopping: bool,
 ) -> Option<Duration> {
     let (state, priority) = before.state(backup, vrid)?;
     if state != State::Backup || sim.state(backup, &format!("VI_{vrid}")).is_none() {
@@ -177,7 +170,6 @@ fn silent_master(
         .iter()
         .filter(from_master)
         .rfind(|d| d.sent_at <= at)?;
-    let _ = (plan, stopping);
     if last.priority == 0 {
         return Some(last.at + timing::skew(config.version, priority, last.interval));
     }
@@ -196,7 +188,6 @@ fn silent_master(
 /// change, with their predicted takeover times.
 fn preemptions(
     sim: &Sim,
-    plan: &Plan,
     disturbance: Disturbance,
     before: &Snapshot,
     vrid: u8,
@@ -210,7 +201,7 @@ fn preemptions(
         _ => return Vec::new(),
     };
     let Some(component) = sim
-        .components(crate::SegmentId(0))
+        .components(before.lan)
         .into_iter()
         .find(|c| c.contains(&touched))
     else {
@@ -316,7 +307,6 @@ fn preemptions(
                 interval = last.interval;
             }
         }
-        let _ = plan;
         result.push((
             candidate,
             heard
