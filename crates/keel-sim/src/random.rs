@@ -19,7 +19,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use keel_vrrp::{InitialState, RouterConfig, State, TrackerStatus, Version};
+use keel_vrrp::{InitialState, RouterConfig, State, TrackerStatus, UnicastPeer, Version};
 
 use crate::build::{self, INTERFACE, TRACKER};
 use crate::check::{self, Violation};
@@ -39,6 +39,8 @@ pub struct Options {
     /// Zero latency and jitter, no duplicates or reordering: takeover times are checked to
     /// the millisecond.
     pub ideal_wire: bool,
+    /// Routers send adverts to each other as unicast peers instead of multicast (spec §3.11).
+    pub unicast: bool,
     /// Disturbances per run.
     pub disturbances: usize,
 }
@@ -69,6 +71,8 @@ pub struct Plan {
     pub profile: LinkProfile,
     /// Whether routers run a two-member sync group.
     pub sync_group: bool,
+    /// Whether every router lists every other as a unicast peer.
+    pub unicast: bool,
 }
 
 impl Plan {
@@ -136,6 +140,7 @@ impl Plan {
             routers,
             profile,
             sync_group: options.sync_group,
+            unicast: options.unicast,
         }
     }
 
@@ -152,6 +157,12 @@ impl Plan {
                 config.preempt_delay = plan.preempt_delay;
                 if plan.priority == 255 {
                     config.initial_state = InitialState::Master;
+                }
+                if self.unicast {
+                    config.unicast_peers = (0..self.routers.len())
+                        .filter(|&peer| peer != index)
+                        .map(|peer| UnicastPeer::new(build::primary_address(peer)))
+                        .collect();
                 }
                 config
             })
@@ -207,10 +218,11 @@ impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "seed {}: {:?}, {} routers{}, wire: {}",
+            "seed {}: {:?}, {} routers{}{}, wire: {}",
             self.seed,
             self.version,
             self.routers.len(),
+            if self.unicast { ", unicast peers" } else { "" },
             if self.sync_group {
                 ", sync group G = {VI_1, VI_2}"
             } else {
@@ -313,6 +325,7 @@ enum Disturbance {
     Tracker(RouterId, bool),
     Link(RouterId, bool),
     LossBurst,
+    VipRemoved(RouterId),
 }
 
 struct Runner<'a> {
@@ -507,7 +520,7 @@ impl<'a> Runner<'a> {
             .collect();
         let master = self.master_router(1);
         loop {
-            let roll = self.rng.below(100);
+            let roll = self.rng.below(106);
             let pick_running = |rng: &mut SimRng| {
                 if let Some(master) = master.filter(|_| rng.chance(0.6)) {
                     return Some(master);
@@ -530,6 +543,7 @@ impl<'a> Runner<'a> {
                     Some(Disturbance::Link(self.ids[index], self.link_down[index]))
                 }
                 93..=99 => Some(Disturbance::LossBurst),
+                100..=105 => master.map(Disturbance::VipRemoved),
                 _ => None,
             };
             if let Some(choice) = choice {
@@ -580,6 +594,7 @@ impl<'a> Runner<'a> {
                 self.link_down[router.index()] = !up;
                 sim.set_link(router, INTERFACE, up)
             }
+            Disturbance::VipRemoved(router) => sim.remove_address_externally(router, build::vip(1)),
             Disturbance::LossBurst => {
                 let loss = self.rng.range(30, 100) as f64 / 100.0;
                 let length = self.plan.max_interval() * (self.rng.range(1, 6) as u32);
@@ -612,6 +627,11 @@ impl<'a> Runner<'a> {
                 format!("link {} {}", name(router), if up { "up" } else { "down" })
             }
             Disturbance::LossBurst => "loss burst".to_string(),
+            Disturbance::VipRemoved(router) => format!(
+                "another program deletes {} from {}",
+                build::vip(1),
+                name(router)
+            ),
         }
     }
 

@@ -74,6 +74,9 @@ pub(crate) struct Node {
     /// The fake kernel address table: VIPs installed now, with their open ownership span.
     pub(crate) addresses: BTreeMap<IpAddr, usize>,
     pub(crate) links_down: BTreeSet<String>,
+    /// The last result of each tracker, replayed to a restarted daemon (its scripts and
+    /// interface watchers report the current state again).
+    pub(crate) trackers: BTreeMap<String, TrackerStatus>,
     /// Interface → segment.
     pub(crate) attachments: BTreeMap<String, SegmentId>,
     /// Instance name → VRID, for transition records.
@@ -132,6 +135,7 @@ impl Sim {
             status: RouterStatus::NotStarted,
             addresses: BTreeMap::new(),
             links_down: BTreeSet::new(),
+            trackers: BTreeMap::new(),
             attachments: BTreeMap::new(),
             vrids,
         });
@@ -177,13 +181,24 @@ impl Sim {
                 router: node.name.to_string(),
                 source,
             })?;
-        // Interfaces that are down now are down for the new daemon too.
+        // Interfaces that are down now are down for the new daemon too, and trackers report
+        // their current results again.
         for interface in node.links_down.clone() {
             fresh.handle(
                 now,
                 RouterInput::LinkChanged {
                     interface,
                     up: false,
+                },
+            );
+        }
+        for (tracker, status) in &node.trackers {
+            let id = TrackerId::new(tracker);
+            fresh.handle(
+                now,
+                RouterInput::Tracker {
+                    id,
+                    status: *status,
                 },
             );
         }
@@ -241,7 +256,8 @@ impl Sim {
         Ok(())
     }
 
-    /// Feeds a tracker result to a running router (priority change or FAULT, spec §3.5).
+    /// Feeds a tracker result to a router (priority change or FAULT, spec §3.5). A stopped or
+    /// crashed router gets it when it starts again.
     pub fn set_tracker(
         &mut self,
         router: RouterId,
@@ -249,6 +265,9 @@ impl Sim {
         status: TrackerStatus,
     ) -> Result<(), SimError> {
         let name = Arc::clone(&self.node(router)?.name);
+        self.nodes[router.0]
+            .trackers
+            .insert(tracker.to_string(), status);
         self.log(Event::Tracker {
             router: name,
             tracker: tracker.to_string(),

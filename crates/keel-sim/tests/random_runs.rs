@@ -30,6 +30,7 @@ fn ideal_wire_runs_meet_every_property_and_exact_timing() {
         300,
         Options {
             sync_group: false,
+            unicast: false,
             ideal_wire: true,
             disturbances: 6,
         },
@@ -39,7 +40,7 @@ fn ideal_wire_runs_meet_every_property_and_exact_timing() {
     assert!(total.timed_takeovers > 300, "{total:?}");
 }
 
-// Input: 300 worlds on a real wire: 0–5 ms latency and jitter, up to 5% duplicates and
+// Input: 250 worlds on a real wire: 0–5 ms latency and jitter, up to 5% duplicates and
 // reordering, 6 disturbances each.
 // Output: every property holds after every disturbance; takeover times still follow the RFC
 // timers measured from when each backup last heard the master.
@@ -47,29 +48,11 @@ fn ideal_wire_runs_meet_every_property_and_exact_timing() {
 fn lossy_wire_runs_meet_every_property() {
     let total = run_seeds(
         10_001,
-        300,
-        Options {
-            sync_group: false,
-            ideal_wire: false,
-            disturbances: 6,
-        },
-    );
-    println!("{total:?}");
-    assert_eq!(total.disturbances, 300 * 6);
-}
-
-// Input: 250 worlds where every router runs VI_1 and VI_2 in one sync group, on an ideal
-// wire, 6 disturbances each.
-// Output: members never split (checked after every step), one router is master of both
-// VRIDs, and takeovers wait for the slower member (spec §3.6).
-#[test]
-fn sync_group_runs_never_split() {
-    let total = run_seeds(
-        20_001,
         250,
         Options {
-            sync_group: true,
-            ideal_wire: true,
+            sync_group: false,
+            unicast: false,
+            ideal_wire: false,
             disturbances: 6,
         },
     );
@@ -77,19 +60,59 @@ fn sync_group_runs_never_split() {
     assert_eq!(total.disturbances, 250 * 6);
 }
 
-// Input: 200 sync-group worlds on a real wire.
-// Output: as above, without exact timing.
+// Input: 200 worlds where every router runs VI_1 and VI_2 in one sync group, on an ideal
+// wire, 6 disturbances each.
+// Output: members never split (checked after every step), one router is master of both
+// VRIDs, and takeovers wait for the slower member (spec §3.6).
 #[test]
-fn sync_group_runs_on_a_real_wire_never_split() {
+fn sync_group_runs_never_split() {
     let total = run_seeds(
-        30_001,
+        20_001,
         200,
         Options {
             sync_group: true,
-            ideal_wire: false,
+            unicast: false,
+            ideal_wire: true,
             disturbances: 6,
         },
     );
     println!("{total:?}");
     assert_eq!(total.disturbances, 200 * 6);
+}
+
+// Input: 150 sync-group worlds on a real wire.
+// Output: as above, without exact timing.
+#[test]
+fn sync_group_runs_on_a_real_wire_never_split() {
+    let total = run_seeds(
+        30_001,
+        150,
+        Options {
+            sync_group: true,
+            unicast: false,
+            ideal_wire: false,
+            disturbances: 6,
+        },
+    );
+    println!("{total:?}");
+    assert_eq!(total.disturbances, 150 * 6);
+}
+
+// Input: 150 worlds whose routers list each other as unicast peers (spec §3.11) on a real
+// wire, 6 disturbances each.
+// Output: the same properties as multicast: adverts reach exactly the configured peers.
+#[test]
+fn unicast_runs_meet_every_property() {
+    let total = run_seeds(
+        40_001,
+        150,
+        Options {
+            sync_group: false,
+            ideal_wire: false,
+            unicast: true,
+            disturbances: 6,
+        },
+    );
+    println!("{total:?}");
+    assert_eq!(total.disturbances, 150 * 6);
 }

@@ -235,3 +235,44 @@ fn a_seed_replays_the_same_timeline() {
     assert_ne!(render(11), render(12));
     assert!(render(11).contains("r1 crashed"));
 }
+
+// Input: VRRPv3, r1 (100, advert_int 0.1 s) is master alone; r2 (200, advert_int 1 s) joins
+// and preempts.
+// Output (keepalived compat, spec §3.4 "reset to local on MASTER exit"): r1 re-arms its down
+// timer with its own 0.1 s interval when it steps down, so before r2's next periodic advert
+// it takes over again (3 × 0.1 + skew(100) = 360.9 ms) and is pushed back by r2's immediate
+// answer (spec §3.3) — twice — and then settles once it accepts a periodic advert and learns
+// 1 s. RFC 5798 §6.4.3 would adopt r2's interval on stepping down and not flap; see
+// FINDINGS.md.
+#[test]
+fn a_fast_v3_master_flaps_briefly_when_a_slow_one_preempts() {
+    let r1 = build::instance(0, 1, 100, Version::V3, Duration::from_millis(100));
+    let r2 = build::instance(1, 1, 200, Version::V3, Duration::from_secs(1));
+    let configs = vec![
+        build::router(vec![r1], false),
+        build::router(vec![r2], false),
+    ];
+    let (mut sim, _, ids) = build::lan(8, LinkProfile::IDEAL, configs).unwrap();
+    sim.start(ids[0]).unwrap();
+    sim.run_until(Duration::from_secs(5)).unwrap();
+    sim.start(ids[1]).unwrap();
+    sim.run_for(Duration::from_secs(20)).unwrap();
+    let r1_takeovers: Vec<Duration> = sim
+        .transitions()
+        .iter()
+        .filter(|t| t.router == ids[0] && t.to == State::Master && t.at > Duration::from_secs(5))
+        .map(|t| t.at)
+        .collect();
+    // r2 preempts at 5 s + 3 s + skew(200, 1 s) = 8218.75 ms; r1 flaps at +360.9 ms twice.
+    assert_takeovers(
+        takeovers(&sim, Duration::from_secs(5)),
+        &[
+            ("r2", 8218.75),
+            ("r1", 8218.75 + 360.9375),
+            ("r1", 8218.75 + 2.0 * 360.9375),
+        ],
+    );
+    assert_eq!(r1_takeovers.len(), 2);
+    check::converged(&sim).unwrap();
+    assert_eq!(sim.state(ids[1], "VI_1"), Some(State::Master));
+}

@@ -82,6 +82,31 @@ pub(crate) fn takeovers(
                     per_router.push((vrid, backup, time, PREEMPT));
                 }
             }
+            Disturbance::VipRemoved(master) => {
+                // spec §3.3: the master goes BACKUP (its down timer restarts) and falls
+                // silent; whoever's timer ends first takes over, possibly the old master.
+                let Some(component) = before.component_of(master) else {
+                    continue;
+                };
+                let Some((State::Master, priority)) = before.state(master, vrid) else {
+                    continue;
+                };
+                for &backup in component.iter().filter(|&&r| r != master) {
+                    if let Some(time) = silent_master(sim, before, master, backup, vrid, at) {
+                        per_router.push((vrid, backup, time, CRASH));
+                    }
+                }
+                if let Some(instance) = sim.instance(master, &format!("VI_{vrid}")) {
+                    let config = instance.config();
+                    let own = timing::master_down(
+                        config.version,
+                        priority,
+                        config.advert_interval,
+                        config.down_timer_adverts,
+                    );
+                    per_router.push((vrid, master, at + own, CRASH));
+                }
+            }
             Disturbance::Heal | Disturbance::LossBurst => {}
         }
     }
@@ -110,7 +135,7 @@ pub(crate) fn transition_count(
             .components(before.lan)
             .into_iter()
             .find(|c| c.contains(&router))?;
-        before.master(&component, vrid)?;
+        let master = before.master(&component, vrid)?;
         if matches!(disturbance, Disturbance::Link(..)) {
             // FAULT → BACKUP (or MASTER for an owner) of the router whose link came back.
             total += 1;
@@ -118,6 +143,7 @@ pub(crate) fn transition_count(
         let preempting = preemptions(sim, disturbance, before, vrid, at);
         match preempting.len() {
             0 => {}
+            1 if old_master_may_flap(sim, master, preempting[0].0, vrid) => return None,
             1 => {
                 let owner_restart = matches!(disturbance, Disturbance::Restart(_))
                     && preempting[0].0 == router
@@ -319,6 +345,25 @@ fn preemptions(
         ));
     }
     result
+}
+
+/// keepalived compat (spec §3.4, `vrrp_state_leave_master`): a master that steps down re-arms
+/// its down timer with its *own* interval, not the new master's (RFC 5798 §6.4.3 says the
+/// new master's). If the new master advertises more slowly than that timer, the old master
+/// takes over once more before settling, so the transition count is not certain.
+fn old_master_may_flap(sim: &Sim, master: RouterId, new_master: RouterId, vrid: u8) -> bool {
+    let name = format!("VI_{vrid}");
+    let (Some(old), Some(new)) = (sim.instance(master, &name), sim.instance(new_master, &name))
+    else {
+        return true;
+    };
+    let own_down = timing::master_down(
+        old.config().version,
+        old.effective_priority(),
+        old.config().advert_interval,
+        old.config().down_timer_adverts,
+    );
+    new.config().advert_interval + Duration::from_millis(20) >= own_down
 }
 
 fn is_starting_owner(sim: &Sim, router: RouterId) -> bool {
