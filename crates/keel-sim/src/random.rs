@@ -326,6 +326,7 @@ enum Disturbance {
     Link(RouterId, bool),
     LossBurst,
     VipRemoved(RouterId),
+    Reload(RouterId),
 }
 
 struct Runner<'a> {
@@ -520,7 +521,7 @@ impl<'a> Runner<'a> {
             .collect();
         let master = self.master_router(1);
         loop {
-            let roll = self.rng.below(106);
+            let roll = self.rng.below(112);
             let pick_running = |rng: &mut SimRng| {
                 if let Some(master) = master.filter(|_| rng.chance(0.6)) {
                     return Some(master);
@@ -544,6 +545,7 @@ impl<'a> Runner<'a> {
                 }
                 93..=99 => Some(Disturbance::LossBurst),
                 100..=105 => master.map(Disturbance::VipRemoved),
+                106..=111 => pick_running(&mut self.rng).map(Disturbance::Reload),
                 _ => None,
             };
             if let Some(choice) = choice {
@@ -595,6 +597,10 @@ impl<'a> Runner<'a> {
                 sim.set_link(router, INTERFACE, up)
             }
             Disturbance::VipRemoved(router) => sim.remove_address_externally(router, build::vip(1)),
+            Disturbance::Reload(router) => {
+                let config = self.plan.router_config(router.index());
+                sim.reload(router, config)
+            }
             Disturbance::LossBurst => {
                 let loss = self.rng.range(30, 100) as f64 / 100.0;
                 let length = self.plan.max_interval() * (self.rng.range(1, 6) as u32);
@@ -627,6 +633,7 @@ impl<'a> Runner<'a> {
                 format!("link {} {}", name(router), if up { "up" } else { "down" })
             }
             Disturbance::LossBurst => "loss burst".to_string(),
+            Disturbance::Reload(router) => format!("{} reloads an unchanged config", name(router)),
             Disturbance::VipRemoved(router) => format!(
                 "another program deletes {} from {}",
                 build::vip(1),

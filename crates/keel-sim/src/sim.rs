@@ -280,6 +280,27 @@ impl Sim {
         self.input(router, RouterInput::Tracker { id, status })
     }
 
+    /// Reloads a router's configuration (SIGHUP): the running daemon gets
+    /// `RouterInput::Reload`; a stopped one starts with it next time. keel-vrrp keeps the
+    /// state of unchanged instances (spec §3.8, §5 pain point 6).
+    pub fn reload(&mut self, router: RouterId, config: RouterConfig) -> Result<(), SimError> {
+        self.node(router)?;
+        Router::new(config.clone(), self.instant(self.now)).map_err(|source| SimError::Config {
+            router: self.nodes[router.0].name.to_string(),
+            source,
+        })?;
+        let node = &mut self.nodes[router.0];
+        node.vrids = config
+            .instances
+            .iter()
+            .map(|instance| (instance.name.clone(), instance.vrid))
+            .collect();
+        node.config = config.clone();
+        let name = Arc::clone(&node.name);
+        self.log(Event::Note(format!("{name} reloads its configuration")));
+        self.input(router, RouterInput::Reload(config))
+    }
+
     /// Takes an interface down or up: it neither sends nor receives while down, and the
     /// daemon is told (FAULT, spec §3.3).
     pub fn set_link(

@@ -107,7 +107,7 @@ pub(crate) fn takeovers(
                     per_router.push((vrid, master, at + own, CRASH));
                 }
             }
-            Disturbance::Heal | Disturbance::LossBurst => {}
+            Disturbance::Heal | Disturbance::LossBurst | Disturbance::Reload(_) => {}
         }
     }
     aggregate(plan, per_router)
@@ -123,6 +123,10 @@ pub(crate) fn transition_count(
     before: &Snapshot,
     at: Duration,
 ) -> Option<usize> {
+    if matches!(disturbance, Disturbance::Reload(_)) {
+        // spec §5 pain point 6: reloading an unchanged configuration changes nothing.
+        return Some(0);
+    }
     let router = match disturbance {
         Disturbance::Restart(router)
         | Disturbance::Link(router, true)
