@@ -19,7 +19,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use keel_vrrp::{InitialState, RouterConfig, State, TrackerStatus, UnicastPeer, Version};
+use keel_vrrp::{Family, InitialState, RouterConfig, State, TrackerStatus, UnicastPeer, Version};
 
 use crate::build::{self, INTERFACE, TRACKER};
 use crate::check::{self, Violation};
@@ -41,6 +41,8 @@ pub struct Options {
     pub ideal_wire: bool,
     /// Routers send adverts to each other as unicast peers instead of multicast (spec §3.11).
     pub unicast: bool,
+    /// IPv6 instances (VRRPv3, ff02::12) instead of IPv4.
+    pub ipv6: bool,
     /// Disturbances per run.
     pub disturbances: usize,
 }
@@ -73,6 +75,8 @@ pub struct Plan {
     pub sync_group: bool,
     /// Whether every router lists every other as a unicast peer.
     pub unicast: bool,
+    /// Address family of every instance.
+    pub family: Family,
 }
 
 impl Plan {
@@ -80,7 +84,7 @@ impl Plan {
     pub fn draw(seed: u64, options: &Options) -> Plan {
         let mut rng = SimRng::new(seed);
         let count = rng.range(2, 6) as usize;
-        let version = if rng.chance(0.5) {
+        let version = if options.ipv6 || rng.chance(0.5) {
             Version::V2
         } else {
             Version::V3
@@ -141,6 +145,11 @@ impl Plan {
             profile,
             sync_group: options.sync_group,
             unicast: options.unicast,
+            family: if options.ipv6 {
+                Family::Ipv6
+            } else {
+                Family::Ipv4
+            },
         }
     }
 
@@ -151,8 +160,14 @@ impl Plan {
         let instances = vrids
             .iter()
             .map(|&vrid| {
-                let mut config =
-                    build::instance(index, vrid, plan.priority, self.version, plan.interval);
+                let mut config = build::instance_in(
+                    self.family,
+                    index,
+                    vrid,
+                    plan.priority,
+                    self.version,
+                    plan.interval,
+                );
                 config.nopreempt = plan.nopreempt;
                 config.preempt_delay = plan.preempt_delay;
                 if plan.priority == 255 {
@@ -161,7 +176,7 @@ impl Plan {
                 if self.unicast {
                     config.unicast_peers = (0..self.routers.len())
                         .filter(|&peer| peer != index)
-                        .map(|peer| UnicastPeer::new(build::primary_address(peer)))
+                        .map(|peer| UnicastPeer::new(build::primary_address_in(self.family, peer)))
                         .collect();
                 }
                 config
@@ -218,9 +233,10 @@ impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "seed {}: {:?}, {} routers{}{}, wire: {}",
+            "seed {}: {:?}/{:?}, {} routers{}{}, wire: {}",
             self.seed,
             self.version,
+            self.family,
             self.routers.len(),
             if self.unicast { ", unicast peers" } else { "" },
             if self.sync_group {
@@ -596,7 +612,9 @@ impl<'a> Runner<'a> {
                 self.link_down[router.index()] = !up;
                 sim.set_link(router, INTERFACE, up)
             }
-            Disturbance::VipRemoved(router) => sim.remove_address_externally(router, build::vip(1)),
+            Disturbance::VipRemoved(router) => {
+                sim.remove_address_externally(router, build::vip_in(self.plan.family, 1))
+            }
             Disturbance::Reload(router) => {
                 let config = self.plan.router_config(router.index());
                 sim.reload(router, config)
@@ -636,7 +654,7 @@ impl<'a> Runner<'a> {
             Disturbance::Reload(router) => format!("{} reloads an unchanged config", name(router)),
             Disturbance::VipRemoved(router) => format!(
                 "another program deletes {} from {}",
-                build::vip(1),
+                build::vip_in(self.plan.family, 1),
                 name(router)
             ),
         }

@@ -31,6 +31,7 @@ fn ideal_wire_runs_meet_every_property_and_exact_timing() {
         Options {
             sync_group: false,
             unicast: false,
+            ipv6: false,
             ideal_wire: true,
             disturbances: 6,
         },
@@ -52,6 +53,7 @@ fn lossy_wire_runs_meet_every_property() {
         Options {
             sync_group: false,
             unicast: false,
+            ipv6: false,
             ideal_wire: false,
             disturbances: 6,
         },
@@ -72,6 +74,7 @@ fn sync_group_runs_never_split() {
         Options {
             sync_group: true,
             unicast: false,
+            ipv6: false,
             ideal_wire: true,
             disturbances: 6,
         },
@@ -90,6 +93,7 @@ fn sync_group_runs_on_a_real_wire_never_split() {
         Options {
             sync_group: true,
             unicast: false,
+            ipv6: false,
             ideal_wire: false,
             disturbances: 6,
         },
@@ -110,9 +114,29 @@ fn unicast_runs_meet_every_property() {
             sync_group: false,
             ideal_wire: false,
             unicast: true,
+            ipv6: false,
             disturbances: 6,
         },
     );
     println!("{total:?}");
     assert_eq!(total.disturbances, 150 * 6);
+}
+
+// Input: 100 IPv6 worlds (VRRPv3 over ff02::12, link-local sources) on a real wire.
+// Output: the same properties as IPv4.
+#[test]
+fn ipv6_runs_meet_every_property() {
+    let total = run_seeds(
+        50_001,
+        100,
+        Options {
+            sync_group: false,
+            ideal_wire: false,
+            unicast: false,
+            ipv6: true,
+            disturbances: 6,
+        },
+    );
+    println!("{total:?}");
+    assert_eq!(total.disturbances, 100 * 6);
 }
