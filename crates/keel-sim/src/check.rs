@@ -147,40 +147,81 @@ pub fn single_master(sim: &Sim) -> Result<(), Violation> {
 
 /// RFC 5798 §6.4.2 (Preempt_Mode) / spec §3.3, §3.7: once converged, no BACKUP that may
 /// preempt has a higher effective priority than its MASTER (equal priority never preempts).
+/// spec §3.6: a sync-group member is exempt while another member of its group is content
+/// under its own master — the group goes MASTER only when every member wants to.
 pub fn preferred_master(sim: &Sim) -> Result<(), Violation> {
-    for view in vrid_views(sim) {
-        let instances: Vec<(RouterId, &Instance)> = view
-            .instances
-            .iter()
-            .filter_map(|(router, name)| Some((*router, sim.instance(*router, name)?)))
-            .collect();
-        let Some((master_router, master)) = instances
-            .iter()
-            .find(|(_, instance)| instance.state() == State::Master)
-        else {
+    let views = vrid_views(sim);
+    for view in &views {
+        let Some((master_router, master)) = master_of(sim, view) else {
             continue;
         };
-        for (router, backup) in &instances {
-            if backup.state() == State::Backup
-                && !backup.config().nopreempt
-                && backup.effective_priority() > master.effective_priority()
-            {
-                return Err(Violation {
-                    property: PREFERRED_MASTER,
-                    at: sim.now(),
-                    detail: format!(
-                        "VRID {}: {} (prio {}) is BACKUP under {} (prio {})",
-                        view.vrid,
-                        sim.name(*router),
-                        backup.effective_priority(),
-                        sim.name(*master_router),
-                        master.effective_priority()
-                    ),
-                });
+        for (router, name) in &view.instances {
+            let Some(backup) = sim.instance(*router, name) else {
+                continue;
+            };
+            if !outranks(backup, master) || held_by_group(sim, &views, *router, name) {
+                continue;
             }
+            return Err(Violation {
+                property: PREFERRED_MASTER,
+                at: sim.now(),
+                detail: format!(
+                    "VRID {}: {} (prio {}) is BACKUP under {} (prio {})",
+                    view.vrid,
+                    sim.name(*router),
+                    backup.effective_priority(),
+                    sim.name(master_router),
+                    master.effective_priority()
+                ),
+            });
         }
     }
     Ok(())
+}
+
+/// The MASTER instance of a view, if any.
+fn master_of<'a>(sim: &'a Sim, view: &VridView) -> Option<(RouterId, &'a Instance)> {
+    view.instances.iter().find_map(|(router, name)| {
+        let instance = sim.instance(*router, name)?;
+        (instance.state() == State::Master).then_some((*router, instance))
+    })
+}
+
+/// A BACKUP that would preempt `master` (RFC 5798 §6.4.2: higher priority, Preempt_Mode).
+fn outranks(backup: &Instance, master: &Instance) -> bool {
+    backup.state() == State::Backup
+        && !backup.config().nopreempt
+        && backup.effective_priority() > master.effective_priority()
+}
+
+/// Whether another member of `instance`'s sync group on `router` accepts its master, which
+/// keeps the whole group BACKUP (spec §3.6 "prefers backup").
+fn held_by_group(sim: &Sim, views: &[VridView], router: RouterId, instance: &str) -> bool {
+    let Some(running) = sim.router(router) else {
+        return false;
+    };
+    let Some(group) = running
+        .groups()
+        .iter()
+        .find(|group| group.config().members.iter().any(|m| m == instance))
+    else {
+        return false;
+    };
+    group.config().members.iter().any(|member| {
+        if member == instance {
+            return false;
+        }
+        let Some(own) = running.instance(member) else {
+            return false;
+        };
+        let view = views.iter().find(|view| {
+            view.instances
+                .iter()
+                .any(|(r, n)| *r == router && n == member)
+        });
+        let master = view.and_then(|view| master_of(sim, view));
+        master.is_some_and(|(_, master)| !outranks(own, master))
+    })
 }
 
 /// RFC 5798 §6.4.1/§6.4.2, spec §3.3: each running router's fake kernel holds exactly the

@@ -52,6 +52,9 @@ pub struct Options {
 pub struct RouterPlan {
     /// Base priority (255 = address owner, which starts MASTER).
     pub priority: u8,
+    /// Base priority of the second sync-group member (VI_2): `priority` lowered by one
+    /// offset shared by all routers, so members differ but routers keep their order.
+    pub second_priority: u8,
     /// Advert interval.
     pub interval: Duration,
     /// `nopreempt`.
@@ -84,7 +87,8 @@ impl Plan {
     pub fn draw(seed: u64, options: &Options) -> Plan {
         let mut rng = SimRng::new(seed);
         let count = rng.range(2, 6) as usize;
-        let version = if options.ipv6 || rng.chance(0.5) {
+        // IPv6 is always VRRPv3 (spec §2.6).
+        let version = if !options.ipv6 && rng.chance(0.5) {
             Version::V2
         } else {
             Version::V3
@@ -96,6 +100,11 @@ impl Plan {
         };
         let mixed = version == Version::V3 && rng.chance(0.25);
         let with_owner = rng.chance(0.1);
+        let offset = if options.sync_group && rng.chance(0.3) {
+            rng.range(1, 40) as u8
+        } else {
+            0
+        };
         let routers = (0..count)
             .map(|index| {
                 let interval = if mixed {
@@ -106,12 +115,16 @@ impl Plan {
                 if with_owner && index == 0 {
                     return RouterPlan {
                         priority: 255,
+                        second_priority: 255,
                         interval,
                         nopreempt: false,
                         preempt_delay: Duration::ZERO,
                     };
                 }
                 let priority = rng.range(1, 254) as u8;
+                // One offset for every router keeps the routers' order the same on both VRIDs;
+                // crossed orders make groups livelock (FINDINGS.md, tests/scenarios.rs).
+                let second_priority = priority.saturating_sub(offset).max(1);
                 let nopreempt = rng.chance(0.2);
                 let preempt_delay = if !nopreempt && rng.chance(0.2) {
                     base * (rng.range(1, 5) as u32)
@@ -120,6 +133,7 @@ impl Plan {
                 };
                 RouterPlan {
                     priority,
+                    second_priority,
                     interval,
                     nopreempt,
                     preempt_delay,
@@ -160,11 +174,16 @@ impl Plan {
         let instances = vrids
             .iter()
             .map(|&vrid| {
+                let priority = if vrid == 2 {
+                    plan.second_priority
+                } else {
+                    plan.priority
+                };
                 let mut config = build::instance_in(
                     self.family,
                     index,
                     vrid,
-                    plan.priority,
+                    priority,
                     self.version,
                     plan.interval,
                 );
@@ -201,12 +220,25 @@ impl Plan {
 
     /// How long after a disturbance a single master must exist (module docs): the slowest
     /// detection of a silent master, one more advert, and a round trip on the wire.
+    ///
+    /// Sync groups whose members have different priorities get one more
+    /// Master_Down_Interval plus interval: when clamping at 1 ties two routers on one VRID,
+    /// both may step down with their whole group (spec §3.6) and regroup at the next down
+    /// timer.
     pub fn single_master_bound(&self) -> Duration {
         let interval = self.max_interval();
-        timing::master_down(self.version, 1, interval, 3)
-            + interval
-            + self.profile.max_delay() * 2
-            + Duration::from_millis(1)
+        let down = timing::master_down(self.version, 1, interval, 3);
+        let crossed = self.sync_group
+            && self
+                .routers
+                .iter()
+                .any(|router| router.second_priority != router.priority);
+        let regroup = if crossed {
+            down + interval
+        } else {
+            Duration::ZERO
+        };
+        down + interval + regroup + self.profile.max_delay() * 2 + Duration::from_millis(1)
     }
 
     /// How long after a disturbance the preferred router must be master: the single-master
@@ -249,9 +281,14 @@ impl fmt::Display for Plan {
         for (index, router) in self.routers.iter().enumerate() {
             writeln!(
                 f,
-                "  r{}: prio {}, advert_int {} ms{}{}",
+                "  r{}: prio {}{}, advert_int {} ms{}{}",
                 index + 1,
                 router.priority,
+                if self.sync_group && router.second_priority != router.priority {
+                    format!(" (VI_2 prio {})", router.second_priority)
+                } else {
+                    String::new()
+                },
                 router.interval.as_millis(),
                 if router.nopreempt { ", nopreempt" } else { "" },
                 if router.preempt_delay.is_zero() {

@@ -110,7 +110,35 @@ pub(crate) fn takeovers(
             Disturbance::Heal | Disturbance::LossBurst | Disturbance::Reload(_) => {}
         }
     }
+    if plan.sync_group && group_held_back(sim, before) {
+        // A group held back by one member (spec §3.6) has members whose timers already
+        // expired; when it moves depends on the other member alone. Not predicted.
+        return Vec::new();
+    }
     aggregate(plan, per_router)
+}
+
+/// Whether, before the disturbance, some router's sync group was kept BACKUP by a member
+/// that accepted its master while another member outranked its own.
+fn group_held_back(sim: &Sim, before: &Snapshot) -> bool {
+    let _ = sim;
+    before.components.iter().any(|component| {
+        component.iter().any(|&router| {
+            let outranking: Vec<bool> = [1u8, 2]
+                .iter()
+                .map(|&vrid| {
+                    let Some((State::Backup, priority)) = before.state(router, vrid) else {
+                        return false;
+                    };
+                    before
+                        .master(component, vrid)
+                        .and_then(|master| before.state(master, vrid))
+                        .is_some_and(|(_, master_priority)| priority > master_priority)
+                })
+                .collect();
+            outranking.iter().any(|&o| o) && !outranking.iter().all(|&o| o)
+        })
+    })
 }
 
 /// How many transitions (not counting INIT→*) a rejoin or priority change implies, when that
@@ -145,6 +173,18 @@ pub(crate) fn transition_count(
             total += 1;
         }
         let preempting = preemptions(sim, disturbance, before, vrid, at);
+        if plan.sync_group {
+            // spec §3.6: the group moves only if every member's VRID has the same preemptor.
+            let other = preemptions(sim, disturbance, before, 3 - vrid, at);
+            let routers = |list: &[(RouterId, Duration)]| {
+                let mut routers: Vec<RouterId> = list.iter().map(|(r, _)| *r).collect();
+                routers.sort();
+                routers
+            };
+            if routers(&preempting) != routers(&other) || group_held_back(sim, before) {
+                return None;
+            }
+        }
         match preempting.len() {
             0 => {}
             1 if old_master_may_flap(sim, master, preempting[0].0, vrid) => return None,
@@ -309,7 +349,9 @@ fn preemptions(
                 .deliveries()
                 .iter()
                 .filter(from_master)
-                .rfind(|d| d.at <= at)
+                // Accepted: everything heard before the change, and later adverts that still
+                // outrank or equal us (one may be on the wire when our priority changes).
+                .rfind(|d| d.at <= at || d.priority >= priority)
             {
                 Some(d) => (d.at, d.interval),
                 None => continue,
