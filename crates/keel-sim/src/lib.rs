@@ -18,12 +18,17 @@
 //! sim.crash(r1)?;  sim.run_for(...)?;       // disturbances between runs
 //! ```
 //!
+//! - [`build`]: one address plan and small builders so scenarios read as stories;
 //! - [`check`]: properties over the current state and the run's records, each citing its RFC
 //!   or spec section;
 //! - [`timing`]: Skew_Time and Master_Down_Interval from the RFC formulas, independent of
 //!   keel-vrrp's own arithmetic, to predict takeover times;
 //! - [`random`]: seeded random scenarios (routers, priorities, intervals, disturbances) and a
-//!   runner that checks the properties after every disturbance.
+//!   runner that checks the properties after every disturbance;
+//! - [`loss`]: steady random loss and the RFC-derived bound on transitions it may cause.
+//!
+//! Replay a random seed with its full timeline:
+//! `cargo run -p keel-sim --example replay -- SEED [sync] [real-wire] [unicast] [ipv6]`.
 #![warn(missing_docs)]
 
 pub mod build;
