@@ -110,7 +110,7 @@ pub(crate) fn takeovers(
             Disturbance::Heal | Disturbance::LossBurst | Disturbance::Reload(_) => {}
         }
     }
-    if plan.sync_group && group_held_back(sim, before) {
+    if plan.sync_group && group_held_back(before) {
         // A group held back by one member (spec §3.6) has members whose timers already
         // expired; when it moves depends on the other member alone. Not predicted.
         return Vec::new();
@@ -120,8 +120,7 @@ pub(crate) fn takeovers(
 
 /// Whether, before the disturbance, some router's sync group was kept BACKUP by a member
 /// that accepted its master while another member outranked its own.
-fn group_held_back(sim: &Sim, before: &Snapshot) -> bool {
-    let _ = sim;
+fn group_held_back(before: &Snapshot) -> bool {
     before.components.iter().any(|component| {
         component.iter().any(|&router| {
             let outranking: Vec<bool> = [1u8, 2]
@@ -181,7 +180,7 @@ pub(crate) fn transition_count(
                 routers.sort();
                 routers
             };
-            if routers(&preempting) != routers(&other) || group_held_back(sim, before) {
+            if routers(&preempting) != routers(&other) || group_held_back(before) {
                 return None;
             }
         }
