@@ -147,7 +147,13 @@ impl<'a> ScriptChecker<'a> {
         out: &mut Vec<Diagnostic>,
     ) -> ScriptVerdict {
         let span = script.span.0;
-        let program = &script.command[0];
+        let Some(program) = script.command.first() else {
+            out.push(Diagnostic::error(
+                span,
+                format!("{label} has an empty command"),
+            ));
+            return ScriptVerdict::Removed;
+        };
         let Some(path) = resolve(self.fs, self.host, program) else {
             let message = format!("Disabling {label} since not found/accessible");
             let diagnostic = if kind.reported() {

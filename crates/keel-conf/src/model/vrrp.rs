@@ -47,6 +47,7 @@ pub struct TrackRef {
     /// `reverse` (true) / `noreverse` (false); `None` takes the object's own.
     pub reverse: Option<bool>,
     /// Where the reference was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -207,6 +208,7 @@ pub struct Instance {
     /// Rare keywords kept with their arguments (ipvlan, auth_hmac, timer_expired_backup...).
     pub other: Vec<RawKeyword>,
     /// Where `vrrp_instance NAME` was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -282,5 +284,6 @@ pub struct SyncGroup {
     /// `sync_group_tracking_weight` (and deprecated `global_tracking`).
     pub sync_group_tracking_weight: bool,
     /// Where `vrrp_sync_group NAME` was written.
+    #[serde(skip)]
     pub span: Loc,
 }

@@ -483,4 +483,8 @@ fn the_model_serialises_with_keepalived_names() {
         serde_json::json!(["pidof", "nginx"])
     );
     assert_eq!(json["global_defs"]["smtp_connect_timeout"], 30.0);
+    assert!(
+        !json.to_string().contains("\"span\""),
+        "source positions stay out of the dump"
+    );
 }
