@@ -33,7 +33,7 @@ pub(super) fn check(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>)
             Some(interface) => report(
                 interface,
                 format!("vrrp_instance {}", instance.name),
-                instance.span.0,
+                instance.interface_loc.0.or(instance.span.0),
                 out,
             ),
             None if instance.unicast_src_ip.is_none() || instance.unicast_peer.is_empty() => {

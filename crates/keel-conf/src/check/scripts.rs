@@ -191,12 +191,11 @@ pub fn default_user(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>)
             Some((uid, gid)) => DefaultUser::Uid(uid, gid),
             None => {
                 out.push(
-                    Diagnostic::error(None, "Error setting global script uid/gid").with_help(
-                        format!(
+                    Diagnostic::error(g.script_user_loc.0, "Error setting global script uid/gid")
+                        .with_help(format!(
                             "user '{}' (or its group) does not exist on this machine",
                             user.user
-                        ),
-                    ),
+                        )),
                 );
                 DefaultUser::Unavailable
             }

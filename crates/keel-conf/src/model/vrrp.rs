@@ -123,6 +123,9 @@ pub struct Instance {
     pub state: Option<InitialState>,
     /// `interface IF`.
     pub interface: Option<String>,
+    /// Where `interface` was written.
+    #[serde(skip)]
+    pub interface_loc: Loc,
     /// `virtual_router_id 1..255` (required).
     pub virtual_router_id: u8,
     /// `priority 1..255` (100; 255 for `state MASTER` without a priority).
@@ -219,6 +222,7 @@ impl Instance {
             name,
             state: None,
             interface: None,
+            interface_loc: Loc::default(),
             virtual_router_id: 0,
             priority: 100,
             advert_int: Seconds::from_secs(1),

@@ -4,7 +4,7 @@ use crate::diag::Diagnostic;
 use crate::model::global::{
     DynamicInterfaces, Fifo, GarpExtraIf, GlobalDefs, LvsSyncDaemon, SmtpServer,
 };
-use crate::model::{Config, Seconds};
+use crate::model::{Config, Loc, Seconds};
 use crate::tree::Node;
 use crate::values;
 
@@ -343,7 +343,10 @@ fn smtp_helo_name(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
 
 fn script_user(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     match util::user_group(node.args) {
-        Some(user) => g.script_user = Some(user),
+        Some(user) => {
+            g.script_user = Some(user);
+            g.script_user_loc = Loc(Some(node.keyword.span));
+        }
         None => ctx.report(
             Diagnostic::error(Some(node.keyword.span), "script_user requires a user name")
                 .with_help("expected `script_user USER [GROUP]`"),
@@ -448,12 +451,30 @@ fn shutdown_script(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     g.shutdown_script = util::script(ctx, node);
 }
 
-fn vrrp_iptables(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+fn vrrp_iptables(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+    if g.vrrp_ipsets.is_none() {
+        iptables_replaced(ctx, node);
+    }
     g.vrrp_iptables = Some(node.args.iter().map(|t| t.text.clone()).collect());
 }
 
-fn vrrp_ipsets(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+fn vrrp_ipsets(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+    if g.vrrp_iptables.is_none() {
+        iptables_replaced(ctx, node);
+    }
     g.vrrp_ipsets = Some(node.args.iter().map(|t| t.text.clone()).collect());
+}
+
+/// keepalived 2.2.7 (built with nftables) replaces iptables/ipsets by nftables, and so
+/// does keel.
+fn iptables_replaced(ctx: &mut Ctx<'_>, node: &Node) {
+    ctx.report(
+        Diagnostic::warning(
+            Some(node.keyword.span),
+            "iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option",
+        )
+        .with_help("use `nftables` in global_defs"),
+    );
 }
 
 fn nftables(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
