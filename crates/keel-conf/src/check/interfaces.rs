@@ -94,7 +94,15 @@ pub(super) fn check(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>)
     }
     for group in &config.vrrp.garp_groups {
         for interface in &group.interfaces {
-            report(interface, "garp_group".to_owned(), None, out);
+            if !host.interface_exists(interface) {
+                missing.set(missing.get() + 1);
+                out.push(Diagnostic::warning(
+                    group.span.0,
+                    format!(
+                        "WARNING - interface {interface} specified for garp_group doesn't exist"
+                    ),
+                ));
+            }
         }
     }
     let all_present = missing.get() == 0;

@@ -145,6 +145,9 @@ pub struct GarpGroup {
     pub gna_interval: Option<Seconds>,
     /// `interface IF` and `interfaces { IF ... }`.
     pub interfaces: Vec<String>,
+    /// Where the group's interfaces end (keepalived reports problems there).
+    #[serde(skip)]
+    pub span: Loc,
 }
 
 /// `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`.
