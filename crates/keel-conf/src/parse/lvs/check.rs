@@ -1,0 +1,59 @@
+//! LVS cross-checks that need the whole file: groups referenced by virtual servers and
+//! the script security of checker scripts (spec §3.14).
+
+use crate::diag::{Class, Diagnostic};
+use crate::model::Config;
+use crate::model::lvs::{GroupEntry, Service};
+
+/// Runs the LVS checks that need every root block; fixes `config` up as keepalived does.
+pub fn check(config: &mut Config) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Config {
+        lvs, global_defs, ..
+    } = config;
+    for vs in &mut lvs.virtual_servers {
+        let Service::Group { name } = &vs.service else {
+            continue;
+        };
+        let here = vs.loc.0;
+        match lvs.virtual_server_groups.iter().find(|g| &g.name == name) {
+            // keepalived 2.2.7 says nothing in `-t` (exit 0); the service programs nothing.
+            None => out.push(
+                Diagnostic::note(here, format!("virtual_server_group {name} is not defined"))
+                    .with_help("this virtual server serves no address"),
+            ),
+            Some(group) => {
+                let zero = group
+                    .entries
+                    .iter()
+                    .any(|e| matches!(e, GroupEntry::Range { port: 0, .. }));
+                if zero && vs.persistence_timeout.is_none() {
+                    out.push(
+                        Diagnostic::warning(
+                            here,
+                            format!(
+                                "virtual server [{name}]:0: zero port only valid for persistent services - setting"
+                            ),
+                        )
+                        .with_help("give the group's addresses a port, or add `persistence_timeout`"),
+                    );
+                    vs.persistence_timeout = Some(super::value::DEFAULT_PERSISTENCE);
+                }
+            }
+        }
+    }
+    // keepalived 2.2.7: checker scripts without enable_script_security give exit 6.
+    if !global_defs.enable_script_security {
+        if let Some(script) = lvs.scripts().next() {
+            out.push(
+                Diagnostic::warning(
+                    script.span.0,
+                    "SECURITY VIOLATION - check scripts are being executed but script_security not enabled",
+                )
+                .with_class(Class::ScriptSecurity)
+                .with_help("add `enable_script_security` to global_defs"),
+            );
+        }
+    }
+    out
+}
