@@ -11,7 +11,7 @@ use crate::source::{FileSystem, Host};
 /// Runs every cross-check; returns the problems found.
 pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    out.extend(crate::parse::lvs::check::check(config));
+    out.extend(crate::parse::lvs::check::check(config, fs, host));
     let _ = (config, fs, host, &mut out);
     out
 }

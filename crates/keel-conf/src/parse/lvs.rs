@@ -8,6 +8,8 @@
 
 pub mod check;
 mod checker;
+#[cfg(test)]
+mod corpus_tests;
 mod group;
 mod http;
 mod real;
@@ -139,12 +141,19 @@ static KEYWORDS: &[Keyword<P>] = &[
         let Some(token) = util::arg(ctx, node) else {
             return;
         };
-        let family = p.vs.ip_family;
-        if let Some(g) = ctx.value(value::granularity(token, family)) {
-            p.vs.persistence_granularity = Some(g);
-            if p.vs.persistence_timeout.is_none() {
-                p.vs.persistence_timeout = Some(value::DEFAULT_PERSISTENCE);
+        match value::granularity(token, p.vs.ip_family) {
+            Ok(g) => {
+                p.vs.persistence_granularity = Some(g);
+                if p.vs.persistence_timeout.is_none() {
+                    p.vs.persistence_timeout = Some(value::DEFAULT_PERSISTENCE);
+                }
             }
+            // keepalived 2.2.7 only logs a bad granularity (exit 0); keel notes it.
+            Err(diagnostic) => ctx.report(Diagnostic {
+                severity: crate::diag::Severity::Note,
+                class: crate::diag::Class::Info,
+                ..diagnostic
+            }),
         }
     }),
     kw("persistence_timeout", |ctx, node, p| {

@@ -1,12 +1,15 @@
 //! LVS cross-checks that need the whole file: groups referenced by virtual servers and
 //! the script security of checker scripts (spec §3.14).
 
+use std::path::Path;
+
 use crate::diag::{Class, Diagnostic};
-use crate::model::Config;
-use crate::model::lvs::{GroupEntry, Service};
+use crate::model::lvs::{GroupEntry, Method, Service};
+use crate::model::{Config, Script};
+use crate::source::{FileSystem, Host};
 
 /// Runs the LVS checks that need every root block; fixes `config` up as keepalived does.
-pub fn check(config: &mut Config) -> Vec<Diagnostic> {
+pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Config {
         lvs, global_defs, ..
@@ -27,6 +30,25 @@ pub fn check(config: &mut Config) -> Vec<Diagnostic> {
                     .entries
                     .iter()
                     .any(|e| matches!(e, GroupEntry::Range { port: 0, .. }));
+                // DR/TUN real servers must use the group's ports.
+                for rs in &vs.real_servers {
+                    let method = rs.lvs_method.unwrap_or(vs.lvs_method);
+                    if !matches!(method, Method::Dr | Method::Tun { .. }) || rs.port == 0 {
+                        continue;
+                    }
+                    let differs = group.entries.iter().any(|e| {
+                        matches!(e, GroupEntry::Range { port, .. } if *port != 0 && *port != rs.port)
+                    });
+                    if differs {
+                        out.push(Diagnostic::warning(
+                            rs.loc.0,
+                            format!(
+                                "virtual server [{name}] and real server [{}]:{} ports don't match",
+                                rs.address, rs.port
+                            ),
+                        ));
+                    }
+                }
                 if zero && vs.persistence_timeout.is_none() {
                     out.push(
                         Diagnostic::warning(
@@ -42,9 +64,10 @@ pub fn check(config: &mut Config) -> Vec<Diagnostic> {
             }
         }
     }
-    // keepalived 2.2.7: checker scripts without enable_script_security give exit 6.
+    // keepalived 2.2.7: checker scripts without enable_script_security give exit 6; a
+    // script whose program is not found is disabled first and does not count.
     if !global_defs.enable_script_security {
-        if let Some(script) = lvs.scripts().next() {
+        if let Some(script) = lvs.scripts().find(|s| runnable(s, fs, host)) {
             out.push(
                 Diagnostic::warning(
                     script.span.0,
@@ -56,4 +79,20 @@ pub fn check(config: &mut Config) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// Whether the script's program exists: an absolute or relative path as written, or a
+/// bare name found in `PATH`.
+fn runnable(script: &Script, fs: &dyn FileSystem, host: &dyn Host) -> bool {
+    let Some(program) = script.command.first() else {
+        return false;
+    };
+    let is_file = |path: &Path| fs.info(path).is_some_and(|info| !info.is_dir);
+    if program.contains('/') {
+        is_file(Path::new(program))
+    } else {
+        host.path_dirs()
+            .iter()
+            .any(|dir| is_file(&dir.join(program)))
+    }
 }

@@ -127,6 +127,8 @@ pub(super) fn finish(
         );
         vs.lvs_method = Method::Nat;
     }
+    ports(ctx, &mut vs, here);
+    sorry_matches_real(ctx, &mut vs, here);
     quorum(ctx, &mut vs, here);
 
     for (index, parsed) in checkers.into_iter().enumerate() {
@@ -163,6 +165,101 @@ pub(super) fn zero_port(
             .with_help("add a port, or `persistence_timeout`"),
         );
         vs.persistence_timeout = Some(value::DEFAULT_PERSISTENCE);
+    }
+}
+
+/// DR and TUN forward to the service's own port: keepalived resets a real or sorry
+/// server's differing port (and clears it for fwmark services), with a warning.
+fn ports(ctx: &mut Ctx<'_>, vs: &mut VirtualServer, here: Option<crate::source::Span>) {
+    let service = vs.service.clone();
+    let keeps_port = |method: Method| matches!(method, Method::Dr | Method::Tun { .. });
+    let vs_method = vs.lvs_method;
+    for rs in &mut vs.real_servers {
+        if !keeps_port(rs.lvs_method.unwrap_or(vs_method)) {
+            continue;
+        }
+        match service {
+            Service::Address { port, .. } if rs.port != port => {
+                ctx.report(warning(
+                    rs.loc.0.or(here),
+                    format!(
+                        "virtual server {service} and real server [{}]:{} ports don't match - resetting",
+                        rs.address, rs.port
+                    ),
+                ));
+                rs.port = port;
+            }
+            Service::Fwmark { .. } if rs.port != 0 => {
+                ctx.report(warning(
+                    rs.loc.0.or(here),
+                    format!(
+                        "fwmark virtual server {service}, real server [{}]:{} has port specified - clearing",
+                        rs.address, rs.port
+                    ),
+                ));
+                rs.port = 0;
+            }
+            _ => {}
+        }
+    }
+    if let Some(sorry) = vs.sorry_server.as_mut() {
+        if keeps_port(sorry.lvs_method.unwrap_or(vs_method)) && sorry.port != 0 {
+            match service {
+                Service::Address { port, .. } if sorry.port != port => {
+                    ctx.report(warning(
+                        here,
+                        format!(
+                            "virtual server {service} and sorry server ports don't match - resetting"
+                        ),
+                    ));
+                    sorry.port = port;
+                }
+                Service::Fwmark { .. } => {
+                    ctx.report(warning(
+                        here,
+                        format!(
+                            "virtual server {service}, sorry server has port specified - clearing"
+                        ),
+                    ));
+                    sorry.port = 0;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// keepalived: "real server ... matches sorry server, but inhibit setting differs,
+/// setting/clearing on sorry server" (one IPVS destination cannot have both).
+fn sorry_matches_real(
+    ctx: &mut Ctx<'_>,
+    vs: &mut VirtualServer,
+    here: Option<crate::source::Span>,
+) {
+    let Some(sorry) = vs.sorry_server.as_mut() else {
+        return;
+    };
+    let Some(rs) = vs
+        .real_servers
+        .iter()
+        .find(|rs| rs.address == sorry.address && rs.port == sorry.port)
+    else {
+        return;
+    };
+    if rs.inhibit_on_failure != sorry.inhibit {
+        let verb = if rs.inhibit_on_failure {
+            "setting"
+        } else {
+            "clearing"
+        };
+        ctx.report(warning(
+            here,
+            format!(
+                "virtual server {}: real server [{}]:{} matches sorry server, but inhibit setting differs, {verb} on sorry server",
+                vs.service, rs.address, rs.port
+            ),
+        ));
+        sorry.inhibit = rs.inhibit_on_failure;
     }
 }
 
