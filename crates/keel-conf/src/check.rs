@@ -1,17 +1,438 @@
 //! keepalived's cross-checks (spec §3.3–§3.14), run once the whole file is read.
 //!
-//! Each check says what keepalived 2.2.7 prints and which `-t` exit class it yields.
-//! Checks that fix the configuration up (as keepalived does) change `config` in place so
-//! the model holds what would actually run.
+//! Each check names what keepalived 2.2.7 prints and the `-t` exit class it yields
+//! (observed with `keepalived -t` 2.2.7). Checks that repair the configuration the way
+//! keepalived does (clearing `nopreempt`, dropping a VIP of the wrong family, removing a
+//! script that cannot run) change `config` in place, so the model holds what would run.
+
+mod interfaces;
+mod scripts;
+
+use std::collections::{HashMap, HashSet};
 
 use crate::diag::Diagnostic;
-use crate::model::Config;
-use crate::source::{FileSystem, Host};
+use crate::model::vrrp::{AuthType, InitialState};
+use crate::model::{Config, Instance, Seconds};
+use crate::source::{FileSystem, Host, Span};
+
+pub use scripts::{DefaultUser, ScriptChecker, ScriptKind, ScriptVerdict, default_user};
 
 /// Runs every cross-check; returns the problems found.
 pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    instances(config, &mut out);
+    firewall(config, &mut out);
+    rules(config, &mut out);
+    vrid_collisions(config, &mut out);
+    sync_groups(config, &mut out);
+    let scripts = scripts::users(config, fs, host, &mut out);
+    track_references(config, &mut out);
+    // keepalived -t cannot look into another network namespace, and stops before the
+    // script file checks when an interface is missing (observed with 2.2.7).
+    if config.root.net_namespace.is_none() && interfaces::check(config, host, &mut out) {
+        scripts::files(config, fs, host, scripts, &mut out);
+    }
     out.extend(crate::parse::lvs::check::check(config, fs, host));
-    let _ = (config, fs, host, &mut out);
     out
+}
+
+/// The VRRP version an instance runs: its own `version`, else `vrrp_version`; IPv6 is
+/// always 3 (spec §2.3).
+pub fn effective_version(config: &Config, instance: &Instance) -> u8 {
+    if instance
+        .virtual_ipaddress
+        .first()
+        .is_some_and(|a| a.address.is_ipv6())
+    {
+        return 3;
+    }
+    instance.version.unwrap_or(config.global_defs.vrrp_version)
+}
+
+/// True when the instance runs in strict mode (`vrrp_strict` or `strict_mode`).
+pub fn strict(config: &Config, instance: &Instance) -> bool {
+    instance
+        .strict_mode
+        .unwrap_or(config.global_defs.vrrp_strict)
+}
+
+fn at(instance: &Instance) -> Option<Span> {
+    instance.span.0
+}
+
+/// Per-instance rules of `vrrp_parser.c`/`vrrp.c` (spec §2.6, §3.7).
+fn instances(config: &mut Config, out: &mut Vec<Diagnostic>) {
+    let mut instances = std::mem::take(&mut config.vrrp.instances);
+    instances.retain(|instance| {
+        // keepalived: "(VI_1) the virtual router id must be set" and the instance is dropped.
+        if instance.virtual_router_id == 0 {
+            out.push(
+                Diagnostic::error(
+                    at(instance),
+                    format!("({}) the virtual router id must be set", instance.name),
+                )
+                .with_help("add `virtual_router_id 1..255`"),
+            );
+            return false;
+        }
+        true
+    });
+    for instance in &mut instances {
+        instance_rules(config, instance, out);
+    }
+    config.vrrp.instances = instances;
+}
+
+fn instance_rules(config: &Config, instance: &mut Instance, out: &mut Vec<Diagnostic>) {
+    let name = instance.name.clone();
+    let here = at(instance);
+
+    // One address family per VIP block: the first address decides (spec §2.6).
+    if let Some(first) = instance
+        .virtual_ipaddress
+        .first()
+        .map(|a| a.address.is_ipv4())
+    {
+        instance.virtual_ipaddress.retain(|vip| {
+            if vip.address.is_ipv4() == first {
+                return true;
+            }
+            out.push(
+                Diagnostic::error(
+                    vip.span.0,
+                    format!(
+                        "({name}): address family must match VRRP instance [{}] - ignoring",
+                        vip.address
+                    ),
+                )
+                .with_help("put addresses of the other family in virtual_ipaddress_excluded"),
+            );
+            false
+        });
+    }
+    if instance.virtual_ipaddress.is_empty() && !instance.no_virtual_ipaddress {
+        out.push(
+            Diagnostic::warning(
+                here,
+                format!("({name}) No VIP specified; at least one is sensible"),
+            )
+            .with_help("add a virtual_ipaddress block, or `no_virtual_ipaddress`"),
+        );
+    }
+
+    let version = effective_version(config, instance);
+    let strict = strict(config, instance);
+    let owner = instance.priority == 255;
+
+    // keepalived compat: nopreempt is ignored when the initial state is MASTER.
+    if instance.nopreempt && instance.state == Some(InitialState::Master) {
+        out.push(Diagnostic::warning(
+            here,
+            format!(
+                "({name}) Warning - nopreempt will not work with initial state MASTER - clearing"
+            ),
+        ));
+        instance.nopreempt = false;
+    }
+    if instance.nopreempt && owner {
+        out.push(Diagnostic::warning(
+            here,
+            format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"),
+        ));
+        instance.nopreempt = false;
+    }
+    if instance.nopreempt && instance.preempt_delay.micros() > 0 {
+        out.push(Diagnostic::warning(
+            here,
+            format!("({name}) preempt_delay is incompatible with nopreempt mode - resetting"),
+        ));
+        instance.preempt_delay = Seconds::default();
+    }
+
+    // spec §3.7: strict mode forbids authentication, preempt_delay and a non-owner MASTER.
+    if strict {
+        if instance.authentication.is_some() {
+            out.push(Diagnostic::warning(
+                here,
+                format!("({name}) Strict mode does not support authentication. Ignoring."),
+            ));
+            instance.authentication = None;
+        }
+        if instance.preempt_delay.micros() > 0 {
+            out.push(Diagnostic::warning(
+                here,
+                format!("({name}) preempt_delay is incompatible with strict mode - resetting"),
+            ));
+            instance.preempt_delay = Seconds::default();
+        }
+        if instance.state == Some(InitialState::Master) && !owner {
+            out.push(
+                Diagnostic::warning(
+                    here,
+                    format!("({name}) State MASTER must match being address owner"),
+                )
+                .with_help("in strict mode only the owner (priority 255) starts as MASTER"),
+            );
+            instance.state = Some(InitialState::Backup);
+        }
+        if let Some(first_v6) = instance
+            .virtual_ipaddress
+            .first()
+            .filter(|a| a.address.is_ipv6())
+        {
+            let link_local = matches!(first_v6.address, std::net::IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
+            if !link_local {
+                out.push(Diagnostic::warning(
+                    first_v6.span.0.or(here),
+                    format!("({name}) the first IPv6 VIP address must be link local"),
+                ));
+            }
+        }
+    }
+
+    // RFC 5798 has no authentication; keepalived ignores it for v3 and IPv6.
+    if version == 3 && instance.authentication.is_some() {
+        out.push(Diagnostic::warning(
+            here,
+            format!("({name}) VRRP version 3 does not support authentication. Ignoring."),
+        ));
+        instance.authentication = None;
+    }
+    // spec §3.1: AH with initial state MASTER (non-owner) is rejected, state forced BACKUP.
+    if instance
+        .authentication
+        .as_ref()
+        .is_some_and(|a| a.auth_type == AuthType::Ah)
+        && instance.state == Some(InitialState::Master)
+        && !owner
+    {
+        out.push(Diagnostic::warning(
+            here,
+            format!(
+                "({name}) Initial state master is incompatible with AH authentication - clearing"
+            ),
+        ));
+        instance.state = Some(InitialState::Backup);
+    }
+
+    advert_interval(instance, version, out);
+
+    // keepalived: "Ignoring track_interface X since own interface" (already tracked).
+    let dont_track_primary = instance.dont_track_primary;
+    if let Some(own) = instance.interface.clone() {
+        instance.tracking.track_interface.retain(|r| {
+            if r.name != own || dont_track_primary {
+                return true;
+            }
+            out.push(Diagnostic::warning(
+                r.span.0,
+                format!("Ignoring track_interface {own} since own interface"),
+            ));
+            false
+        });
+    }
+}
+
+/// spec §2.6: v2 advert_int is whole seconds (rounded), v3 is centiseconds in 0.01..40.95.
+fn advert_interval(instance: &mut Instance, version: u8, out: &mut Vec<Diagnostic>) {
+    let name = &instance.name;
+    let micros = instance.advert_int.micros();
+    let here = at(instance);
+    if version == 2 {
+        if micros % 1_000_000 != 0 {
+            let rounded = ((micros + 500_000) / 1_000_000).max(1);
+            out.push(
+                Diagnostic::warning(
+                    here,
+                    format!(
+                        "({name}) VRRPv2 advertisement interval {}s must be an integer. rounding",
+                        instance.advert_int
+                    ),
+                )
+                .with_help(format!("using {rounded}s")),
+            );
+            instance.advert_int = Seconds::from_secs(rounded);
+        }
+    } else {
+        let max = 4_095 * 10_000;
+        if micros > max {
+            out.push(Diagnostic::warning(
+                here,
+                format!("({name}) VRRPv3 advertisement interval {}s is out of range. Must be less than 40.96s. Setting to 40.95s", instance.advert_int),
+            ));
+            instance.advert_int = Seconds::from_micros(max);
+        } else if micros % 10_000 != 0 {
+            let rounded = ((micros + 5_000) / 10_000).max(1) * 10_000;
+            out.push(Diagnostic::warning(
+                here,
+                format!("({name}) VRRPv3 advertisement interval {}s must be in units of 10ms - rounding", instance.advert_int),
+            ));
+            instance.advert_int = Seconds::from_micros(rounded);
+        }
+    }
+}
+
+/// Two instances with the same VRID, family and interface cannot both run (spec §5.13).
+fn vrid_collisions(config: &Config, out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<(String, bool, u8), &str> = HashMap::new();
+    for instance in &config.vrrp.instances {
+        let Some(interface) = instance.interface.clone() else {
+            continue;
+        };
+        let ipv4 = instance
+            .virtual_ipaddress
+            .first()
+            .is_none_or(|a| a.address.is_ipv4());
+        let key = (interface, ipv4, instance.virtual_router_id);
+        if let Some(first) = seen.get(&key) {
+            out.push(
+                Diagnostic::error(
+                    at(instance),
+                    format!(
+                        "{first} and {} both use VRID {} with {} on interface {}",
+                        instance.name,
+                        instance.virtual_router_id,
+                        if ipv4 { "IPv4" } else { "IPv6" },
+                        key.0
+                    ),
+                )
+                .with_help("each instance on an interface needs its own virtual_router_id"),
+            );
+        } else {
+            seen.insert(key, &instance.name);
+        }
+    }
+}
+
+/// Sync group members must exist; a one-member group is suspicious (spec §3.6).
+fn sync_groups(config: &mut Config, out: &mut Vec<Diagnostic>) {
+    let names: HashSet<String> = config
+        .vrrp
+        .instances
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    for group in &mut config.vrrp.sync_groups {
+        let group_name = group.name.clone();
+        group.group.retain(|member| {
+            if names.contains(member) {
+                return true;
+            }
+            out.push(Diagnostic::error(
+                group.span.0,
+                format!("Virtual router {member} specified in sync group {group_name} doesn't exist - ignoring"),
+            ));
+            false
+        });
+        if group.group.len() == 1 {
+            out.push(Diagnostic::warning(
+                group.span.0,
+                format!("Sync group {group_name} has only 1 virtual router(s) - this probably isn't what you want"),
+            ));
+        }
+    }
+}
+
+/// track_script/track_file/track_process/track_bfd names must exist (spec §3.5).
+fn track_references(config: &mut Config, out: &mut Vec<Diagnostic>) {
+    let scripts: HashMap<&str, i32> = config
+        .vrrp
+        .scripts
+        .iter()
+        .map(|s| (s.name.as_str(), s.weight))
+        .collect();
+    let files: HashSet<&str> = config
+        .vrrp
+        .track_files
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    let processes: HashSet<&str> = config
+        .vrrp
+        .track_processes
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    let bfds: HashSet<&str> = config
+        .vrrp
+        .bfd_instances
+        .iter()
+        .map(|b| b.name.as_str())
+        .collect();
+    for instance in &mut config.vrrp.instances {
+        let name = instance.name.clone();
+        let owner = instance.priority == 255;
+        instance.tracking.track_script.retain(|r| {
+            let Some(&weight) = scripts.get(r.name.as_str()) else {
+                out.push(Diagnostic::error(
+                    r.span.0,
+                    format!("({name}) track script {} not found, ignoring...", r.name),
+                ));
+                return false;
+            };
+            // spec §3.5: the owner's priority never changes; weighted trackers are ignored.
+            if owner && r.weight.unwrap_or(weight) != 0 {
+                out.push(Diagnostic::warning(
+                    r.span.0,
+                    format!(
+                        "({name}) ignoring tracked script {} with weights due to address_owner",
+                        r.name
+                    ),
+                ));
+                return false;
+            }
+            true
+        });
+        for (list, known, what) in [
+            (&mut instance.tracking.track_file, &files, "track file"),
+            (
+                &mut instance.tracking.track_process,
+                &processes,
+                "track process",
+            ),
+            (&mut instance.tracking.track_bfd, &bfds, "track bfd"),
+        ] {
+            list.retain(|r| {
+                if known.contains(r.name.as_str()) {
+                    return true;
+                }
+                out.push(Diagnostic::error(
+                    r.span.0,
+                    format!("({name}) {what} {} not found, ignoring...", r.name),
+                ));
+                false
+            });
+        }
+    }
+}
+
+/// keepalived 2.2.7 (built with nftables) replaces iptables/ipsets with nftables, and so
+/// does keel.
+fn firewall(config: &Config, out: &mut Vec<Diagnostic>) {
+    let g = &config.global_defs;
+    if g.vrrp_iptables.is_some() || g.vrrp_ipsets.is_some() {
+        out.push(
+            Diagnostic::warning(None, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option")
+                .with_help("use `nftables` in global_defs"),
+        );
+    }
+}
+
+/// A rule without a preference gets one from keepalived, with a warning.
+fn rules(config: &Config, out: &mut Vec<Diagnostic>) {
+    let all = config.vrrp.static_rules.iter().chain(
+        config
+            .vrrp
+            .instances
+            .iter()
+            .flat_map(|i| i.virtual_rules.iter()),
+    );
+    for rule in all {
+        if rule.preference.is_none() {
+            out.push(
+                Diagnostic::warning(rule.span.0, "Rule has no preference specified - keepalived picks one. This is probably not what you want.")
+                    .with_help("add `preference N`"),
+            );
+        }
+    }
 }

@@ -12,9 +12,14 @@
 #![warn(missing_docs)]
 
 pub mod check;
+#[cfg(test)]
+mod corpus_tests;
 pub mod diag;
 pub mod model;
 pub mod parse;
+pub mod print;
+#[cfg(test)]
+mod print_tests;
 pub mod source;
 #[cfg(test)]
 mod testing;

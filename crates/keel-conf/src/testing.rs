@@ -162,3 +162,81 @@ impl Host for Fake {
         ]
     }
 }
+
+/// The corpus machine for `keepalived -t` comparisons: interfaces `eth0..eth12`, `br0`
+/// and `lo`, only root, and this machine's real files (script checks).
+pub struct CorpusHost {
+    fake: Fake,
+}
+
+impl CorpusHost {
+    pub fn new() -> Self {
+        CorpusHost {
+            fake: Fake::corpus(),
+        }
+    }
+}
+
+impl FileSystem for CorpusHost {
+    #[allow(clippy::disallowed_methods)] // test-only adapter over the real corpus files
+    fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    fn glob(&self, pattern: &str) -> Vec<PathBuf> {
+        let path = PathBuf::from(pattern);
+        if path.exists() {
+            vec![path]
+        } else {
+            Vec::new()
+        }
+    }
+    fn info(&self, path: &Path) -> Option<FileInfo> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileInfo {
+            is_dir: meta.is_dir(),
+            mode: meta.mode() & 0o7777,
+            uid: meta.uid(),
+            gid: meta.gid(),
+        })
+    }
+}
+
+impl Host for CorpusHost {
+    fn interface_exists(&self, name: &str) -> bool {
+        self.fake.interface_exists(name)
+    }
+    fn user(&self, name: &str) -> Option<(u32, u32)> {
+        self.fake.user(name)
+    }
+    fn group(&self, name: &str) -> Option<u32> {
+        self.fake.group(name)
+    }
+    fn env(&self, _name: &str) -> Option<String> {
+        None
+    }
+    fn path_dirs(&self) -> Vec<PathBuf> {
+        [
+            "/usr/local/sbin",
+            "/usr/local/bin",
+            "/usr/sbin",
+            "/usr/bin",
+            "/sbin",
+            "/bin",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .collect()
+    }
+}
+
+/// `<repo>/../shared/corpus`; from a git worktree nested one level deeper, the nearest
+/// ancestor's `shared/corpus`.
+pub fn corpus_dir() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    repo.ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared/corpus"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| repo.join("../shared/corpus"))
+}

@@ -257,6 +257,14 @@ pub fn route(ctx: &mut Ctx<'_>, node: &Node) -> Option<Route> {
     while let Some(token) = words.get(i) {
         let word = token.text.as_str();
         if ROUTE_VALUE_OPTIONS.contains(&word) {
+            // `via [inet|inet6] ADDR`: the family word comes before the address.
+            let family = matches!(word, "via" | "gw")
+                && words
+                    .get(i + 1)
+                    .is_some_and(|t| t.text == "inet" || t.text == "inet6");
+            if family {
+                i += 1;
+            }
             let Some(value) = words.get(i + 1) else {
                 ctx.report(Diagnostic::error(
                     Some(token.span),

@@ -9,7 +9,7 @@ use crate::tree::Node;
 use crate::values;
 
 use super::util;
-use super::{Ctx, Keyword, dep, dispatch, kw, later};
+use super::{Ctx, Keyword, alias, dep, dispatch, kw, later};
 
 /// The root handler: reads the block into [`Config::global_defs`].
 pub fn global_defs(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
@@ -98,7 +98,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("enable_dbus", raw),
     kw("enable_script_security", enable_script_security),
     later("enable_snmp_checker", raw),
-    dep("enable_snmp_keepalived", "enable_snmp_vrrp", raw),
+    alias("enable_snmp_keepalived", "enable_snmp_vrrp", raw),
     later("enable_snmp_rfc", raw),
     later("enable_snmp_rfcv2", raw),
     later("enable_snmp_rfcv3", raw),
@@ -113,14 +113,14 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("log_unknown_vrids", raw),
     later("lvs_flush", lvs_flush),
     later("lvs_flush_on_stop", lvs_flush_on_stop),
-    dep("lvs_flush_onstop", "lvs_flush_on_stop", lvs_flush_on_stop),
+    alias("lvs_flush_onstop", "lvs_flush_on_stop", lvs_flush_on_stop),
     later("lvs_netlink_cmd_rcv_bufs", raw_bufs),
     later("lvs_netlink_cmd_rcv_bufs_force", raw),
     later("lvs_netlink_monitor_rcv_bufs", raw_bufs),
     later("lvs_netlink_monitor_rcv_bufs_force", raw),
     kw("lvs_notify_fifo", lvs_notify_fifo),
     kw("lvs_notify_fifo_script", fifo_script),
-    dep("lvs_process_name", "checker_process_name", raw),
+    alias("lvs_process_name", "checker_process_name", raw),
     later("lvs_sync_daemon", lvs_sync_daemon),
     later("lvs_timeouts", lvs_timeouts),
     later("max_auto_priority", max_auto_priority),
@@ -206,7 +206,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("vrrp_owner_ignore_adverts", raw),
     later("vrrp_priority", process_priority),
     later("vrrp_process_name", raw),
-    dep("vrrp_rlimit_rtime", "vrrp_rlimit_rttime", rlimit_rttime),
+    alias("vrrp_rlimit_rtime", "vrrp_rlimit_rttime", rlimit_rttime),
     later("vrrp_rlimit_rttime", rlimit_rttime),
     later("vrrp_rt_priority", rt_priority),
     later("vrrp_rx_bufs_multiplier", raw),
@@ -247,8 +247,8 @@ opt_flag!(smtp_alert_checker, smtp_alert_checker);
 
 timer!(garp_master_delay, 0.0, 86400.0, garp.master_delay);
 timer!(garp_master_refresh, 0.0, 86400.0, garp.master_refresh);
-timer!(garp_interval, 0.0, 1.0, garp.interval);
-timer!(gna_interval, 0.0, 1.0, garp.gna_interval);
+timer!(garp_interval, 0.000001, 4294.967295, garp.interval);
+timer!(gna_interval, 0.000001, 4294.967295, garp.gna_interval);
 timer!(smtp_connect_timeout, 0.0, 86400.0, smtp_connect_timeout);
 timer!(startup_script_timeout, 1.0, 1000.0, startup_script_timeout);
 timer!(

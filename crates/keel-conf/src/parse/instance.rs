@@ -21,12 +21,24 @@ pub fn vrrp_instance(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     let mut instance = Parsed {
         instance: Instance::new(name, Loc(Some(node.keyword.span))),
         priority_set: false,
+        unicast_keyword: false,
     };
     dispatch(ctx, node.children(), KEYWORDS, &mut instance);
     let Parsed {
         mut instance,
         priority_set,
+        unicast_keyword,
     } = instance;
+    // spec §3.11: a unicast keyword without peers falls back to multicast.
+    if unicast_keyword && instance.unicast_peer.is_empty() {
+        ctx.report(Diagnostic::warning(
+            Some(node.keyword.span),
+            format!(
+                "({}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.",
+                instance.name
+            ),
+        ).with_help("add peers to unicast_peer, or remove the unicast keywords"));
+    }
     // spec §2.6: "Omitted priority + MASTER ⇒ priority 255".
     if !priority_set && instance.state == Some(InitialState::Master) {
         instance.priority = 255;
@@ -40,6 +52,8 @@ pub struct Parsed {
     pub instance: Instance,
     /// Whether `priority` was written (an omitted priority with MASTER means 255).
     pub priority_set: bool,
+    /// Whether `unicast_src_ip`, `unicast_peer` or `unicast_ttl` was written.
+    pub unicast_keyword: bool,
 }
 
 type P = Parsed;
@@ -48,15 +62,9 @@ type P = Parsed;
 static KEYWORDS: &[Keyword<P>] = &[
     kw("accept", |_, _, p| p.instance.accept = Some(true)),
     kw("advert_int", |ctx, node, p| {
-        if let Some(v) = util::timer(ctx, node, 0.0, 255.0) {
-            if v.micros() == 0 {
-                ctx.report(
-                    Diagnostic::error(Some(node.args[0].span), "advert_int must be greater than 0")
-                        .with_help("expected decimal seconds, e.g. 1"),
-                );
-            } else {
-                p.instance.advert_int = v;
-            }
+        // keepalived: "Advert interval (x) not valid! Must be > 0 - ignoring".
+        if let Some(v) = util::timer(ctx, node, 0.01, 255.0) {
+            p.instance.advert_int = v;
         }
     }),
     later("auth_hmac", |_, node, p| {
@@ -224,9 +232,11 @@ static KEYWORDS: &[Keyword<P>] = &[
         let Some(token) = util::arg(ctx, node) else {
             return;
         };
+        p.unicast_keyword = true;
         p.instance.unicast_src_ip = ctx.value(values::ip(token));
     }),
     kw("unicast_ttl", |ctx, node, p| {
+        p.unicast_keyword = true;
         p.instance.unicast_ttl = util::int(ctx, node, 1, 255)
     }),
     later("use_ipvlan", |_, node, p| {
@@ -382,6 +392,7 @@ fn authentication(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
 
 /// `unicast_peer { IP [min_ttl N] [max_ttl N] ... }`.
 fn unicast_peer(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
+    p.unicast_keyword = true;
     for line in node.children() {
         let Some(address) = ctx.value(values::ip(&line.keyword)) else {
             continue;

@@ -13,6 +13,8 @@ mod corpus_tests;
 mod group;
 mod http;
 mod real;
+#[cfg(test)]
+mod tests;
 mod validate;
 mod value;
 
@@ -25,7 +27,7 @@ use crate::token::Token;
 use crate::tree::Node;
 use crate::values;
 
-use super::{Ctx, Keyword, dispatch, kw, later, util};
+use super::{Ctx, Keyword, alias, dispatch, kw, later, util};
 
 pub use group::{ssl, virtual_server_group};
 
@@ -79,7 +81,7 @@ type P = Parsed;
 static KEYWORDS: &[Keyword<P>] = &[
     kw("alpha", |_, _, p| p.vs.alpha = true),
     kw("connect_timeout", |ctx, node, p| {
-        p.vs.connect_timeout = util::timer(ctx, node, 0.000_001, 4294.967_295)
+        p.vs.connect_timeout = util::timer(ctx, node, 0.000_001, 4_294.967_295)
     }),
     kw("delay_before_retry", |ctx, node, p| {
         if let Some(v) = util::timer(ctx, node, 0.0, value::TIMER_MAX) {
@@ -112,14 +114,8 @@ static KEYWORDS: &[Keyword<P>] = &[
     }),
     kw("ip_family", ip_family),
     // keepalived 2.2.7 accepts the old names silently (exit 0); keel notes the new name.
-    kw("lb_algo", |ctx, node, p| {
-        synonym(ctx, node, "lvs_sched");
-        lvs_sched(ctx, node, p)
-    }),
-    kw("lb_kind", |ctx, node, p| {
-        synonym(ctx, node, "lvs_method");
-        lvs_method(ctx, node, p)
-    }),
+    alias("lb_algo", "lvs_sched", lvs_sched),
+    alias("lb_kind", "lvs_method", lvs_method),
     kw("lvs_method", lvs_method),
     kw("lvs_sched", lvs_sched),
     later("mh-fallback", |ctx, node, p| {
@@ -423,21 +419,6 @@ fn sched_flag_allowed(ctx: &mut Ctx<'_>, node: &Node, p: &P, needed: Scheduler) 
         .with_help(format!("write `lvs_sched {}` before it", needed.keyword())),
     );
     false
-}
-
-/// An old keyword keepalived 2.2.7 still accepts without comment: a note, not a warning,
-/// so the verdict stays keepalived's.
-fn synonym(ctx: &mut Ctx<'_>, node: &Node, replacement: &str) {
-    ctx.report(
-        Diagnostic::note(
-            Some(node.keyword.span),
-            format!(
-                "keyword '{}' is deprecated - please use '{replacement}'",
-                node.name()
-            ),
-        )
-        .with_help(format!("use `{replacement}` instead")),
-    );
 }
 
 /// keepalived: "(VS) quorum_up script already specified - ignoring".

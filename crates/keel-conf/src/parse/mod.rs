@@ -14,7 +14,7 @@ pub mod root;
 pub mod statics;
 pub mod sync;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod track;
 pub(crate) mod util;
 
@@ -100,6 +100,9 @@ pub struct Keyword<T: 'static> {
     pub handler: Handler<T>,
     /// For a deprecated synonym, the keyword to use instead.
     pub replacement: Option<&'static str>,
+    /// Whether keepalived 2.2.7 warns about the deprecated synonym (a warning counts in
+    /// `-t`'s exit code); otherwise keel only notes it.
+    pub warns: bool,
     /// False when keel parses the keyword but does not act on it yet.
     pub supported: bool,
 }
@@ -110,11 +113,12 @@ pub const fn kw<T>(name: &'static str, handler: Handler<T>) -> Keyword<T> {
         name,
         handler,
         replacement: None,
+        warns: false,
         supported: true,
     }
 }
 
-/// A deprecated synonym of `replacement`.
+/// A deprecated synonym of `replacement` that keepalived warns about.
 pub const fn dep<T>(
     name: &'static str,
     replacement: &'static str,
@@ -124,6 +128,23 @@ pub const fn dep<T>(
         name,
         handler,
         replacement: Some(replacement),
+        warns: true,
+        supported: true,
+    }
+}
+
+/// A deprecated synonym of `replacement` that keepalived 2.2.7 accepts silently; keel
+/// adds a note that does not change the verdict.
+pub const fn alias<T>(
+    name: &'static str,
+    replacement: &'static str,
+    handler: Handler<T>,
+) -> Keyword<T> {
+    Keyword {
+        name,
+        handler,
+        replacement: Some(replacement),
+        warns: false,
         supported: true,
     }
 }
@@ -134,6 +155,7 @@ pub const fn later<T>(name: &'static str, handler: Handler<T>) -> Keyword<T> {
         name,
         handler,
         replacement: None,
+        warns: false,
         supported: false,
     }
 }
@@ -145,16 +167,17 @@ pub fn dispatch<T>(ctx: &mut Ctx<'_>, nodes: &[Node], table: &[Keyword<T>], targ
             Ok(index) => {
                 let keyword = &table[index];
                 if let Some(replacement) = keyword.replacement {
-                    ctx.report(
-                        Diagnostic::warning(
-                            Some(node.keyword.span),
-                            format!(
-                                "keyword '{}' is deprecated - please use '{replacement}'",
-                                keyword.name
-                            ),
-                        )
-                        .with_help(format!("use `{replacement}` instead")),
+                    let message = format!(
+                        "keyword '{}' is deprecated - please use '{replacement}'",
+                        keyword.name
                     );
+                    let span = Some(node.keyword.span);
+                    let diagnostic = if keyword.warns {
+                        Diagnostic::warning(span, message)
+                    } else {
+                        Diagnostic::note(span, message)
+                    };
+                    ctx.report(diagnostic.with_help(format!("use `{replacement}` instead")));
                 }
                 if !keyword.supported {
                     ctx.not_supported(node);

@@ -4,7 +4,7 @@ use crate::model::{Config, Seconds};
 use crate::tree::Node;
 
 use super::util;
-use super::{Ctx, Keyword, dep, global, instance, kw, later, lvs, statics, sync, track};
+use super::{Ctx, Keyword, alias, global, instance, kw, later, lvs, statics, sync, track};
 
 /// Root keywords, sorted by name (byte order: upper case first).
 pub static KEYWORDS: &[Keyword<Config>] = &[
@@ -34,7 +34,7 @@ pub static KEYWORDS: &[Keyword<Config>] = &[
     kw("vrrp_instance", instance::vrrp_instance),
     kw("vrrp_script", track::vrrp_script),
     kw("vrrp_sync_group", sync::vrrp_sync_group),
-    dep("vrrp_track_file", "track_file", track::track_file),
+    alias("vrrp_track_file", "track_file", track::track_file),
     kw("vrrp_track_process", track::vrrp_track_process),
 ];
 

@@ -165,20 +165,36 @@ fn unknown_keyword_suggests_the_closest_and_parsing_continues() {
 
 #[test]
 fn deprecated_keyword_warns_with_its_replacement() {
-    // Input: `lvs_flush_onstop` in global_defs.
-    // Output: a warning naming `lvs_flush_on_stop`; the value is still set.
-    let (config, diagnostics) =
-        parse_text("global_defs {\n lvs_flush_onstop\n}\n", &Fake::corpus());
-    let warning = &diagnostics[0];
-    assert_eq!(warning.severity, Severity::Warning);
-    assert!(warning.message.contains("lvs_flush_on_stop"), "{warning:?}");
+    // Input: `vrrp_vmac_garp_intvl 5` (keepalived 2.2.7 warns) and `lvs_flush_onstop`
+    // (accepted silently by keepalived).
+    // Output: a warning naming `vrrp_garp_extra_if`, a note naming `lvs_flush_on_stop`;
+    // both values are still set.
+    let text = "global_defs {\n vrrp_vmac_garp_intvl 5\n lvs_flush_onstop\n}\n";
+    let (config, diagnostics) = parse_text(text, &Fake::corpus());
+    assert_eq!(diagnostics[0].severity, Severity::Warning);
+    assert!(
+        diagnostics[0].message.contains("'vrrp_garp_extra_if'"),
+        "{diagnostics:?}"
+    );
+    assert_eq!(diagnostics[0].span.map(|s| (s.line, s.col)), Some((2, 2)));
+    assert_eq!(diagnostics[1].severity, Severity::Note);
+    assert!(diagnostics[1].message.contains("'lvs_flush_on_stop'"));
+    assert_eq!(
+        config
+            .global_defs
+            .garp
+            .extra_if
+            .map(|e| e.interval.micros()),
+        Some(5_000_000)
+    );
     assert_eq!(config.global_defs.lvs_flush_on_stop, Some(false));
+    assert_eq!(exit_code(&diagnostics), 5);
 }
 
 #[test]
 fn lvs_blocks_are_accepted_without_unknown_keywords() {
     // Input: a virtual_server with a real_server and a checker.
-    // Output: no "unknown keyword" diagnostics; the block is marked not supported yet.
+    // Output: no "unknown keyword" diagnostics; the virtual server is in the model.
     let text = "virtual_server 10.0.0.1 80 {\n lb_algo rr\n real_server 10.0.0.2 80 {\n TCP_CHECK {\n connect_timeout 3\n }\n }\n}\n";
     let (config, diagnostics) = parse_text(text, &Fake::corpus());
     assert!(
@@ -187,10 +203,5 @@ fn lvs_blocks_are_accepted_without_unknown_keywords() {
             .all(|d| !d.message.contains("unknown keyword")),
         "{diagnostics:?}"
     );
-    assert!(
-        config
-            .not_supported
-            .iter()
-            .any(|n| n.keyword == "virtual_server")
-    );
+    assert_eq!(config.lvs.virtual_servers.len(), 1);
 }

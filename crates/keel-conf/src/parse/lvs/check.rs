@@ -1,19 +1,16 @@
 //! LVS cross-checks that need the whole file: groups referenced by virtual servers and
 //! the script security of checker scripts (spec §3.14).
 
-use std::path::Path;
-
+use crate::check::{ScriptChecker, ScriptKind, ScriptVerdict};
 use crate::diag::{Class, Diagnostic};
-use crate::model::lvs::{GroupEntry, Method, Service};
+use crate::model::lvs::{CheckerKind, GroupEntry, Method, Service};
 use crate::model::{Config, Script};
 use crate::source::{FileSystem, Host};
 
 /// Runs the LVS checks that need every root block; fixes `config` up as keepalived does.
 pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let Config {
-        lvs, global_defs, ..
-    } = config;
+    let lvs = &mut config.lvs;
     for vs in &mut lvs.virtual_servers {
         let Service::Group { name } = &vs.service else {
             continue;
@@ -64,35 +61,70 @@ pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<D
             }
         }
     }
-    // keepalived 2.2.7: checker scripts without enable_script_security give exit 6; a
-    // script whose program is not found is disabled first and does not count.
-    if !global_defs.enable_script_security {
-        if let Some(script) = lvs.scripts().find(|s| runnable(s, fs, host)) {
-            out.push(
-                Diagnostic::warning(
-                    script.span.0,
-                    "SECURITY VIOLATION - check scripts are being executed but script_security not enabled",
-                )
-                .with_class(Class::ScriptSecurity)
-                .with_help("add `enable_script_security` to global_defs"),
-            );
-        }
-    }
+    scripts(config, fs, host, &mut out);
     out
 }
 
-/// Whether the script's program exists: an absolute or relative path as written, or a
-/// bare name found in `PATH`.
-fn runnable(script: &Script, fs: &dyn FileSystem, host: &dyn Host) -> bool {
-    let Some(program) = script.command.first() else {
-        return false;
+/// Checker scripts (`quorum_up/down`, `notify_up/down`, `misc_path`) through the same
+/// two steps as the VRRP scripts (spec §3.14): a script without a usable user, or whose
+/// program is missing or unsafe, is removed quietly (keepalived 2.2.7 logs it, exit 0); a
+/// remaining root script without `enable_script_security` gives exit 6. keepalived `-t`
+/// cannot look into another network namespace, so it skips this there.
+fn scripts(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host, out: &mut Vec<Diagnostic>) {
+    if config.root.net_namespace.is_some() {
+        return;
+    }
+    // The global script_user problem is reported by the VRRP checks already.
+    let mut repeated = Vec::new();
+    let checker = ScriptChecker::new(config, fs, host, &mut repeated);
+    let mut root = None;
+    let mut keep = |script: &Script, label: &str, out: &mut Vec<Diagnostic>| {
+        let Some(uid) = checker.user(script, ScriptKind::Notify, label, out) else {
+            return false;
+        };
+        match checker.file(script, uid, ScriptKind::Notify, label, out) {
+            ScriptVerdict::Runs(uid) => {
+                if uid == 0 && root.is_none() {
+                    root = Some(script.span.0);
+                }
+                true
+            }
+            ScriptVerdict::Removed => false,
+        }
     };
-    let is_file = |path: &Path| fs.info(path).is_some_and(|info| !info.is_dir);
-    if program.contains('/') {
-        is_file(Path::new(program))
-    } else {
-        host.path_dirs()
-            .iter()
-            .any(|dir| is_file(&dir.join(program)))
+    for vs in &mut config.lvs.virtual_servers {
+        let label = format!("quorum script of virtual server {}", vs.service);
+        for slot in [&mut vs.quorum_up, &mut vs.quorum_down] {
+            if slot.as_ref().is_some_and(|s| !keep(s, &label, out)) {
+                *slot = None;
+            }
+        }
+        for rs in &mut vs.real_servers {
+            let label = format!("notify script of real server [{}]:{}", rs.address, rs.port);
+            for slot in [&mut rs.notify_up, &mut rs.notify_down] {
+                if slot.as_ref().is_some_and(|s| !keep(s, &label, out)) {
+                    *slot = None;
+                }
+            }
+            rs.checkers.retain(|c| match &c.kind {
+                CheckerKind::Misc(misc) => {
+                    let label = format!("misc script {}", misc.misc_path.command.join(" "));
+                    keep(&misc.misc_path, &label, out)
+                }
+                _ => true,
+            });
+        }
+    }
+    if let Some(span) = root {
+        if !config.global_defs.enable_script_security {
+            out.push(
+                Diagnostic::warning(
+                    span,
+                    "SECURITY VIOLATION - check scripts are being executed but script_security not enabled.",
+                )
+                .with_class(Class::ScriptSecurity)
+                .with_help("set `enable_script_security` and a `script_user` in global_defs"),
+            );
+        }
     }
 }

@@ -181,18 +181,16 @@ fn finish(ctx: &mut Ctx<'_>, node: &Node, mut parsed: Parsed) -> Option<Parsed> 
         .and_then(|b| b.close)
         .unwrap_or(node.keyword.span);
     match &mut parsed.kind {
-        Kind::Http(h) | Kind::Ssl(h) => {
-            if h.urls.is_empty() {
-                // keepalived 2.2.7 crashes on this (exit 139); keel reports and drops it.
-                ctx.report(
-                    Diagnostic::error(
-                        Some(end),
-                        "HTTP/SSL_GET checker has no urls specified - ignoring",
-                    )
-                    .with_help("add `url { path /PATH }`"),
-                );
-                return None;
-            }
+        Kind::Http(h) | Kind::Ssl(h) if h.urls.is_empty() => {
+            // keepalived 2.2.7 crashes on this (exit 139); keel reports and drops it.
+            ctx.report(
+                Diagnostic::error(
+                    Some(end),
+                    "HTTP/SSL_GET checker has no urls specified - ignoring",
+                )
+                .with_help("add `url { path /PATH }`"),
+            );
+            return None;
         }
         Kind::Misc { path, user, .. } => {
             let Some(script) = path else {
@@ -458,7 +456,7 @@ pub(crate) static CONNECT: &[Keyword<Written>] = &[
         w.connect_port = util::int(ctx, node, 1, 65535)
     }),
     kw("connect_timeout", |ctx, node, w| {
-        w.connect_timeout = util::timer(ctx, node, 0.000_001, 4294.967_295)
+        w.connect_timeout = util::timer(ctx, node, 0.000_001, 4_294.967_295)
     }),
     kw("fwmark", |ctx, node, w| {
         w.fwmark = util::int(ctx, node, 0, i64::from(u32::MAX))

@@ -95,7 +95,7 @@ static KEYWORDS: &[Keyword<Rs>] = &[
     kw("UDP_CHECK", add_checker),
     kw("alpha", |ctx, node, r| r.rs.alpha = util::flag(ctx, node)),
     kw("connect_timeout", |ctx, node, r| {
-        r.rs.connect_timeout = util::timer(ctx, node, 0.000_001, 4294.967_295)
+        r.rs.connect_timeout = util::timer(ctx, node, 0.000_001, 4_294.967_295)
     }),
     kw("delay_before_retry", |ctx, node, r| {
         r.rs.delay_before_retry = util::timer(ctx, node, 0.0, value::TIMER_MAX)

@@ -1,0 +1,812 @@
+//! Scenario tests of the LVS blocks. Expected verdicts were observed with `keepalived -t`
+//! 2.2.7 in a namespace with eth0..eth3 (the same configurations, one keyword each).
+
+use std::net::IpAddr;
+
+use crate::Config;
+use crate::diag::{Class, Diagnostic, Severity, exit_code};
+use crate::model::Seconds;
+use crate::model::lvs::{
+    CheckerKind, DnsType, Family, Granularity, GroupEntry, HttpProtocol, Method, Protocol,
+    Scheduler, Service, StatusRange, Tunnel, TunnelChecksum,
+};
+use crate::testing::{Fake, lines};
+
+fn host() -> Fake {
+    Fake::corpus().with_file("/bin/true", 0o755)
+}
+
+fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
+    let host = host();
+    crate::parse(&lines(text), &host, &host)
+}
+
+/// A virtual server on 10.0.0.1:80 with scheduler, method and protocol set, so only the
+/// keywords under test produce diagnostics.
+fn vs(body: &str) -> String {
+    format!(
+        "virtual_server 10.0.0.1 80 {{\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n{body}}}\n"
+    )
+}
+
+/// `vs` with one real server 10.0.0.2:80 holding `rs_body`.
+fn vs_rs(rs_body: &str) -> String {
+    vs(&format!(" real_server 10.0.0.2 80 {{\n{rs_body} }}\n"))
+}
+
+fn find<'a>(diagnostics: &'a [Diagnostic], needle: &str) -> &'a Diagnostic {
+    diagnostics
+        .iter()
+        .find(|d| d.message.contains(needle))
+        .unwrap_or_else(|| panic!("no diagnostic with '{needle}' in {diagnostics:#?}"))
+}
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().expect("test address")
+}
+
+fn secs(s: u64) -> Seconds {
+    Seconds::from_secs(s)
+}
+
+#[test]
+fn keyword_tables_are_sorted_for_binary_search() {
+    assert!(super::keywords_sorted());
+}
+
+#[test]
+fn a_complete_virtual_server_reads_with_keepalived_defaults() {
+    // Input: scheduler, method, protocol and one real server with a bare TCP_CHECK.
+    // Output: no diagnostics; delay_loop 60 s, quorum 1, weight 1; the checker has retry 1,
+    // delay_before_retry 1 s, connect_timeout 5 s, warmup = delay_loop.
+    let (config, diagnostics) = parse(&vs_rs("  TCP_CHECK {\n  }\n"));
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    assert_eq!(exit_code(&diagnostics), 0);
+    let vs = &config.lvs.virtual_servers[0];
+    assert_eq!(
+        vs.service,
+        Service::Address {
+            address: ip("10.0.0.1"),
+            port: 80
+        }
+    );
+    assert_eq!(
+        (vs.lvs_sched, vs.lvs_method, vs.protocol),
+        (Scheduler::Rr, Method::Nat, Some(Protocol::Tcp))
+    );
+    assert_eq!((vs.delay_loop, vs.quorum, vs.hysteresis), (secs(60), 1, 0));
+    assert_eq!(vs.ip_family, Some(Family::Inet));
+    let rs = &vs.real_servers[0];
+    assert_eq!((rs.address, rs.port, rs.weight), (ip("10.0.0.2"), 80, 1));
+    let o = &rs.checkers[0].options;
+    assert_eq!(rs.checkers[0].kind, CheckerKind::Tcp);
+    assert_eq!(
+        (
+            o.retry,
+            o.delay_before_retry,
+            o.connect_timeout,
+            o.warmup,
+            o.delay_loop
+        ),
+        (1, secs(1), secs(5), secs(60), secs(60))
+    );
+    assert!(!o.alpha);
+}
+
+#[test]
+fn checker_defaults_depend_on_the_checker_type() {
+    // Input: HTTP_GET, DNS_CHECK and MISC_CHECK with nothing but what they require, in a
+    // virtual server with delay_loop 7.
+    // Output: HTTP delay_before_retry 3 s; DNS retry 3 and delay_before_retry = delay_loop;
+    // MISC retry 0.
+    let text = vs(
+        " delay_loop 7\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n   }\n  }\n  DNS_CHECK {\n  }\n  MISC_CHECK {\n   misc_path \"/bin/true\"\n  }\n }\n",
+    );
+    let (config, _) = parse(&text);
+    let checkers = &config.lvs.virtual_servers[0].real_servers[0].checkers;
+    let (http, dns, misc) = (
+        &checkers[0].options,
+        &checkers[1].options,
+        &checkers[2].options,
+    );
+    assert_eq!((http.retry, http.delay_before_retry), (1, secs(3)));
+    assert_eq!((dns.retry, dns.delay_before_retry), (3, secs(7)));
+    assert_eq!((misc.retry, misc.delay_before_retry), (0, secs(1)));
+    assert_eq!(
+        checkers[1].kind,
+        CheckerKind::Dns(crate::model::lvs::DnsCheck {
+            query_type: DnsType::Soa,
+            name: ".".into()
+        })
+    );
+}
+
+#[test]
+fn checker_options_inherit_from_real_then_virtual_server() {
+    // Input: retry/delay_before_retry/connect_timeout/warmup on the virtual server (after
+    // its real servers, which keepalived allows), other values on the first real server,
+    // and a checker that sets its own connect_timeout.
+    // Output: checker > real server > virtual server > default, option by option.
+    let text = vs(
+        " real_server 10.0.0.2 80 {\n  retry 4\n  delay_loop 9\n  alpha\n  TCP_CHECK {\n   connect_timeout 2.5\n  }\n }\n real_server 10.0.0.3 80 {\n  TCP_CHECK {\n  }\n }\n retry 2\n delay_before_retry 6\n connect_timeout 8\n warmup 0\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let vs = &config.lvs.virtual_servers[0];
+    let first = &vs.real_servers[0].checkers[0].options;
+    assert_eq!(first.connect_timeout, Seconds::from_micros(2_500_000));
+    assert_eq!(
+        (first.retry, first.delay_loop, first.alpha),
+        (4, secs(9), true)
+    );
+    assert_eq!((first.delay_before_retry, first.warmup), (secs(6), secs(0)));
+    let second = &vs.real_servers[1].checkers[0].options;
+    assert_eq!(
+        (
+            second.retry,
+            second.connect_timeout,
+            second.delay_loop,
+            second.alpha
+        ),
+        (2, secs(8), secs(60), false)
+    );
+}
+
+#[test]
+fn missing_scheduler_method_and_protocol_warn_and_take_keepalived_defaults() {
+    // Input: a virtual server with only a real server.
+    // Output: three warnings (exit 5, as keepalived 2.2.7); wlc, NAT, and UDP — keepalived
+    // 2.2.7's default protocol.
+    let (config, diagnostics) =
+        parse("virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n }\n}\n");
+    find(&diagnostics, "no protocol set - defaulting to UDP");
+    find(&diagnostics, "no scheduler set, setting default 'wlc'");
+    find(
+        &diagnostics,
+        "no forwarding method set, setting default NAT",
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
+    let vs = &config.lvs.virtual_servers[0];
+    assert_eq!(
+        (vs.lvs_sched, vs.lvs_method, vs.protocol),
+        (Scheduler::Wlc, Method::Nat, Some(Protocol::Udp))
+    );
+}
+
+#[test]
+fn deprecated_synonyms_are_noted_or_warned_like_keepalived() {
+    // Input: lb_algo/lb_kind (accepted silently by keepalived 2.2.7) and nb_get_retry in
+    // HTTP_GET (warned about by keepalived).
+    // Output: notes naming lvs_sched/lvs_method (exit 0); a warning naming retry (exit 5),
+    // and the values are used.
+    let text = "virtual_server 10.0.0.1 80 {\n lb_algo sh\n lb_kind DR\n protocol TCP\n real_server 10.0.0.2 80 {\n }\n}\n";
+    let (config, diagnostics) = parse(text);
+    let note = find(
+        &diagnostics,
+        "'lb_algo' is deprecated - please use 'lvs_sched'",
+    );
+    assert_eq!(note.severity, Severity::Note);
+    find(
+        &diagnostics,
+        "'lb_kind' is deprecated - please use 'lvs_method'",
+    );
+    assert_eq!(exit_code(&diagnostics), 0);
+    let vs = &config.lvs.virtual_servers[0];
+    assert_eq!((vs.lvs_sched, vs.lvs_method), (Scheduler::Sh, Method::Dr));
+
+    let http = vs_rs("  HTTP_GET {\n   nb_get_retry 4\n   url {\n    path /\n   }\n  }\n");
+    let (config, diagnostics) = parse(&http);
+    let warning = find(
+        &diagnostics,
+        "'nb_get_retry' is deprecated - please use 'retry'",
+    );
+    assert_eq!(warning.class, Class::Config);
+    assert_eq!(
+        config.lvs.virtual_servers[0].real_servers[0].checkers[0]
+            .options
+            .retry,
+        4
+    );
+
+    // keepalived 2.2.7 knows nb_get_retry in HTTP_GET/SSL_GET only.
+    let (_, diagnostics) = parse(&vs_rs("  TCP_CHECK {\n   nb_get_retry 4\n  }\n"));
+    find(&diagnostics, "unknown keyword 'nb_get_retry'");
+}
+
+#[test]
+fn out_of_range_values_point_at_the_value() {
+    // Input: weight -1 on a real server (line 6, column 10), persistence_timeout 2678401,
+    // connect_port 70000, quorum 0.
+    // Output: one error each at the value; quorum falls back to 1, weight stays 1.
+    let text = vs(
+        " persistence_timeout 2678401\n quorum 0\n real_server 10.0.0.2 80 {\n  weight -1\n  TCP_CHECK {\n   connect_port 70000\n  }\n }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    let weight = find(&diagnostics, "'-1' outside range [0, 2147483647]");
+    assert_eq!(weight.span.map(|s| (s.line, s.col)), Some((8, 10)));
+    find(&diagnostics, "'2678401' outside range [1, 2678400]");
+    let port = find(&diagnostics, "'70000' outside range [1, 65535]");
+    assert_eq!(port.span.map(|s| (s.line, s.col)), Some((10, 17)));
+    find(&diagnostics, "'0' outside range [1, 4294967295]");
+    assert_eq!(exit_code(&diagnostics), 5);
+    let vs = &config.lvs.virtual_servers[0];
+    assert_eq!((vs.quorum, vs.persistence_timeout), (1, None));
+    assert_eq!(vs.real_servers[0].weight, 1);
+    assert_eq!(vs.real_servers[0].checkers[0].options.connect_port, None);
+}
+
+#[test]
+fn virtual_server_groups_hold_addresses_ranges_and_fwmarks() {
+    // Input: a single address, a last-byte range, a /30 network, an IPv6 range without
+    // port, and fwmark entries; a group with a bad range and a bad address; an empty group.
+    // Output: the good group's entries; the bad entries are errors and skipped; the empty
+    // group is removed with keepalived's warning.
+    let text = "virtual_server_group G {\n 10.0.0.1 80\n 10.0.0.10-20 80\n 10.0.1.0/30 443\n 2001:db8::1-ff\n fwmark 7 inet6\n}\nvirtual_server_group BAD {\n 10.0.2.5-1 80\n 10.0.3.300 80\n 10.0.1.1/24 80\n}\n";
+    let (config, diagnostics) = parse(text);
+    let groups = &config.lvs.virtual_server_groups;
+    assert_eq!(groups.len(), 1);
+    assert_eq!(
+        groups[0].entries,
+        vec![
+            GroupEntry::Range {
+                first: ip("10.0.0.1"),
+                last: ip("10.0.0.1"),
+                port: 80
+            },
+            GroupEntry::Range {
+                first: ip("10.0.0.10"),
+                last: ip("10.0.0.20"),
+                port: 80
+            },
+            GroupEntry::Range {
+                first: ip("10.0.1.0"),
+                last: ip("10.0.1.3"),
+                port: 443
+            },
+            GroupEntry::Range {
+                first: ip("2001:db8::1"),
+                last: ip("2001:db8::ff"),
+                port: 0
+            },
+            GroupEntry::Fwmark {
+                mark: 7,
+                family: Some(Family::Inet6)
+            },
+        ]
+    );
+    let range = find(
+        &diagnostics,
+        "range end is not greater than address range start",
+    );
+    assert_eq!(range.span.map(|s| s.line), Some(9));
+    find(
+        &diagnostics,
+        "invalid virtual server group IP address 10.0.3.300",
+    );
+    find(&diagnostics, "address mask bits not empty - 10.0.1.1/24");
+    find(
+        &diagnostics,
+        "virtual server group BAD has no entries - removing",
+    );
+}
+
+#[test]
+fn a_group_mixing_families_with_a_bare_fwmark_is_removed() {
+    // Input: IPv4 and IPv6 addresses and `fwmark 5` without a family.
+    // Output: keepalived's error; the group is not kept.
+    let (config, diagnostics) =
+        parse("virtual_server_group G {\n 10.0.0.1 80\n 2001:db8::1 80\n fwmark 5\n}\n");
+    find(
+        &diagnostics,
+        "cannot have IPv4, IPv6 and fwmark without family",
+    );
+    assert!(config.lvs.virtual_server_groups.is_empty());
+}
+
+#[test]
+fn group_services_check_zero_ports_after_the_whole_file() {
+    // Input: `virtual_server group G` written before the group, whose address has no port.
+    // Output: keepalived's zero-port warning and persistence 360 s; a group that is never
+    // defined is only a note (keepalived 2.2.7 exits 0).
+    let text = "virtual_server group G {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n real_server 10.0.0.2 80 {\n }\n}\nvirtual_server_group G {\n 10.0.0.1\n}\n";
+    let (config, diagnostics) = parse(text);
+    find(
+        &diagnostics,
+        "[G]:0: zero port only valid for persistent services",
+    );
+    assert_eq!(config.lvs.virtual_servers[0].persistence_timeout, Some(360));
+    let (_, diagnostics) = parse(&text.replace("group G {\n lvs", "group NOPE {\n lvs"));
+    assert_eq!(
+        find(&diagnostics, "NOPE is not defined").severity,
+        Severity::Note
+    );
+}
+
+#[test]
+fn fwmark_services_ignore_protocol_ha_suspend_and_dr_ports() {
+    // Input: fwmark 1 with protocol TCP, ha_suspend, DR, a real server with a port and a
+    // sorry server with a port.
+    // Output: four warnings (exit 5); protocol None, ha_suspend off, ports cleared.
+    let text = "virtual_server fwmark 1 {\n lvs_sched rr\n lvs_method DR\n protocol TCP\n ha_suspend\n sorry_server 10.0.0.9 81\n real_server 10.0.0.2 81 {\n }\n}\n";
+    let (config, diagnostics) = parse(text);
+    find(
+        &diagnostics,
+        "protocol specified for fwmark - protocol will be ignored",
+    );
+    find(&diagnostics, "cannot use ha_suspend with fwmarks");
+    find(
+        &diagnostics,
+        "real server [10.0.0.2]:81 has port specified - clearing",
+    );
+    find(&diagnostics, "sorry server has port specified - clearing");
+    let vs = &config.lvs.virtual_servers[0];
+    assert_eq!(vs.service, Service::Fwmark { mark: 1 });
+    assert_eq!((vs.protocol, vs.ha_suspend), (None, false));
+    assert_eq!(vs.real_servers[0].port, 0);
+    assert_eq!(vs.sorry_server.as_ref().map(|s| s.port), Some(0));
+}
+
+#[test]
+fn dr_and_tun_real_servers_take_the_service_port_but_nat_keeps_its_own() {
+    // Input: a NAT service with real servers on port 81 (one of them DR), and a real
+    // server without a port.
+    // Output: the NAT one keeps 81 silently; the DR one is reset to 80 with keepalived's
+    // warning; the one without a port serves on 80.
+    let text = vs(
+        " real_server 10.0.0.2 81 {\n }\n real_server 10.0.0.3 81 {\n  lvs_method DR\n }\n real_server 10.0.0.4 {\n }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    find(
+        &diagnostics,
+        "real server [10.0.0.3]:81 ports don't match - resetting",
+    );
+    let ports: Vec<u16> = config.lvs.virtual_servers[0]
+        .real_servers
+        .iter()
+        .map(|rs| rs.port)
+        .collect();
+    assert_eq!(ports, vec![81, 80, 80]);
+}
+
+#[test]
+fn quorum_above_the_total_weight_is_reduced_and_hysteresis_kept_below_it() {
+    // Input: quorum 5, hysteresis 3, two real servers of weight 1 and 2.
+    // Output: quorum 3 (the total), hysteresis 2, two warnings.
+    let text = vs(
+        " quorum 5\n hysteresis 3\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.3 80 {\n  weight 2\n }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    find(
+        &diagnostics,
+        "quorum 5 for [10.0.0.1]:80 exceeds total weight of real servers 3, reducing quorum to 3",
+    );
+    find(
+        &diagnostics,
+        "hysteresis 3 >= quorum 3; setting hysteresis to 2",
+    );
+    let vs = &config.lvs.virtual_servers[0];
+    assert_eq!((vs.quorum, vs.hysteresis), (3, 2));
+}
+
+#[test]
+fn real_servers_that_keepalived_drops_are_dropped() {
+    // Input: a duplicate real server, an IPv6 real server in an IPv4 NAT service, an IPv6
+    // sorry server, and a service without any real server.
+    // Output: one real server kept; the sorry server dropped; the empty service ignored.
+    let text = vs(
+        " sorry_server 2001:db8::9 80\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.2 80 {\n }\n real_server 2001:db8::2 80 {\n }\n",
+    ) + "virtual_server 10.0.0.5 80 {\n lvs_sched rr\n}\n";
+    let (config, diagnostics) = parse(&text);
+    find(
+        &diagnostics,
+        "real server [10.0.0.2]:80 is duplicated - removing second rs",
+    );
+    find(
+        &diagnostics,
+        "virtual server and real server 2001:db8::2 don't match - skipping real server",
+    );
+    find(
+        &diagnostics,
+        "virtual server and sorry server 2001:db8::9 don't match - skipping sorry server",
+    );
+    find(&diagnostics, "[10.0.0.5]:80 has no real servers - ignoring");
+    assert_eq!(config.lvs.virtual_servers.len(), 1);
+    let vs = &config.lvs.virtual_servers[0];
+    assert_eq!(vs.real_servers.len(), 1);
+    assert!(vs.sorry_server.is_none());
+}
+
+#[test]
+fn a_sorry_server_that_is_also_a_real_server_takes_its_inhibit_setting() {
+    // Input: sorry server 10.0.0.2:80 (no inhibit) and the same real server with
+    // inhibit_on_failure.
+    // Output: keepalived's warning "... setting on sorry server"; the sorry server inhibits.
+    let text =
+        vs(" sorry_server 10.0.0.2 80\n real_server 10.0.0.2 80 {\n  inhibit_on_failure\n }\n");
+    let (config, diagnostics) = parse(&text);
+    find(
+        &diagnostics,
+        "inhibit setting differs, setting on sorry server",
+    );
+    let sorry = config.lvs.virtual_servers[0].sorry_server.as_ref();
+    assert_eq!(sorry.map(|s| s.inhibit), Some(true));
+}
+
+#[test]
+fn http_get_reads_several_urls_with_codes_digests_and_regex() {
+    // Input: two url blocks, status codes and ranges, an upper-case digest, a regex with
+    // options, http_protocol 1.1, virtualhost and enable_sni.
+    // Output: everything as written, digest in lower case, the second url's default codes
+    // 200-299; no diagnostics.
+    let text = vs_rs(
+        "  HTTP_GET {\n   url {\n    path /health\n    status_code 200 300-302\n    digest 0123456789ABCDEF0123456789abcdef\n    virtualhost www.example.com\n    regex \"^ok\"\n    regex_options caseless multiline\n    regex_stack 10 100\n   }\n   url {\n    path /b\n   }\n   http_protocol 1.1\n   virtualhost example.com\n   enable_sni\n   fast_recovery\n  }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let CheckerKind::Http(http) = &config.lvs.virtual_servers[0].real_servers[0].checkers[0].kind
+    else {
+        panic!("an HTTP_GET checker");
+    };
+    assert_eq!(http.urls.len(), 2);
+    let first = &http.urls[0];
+    assert_eq!(first.path, "/health");
+    assert_eq!(
+        first.status_code,
+        vec![
+            StatusRange { min: 200, max: 200 },
+            StatusRange { min: 300, max: 302 }
+        ]
+    );
+    assert_eq!(first.digest, vec!["0123456789abcdef0123456789abcdef"]);
+    assert_eq!(first.regex.as_deref(), Some("^ok"));
+    assert_eq!(first.regex_options, vec!["caseless", "multiline"]);
+    assert_eq!(first.regex_stack, Some((10, 100)));
+    assert_eq!(first.virtualhost.as_deref(), Some("www.example.com"));
+    assert_eq!(
+        http.urls[1].status_code,
+        vec![StatusRange { min: 200, max: 299 }]
+    );
+    assert_eq!(http.http_protocol, HttpProtocol::V1_1);
+    assert!(http.enable_sni && http.fast_recovery);
+    assert_eq!(http.virtualhost.as_deref(), Some("example.com"));
+}
+
+#[test]
+fn http_get_errors_match_keepalived() {
+    // Input: a url without path, a short digest, a non-hex digest, a duplicate digest,
+    // status 600 and 300-200, http_protocol 2.0; and an HTTP_GET without any url.
+    // Output: keepalived's messages; the url without path and the url-less checker are
+    // dropped (keepalived 2.2.7 crashes on the latter; keel reports it).
+    let text = vs_rs(
+        "  HTTP_GET {\n   url {\n    status_code 200\n   }\n   url {\n    path /\n    digest 0123\n    digest 0123456789abcdef0123456789abcdeg\n    digest 0123456789abcdef0123456789abcdef\n    digest 0123456789abcdef0123456789abcdef\n    status_code 600 300-200\n   }\n   http_protocol 2.0\n  }\n  SSL_GET {\n  }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    let no_path = find(&diagnostics, "url has no path - ignoring");
+    assert_eq!(no_path.span.map(|s| s.line), Some(9));
+    find(&diagnostics, "character length should be 32 rather than 4");
+    find(&diagnostics, "unable to interpret hex digit in");
+    find(&diagnostics, "is a duplicate");
+    find(&diagnostics, "invalid HTTP_GET status code '600'");
+    find(&diagnostics, "invalid HTTP_GET status code '300-200'");
+    find(&diagnostics, "invalid http_protocol version 2.0");
+    find(&diagnostics, "checker has no urls specified - ignoring");
+    let checkers = &config.lvs.virtual_servers[0].real_servers[0].checkers;
+    assert_eq!(checkers.len(), 1);
+    let CheckerKind::Http(http) = &checkers[0].kind else {
+        panic!("the HTTP_GET checker");
+    };
+    assert_eq!(http.urls.len(), 1);
+    assert_eq!(http.urls[0].digest.len(), 1);
+}
+
+#[test]
+fn misc_check_splits_its_script_and_counts_for_script_security() {
+    // Input: misc_path "/bin/true 'a b' c", misc_timeout 5, misc_dynamic, user root; no
+    // enable_script_security.
+    // Output: program and arguments split like a shell; keepalived's exit 6.
+    let text = vs_rs(
+        "  MISC_CHECK {\n   misc_path \"/bin/true 'a b' c\"\n   misc_timeout 5\n   misc_dynamic\n   user root\n  }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    let CheckerKind::Misc(misc) = &config.lvs.virtual_servers[0].real_servers[0].checkers[0].kind
+    else {
+        panic!("a MISC_CHECK");
+    };
+    assert_eq!(misc.misc_path.command, vec!["/bin/true", "a b", "c"]);
+    assert_eq!(misc.misc_path.user.as_deref(), Some("root"));
+    assert_eq!(
+        (misc.misc_timeout, misc.misc_dynamic),
+        (Some(secs(5)), true)
+    );
+    find(&diagnostics, "SECURITY VIOLATION - check scripts");
+    assert_eq!(exit_code(&diagnostics), 6);
+
+    // With enable_script_security and a safe root-owned program: exit 0.
+    let secure = format!("global_defs {{\n enable_script_security\n}}\n{text}");
+    let (_, diagnostics) = parse(&secure);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:#?}");
+
+    // A program that does not exist is disabled quietly, as keepalived does (exit 0).
+    let (config, diagnostics) = parse(&text.replace("/bin/true", "/nowhere/check.sh"));
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:#?}");
+    assert!(
+        config.lvs.virtual_servers[0].real_servers[0]
+            .checkers
+            .is_empty()
+    );
+}
+
+#[test]
+fn misc_check_without_a_path_and_with_connection_options_is_rejected() {
+    // Input: MISC_CHECK with misc_timeout only; MISC_CHECK with connect_timeout.
+    // Output: "no script path" (checker dropped); connect_timeout is an unknown keyword in
+    // MISC_CHECK (keepalived 2.2.7).
+    let text = vs_rs(
+        "  MISC_CHECK {\n   misc_timeout 3\n  }\n  MISC_CHECK {\n   misc_path \"/bin/true\"\n   connect_timeout 3\n  }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    find(
+        &diagnostics,
+        "no script path has been specified for MISC_CHECKER",
+    );
+    find(&diagnostics, "unknown keyword 'connect_timeout'");
+    assert_eq!(
+        config.lvs.virtual_servers[0].real_servers[0].checkers.len(),
+        1
+    );
+}
+
+#[test]
+fn smtp_host_blocks_become_additional_checkers() {
+    // Input: SMTP_CHECK with connect_timeout 4 and two deprecated host blocks.
+    // Output: three SMTP checkers (the real server, then each host's connect_ip), the
+    // default helo name, and a note only (keepalived 2.2.7 exits 0).
+    let text = vs_rs(
+        "  SMTP_CHECK {\n   connect_timeout 4\n   host {\n    connect_ip 10.0.0.7\n    connect_port 2525\n   }\n   host {\n    connect_ip 10.0.0.8\n   }\n  }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:#?}");
+    find(&diagnostics, "SMTP_CHECK host block is deprecated");
+    let checkers = &config.lvs.virtual_servers[0].real_servers[0].checkers;
+    let targets: Vec<(Option<IpAddr>, Option<u16>)> = checkers
+        .iter()
+        .map(|c| (c.options.connect_ip, c.options.connect_port))
+        .collect();
+    assert_eq!(
+        targets,
+        vec![
+            (None, None),
+            (Some(ip("10.0.0.7")), Some(2525)),
+            (Some(ip("10.0.0.8")), None)
+        ]
+    );
+    assert!(
+        checkers
+            .iter()
+            .all(|c| c.options.connect_timeout == secs(4))
+    );
+    let CheckerKind::Smtp(smtp) = &checkers[0].kind else {
+        panic!("an SMTP_CHECK");
+    };
+    assert_eq!(smtp.helo_name, "smtpchecker.keepalived.org");
+}
+
+#[test]
+fn dns_udp_and_ping_checkers() {
+    // Input: DNS_CHECK type aaaa (any case) and a name; UDP_CHECK with payload, a reply
+    // pattern with x wildcards and lengths; PING_CHECK; then bad values.
+    // Output: the typed values; errors for an unknown DNS type, bad hex and a length over
+    // 65535.
+    let text = vs_rs(
+        "  DNS_CHECK {\n   type aaaa\n   name example.com\n  }\n  UDP_CHECK {\n   payload 0a0B\n   require_reply 0axx\n   min_reply_length 2\n   max_reply_length 512\n  }\n  PING_CHECK {\n   connect_ip 10.0.0.9\n  }\n  DNS_CHECK {\n   type XX\n  }\n  UDP_CHECK {\n   payload zz\n   max_reply_length 70000\n  }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    let checkers = &config.lvs.virtual_servers[0].real_servers[0].checkers;
+    let CheckerKind::Dns(dns) = &checkers[0].kind else {
+        panic!("a DNS_CHECK");
+    };
+    assert_eq!(
+        (dns.query_type, dns.name.as_str()),
+        (DnsType::Aaaa, "example.com")
+    );
+    let CheckerKind::Udp(udp) = &checkers[1].kind else {
+        panic!("a UDP_CHECK");
+    };
+    assert_eq!(udp.payload, Some(vec![0x0a, 0x0b]));
+    assert_eq!(udp.require_reply, Some(vec![Some(0), Some(10), None, None]));
+    assert_eq!((udp.min_reply_length, udp.max_reply_length), (2, 512));
+    assert_eq!(checkers[2].kind, CheckerKind::Ping);
+    assert_eq!(checkers[2].options.connect_ip, Some(ip("10.0.0.9")));
+    find(&diagnostics, "unknown DNS check type XX - ignoring");
+    find(&diagnostics, "invalid hex string for UDP_CHECK payload");
+    find(&diagnostics, "'70000' outside range [0, 65535]");
+}
+
+#[test]
+fn file_and_bfd_checkers_need_their_objects_defined_first() {
+    // Input: track_file tf and bfd_instance b1 defined before the virtual server, used by
+    // FILE_CHECK (weight 10 reverse) and BFD_CHECK; then names that do not exist.
+    // Output: the two checkers; for the unknown names keepalived's errors and no checker.
+    let defined = "track_file tf {\n file /tmp/x\n}\nbfd_instance b1 {\n neighbor_ip 10.0.0.2\n}\n"
+        .to_owned()
+        + &vs_rs(
+            "  FILE_CHECK {\n   track_file tf\n   weight 10 reverse\n  }\n  BFD_CHECK {\n   name b1\n  }\n",
+        );
+    let (config, diagnostics) = parse(&defined);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:#?}");
+    let checkers = &config.lvs.virtual_servers[0].real_servers[0].checkers;
+    let CheckerKind::File(file) = &checkers[0].kind else {
+        panic!("a FILE_CHECK");
+    };
+    assert_eq!(
+        (file.track_file.as_str(), file.weight, file.reverse),
+        ("tf", Some(10), true)
+    );
+    assert_eq!(checkers[1].kind, CheckerKind::Bfd { name: "b1".into() });
+
+    let missing =
+        vs_rs("  FILE_CHECK {\n   track_file nope\n  }\n  BFD_CHECK {\n   name nope\n  }\n");
+    let (config, diagnostics) = parse(&missing);
+    find(&diagnostics, "track_file nope not found");
+    find(&diagnostics, "BFD_CHECK - BFD nope not configured");
+    assert!(
+        config.lvs.virtual_servers[0].real_servers[0]
+            .checkers
+            .is_empty()
+    );
+}
+
+#[test]
+fn checker_connection_sanity() {
+    // Input: connect_ip IPv6 with bindto IPv4; a link-local connect_ip without bind_if.
+    // Output: keepalived's two errors; the mismatched bindto is dropped.
+    let text = vs_rs(
+        "  TCP_CHECK {\n   connect_ip 2001:db8::1\n   bindto 10.0.0.1\n  }\n  TCP_CHECK {\n   connect_ip fe80::1\n  }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    find(
+        &diagnostics,
+        "bindto address 10.0.0.1 does not match address family of connect_ip",
+    );
+    find(
+        &diagnostics,
+        "link local address fe80::1 requires a bind_if",
+    );
+    let checkers = &config.lvs.virtual_servers[0].real_servers[0].checkers;
+    assert_eq!(checkers[0].options.bindto, None);
+}
+
+#[test]
+fn tunnel_methods_and_their_options() {
+    // Input: TUN type gue port 6080 nocsum on the service; TUN type gre remcsum on a real
+    // server; TUN type ipip csum on another; an unknown method.
+    // Output: the gue tunnel; errors for remcsum on gre, a checksum on ipip, and FOO.
+    let text = "virtual_server 10.0.0.1 80 {\n lvs_sched rr\n lvs_method TUN type gue port 6080 nocsum\n protocol TCP\n real_server 10.0.0.2 80 {\n  lvs_method TUN type gre remcsum\n }\n real_server 10.0.0.3 80 {\n  lvs_method TUN type ipip csum\n }\n real_server 10.0.0.4 80 {\n  lvs_method FOO\n }\n}\n";
+    let (config, diagnostics) = parse(text);
+    let vs = &config.lvs.virtual_servers[0];
+    assert_eq!(
+        vs.lvs_method,
+        Method::Tun {
+            tunnel: Tunnel::Gue { port: 6080 },
+            checksum: Some(TunnelChecksum::Nocsum)
+        }
+    );
+    assert_eq!(
+        vs.real_servers[0].lvs_method,
+        Some(Method::Tun {
+            tunnel: Tunnel::Gre,
+            checksum: None
+        })
+    );
+    find(
+        &diagnostics,
+        "gre tunnels do not support remote checksum option",
+    );
+    find(&diagnostics, "ipip tunnels do not support checksum option");
+    find(&diagnostics, "unknown [FOO] routing method for real server");
+}
+
+#[test]
+fn scheduler_flags_need_their_scheduler_first() {
+    // Input: sh-port after `lvs_sched sh`; mh-port and hashed with rr; ops with TCP.
+    // Output: sh-port set; errors for the others (keepalived exit 5); ops reset.
+    let (config, diagnostics) = parse(&vs(
+        " lvs_sched sh\n sh-port\n ops\n real_server 10.0.0.2 80 {\n }\n",
+    ));
+    let vs = &config.lvs.virtual_servers[0];
+    assert!(vs.scheduler_flags.sh_port);
+    find(
+        &diagnostics,
+        "one packet scheduling requires UDP - resetting",
+    );
+    assert!(!vs.ops);
+    let (_, diagnostics) =
+        parse(&vs_rs("").replace(" lvs_sched rr\n", " lvs_sched rr\n mh-port\n hashed\n"));
+    find(&diagnostics, "mh-port only applies to mh scheduler");
+    find(&diagnostics, "hashed only applies to sh scheduler");
+}
+
+#[test]
+fn persistence_and_zero_ports() {
+    // Input: a service without a port and no persistence; a bare persistence_timeout; a
+    // granularity of 255.255.255.0; a non-solid mask (keepalived 2.2.7 only logs it).
+    // Output: zero-port warning and 360 s; 360 s; the netmask; a note for the bad mask.
+    let text = "virtual_server 10.0.0.1 {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n real_server 10.0.0.2 {\n }\n}\n";
+    let (config, diagnostics) = parse(text);
+    find(
+        &diagnostics,
+        "zero port only valid for persistent services - setting",
+    );
+    assert_eq!(config.lvs.virtual_servers[0].persistence_timeout, Some(360));
+
+    let (config, diagnostics) = parse(&vs(
+        " persistence_timeout\n persistence_granularity 255.255.255.0\n real_server 10.0.0.2 80 {\n }\n",
+    ));
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let vs0 = &config.lvs.virtual_servers[0];
+    assert_eq!(vs0.persistence_timeout, Some(360));
+    assert_eq!(
+        vs0.persistence_granularity,
+        Some(Granularity::Netmask("255.255.255.0".parse().expect("mask")))
+    );
+
+    let (_, diagnostics) = parse(&vs(
+        " persistence_granularity 255.0.255.0\n real_server 10.0.0.2 80 {\n }\n",
+    ));
+    assert_eq!(exit_code(&diagnostics), 0);
+    assert_eq!(find(&diagnostics, "not solid").severity, Severity::Note);
+}
+
+#[test]
+fn ssl_block_and_replacements() {
+    // Input: SSL with all four keywords, password given twice, then a second SSL block.
+    // Output: the second block's context; two warnings "already specified - replacing".
+    let text = "SSL {\n password x\n password y\n ca /etc/ca.pem\n certificate /etc/c.pem\n key /etc/k.pem\n}\nSSL {\n ca /etc/other.pem\n}\n";
+    let (config, diagnostics) = parse(text);
+    find(&diagnostics, "SSL password already specified - replacing");
+    find(&diagnostics, "SSL context already specified - replacing");
+    assert_eq!(exit_code(&diagnostics), 5);
+    let ssl = config.lvs.ssl.expect("an SSL context");
+    assert_eq!(
+        (ssl.ca.as_deref(), ssl.password),
+        (Some("/etc/other.pem"), None)
+    );
+}
+
+#[test]
+fn bad_service_addresses_skip_the_whole_block() {
+    // Input: virtual_server 10.0.0.300 80 with an unknown keyword inside; a fwmark out of
+    // range; a real server with a bad address.
+    // Output: one error per bad address and no "unknown keyword" from the skipped block.
+    let text =
+        "virtual_server 10.0.0.300 80 {\n nonsense 1\n}\nvirtual_server fwmark 4294967296 {\n}\n"
+            .to_owned()
+            + &vs(" real_server 10.0.0.300 80 {\n }\n real_server 10.0.0.2 80 {\n }\n");
+    let (config, diagnostics) = parse(&text);
+    find(&diagnostics, "invalid IP address '10.0.0.300'");
+    find(&diagnostics, "'4294967296' outside range");
+    assert!(
+        diagnostics.iter().all(|d| !d.message.contains("nonsense")),
+        "{diagnostics:#?}"
+    );
+    assert_eq!(config.lvs.virtual_servers.len(), 1);
+    assert_eq!(config.lvs.virtual_servers[0].real_servers.len(), 1);
+}
+
+#[test]
+fn dump_json_uses_keepalived_vocabulary() {
+    // Input: a service with an HTTP_GET checker.
+    // Output: JSON with lvs_sched "rr", lvs_method {"method":"NAT"}, checker type
+    // "HTTP_GET" and seconds as numbers.
+    let (config, _) = parse(&vs_rs("  HTTP_GET {\n   url {\n    path /\n   }\n  }\n"));
+    let json = serde_json::to_value(&config.lvs).expect("serialisable");
+    let vs = &json["virtual_servers"][0];
+    assert_eq!(vs["lvs_sched"], "rr");
+    assert_eq!(vs["lvs_method"]["method"], "NAT");
+    assert_eq!(vs["protocol"], "TCP");
+    assert_eq!(vs["delay_loop"], 60.0);
+    let checker = &vs["real_servers"][0]["checkers"][0];
+    assert_eq!(checker["kind"]["type"], "HTTP_GET");
+    assert_eq!(checker["options"]["delay_before_retry"], 3.0);
+    assert_eq!(checker["kind"]["urls"][0]["path"], "/");
+}
