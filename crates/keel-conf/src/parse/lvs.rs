@@ -14,6 +14,8 @@ mod group;
 mod http;
 mod real;
 #[cfg(test)]
+mod round_trip_tests;
+#[cfg(test)]
 mod tests;
 mod validate;
 mod value;

@@ -810,3 +810,56 @@ fn dump_json_uses_keepalived_vocabulary() {
     assert_eq!(checker["options"]["delay_before_retry"], 3.0);
     assert_eq!(checker["kind"]["urls"][0]["path"], "/");
 }
+
+/// 100 virtual servers × 100 real servers, each with a TCP_CHECK: about 60,000 lines.
+fn large_configuration() -> String {
+    let mut text = String::with_capacity(2_000_000);
+    for v in 0..100u32 {
+        text.push_str(&format!(
+            "virtual_server 10.1.{}.{} 80 {{\n lvs_sched wrr\n lvs_method DR\n protocol TCP\n delay_loop 1\n",
+            v / 250,
+            v % 250 + 1
+        ));
+        for r in 0..100u32 {
+            text.push_str(&format!(
+                " real_server 10.2.{v}.{} 80 {{\n  weight {}\n  TCP_CHECK {{\n   connect_timeout 3\n  }}\n }}\n",
+                r + 1,
+                r % 5 + 1
+            ));
+        }
+        text.push_str("}\n");
+    }
+    text
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)] // test-only timing of the parser itself
+fn ten_thousand_real_servers_parse_quickly() {
+    // Input: 100 virtual servers × 100 real servers (≈60,000 lines), tokenized up front.
+    // Output: every real server and checker in the model, no diagnostics, and the parse
+    // (tree, keyword tables, fix-ups) well under a second even unoptimised — no quadratic
+    // duplicate checks. (Release builds take a few ms; see the crate's bench note.)
+    let text = large_configuration();
+    assert!(text.lines().count() >= 60_000);
+    let tokens = lines(&text);
+    let host = host();
+    let start = std::time::Instant::now();
+    let (config, diagnostics) = crate::parse(&tokens, &host, &host);
+    let elapsed = start.elapsed();
+    assert!(
+        diagnostics.is_empty(),
+        "{:#?}",
+        &diagnostics[..3.min(diagnostics.len())]
+    );
+    assert_eq!(config.lvs.virtual_servers.len(), 100);
+    let checkers: usize = config
+        .lvs
+        .virtual_servers
+        .iter()
+        .flat_map(|vs| &vs.real_servers)
+        .map(|rs| rs.checkers.len())
+        .sum();
+    assert_eq!(checkers, 10_000);
+    println!("100 x 100 real servers parsed in {elapsed:?}");
+    assert!(elapsed < std::time::Duration::from_secs(1), "{elapsed:?}");
+}

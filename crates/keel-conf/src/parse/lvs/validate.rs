@@ -144,6 +144,22 @@ pub(super) fn finish(
         }
         vs.real_servers[index].checkers = resolved;
     }
+    // A DR/TUN port reset can make two real servers one destination; keepalived 2.2.7
+    // checks duplicates before the reset and keeps both, which IPVS then refuses.
+    let mut seen = std::collections::HashSet::new();
+    vs.real_servers.retain(|rs| {
+        if seen.insert((rs.address, rs.port)) {
+            return true;
+        }
+        ctx.report(warning(
+            rs.loc.0.or(here),
+            format!(
+                "VS {name}: real server [{}]:{} is duplicated after its port was reset - removing second rs",
+                rs.address, rs.port
+            ),
+        ));
+        false
+    });
     Some(vs)
 }
 
