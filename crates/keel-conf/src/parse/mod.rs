@@ -90,7 +90,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// A keyword handler: reads `node` into `target`.
-pub type Handler<T> = fn(&mut Ctx<'_>, &Node, &mut T);
+pub type Handler<T> = fn(&mut Ctx<'_>, &Node<'_>, &mut T);
 
 /// One entry of a block's keyword table.
 pub struct Keyword<T: 'static> {

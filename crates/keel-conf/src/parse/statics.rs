@@ -49,7 +49,7 @@ static TRACK_GROUP_KEYWORDS: &[Keyword<TrackGroup>] = &[kw("group", |_, node, g|
 pub fn names(node: &Node) -> Vec<String> {
     node.children()
         .iter()
-        .flat_map(|line| std::iter::once(&line.keyword).chain(line.args.iter()))
+        .flat_map(|line| std::iter::once(line.keyword).chain(line.args.iter()))
         .map(|t| t.text.clone())
         .collect()
 }

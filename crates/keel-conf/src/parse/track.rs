@@ -141,7 +141,7 @@ static FILE_KEYWORDS: &[Keyword<TrackFile>] = &[
             value: 0,
             overwrite: false,
         };
-        for token in &node.args {
+        for token in node.args {
             if token.text == "overwrite" {
                 init.overwrite = true;
             } else if let Some(value) = ctx.value(values::integer(
@@ -226,7 +226,7 @@ static PROCESS_KEYWORDS: &[Keyword<TrackProcess>] = &[
         // keepalived: "process NAME [PARAMS]"; the whole parameter list is matched.
         if util::arg(ctx, node).is_some() {
             let mut words = Vec::new();
-            for token in &node.args {
+            for token in node.args {
                 match values::split_command(&token.text, token.span) {
                     Ok(split) if token.kind == crate::token::TokenKind::Quoted => {
                         words.extend(split)
