@@ -562,7 +562,7 @@ static MISC: &[Keyword<Parsed>] = &[
         }
     }),
     kw("user", |ctx, node, p| {
-        let Some(found) = util::user_group(&node.args) else {
+        let Some(found) = util::user_group(node.args) else {
             ctx.report(
                 Diagnostic::error(Some(node.keyword.span), "user requires a user name")
                     .with_help("write `user USER [GROUP]`"),

@@ -210,7 +210,7 @@ static URL: &[Keyword<UrlParsed>] = &[
             u.path_set = true;
         }
     }),
-    kw("regex", |ctx, node, u| match node.args.as_slice() {
+    kw("regex", |ctx, node, u| match node.args {
         [token] => u.url.regex = Some(token.text.clone()),
         _ => ctx.report(
             Diagnostic::error(Some(node.span()), "regex missing or too many fields")
@@ -225,7 +225,7 @@ static URL: &[Keyword<UrlParsed>] = &[
     }),
     kw("regex_no_match", |_, _, u| u.url.regex_no_match = true),
     kw("regex_options", |ctx, node, u| {
-        for token in &node.args {
+        for token in node.args {
             if REGEX_OPTIONS.contains(&token.text.as_str()) {
                 u.url.regex_options.push(token.text.clone());
             } else {
@@ -240,7 +240,7 @@ static URL: &[Keyword<UrlParsed>] = &[
         }
     }),
     kw("regex_stack", |ctx, node, u| {
-        let [start, max] = node.args.as_slice() else {
+        let [start, max] = node.args else {
             ctx.report(Diagnostic::error(
                 Some(node.span()),
                 "regex_stack requires start and max values",
@@ -259,7 +259,7 @@ static URL: &[Keyword<UrlParsed>] = &[
         }
     }),
     kw("status_code", |ctx, node, u| {
-        for token in &node.args {
+        for token in node.args {
             match status_range(&token.text) {
                 Some(range) => u.url.status_code.push(range),
                 None => ctx.report(
