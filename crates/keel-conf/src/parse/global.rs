@@ -290,9 +290,9 @@ fn garp_lower_prio_repeat(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
 fn garp_extra_if(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     let (all, rest) = match node.args.first() {
         Some(t) if t.text == "all" => (true, &node.args[1..]),
-        _ => (false, &node.args[..]),
+        _ => (false, node.args),
     };
-    let Some(token) = ctx.value(values::required(&node.keyword, rest)) else {
+    let Some(token) = ctx.value(values::required(node.keyword, rest)) else {
         return;
     };
     if let Some(interval) = ctx.value(values::timer(token, 0.0, 86400.0)) {
@@ -336,7 +336,7 @@ fn smtp_helo_name(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
 }
 
 fn script_user(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
-    match util::user_group(&node.args) {
+    match util::user_group(node.args) {
         Some(user) => g.script_user = Some(user),
         None => ctx.report(
             Diagnostic::error(Some(node.keyword.span), "script_user requires a user name")

@@ -394,7 +394,7 @@ fn authentication(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
 fn unicast_peer(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
     p.unicast_keyword = true;
     for line in node.children() {
-        let Some(address) = ctx.value(values::ip(&line.keyword)) else {
+        let Some(address) = ctx.value(values::ip(line.keyword)) else {
             continue;
         };
         let mut peer = UnicastPeer {
@@ -491,7 +491,7 @@ pub fn tracking_block(ctx: &mut Ctx<'_>, node: &Node, tracking: &mut Tracking) {
         _ => (&mut tracking.track_bfd, 253),
     };
     for line in node.children() {
-        let (weight, reverse) = util::weight_args(ctx, &line.args, max);
+        let (weight, reverse) = util::weight_args(ctx, line.args, max);
         list.push(TrackRef {
             name: line.keyword.text.clone(),
             weight,

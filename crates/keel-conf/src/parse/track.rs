@@ -67,7 +67,7 @@ static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
     kw("timeout", |ctx, node, s| {
         s.timeout = util::timer(ctx, node, 0.000001, 86400.0 * 365.0);
     }),
-    kw("user", |ctx, node, s| match util::user_group(&node.args) {
+    kw("user", |ctx, node, s| match util::user_group(node.args) {
         Some(user) => s.user = Some(user),
         None => ctx.report(Diagnostic::error(
             Some(node.keyword.span),

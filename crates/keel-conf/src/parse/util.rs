@@ -27,7 +27,7 @@ pub fn block_name(ctx: &mut Ctx<'_>, node: &Node) -> Option<String> {
 
 /// The first argument, reporting a missing one.
 pub fn arg<'n>(ctx: &mut Ctx<'_>, node: &'n Node) -> Option<&'n Token> {
-    ctx.value(values::required(&node.keyword, &node.args))
+    ctx.value(values::required(node.keyword, node.args))
 }
 
 /// The first argument's text.
@@ -49,7 +49,7 @@ pub fn timer(ctx: &mut Ctx<'_>, node: &Node, min: f64, max: f64) -> Option<Secon
 
 /// A flag with an optional BOOL; `None` after reporting a bad BOOL.
 pub fn flag(ctx: &mut Ctx<'_>, node: &Node) -> Option<bool> {
-    ctx.value(values::flag(&node.args))
+    ctx.value(values::flag(node.args))
 }
 
 /// The keyword and its arguments, kept as written.
@@ -62,7 +62,7 @@ pub fn raw(node: &Node) -> RawKeyword {
 
 /// A script-valued keyword: `KW "cmd args" [user [[:]group]]` (spec §2.1).
 pub fn script(ctx: &mut Ctx<'_>, node: &Node) -> Option<Script> {
-    script_from(ctx, &node.keyword, &node.args)
+    script_from(ctx, node.keyword, node.args)
 }
 
 /// A script from its command token and optional user/group tokens.
