@@ -223,23 +223,17 @@ impl Scheduler {
     }
 }
 
-/// Scheduler flags (`flag-1/2/3`, `sh-port`, `sh-fallback`, `mh-port`, `mh-fallback`).
+/// The scheduler flag bits IPVS receives (`flag-1/2/3`). keepalived's named flags are
+/// these bits: `sh-fallback` and `mh-fallback` are flag-1 (IP_VS_SVC_F_SCHED1),
+/// `sh-port` and `mh-port` are flag-2 (IP_VS_SVC_F_SCHED2).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct SchedulerFlags {
-    /// `flag-1` (IP_VS_SVC_F_SCHED1).
+    /// IP_VS_SVC_F_SCHED1: `flag-1`, `sh-fallback`, `mh-fallback`.
     pub flag_1: bool,
-    /// `flag-2` (IP_VS_SVC_F_SCHED2).
+    /// IP_VS_SVC_F_SCHED2: `flag-2`, `sh-port`, `mh-port`.
     pub flag_2: bool,
-    /// `flag-3` (IP_VS_SVC_F_SCHED3).
+    /// IP_VS_SVC_F_SCHED3: `flag-3`.
     pub flag_3: bool,
-    /// `sh-port`: hash the source port too (`sh` only; same bit as flag-2).
-    pub sh_port: bool,
-    /// `sh-fallback`: skip unavailable servers (`sh` only; same bit as flag-1).
-    pub sh_fallback: bool,
-    /// `mh-port` (`mh` only).
-    pub mh_port: bool,
-    /// `mh-fallback` (`mh` only).
-    pub mh_fallback: bool,
 }
 
 /// The IPVS forwarding method (`lvs_method`, *dep* `lb_kind`).

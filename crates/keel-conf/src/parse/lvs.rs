@@ -23,7 +23,9 @@ mod value;
 use std::collections::HashSet;
 
 use crate::diag::Diagnostic;
-use crate::model::lvs::{Family, Method, Protocol, Scheduler, Service, SorryServer, VirtualServer};
+use crate::model::lvs::{
+    Family, Granularity, Method, Protocol, Scheduler, Service, SorryServer, VirtualServer,
+};
 use crate::model::{Config, Loc};
 use crate::token::Token;
 use crate::tree::Node;
@@ -122,12 +124,12 @@ static KEYWORDS: &[Keyword<P>] = &[
     kw("lvs_sched", lvs_sched),
     later("mh-fallback", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Mh) {
-            p.vs.scheduler_flags.mh_fallback = true;
+            p.vs.scheduler_flags.flag_1 = true;
         }
     }),
     later("mh-port", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Mh) {
-            p.vs.scheduler_flags.mh_port = true;
+            p.vs.scheduler_flags.flag_2 = true;
         }
     }),
     kw("omega", |_, _, p| p.vs.omega = true),
@@ -141,6 +143,11 @@ static KEYWORDS: &[Keyword<P>] = &[
         };
         match value::granularity(token, p.vs.ip_family) {
             Ok(g) => {
+                // keepalived `pgr_handler`: the granularity fixes a service family not yet known.
+                p.vs.ip_family.get_or_insert(match g {
+                    Granularity::Netmask(_) => Family::Inet,
+                    Granularity::PrefixLen(_) => Family::Inet6,
+                });
                 p.vs.persistence_granularity = Some(g);
                 if p.vs.persistence_timeout.is_none() {
                     p.vs.persistence_timeout = Some(value::DEFAULT_PERSISTENCE);
@@ -210,12 +217,12 @@ static KEYWORDS: &[Keyword<P>] = &[
     }),
     later("sh-fallback", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Sh) {
-            p.vs.scheduler_flags.sh_fallback = true;
+            p.vs.scheduler_flags.flag_1 = true;
         }
     }),
     later("sh-port", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Sh) {
-            p.vs.scheduler_flags.sh_port = true;
+            p.vs.scheduler_flags.flag_2 = true;
         }
     }),
     kw("smtp_alert", |ctx, node, p| {

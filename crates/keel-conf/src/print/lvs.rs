@@ -115,10 +115,6 @@ fn virtual_server(p: &mut Printer, vs: &VirtualServer) {
         p.flag("flag-1", f.flag_1);
         p.flag("flag-2", f.flag_2);
         p.flag("flag-3", f.flag_3);
-        p.flag("sh-port", f.sh_port);
-        p.flag("sh-fallback", f.sh_fallback);
-        p.flag("mh-port", f.mh_port);
-        p.flag("mh-fallback", f.mh_fallback);
         p.flag("hashed", vs.hashed);
         p.line("lvs_method", &method_args(&vs.lvs_method));
         p.opt("protocol", vs.protocol.map(|pr| pr.keyword()));

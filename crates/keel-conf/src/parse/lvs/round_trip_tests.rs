@@ -185,3 +185,242 @@ fn corpus_virtual_servers_print_and_parse_back_equal() {
     assert!(checked.len() >= 100, "only {} files", checked.len());
     assert!(checked.values().sum::<usize>() >= 300);
 }
+
+mod property {
+    //! Random LVS configurations built from keyword lines (valid and invalid values, in
+    //! any order): whatever keel makes of them prints and parses back equal.
+
+    use proptest::prelude::*;
+
+    use super::parse;
+    use crate::print::print;
+    use crate::testing::Fake;
+
+    const SERVICES: &[&str] = &[
+        "10.0.0.1 80",
+        "10.0.0.1 0",
+        "10.0.0.1",
+        "2001:db8::1 443",
+        "fwmark 1",
+        "group G",
+        "group NOPE",
+    ];
+
+    const GROUP_LINES: &[&str] = &[
+        "10.0.0.1 80",
+        "10.0.0.5-9 80",
+        "10.0.4.0/30 80",
+        "10.0.0.7",
+        "2001:db8::1-f 80",
+        "fwmark 3",
+        "fwmark 4 inet",
+        "10.0.0.9-2 80",
+    ];
+
+    const VS_LINES: &[&str] = &[
+        "lvs_sched rr",
+        "lvs_sched sh",
+        "lvs_sched mh",
+        "lb_algo wrr",
+        "lvs_sched bogus",
+        "lvs_method NAT",
+        "lvs_method DR",
+        "lvs_method TUN type gue port 80",
+        "lvs_method TUN type gre csum",
+        "lb_kind TUN",
+        "protocol TCP",
+        "protocol UDP",
+        "protocol sctp",
+        "delay_loop 3",
+        "delay_loop 0.5",
+        "persistence_timeout",
+        "persistence_timeout 30",
+        "persistence_granularity 255.255.0.0",
+        "persistence_granularity 64",
+        "quorum 2",
+        "quorum 0",
+        "hysteresis 1",
+        "hysteresis 7",
+        "alpha",
+        "omega",
+        "inhibit_on_failure",
+        "ha_suspend",
+        "ops",
+        "sh-port",
+        "sh-fallback",
+        "mh-port",
+        "hashed",
+        "flag-2",
+        "virtualhost www.example.com",
+        "smtp_alert",
+        "smtp_alert no",
+        "weight 3",
+        "connect_timeout 2",
+        "retry 2",
+        "delay_before_retry 4.5",
+        "warmup 1",
+        "sorry_server 10.0.0.9 80",
+        "sorry_server 10.0.0.2 80",
+        "sorry_server 2001:db8::9",
+        "sorry_server_inhibit",
+        "sorry_server_lvs_method DR",
+        "ip_family inet",
+        "ip_family inet6",
+        "quorum_up \"/bin/true up\" root",
+        "quorum_down \"/bin/true 'a b'\"",
+        "snmp_name s1",
+        "persistence_engine sip",
+    ];
+
+    const RS_ADDRESSES: &[&str] = &[
+        "10.0.0.2 80",
+        "10.0.0.2 81",
+        "10.0.0.3",
+        "10.0.0.4 80",
+        "2001:db8::2 80",
+    ];
+
+    const RS_LINES: &[&str] = &[
+        "weight 0",
+        "weight 5",
+        "inhibit_on_failure",
+        "lvs_method TUN",
+        "lvs_method DR",
+        "lvs_method NAT",
+        "notify_up \"/bin/true\" root",
+        "notify_down \"/bin/true down\"",
+        "uthreshold 10",
+        "lthreshold 2",
+        "alpha",
+        "alpha off",
+        "retry 3",
+        "delay_loop 2",
+        "warmup 0",
+        "connect_timeout 1",
+        "delay_before_retry 2",
+        "virtualhost h.example.com",
+        "smtp_alert yes",
+    ];
+
+    const CHECKERS: &[&str] = &[
+        "TCP_CHECK",
+        "HTTP_GET",
+        "SSL_GET",
+        "SMTP_CHECK",
+        "DNS_CHECK",
+        "MISC_CHECK",
+        "UDP_CHECK",
+        "PING_CHECK",
+        "FILE_CHECK",
+        "BFD_CHECK",
+    ];
+
+    const CHECKER_LINES: &[&str] = &[
+        "connect_ip 10.0.0.8",
+        "connect_ip fe80::1",
+        "connect_port 8080",
+        "bindto 10.0.0.1",
+        "bind_port 2000",
+        "bind_if eth0",
+        "fwmark 7",
+        "connect_timeout 3",
+        "retry 0",
+        "retry 5",
+        "nb_get_retry 2",
+        "delay_before_retry 0",
+        "warmup 9",
+        "delay_loop 4",
+        "alpha",
+        "log_all_failures off",
+        "url {\n path /a\n status_code 200 301-302\n digest 0123456789abcdef0123456789abcdef\n }",
+        "url {\n path /b\n regex \"ok\"\n regex_no_match\n virtualhost v\n }",
+        "url {\n status_code 200\n }",
+        "http_protocol 1.1",
+        "virtualhost www",
+        "enable_sni",
+        "fast_recovery off",
+        "helo_name h",
+        "host {\n connect_ip 10.0.0.6\n }",
+        "type MX",
+        "name example.org",
+        "misc_path \"/bin/true x\"",
+        "misc_timeout 2",
+        "misc_dynamic",
+        "user root",
+        "payload 0102",
+        "require_reply 01xx",
+        "min_reply_length 1",
+        "max_reply_length 9",
+        "track_file tf",
+        "weight 2 reverse",
+        "name b1",
+    ];
+
+    fn lines_from(pool: &'static [&'static str], max: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(pool), 0..max).prop_map(|l| l.join("\n"))
+    }
+
+    fn checker() -> impl Strategy<Value = String> {
+        (prop::sample::select(CHECKERS), lines_from(CHECKER_LINES, 8))
+            .prop_map(|(kind, body)| format!("{kind} {{\n{body}\n}}"))
+    }
+
+    fn real_server() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(RS_ADDRESSES),
+            lines_from(RS_LINES, 5),
+            prop::collection::vec(checker(), 0..3),
+        )
+            .prop_map(|(address, body, checkers)| {
+                format!(
+                    "real_server {address} {{\n{body}\n{}\n}}",
+                    checkers.join("\n")
+                )
+            })
+    }
+
+    fn configuration() -> impl Strategy<Value = String> {
+        let virtual_server = (
+            prop::sample::select(SERVICES),
+            lines_from(VS_LINES, 10),
+            prop::collection::vec(real_server(), 0..4),
+        )
+            .prop_map(|(service, body, servers)| {
+                format!(
+                    "virtual_server {service} {{\n{body}\n{}\n}}",
+                    servers.join("\n")
+                )
+            });
+        (
+            lines_from(GROUP_LINES, 5),
+            prop::collection::vec(virtual_server, 1..4),
+            any::<bool>(),
+        )
+            .prop_map(|(group, servers, secure)| {
+                let global = if secure {
+                    "global_defs {\n enable_script_security\n}\n"
+                } else {
+                    ""
+                };
+                format!(
+                    "{global}track_file tf {{\n file /tmp/x\n}}\nbfd_instance b1 {{\n neighbor_ip 10.0.0.2\n}}\nvirtual_server_group G {{\n{group}\n}}\n{}\n",
+                    servers.join("\n")
+                )
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_lvs_configuration_prints_and_parses_back_equal(text in configuration()) {
+            // Input: random virtual servers, real servers and checkers, some values invalid.
+            // Output: no panic, and print → parse gives the same LVS model.
+            let host = Fake::corpus().with_file("/bin/true", 0o755);
+            let first = parse(&text, &host);
+            let printed = print(&first);
+            let second = parse(&printed, &host);
+            prop_assert_eq!(&first.lvs, &second.lvs, "input:\n{}\nprinted:\n{}", text, printed);
+        }
+    }
+}

@@ -709,12 +709,12 @@ fn tunnel_methods_and_their_options() {
 #[test]
 fn scheduler_flags_need_their_scheduler_first() {
     // Input: sh-port after `lvs_sched sh`; mh-port and hashed with rr; ops with TCP.
-    // Output: sh-port set; errors for the others (keepalived exit 5); ops reset.
+    // Output: sh-port sets flag-2; errors for the others (keepalived exit 5); ops reset.
     let (config, diagnostics) = parse(&vs(
         " lvs_sched sh\n sh-port\n ops\n real_server 10.0.0.2 80 {\n }\n",
     ));
     let vs = &config.lvs.virtual_servers[0];
-    assert!(vs.scheduler_flags.sh_port);
+    assert!(vs.scheduler_flags.flag_2);
     find(
         &diagnostics,
         "one packet scheduling requires UDP - resetting",

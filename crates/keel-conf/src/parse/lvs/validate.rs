@@ -4,7 +4,7 @@
 
 use crate::diag::Diagnostic;
 use crate::model::Config;
-use crate::model::lvs::{Family, Method, Protocol, Service, VirtualServer};
+use crate::model::lvs::{Family, Method, Protocol, Scheduler, Service, VirtualServer};
 use crate::tree::Node;
 
 use super::super::Ctx;
@@ -68,6 +68,20 @@ pub(super) fn finish(
         return None;
     }
 
+    for (index, parsed) in checkers.into_iter().enumerate() {
+        let mut resolved = Vec::with_capacity(parsed.len());
+        for one in parsed {
+            resolved.extend(checker::resolve(
+                ctx,
+                one,
+                &vs.real_servers[index],
+                &vs,
+                config,
+            ));
+        }
+        vs.real_servers[index].checkers = resolved;
+    }
+
     match vs.service {
         Service::Fwmark { .. } => {
             if vs.ha_suspend {
@@ -108,6 +122,11 @@ pub(super) fn finish(
     if let Service::Address { port: 0, .. } = vs.service {
         zero_port(ctx, &mut vs, here);
     }
+    // `hashed` is accepted only after `lvs_sched sh`; a later scheduler change leaves
+    // IPVS's internal hashed bit meaningless, so the model drops it.
+    if vs.lvs_sched != Scheduler::Sh {
+        vs.hashed = false;
+    }
     if !sched_set {
         ctx.report(
             warning(
@@ -128,22 +147,6 @@ pub(super) fn finish(
         vs.lvs_method = Method::Nat;
     }
     ports(ctx, &mut vs, here);
-    sorry_matches_real(ctx, &mut vs, here);
-    quorum(ctx, &mut vs, here);
-
-    for (index, parsed) in checkers.into_iter().enumerate() {
-        let mut resolved = Vec::with_capacity(parsed.len());
-        for one in parsed {
-            resolved.extend(checker::resolve(
-                ctx,
-                one,
-                &vs.real_servers[index],
-                &vs,
-                config,
-            ));
-        }
-        vs.real_servers[index].checkers = resolved;
-    }
     // A DR/TUN port reset can make two real servers one destination; keepalived 2.2.7
     // checks duplicates before the reset and keeps both, which IPVS then refuses.
     let mut seen = std::collections::HashSet::new();
@@ -160,6 +163,9 @@ pub(super) fn finish(
         ));
         false
     });
+    sorry_matches_real(ctx, &mut vs, here);
+    quorum(ctx, &mut vs, here);
+
     Some(vs)
 }
 
