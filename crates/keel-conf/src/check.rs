@@ -26,6 +26,7 @@ pub use scripts::{DefaultUser, ScriptChecker, ScriptKind, ScriptVerdict, default
 /// `net_namespace`: they live in the other namespace.
 pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    duplicate_instances(config, &mut out);
     vip_families(config, &mut out);
     vmac_names(config, &mut out);
     firewall(config, &mut out);
@@ -61,6 +62,25 @@ pub fn uncount_for_namespace(config: &Config, diagnostics: &mut Vec<Diagnostic>)
         None,
         format!("net_namespace {namespace}: like keepalived -t, these problems do not change the exit code"),
     ));
+}
+
+/// An instance name is defined once; keepalived keeps the first ("vrrp instance VI_1
+/// already defined").
+fn duplicate_instances(config: &mut Config, out: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    config.vrrp.instances.retain(|instance| {
+        if seen.insert(instance.name.clone()) {
+            return true;
+        }
+        out.push(
+            Diagnostic::error(
+                at(instance),
+                format!("vrrp instance {} already defined", instance.name),
+            )
+            .with_help("each vrrp_instance needs its own name"),
+        );
+        false
+    });
 }
 
 /// Two instances cannot create the same VMAC interface (spec §3.10); keepalived keeps
@@ -188,6 +208,8 @@ fn instance_rules(config: &Config, instance: &mut Instance, out: &mut Vec<Diagno
         );
     }
 
+    vip_capacity(instance, out);
+
     let version = effective_version(config, instance);
     let strict = strict(config, instance);
     let owner = instance.priority == 255;
@@ -299,6 +321,39 @@ fn instance_rules(config: &Config, instance: &mut Instance, out: &mut Vec<Diagno
             false
         });
     }
+}
+
+/// spec §2.6: the VIPs must fit one advert (at most 255, and what a 1500-byte packet
+/// holds); the excess becomes excluded addresses. keepalived 2.2.7's limits on a 1500-byte
+/// MTU are 255 IPv4 and 89 IPv6 addresses; it counts the IPv4 message as a warning and the
+/// IPv6 one not (observed).
+fn vip_capacity(instance: &mut Instance, out: &mut Vec<Diagnostic>) {
+    const MTU: usize = 1500;
+    let ipv4 = instance
+        .virtual_ipaddress
+        .first()
+        .is_none_or(|a| a.address.is_ipv4());
+    let max = if ipv4 {
+        ((MTU - 20 - 8 - 8) / 4).min(255)
+    } else {
+        ((MTU - 40 - 8 - 28) / 16).min(255)
+    };
+    let count = instance.virtual_ipaddress.len();
+    if count <= max {
+        return;
+    }
+    let message = format!(
+        "({}) Number of VIPs ({count}) exceeds maximum/space available in packet (max {max} addresses) - excess moved to eVIPs",
+        instance.name
+    );
+    let diagnostic = if ipv4 {
+        Diagnostic::warning(at(instance), message)
+    } else {
+        Diagnostic::note(at(instance), message)
+    };
+    out.push(diagnostic.with_help("move the extra addresses to virtual_ipaddress_excluded"));
+    let excess = instance.virtual_ipaddress.split_off(max);
+    instance.virtual_ipaddress_excluded.splice(0..0, excess);
 }
 
 /// spec §2.6: v2 advert_int is whole seconds (rounded), v3 is centiseconds in 0.01..40.95.

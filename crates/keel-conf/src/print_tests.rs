@@ -375,7 +375,12 @@ fn vrrp_script() -> impl Strategy<Value = VrrpScript> {
         .prop_map(
             |(name, script, interval, timeout, weight, flags, rise, fall, user)| VrrpScript {
                 name,
-                script,
+                // `script` takes the whole line as the command; the user is `user`.
+                script: Script {
+                    user: None,
+                    group: None,
+                    ..script
+                },
                 interval,
                 timeout,
                 weight,

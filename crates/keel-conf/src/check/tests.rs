@@ -380,3 +380,78 @@ fn invalid_values_keep_defaults_and_point_at_the_value() {
         Some("expected an integer 1..255")
     );
 }
+
+#[test]
+fn vips_beyond_one_advert_become_excluded() {
+    // Input: 300 IPv4 VIPs; then 100 IPv6 VIPs.
+    // Output: 255 stay (IPv4), the rest move to virtual_ipaddress_excluded with
+    // keepalived's message (exit 5); for IPv6 89 stay and the message is not counted.
+    let v4: String = (0..300)
+        .map(|i| format!("  10.1.{}.{}\n", i / 200, i % 200 + 1))
+        .collect();
+    let (config, diagnostics) = run(
+        &instance(&format!(" virtual_ipaddress {{\n{v4} }}\n")),
+        &host(),
+    );
+    let vi = &config.vrrp.instances[0];
+    assert_eq!(
+        (
+            vi.virtual_ipaddress.len(),
+            vi.virtual_ipaddress_excluded.len()
+        ),
+        (255, 46)
+    );
+    assert_eq!(
+        messages(&diagnostics),
+        [
+            "(VI_1) Number of VIPs (301) exceeds maximum/space available in packet (max 255 addresses) - excess moved to eVIPs"
+        ]
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
+
+    let v6: String = (1..=100).map(|i| format!("  2001:db8::{i:x}\n")).collect();
+    let text = format!(
+        "vrrp_instance VI_6 {{\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {{\n{v6} }}\n}}\n"
+    );
+    let (config, diagnostics) = run(&text, &host());
+    assert_eq!(config.vrrp.instances[0].virtual_ipaddress.len(), 89);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:?}");
+}
+
+#[test]
+fn duplicate_instances_and_clamped_track_weights() {
+    // Input: VI_1 defined twice; a track_script weight of 254 (accepted but clamped).
+    // Output: "vrrp instance VI_1 already defined" at the second, one instance kept;
+    // "weight for s cannot be +/-254. Setting to +/-253" and weight 253.
+    let text = format!(
+        "vrrp_script s {{\n script /usr/bin/true\n}}\n{}{}",
+        instance(" track_script {\n  s weight 254\n }\n"),
+        instance("")
+    );
+    let (config, diagnostics) = run(&text, &host());
+    let all = messages(&diagnostics);
+    assert!(
+        all.contains(&"vrrp instance VI_1 already defined"),
+        "{all:?}"
+    );
+    assert!(all.contains(&"weight for s cannot be +/-254. Setting to +/-253"));
+    assert_eq!(config.vrrp.instances.len(), 1);
+    assert_eq!(
+        config.vrrp.instances[0].tracking.track_script[0].weight,
+        Some(253)
+    );
+}
+
+#[test]
+fn vrrp_script_takes_the_whole_line_as_its_command() {
+    // Input: `script pidof nobodyxx` (unquoted) with script security and script_user root.
+    // Output: the command is [pidof, nobodyxx] (not a user), and the config is clean.
+    let machine = host().with_file("/usr/bin/pidof", 0o755);
+    let text = format!(
+        "global_defs {{\n script_user root\n enable_script_security\n}}\nvrrp_script s {{\n script pidof nobodyxx\n}}\n{}",
+        instance(" track_script {\n  s\n }\n")
+    );
+    let (config, diagnostics) = run(&text, &machine);
+    assert_eq!(config.vrrp.scripts[0].script.command, ["pidof", "nobodyxx"]);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:?}");
+}

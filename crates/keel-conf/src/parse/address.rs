@@ -339,9 +339,12 @@ pub fn route(ctx: &mut Ctx<'_>, node: &Node) -> Option<Route> {
                     }
                 },
                 _ => {
-                    route
-                        .options
-                        .push((word.to_owned(), Some(value.text.clone())));
+                    let text = if locked {
+                        format!("lock {}", value.text)
+                    } else {
+                        value.text.clone()
+                    };
+                    route.options.push((word.to_owned(), Some(text)));
                     true
                 }
             };

@@ -491,7 +491,28 @@ pub fn tracking_block(ctx: &mut Ctx<'_>, node: &Node, tracking: &mut Tracking) {
         _ => (&mut tracking.track_bfd, 253),
     };
     for line in node.children() {
-        let (weight, reverse) = util::weight_args(ctx, line.args, max);
+        // keepalived accepts ±254 for every tracker and clamps the ±253 kinds with a
+        // warning ("weight for s cannot be +/-254. Setting to +/-253").
+        let (mut weight, reverse) = util::weight_args(ctx, line.args, 254);
+        if let Some(w) = weight.filter(|w| w.abs() > max) {
+            let span = line
+                .args
+                .iter()
+                .find(|t| t.text == w.to_string())
+                .map(|t| t.span);
+            ctx.report(
+                Diagnostic::warning(
+                    span,
+                    format!(
+                        "weight for {} cannot be +/-{}. Setting to +/-{max}",
+                        line.keyword.text,
+                        w.abs()
+                    ),
+                )
+                .with_help(format!("expected an integer -{max}..{max}")),
+            );
+            weight = Some(w.signum() * max);
+        }
         list.push(TrackRef {
             name: line.keyword.text.clone(),
             weight,

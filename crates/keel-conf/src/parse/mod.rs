@@ -7,6 +7,8 @@
 //! error with a "did you mean" suggestion; parsing continues with the next statement.
 
 pub mod address;
+#[cfg(test)]
+mod block_tests;
 pub mod global;
 pub mod instance;
 pub mod lvs;

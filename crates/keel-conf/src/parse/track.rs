@@ -60,7 +60,9 @@ static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
         }
     }),
     kw("script", |ctx, node, s| {
-        if let Some(script) = util::script(ctx, node) {
+        // keepalived 2.2.7: every word after `script` belongs to the command (a user is
+        // given with the `user` keyword), unlike notify scripts.
+        if let Some(script) = util::command_line(ctx, node) {
             s.script = script;
         }
     }),
@@ -224,17 +226,8 @@ static PROCESS_KEYWORDS: &[Keyword<TrackProcess>] = &[
     }),
     kw("process", |ctx, node, p| {
         // keepalived: "process NAME [PARAMS]"; the whole parameter list is matched.
-        if util::arg(ctx, node).is_some() {
-            let mut words = Vec::new();
-            for token in node.args {
-                match values::split_command(&token.text, token.span) {
-                    Ok(split) if token.kind == crate::token::TokenKind::Quoted => {
-                        words.extend(split)
-                    }
-                    _ => words.push(token.text.clone()),
-                }
-            }
-            p.process = words;
+        if let Some(command) = util::command_line(ctx, node) {
+            p.process = command.command;
         }
     }),
     kw("quorum", |ctx, node, p| {

@@ -2,7 +2,7 @@
 
 use crate::diag::Diagnostic;
 use crate::model::{Loc, RawKeyword, Script, Seconds, UserGroup};
-use crate::token::Token;
+use crate::token::{Token, TokenKind};
 use crate::tree::Node;
 use crate::values;
 
@@ -88,6 +88,36 @@ pub fn script_from(ctx: &mut Ctx<'_>, keyword: &Token, args: &[Token]) -> Option
         user: user.as_ref().map(|u| u.user.clone()),
         group: user.and_then(|u| u.group),
         span: Loc(Some(command_token.span)),
+    })
+}
+
+/// A command that takes the whole rest of the line (`vrrp_script`'s `script`, `process`):
+/// quoted tokens are split as a shell would, bare words are taken as they are.
+pub fn command_line(ctx: &mut Ctx<'_>, node: &Node) -> Option<Script> {
+    let first = arg(ctx, node)?;
+    let mut command = Vec::new();
+    for token in node.args {
+        if token.kind == TokenKind::Quoted {
+            command.extend(ctx.value(values::split_command(&token.text, token.span))?);
+        } else {
+            command.push(token.text.clone());
+        }
+    }
+    if command.is_empty() {
+        ctx.report(
+            Diagnostic::error(
+                Some(first.span),
+                format!("{} has an empty command", node.name()),
+            )
+            .with_help("expected \"PROGRAM [ARGS...]\""),
+        );
+        return None;
+    }
+    Some(Script {
+        command,
+        user: None,
+        group: None,
+        span: Loc(Some(first.span)),
     })
 }
 
