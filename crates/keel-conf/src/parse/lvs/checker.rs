@@ -263,11 +263,12 @@ pub(crate) fn resolve(
     config: &Config,
 ) -> Vec<Checker> {
     let loc = Loc(Some(parsed.span));
+    let virtualhost = rs.virtualhost.as_ref().or(vs.virtualhost.as_ref());
     let options = |written: &Written, kind: &CheckerKind| options(written, kind, rs, vs);
     let kind = match parsed.kind {
         Kind::Tcp => CheckerKind::Tcp,
-        Kind::Http(h) => CheckerKind::Http(h.into_model()),
-        Kind::Ssl(h) => CheckerKind::Ssl(h.into_model()),
+        Kind::Http(h) => CheckerKind::Http(h.into_model(virtualhost)),
+        Kind::Ssl(h) => CheckerKind::Ssl(h.into_model(virtualhost)),
         Kind::Smtp { helo_name, hosts } => {
             let kind = CheckerKind::Smtp(SmtpCheck { helo_name });
             let mut out = vec![Checker {
@@ -352,11 +353,26 @@ pub(crate) fn resolve(
             CheckerKind::Bfd { name }
         }
     };
-    vec![Checker {
-        options: options(&parsed.written, &kind),
+    let options = options(&parsed.written, &kind);
+    let needs_port = matches!(
         kind,
-        loc,
-    }]
+        CheckerKind::Tcp | CheckerKind::Http(_) | CheckerKind::Ssl(_) | CheckerKind::Udp(_)
+    );
+    if needs_port && options.connect_port.is_none() && rs.port == 0 {
+        // keepalived 2.2.7 accepts this (exit 0) and connects to port 0, which fails.
+        ctx.report(
+            Diagnostic::note(
+                Some(parsed.span),
+                format!(
+                    "{} of real server {} has no port to connect to",
+                    kind.keyword(),
+                    rs.address
+                ),
+            )
+            .with_help("add `connect_port PORT` (the real server has no port)"),
+        );
+    }
+    vec![Checker { options, kind, loc }]
 }
 
 /// Inheritance and per-type defaults (spec §2.7): checker, then real server, then virtual

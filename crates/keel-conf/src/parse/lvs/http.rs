@@ -22,12 +22,13 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    /// The model, with keepalived's default protocol 1.0.
-    pub(crate) fn into_model(self) -> HttpCheck {
+    /// The model, with keepalived's default protocol 1.0 and the `Host:` inherited from
+    /// the real server, then the virtual server, when the checker names none.
+    pub(crate) fn into_model(self, inherited_virtualhost: Option<&String>) -> HttpCheck {
         HttpCheck {
             urls: self.urls,
             http_protocol: self.http_protocol.unwrap_or(HttpProtocol::V1_0),
-            virtualhost: self.virtualhost,
+            virtualhost: self.virtualhost.or_else(|| inherited_virtualhost.cloned()),
             fast_recovery: self.fast_recovery,
             enable_sni: self.enable_sni,
         }

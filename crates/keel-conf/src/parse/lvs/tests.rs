@@ -863,3 +863,26 @@ fn ten_thousand_real_servers_parse_quickly() {
     println!("100 x 100 real servers parsed in {elapsed:?}");
     assert!(elapsed < std::time::Duration::from_secs(1), "{elapsed:?}");
 }
+
+#[test]
+fn checkers_inherit_the_virtual_host_and_need_a_port() {
+    // Input: a fwmark service with virtualhost www.example.com; its real server has no
+    // port; HTTP_GET without connect_port, TCP_CHECK with connect_port 8080.
+    // Output: the HTTP checker uses the service's virtual host; a note (keepalived exits
+    // 0) that the HTTP checker has no port; none for the TCP checker.
+    let text = "virtual_server fwmark 3 {\n lvs_sched rr\n lvs_method DR\n virtualhost www.example.com\n real_server 10.0.0.2 {\n  HTTP_GET {\n   url {\n    path /\n   }\n  }\n  TCP_CHECK {\n   connect_port 8080\n  }\n }\n}\n";
+    let (config, diagnostics) = parse(text);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:#?}");
+    let note = find(&diagnostics, "HTTP_GET of real server 10.0.0.2 has no port");
+    assert_eq!(note.severity, Severity::Note);
+    assert!(
+        !diagnostics
+            .iter()
+            .any(|d| d.message.contains("TCP_CHECK of"))
+    );
+    let CheckerKind::Http(http) = &config.lvs.virtual_servers[0].real_servers[0].checkers[0].kind
+    else {
+        panic!("an HTTP_GET checker");
+    };
+    assert_eq!(http.virtualhost.as_deref(), Some("www.example.com"));
+}
