@@ -43,6 +43,7 @@ pub fn virtual_server(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     let Some(service) = service(ctx, node) else {
         return;
     };
+    expect_block(ctx, node);
     let mut parsed = Parsed::new(VirtualServer::new(service, Loc(Some(node.keyword.span))));
     if let Service::Address { address, .. } = parsed.vs.service {
         parsed.vs.ip_family = Some(Family::of(address));
@@ -443,6 +444,23 @@ pub(crate) fn optional_port(ctx: &mut Ctx<'_>, token: Option<&Token>) -> Option<
     match token {
         Some(token) => ctx.value(values::int(token, 0, 65535)),
         None => Some(0),
+    }
+}
+
+/// keepalived: "Missing '{' at beginning of configuration block" for a block keyword
+/// written without its block; the keyword still counts, with an empty block.
+pub(crate) fn expect_block(ctx: &mut Ctx<'_>, node: &Node) {
+    if node.block.is_none() {
+        ctx.report(
+            Diagnostic::error(
+                Some(node.span()),
+                "missing '{' at beginning of configuration block",
+            )
+            .with_help(format!(
+                "write `{} ... {{` and close it with `}}`",
+                node.name()
+            )),
+        );
     }
 }
 

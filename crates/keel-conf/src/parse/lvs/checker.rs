@@ -131,6 +131,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, node: &Node) -> Option<Parsed> {
         // The real-server table only routes the names above here.
         _ => return None,
     };
+    super::expect_block(ctx, node);
     let mut parsed = Parsed {
         kind,
         written: Written::default(),
@@ -521,6 +522,7 @@ static SMTP: &[Keyword<Parsed>] = &[
             )
             .with_help("write one SMTP_CHECK with `connect_ip` per host"),
         );
+        super::expect_block(ctx, node);
         let mut host = Written::default();
         dispatch(ctx, node.children(), CONNECT, &mut host);
         if let Kind::Smtp { hosts, .. } = &mut p.kind {

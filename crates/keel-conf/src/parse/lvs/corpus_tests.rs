@@ -71,5 +71,5 @@ fn corpus_virtual_server_files_agree_with_keepalived() {
     );
 }
 
-/// 108/109 agreed when written (938.conf differs on a vrrp_script); keep it there.
+/// 109/109 agreed when written; a few points of slack for parser changes elsewhere.
 const FLOOR_PERCENT: usize = 97;

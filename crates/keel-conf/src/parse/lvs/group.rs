@@ -18,6 +18,7 @@ pub fn virtual_server_group(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config)
     let Some(name) = util::block_name(ctx, node) else {
         return;
     };
+    super::expect_block(ctx, node);
     let entries: Vec<GroupEntry> = node
         .children()
         .iter()
@@ -180,6 +181,7 @@ pub fn ssl(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
             .with_help("keep one SSL block"),
         );
     }
+    super::expect_block(ctx, node);
     let mut context = SslContext::default();
     dispatch(ctx, node.children(), SSL, &mut context);
     config.lvs.ssl = Some(context);

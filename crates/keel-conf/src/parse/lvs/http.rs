@@ -108,6 +108,7 @@ struct UrlParsed {
 }
 
 fn url(ctx: &mut Ctx<'_>, node: &Node, p: &mut Parsed) {
+    super::expect_block(ctx, node);
     let mut parsed = UrlParsed {
         url: Url {
             path: String::new(),

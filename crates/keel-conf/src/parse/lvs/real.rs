@@ -7,7 +7,7 @@ use crate::tree::Node;
 use crate::values;
 
 use super::super::{Ctx, Keyword, dispatch, kw, later, util};
-use super::{Parsed, checker, optional_port, tunnelled, value};
+use super::{Parsed, checker, expect_block, optional_port, tunnelled, value};
 
 /// A real server while its block is read.
 pub(super) struct Rs {
@@ -28,6 +28,7 @@ pub(super) fn real_server(ctx: &mut Ctx<'_>, node: &Node, p: &mut Parsed) {
     let Some(port) = optional_port(ctx, node.args.get(1)) else {
         return;
     };
+    expect_block(ctx, node);
     let loc = Loc(Some(node.keyword.span));
     let mut rs = Rs {
         rs: RealServer::new(address, port, p.vs.weight, loc),
