@@ -78,8 +78,10 @@ fn scripts(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host, out: &mut 
     let mut repeated = Vec::new();
     let checker = ScriptChecker::new(config, fs, host, &mut repeated);
     let mut root = None;
-    let mut keep = |script: &Script, label: &str, out: &mut Vec<Diagnostic>| {
-        let Some(uid) = checker.user(script, ScriptKind::Notify, label, out) else {
+    // keepalived 2.2.7 reports a MISC_CHECK script without a usable user (exit 5) but
+    // drops quorum and notify scripts quietly; a missing program is quiet for all.
+    let mut keep = |script: &Script, kind: ScriptKind, label: &str, out: &mut Vec<Diagnostic>| {
+        let Some(uid) = checker.user(script, kind, label, out) else {
             return false;
         };
         match checker.file(script, uid, ScriptKind::Notify, label, out) {
@@ -95,21 +97,27 @@ fn scripts(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host, out: &mut 
     for vs in &mut config.lvs.virtual_servers {
         let label = format!("quorum script of virtual server {}", vs.service);
         for slot in [&mut vs.quorum_up, &mut vs.quorum_down] {
-            if slot.as_ref().is_some_and(|s| !keep(s, &label, out)) {
+            if slot
+                .as_ref()
+                .is_some_and(|s| !keep(s, ScriptKind::Notify, &label, out))
+            {
                 *slot = None;
             }
         }
         for rs in &mut vs.real_servers {
             let label = format!("notify script of real server [{}]:{}", rs.address, rs.port);
             for slot in [&mut rs.notify_up, &mut rs.notify_down] {
-                if slot.as_ref().is_some_and(|s| !keep(s, &label, out)) {
+                if slot
+                    .as_ref()
+                    .is_some_and(|s| !keep(s, ScriptKind::Notify, &label, out))
+                {
                     *slot = None;
                 }
             }
             rs.checkers.retain(|c| match &c.kind {
                 CheckerKind::Misc(misc) => {
-                    let label = format!("misc script {}", misc.misc_path.command.join(" "));
-                    keep(&misc.misc_path, &label, out)
+                    let label = format!("misc script '{}'", misc.misc_path.command.join(" "));
+                    keep(&misc.misc_path, ScriptKind::VrrpScript, &label, out)
                 }
                 _ => true,
             });

@@ -886,3 +886,78 @@ fn checkers_inherit_the_virtual_host_and_need_a_port() {
     };
     assert_eq!(http.virtualhost.as_deref(), Some("www.example.com"));
 }
+
+#[test]
+fn checker_scripts_follow_keepalived_script_security() {
+    // Input (each checked with keepalived 2.2.7 -t): a MISC_CHECK user that does not
+    // exist; enable_script_security without a keepalived_script user and a MISC_CHECK
+    // without user; the same for notify_up; a world-writable MISC script run as root with
+    // and without script security.
+    // Output: exit 5 with the MISC checker removed; exit 5 ("Unable to set default
+    // user"); exit 5 for notify_up (removed); with security the unsafe script is removed
+    // quietly (exit 0); without it, exit 6.
+    let misc = |body: &str| {
+        vs_rs(&format!(
+            "  MISC_CHECK {{\n   misc_path \"/bin/true\"\n{body}  }}\n"
+        ))
+    };
+    let secure = "global_defs {\n enable_script_security\n}\n";
+
+    let (config, diagnostics) = parse(&misc("   user nobody2\n"));
+    find(
+        &diagnostics,
+        "failed to set uid/gid for misc script '/bin/true' - removing",
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
+    assert!(
+        config.lvs.virtual_servers[0].real_servers[0]
+            .checkers
+            .is_empty()
+    );
+
+    let (_, diagnostics) = parse(&format!("{secure}{}", misc("")));
+    find(
+        &diagnostics,
+        "Unable to set default user for misc script '/bin/true' - removing",
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
+
+    let notify = vs_rs("  notify_up \"/bin/true\"\n");
+    let (config, diagnostics) = parse(&format!("{secure}{notify}"));
+    find(
+        &diagnostics,
+        "Unable to set default user keepalived_script for script",
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
+    assert!(
+        config.lvs.virtual_servers[0].real_servers[0]
+            .notify_up
+            .is_none()
+    );
+
+    let host = host().with_file("/tmp/ww.sh", 0o777);
+    let unsafe_misc = vs_rs("  MISC_CHECK {\n   misc_path \"/tmp/ww.sh\"\n   user root\n  }\n");
+    let (config, diagnostics) =
+        crate::parse(&lines(&format!("{secure}{unsafe_misc}")), &host, &host);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:#?}");
+    assert!(
+        config.lvs.virtual_servers[0].real_servers[0]
+            .checkers
+            .is_empty()
+    );
+    let (_, diagnostics) = crate::parse(&lines(&unsafe_misc), &host, &host);
+    assert_eq!(exit_code(&diagnostics), 6);
+}
+
+#[test]
+fn a_block_keyword_without_its_block_is_an_error() {
+    // Input: `real_server 10.0.0.2 80` with no `{ }`.
+    // Output: keepalived's "Missing '{'" error (exit 5); the real server still counts.
+    let (config, diagnostics) = parse(&vs(" real_server 10.0.0.2 80\n"));
+    let missing = find(
+        &diagnostics,
+        "missing '{' at beginning of configuration block",
+    );
+    assert_eq!(missing.span.map(|s| s.line), Some(5));
+    assert_eq!(config.lvs.virtual_servers[0].real_servers.len(), 1);
+}
