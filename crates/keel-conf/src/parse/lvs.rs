@@ -9,6 +9,8 @@
 pub mod check;
 mod checker;
 #[cfg(test)]
+mod checker_tests;
+#[cfg(test)]
 mod corpus_tests;
 mod group;
 mod http;
