@@ -435,25 +435,55 @@ fn sync_groups(config: &mut Config, out: &mut Vec<Diagnostic>) {
         .iter()
         .map(|i| i.name.clone())
         .collect();
+    // keepalived: "vrrp sync group A already defined" (while parsing; the first stays).
+    let mut defined = HashSet::new();
+    config.vrrp.sync_groups.retain(|group| {
+        if defined.insert(group.name.clone()) {
+            return true;
+        }
+        out.push(Diagnostic::error(
+            group.span.0,
+            format!("vrrp sync group {} already defined", group.name),
+        ));
+        false
+    });
+    // An instance belongs to one group at most; later groups lose it.
+    let mut member_of: HashMap<String, String> = HashMap::new();
     for group in &mut config.vrrp.sync_groups {
         let group_name = group.name.clone();
         group.group.retain(|member| {
-            if names.contains(member) {
-                return true;
+            if !names.contains(member) {
+                out.push(Diagnostic::error(
+                    group.span.0,
+                    format!("Virtual router {member} specified in sync group {group_name} doesn't exist - ignoring"),
+                ));
+                return false;
             }
-            out.push(Diagnostic::error(
-                group.span.0,
-                format!("Virtual router {member} specified in sync group {group_name} doesn't exist - ignoring"),
-            ));
-            false
+            if member_of.contains_key(member) {
+                out.push(Diagnostic::error(
+                    group.span.0,
+                    format!("Virtual router {member} cannot exist in more than one sync group; ignoring {group_name}"),
+                ));
+                return false;
+            }
+            member_of.insert(member.clone(), group_name.clone());
+            true
         });
-        if group.group.len() == 1 {
-            out.push(Diagnostic::warning(
-                group.span.0,
-                format!("Sync group {group_name} has only 1 virtual router(s) - this probably isn't what you want"),
-            ));
-        }
     }
+    config.vrrp.sync_groups.retain(|group| {
+        match group.group.len() {
+            0 => out.push(Diagnostic::error(
+                group.span.0,
+                format!("Sync group {}, no matching virtual router found in group declaration - removing", group.name),
+            )),
+            1 => out.push(Diagnostic::warning(
+                group.span.0,
+                format!("Sync group {} has only 1 virtual router(s) - this probably isn't what you want", group.name),
+            )),
+            _ => {}
+        }
+        !group.group.is_empty()
+    });
 }
 
 /// track_script/track_file/track_process/track_bfd names must exist (spec §3.5).

@@ -336,7 +336,10 @@ fn instance() -> impl Strategy<Value = Instance> {
         i.notify = notify;
         i.no_virtual_ipaddress = f[0];
         i.unicast_fault_no_peer = f[1];
-        i.check_unicast_src = f[2];
+        i.check_unicast_src = f[2]
+            || i.unicast_peer
+                .iter()
+                .any(|p| p.min_ttl.is_some() || p.max_ttl.is_some());
         i.nopreempt = f[3];
         i.vmac_xmit_base = f[4];
         i.dont_track_primary = f[5];

@@ -190,6 +190,7 @@ fn checksum_variants_are_told_apart() {
             variant,
             "{mode:?}"
         );
+        assert!(advert.vrrp.verify_checksum(&endpoints, mode), "{mode:?}");
     }
     let mut bytes = V3_UNICAST_CAPTURE;
     bytes[27] ^= 0x01;
@@ -508,4 +509,37 @@ fn unencodable_reprs_are_errors() {
         ),
         Err(Error::Unencodable(_))
     ));
+}
+
+// Input: a VRRPv2 advert over IPv6 (keepalived's variant: no authentication data), once
+// with auth type 0 and once with auth type 2, then with auth type 1.
+// Output: 8 + 16 bytes, decoded and re-encoded as they came (a fuzzer found the AH case
+// once failed to re-encode); PASS cannot be carried without data, so it is Unsupported.
+#[test]
+fn v2_ipv6_carries_no_auth_data() {
+    let src: Ipv6Addr = "fe80::1".parse().unwrap();
+    let endpoints = Endpoints::V6 {
+        src,
+        dst: ipv6::VRRP_GROUP,
+    };
+    for auth in [Auth::None, Auth::Ah] {
+        let repr = Repr {
+            version: Version::V2 { adver_int: 1, auth },
+            vrid: 7,
+            priority: 100,
+            addresses: Addresses::V6(vec!["2001:db8::7".parse().unwrap()]),
+        };
+        let mut buf = vec![0u8; repr.buffer_len()];
+        assert_eq!(buf.len(), 24);
+        repr.emit(&mut buf, &endpoints, ChecksumMode::Standard)
+            .unwrap();
+        let packet = Packet::new_checked(&buf[..], Family::Ipv6).unwrap();
+        assert_eq!(packet.auth_data(), None);
+        assert_eq!(Repr::parse(&packet).unwrap(), repr);
+        if auth == Auth::None {
+            buf[4] = 1;
+            let packet = Packet::new_checked(&buf[..], Family::Ipv6).unwrap();
+            assert!(matches!(Repr::parse(&packet), Err(Error::Unsupported(_))));
+        }
+    }
 }

@@ -455,3 +455,28 @@ fn vrrp_script_takes_the_whole_line_as_its_command() {
     assert_eq!(config.vrrp.scripts[0].script.command, ["pidof", "nobodyxx"]);
     assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:?}");
 }
+
+#[test]
+fn an_instance_belongs_to_one_sync_group() {
+    // Input: groups A and B both list VI_1 and VI_2; a second group named A.
+    // Output: B loses both members and is removed; the second A is rejected.
+    let vi2 = instance("")
+        .replace("VI_1", "VI_2")
+        .replace("router_id 51", "router_id 52");
+    let text = format!(
+        "vrrp_sync_group A {{\n group {{\n  VI_1\n  VI_2\n }}\n}}\nvrrp_sync_group B {{\n group {{\n  VI_1\n  VI_2\n }}\n}}\nvrrp_sync_group A {{\n group {{\n  VI_1\n }}\n}}\n{}{vi2}",
+        instance("")
+    );
+    let (config, diagnostics) = run(&text, &host());
+    assert_eq!(
+        messages(&diagnostics),
+        [
+            "vrrp sync group A already defined",
+            "Virtual router VI_1 cannot exist in more than one sync group; ignoring B",
+            "Virtual router VI_2 cannot exist in more than one sync group; ignoring B",
+            "Sync group B, no matching virtual router found in group declaration - removing",
+        ]
+    );
+    assert_eq!(config.vrrp.sync_groups.len(), 1);
+    assert_eq!(config.vrrp.sync_groups[0].group, ["VI_1", "VI_2"]);
+}

@@ -275,6 +275,10 @@ fn unicast_peers_with_ttl_bounds() {
     let peers = &config.vrrp.instances[0].unicast_peer;
     assert_eq!(peers.len(), 2);
     assert_eq!((peers[0].min_ttl, peers[0].max_ttl), (Some(250), Some(255)));
+    assert!(
+        config.vrrp.instances[0].check_unicast_src,
+        "TTL bounds imply check_unicast_src"
+    );
 }
 
 #[test]

@@ -423,6 +423,10 @@ fn unicast_peer(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
                 ),
             }
         }
+        // spec §2.6: min_ttl/max_ttl imply check_unicast_src.
+        if peer.min_ttl.is_some() || peer.max_ttl.is_some() {
+            p.instance.check_unicast_src = true;
+        }
         p.instance.unicast_peer.push(peer);
     }
 }

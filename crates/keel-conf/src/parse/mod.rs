@@ -29,7 +29,7 @@ use crate::token::Line;
 use crate::tree::{self, Node};
 
 /// Parses preprocessed lines into a configuration, without cross-checks against the
-/// machine beyond what keyword handlers need. Use [`crate::parse`] for the full pipeline.
+/// machine beyond what keyword handlers need. Use [`crate::parse()`] for the full pipeline.
 pub fn config(lines: &[Line], fs: &dyn FileSystem, host: &dyn Host) -> (Config, Vec<Diagnostic>) {
     let (nodes, tree_diagnostics) = tree::build(lines);
     let mut ctx = Ctx::new(fs, host);

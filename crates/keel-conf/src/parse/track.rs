@@ -44,7 +44,7 @@ pub fn vrrp_script(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
 
 static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
     kw("fall", |ctx, node, s| {
-        if let Some(v) = util::int(ctx, node, 1, i64::from(u32::MAX)) {
+        if let Some(v) = util::int(ctx, node, 1, i64::from(i32::MAX)) {
             s.fall = v;
         }
     }),
@@ -55,7 +55,7 @@ static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
         }
     }),
     kw("rise", |ctx, node, s| {
-        if let Some(v) = util::int(ctx, node, 1, i64::from(u32::MAX)) {
+        if let Some(v) = util::int(ctx, node, 1, i64::from(i32::MAX)) {
             s.rise = v;
         }
     }),

@@ -62,10 +62,14 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps `buffer` after checking the header Payload Len announces is present.
+    /// Wraps `buffer` after checking the header Payload Len announces is present and
+    /// holds at least the fixed fields.
     pub fn new_checked(buffer: T) -> Result<Self> {
         need(FIXED_LEN, buffer.as_ref().len())?;
         let packet = Packet { buffer };
+        if packet.header_len() < FIXED_LEN {
+            return Err(Error::BadLength("AH header shorter than its fixed fields"));
+        }
         need(packet.header_len(), packet.buffer.as_ref().len())?;
         Ok(packet)
     }
@@ -95,14 +99,14 @@ impl<T: AsRef<[u8]>> Packet<T> {
         self.u32_at(field::SEQUENCE.start)
     }
 
-    /// The ICV bytes (may be shorter than 12 on a malformed header).
+    /// The ICV bytes: 12 for keepalived's HMAC-MD5-96, whatever Payload Len says otherwise.
     pub fn icv(&self) -> &[u8] {
-        &self.buffer.as_ref()[FIXED_LEN..self.header_len().max(FIXED_LEN)]
+        &self.buffer.as_ref()[FIXED_LEN..self.header_len()]
     }
 
     /// What follows the header: the VRRP message.
     pub fn payload(&self) -> &[u8] {
-        &self.buffer.as_ref()[self.header_len().max(FIXED_LEN)..]
+        &self.buffer.as_ref()[self.header_len()..]
     }
 
     fn u32_at(&self, at: usize) -> u32 {
@@ -237,4 +241,42 @@ pub fn verify(key: &[u8; AUTH_DATA_LEN], datagram: &[u8], unicast: bool) -> Resu
 fn hmac_md5(key: &[u8; AUTH_DATA_LEN]) -> Hmac<Md5> {
     // Invariant: HMAC accepts keys of any length (RFC 2104 §2); an 8-byte key cannot fail.
     <Hmac<Md5> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Input: an AH header whose Payload Len (0) makes it 8 bytes, shorter than its own
+    // SPI and sequence fields; then one announcing 32 bytes with 24 present.
+    // Output: BadLength; Truncated.
+    #[test]
+    fn inconsistent_lengths_are_errors() {
+        let mut buf = [0u8; 24];
+        buf[0] = PROTOCOL_VRRP;
+        assert!(matches!(
+            Packet::new_checked(&buf[..]),
+            Err(Error::BadLength(_))
+        ));
+        buf[1] = 6;
+        assert_eq!(
+            Packet::new_checked(&buf[..]).unwrap_err(),
+            Error::Truncated {
+                needed: 32,
+                available: 24
+            }
+        );
+    }
+
+    // Input: a well-formed AH header with a 128-bit ICV (Payload Len 5).
+    // Output: the view accepts it, the Repr refuses it as unsupported.
+    #[test]
+    fn only_hmac_md5_96_is_supported() {
+        let mut buf = [0u8; 28];
+        buf[0] = PROTOCOL_VRRP;
+        buf[1] = 5;
+        let packet = Packet::new_checked(&buf[..]).unwrap();
+        assert_eq!(packet.icv().len(), 16);
+        assert!(matches!(Repr::parse(&packet), Err(Error::Unsupported(_))));
+    }
 }

@@ -83,14 +83,16 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Tells which checksum variant the message carries, given the IP endpoints it arrived
     /// with and the IPv4 multicast group (for the old unicast variant). A message from an
     /// IPv6 socket checked against IPv4 endpoints (or the reverse) is `Bad`.
+    ///
+    /// A checksum can match two variants by coincidence (when the pseudo-header sums to
+    /// zero); the first in declaration order is reported. An instance configured for one
+    /// variant should ask [`Packet::verify_checksum`] about that variant.
     pub fn checksum_variant(&self, endpoints: &Endpoints, group: Ipv4Addr) -> ChecksumVariant {
         if endpoints.family() != self.family() {
             return ChecksumVariant::Bad;
         }
-        let message = self.message();
         let version = self.version();
-        let matches =
-            |mode| sum(message, version, endpoints, mode).is_ok_and(|acc| acc.finish() == 0);
+        let matches = |mode| self.verify_checksum(endpoints, mode);
         if matches(ChecksumMode::Standard) {
             return ChecksumVariant::Standard;
         }
@@ -104,6 +106,17 @@ impl<T: AsRef<[u8]>> Packet<T> {
             }
         }
         ChecksumVariant::Bad
+    }
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Whether the message's checksum is the one `mode` computes for `endpoints` (the way
+    /// keepalived checks an instance with `v3_checksum_as_v2`, or `old_unicast_checksum`).
+    /// Modes that do not apply (a variant over IPv6, another family) never match.
+    pub fn verify_checksum(&self, endpoints: &Endpoints, mode: ChecksumMode) -> bool {
+        endpoints.family() == self.family()
+            && sum(self.message(), self.version(), endpoints, mode)
+                .is_ok_and(|acc| acc.finish() == 0)
     }
 }
 

@@ -46,7 +46,9 @@ mod repr;
 pub use checksum::{ChecksumMode, ChecksumVariant, Endpoints};
 pub use repr::{Addresses, Auth, Repr, Version};
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::slice::ChunksExact;
+use std::time::Duration;
 
 use crate::error::{Result, need};
 
@@ -207,6 +209,27 @@ impl<T: AsRef<[u8]>> Packet<T> {
             .map(crate::ipv6::addr)
     }
 
+    /// The addresses of either family, in packet order (for callers that keep `IpAddr`s).
+    pub fn ip_addrs(&self) -> impl ExactSizeIterator<Item = IpAddr> + '_ {
+        let (v4, v6) = match self.family {
+            Family::Ipv4 => (usize::from(self.count()), 0),
+            Family::Ipv6 => (0, usize::from(self.count())),
+        };
+        let four = self.addr_bytes(v4 * 4).chunks_exact(4);
+        let sixteen = self.addr_bytes(v6 * 16).chunks_exact(16);
+        AddrIter { four, sixteen }
+    }
+
+    /// The advertisement interval the sender announces: VRRPv2 Adver Int (seconds) or
+    /// VRRPv3 Max Adver Int (centiseconds); `None` for another version.
+    pub fn advert_interval(&self) -> Option<Duration> {
+        match self.version() {
+            2 => Some(Duration::from_secs(u64::from(self.adver_int()))),
+            3 => Some(Duration::from_millis(u64::from(self.max_adver_int()) * 10)),
+            _ => None,
+        }
+    }
+
     /// The VRRPv2 authentication data: the 8 bytes after the addresses, present only for
     /// VRRPv2 over IPv4.
     pub fn auth_data(&self) -> Option<[u8; AUTH_DATA_LEN]> {
@@ -238,5 +261,70 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     /// Overwrites the checksum field.
     pub fn set_checksum(&mut self, value: u16) {
         self.buffer.as_mut()[field::CHECKSUM].copy_from_slice(&value.to_be_bytes());
+    }
+}
+
+/// Iterates the addresses of one family as `IpAddr`; exactly one of the two is non-empty.
+struct AddrIter<'a> {
+    four: ChunksExact<'a, u8>,
+    sixteen: ChunksExact<'a, u8>,
+}
+
+impl Iterator for AddrIter<'_> {
+    type Item = IpAddr;
+
+    fn next(&mut self) -> Option<IpAddr> {
+        if let Some(a) = self.four.next() {
+            return Some(IpAddr::V4(Ipv4Addr::new(a[0], a[1], a[2], a[3])));
+        }
+        self.sixteen
+            .next()
+            .map(|a| IpAddr::V6(crate::ipv6::addr(a)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.four.len() + self.sixteen.len();
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for AddrIter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Input: a v3 IPv4 message with two addresses, a v2 IPv6 one with one, and a message
+    // with version nibble 5.
+    // Output: the addresses as IpAddr in order, intervals 0.5 s and 3 s, and no interval
+    // for the unknown version.
+    #[test]
+    fn raw_accessors_give_addresses_and_interval() {
+        let v3 = [0x31, 1, 100, 2, 0x00, 0x32, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        let packet = Packet::new_checked(&v3[..], Family::Ipv4).unwrap();
+        let addrs: Vec<IpAddr> = packet.ip_addrs().collect();
+        assert_eq!(
+            addrs,
+            [
+                "10.0.0.1".parse::<IpAddr>().unwrap(),
+                "10.0.0.2".parse().unwrap()
+            ]
+        );
+        assert_eq!(packet.advert_interval(), Some(Duration::from_millis(500)));
+
+        let mut v2 = [0u8; 24];
+        v2[..6].copy_from_slice(&[0x21, 1, 100, 1, 0, 3]);
+        v2[8] = 0xfe;
+        v2[9] = 0x80;
+        v2[23] = 1;
+        let packet = Packet::new_checked(&v2[..], Family::Ipv6).unwrap();
+        assert_eq!(packet.ip_addrs().len(), 1);
+        assert_eq!(packet.ip_addrs().next(), Some("fe80::1".parse().unwrap()));
+        assert_eq!(packet.advert_interval(), Some(Duration::from_secs(3)));
+
+        let odd = [0x51, 1, 100, 0, 0, 1, 0, 0];
+        let packet = Packet::new_checked(&odd[..], Family::Ipv4).unwrap();
+        assert_eq!(packet.advert_interval(), None);
+        assert_eq!(packet.ip_addrs().len(), 0);
     }
 }

@@ -190,8 +190,10 @@ impl Repr {
         buffer[field::COUNT] = count;
         match self.version {
             Version::V2 { adver_int, auth } => {
-                if family == Family::Ipv6 && auth != Auth::None {
-                    return Err(Error::Unencodable("VRRPv2 authentication over IPv6"));
+                // keepalived compat: VRRPv2 over IPv6 has no authentication data, so PASS
+                // cannot be carried; an AH type byte can (and is what a peer would see).
+                if family == Family::Ipv6 && matches!(auth, Auth::Pass(_)) {
+                    return Err(Error::Unencodable("VRRPv2 PASS over IPv6"));
                 }
                 buffer[field::AUTH_TYPE] = auth.auth_type();
                 buffer[field::ADVER_INT] = adver_int;

@@ -1,0 +1,200 @@
+//! `smtp_alert`: a plain SMTP client sending keepalived's alert mails.
+//!
+//! The dialogue is RFC 5321's minimum (keepalived/core/smtp.c): greeting 220, `HELO
+//! <smtp_helo_name>` (default `localhost`) 250, `MAIL FROM:<notification_email_from>` 250,
+//! one `RCPT TO:<…>` 250 per `notification_email` address, `DATA` 354, the message, `.` 250,
+//! `QUIT`. The message carries `Date`, `From`, `Subject`, `X-Mailer: Keepalived` and `To`
+//! (all recipients, comma separated) headers. `smtp_connect_timeout` bounds the connection
+//! and each reply.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::error::{Error, Result};
+
+/// keepalived's default `smtp_connect_timeout`.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where and as whom to send alerts (`global_defs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    /// `smtp_server` (default port 25).
+    pub server: SocketAddr,
+    /// `smtp_helo_name` (keepalived's default is `localhost`).
+    pub helo_name: String,
+    /// `notification_email_from`.
+    pub from: String,
+    /// `notification_email` addresses.
+    pub to: Vec<String>,
+    /// `smtp_connect_timeout`.
+    pub timeout: Duration,
+}
+
+/// One alert mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// The full subject line (see [`vrrp_instance_subject`]).
+    pub subject: String,
+    /// The body text.
+    pub body: String,
+}
+
+/// A VRRP instance state alert as keepalived words it (vrrp.c `vrrp_smtp_notifier`):
+/// subject `[ROUTER_ID] VRRP Instance NAME - Entering STATE state` and the matching body.
+/// Returns `None` for states keepalived sends no mail for.
+pub fn vrrp_instance_alert(router_id: &str, instance: &str, state: &str) -> Option<Alert> {
+    let body = match state {
+        "MASTER" => "=> VRRP Instance is now owning VRRP VIPs <=",
+        "BACKUP" | "FAULT" => "=> VRRP Instance is no longer owning VRRP VIPs <=",
+        _ => return None,
+    };
+    Some(Alert {
+        subject: vrrp_instance_subject(router_id, instance, &format!("Entering {state} state")),
+        body: body.to_string(),
+    })
+}
+
+/// `[ROUTER_ID] VRRP Instance NAME - TEXT` (smtp.c, `SMTP_MSG_VRRP`).
+pub fn vrrp_instance_subject(router_id: &str, instance: &str, text: &str) -> String {
+    format!("[{router_id}] VRRP Instance {instance} - {text}")
+}
+
+/// `[ROUTER_ID] VRRP Group NAME - TEXT` (smtp.c, `SMTP_MSG_VGROUP`).
+pub fn vrrp_group_subject(router_id: &str, group: &str, text: &str) -> String {
+    format!("[{router_id}] VRRP Group {group} - {text}")
+}
+
+/// Sends `alert` to every recipient in `settings`, dated now in local time.
+pub async fn send_alert(settings: &SmtpSettings, alert: &Alert) -> Result<()> {
+    let message = compose_message(settings, alert, &rfc2822_now());
+    let connect = TcpStream::connect(settings.server);
+    let stream = tokio::time::timeout(settings.timeout, connect)
+        .await
+        .map_err(|_| Error::TimedOut("SMTP connect"))?
+        .map_err(|e| Error::io("SMTP connect", e))?;
+    let mut session = Session {
+        stream: BufReader::new(stream),
+        timeout: settings.timeout,
+    };
+    session.expect("greeting", 220).await?;
+    session
+        .command("HELO", &format!("HELO {}\r\n", settings.helo_name), 250)
+        .await?;
+    session
+        .command(
+            "MAIL FROM",
+            &format!("MAIL FROM:<{}>\r\n", settings.from),
+            250,
+        )
+        .await?;
+    for recipient in &settings.to {
+        session
+            .command("RCPT TO", &format!("RCPT TO:<{recipient}>\r\n"), 250)
+            .await?;
+    }
+    session.command("DATA", "DATA\r\n", 354).await?;
+    session.command("message", &message, 250).await?;
+    // The mail is accepted; a failed QUIT changes nothing for the caller.
+    let _ = session.send("QUIT\r\n").await;
+    Ok(())
+}
+
+/// The DATA section: headers, blank line, body, and the terminating `.` line. Body lines
+/// starting with `.` are dot-stuffed (RFC 5321 §4.5.2).
+pub fn compose_message(settings: &SmtpSettings, alert: &Alert, date: &str) -> String {
+    let mut message = format!(
+        "Date: {date}\r\nFrom: {}\r\nSubject: {}\r\nX-Mailer: Keepalived\r\nTo: {}\r\n\r\n",
+        settings.from,
+        alert.subject,
+        settings.to.join(", ")
+    );
+    for line in alert.body.lines() {
+        if line.starts_with('.') {
+            message.push('.');
+        }
+        message.push_str(line);
+        message.push_str("\r\n");
+    }
+    message.push_str("\r\n.\r\n");
+    message
+}
+
+/// The current local time as `Thu, 26 Nov 2026 09:56:00 +0000` (strftime
+/// `%a, %d %b %Y %H:%M:%S %z`, as keepalived writes its Date header).
+pub fn rfc2822_now() -> String {
+    // SAFETY: time/localtime_r/strftime write only into the local buffers given, whose
+    // sizes are passed; strftime's result length bounds what we read back.
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        let mut local: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&now, &mut local).is_null() {
+            return String::new();
+        }
+        let mut buffer = [0u8; 64];
+        let length = libc::strftime(
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+            c"%a, %d %b %Y %H:%M:%S %z".as_ptr(),
+            &local,
+        );
+        String::from_utf8_lossy(&buffer[..length]).into_owned()
+    }
+}
+
+struct Session {
+    stream: BufReader<TcpStream>,
+    timeout: Duration,
+}
+
+impl Session {
+    async fn command(&mut self, stage: &'static str, text: &str, expected: u16) -> Result<()> {
+        self.send(text).await?;
+        self.expect(stage, expected).await
+    }
+
+    async fn send(&mut self, text: &str) -> Result<()> {
+        let write = self.stream.get_mut().write_all(text.as_bytes());
+        tokio::time::timeout(self.timeout, write)
+            .await
+            .map_err(|_| Error::TimedOut("SMTP send"))?
+            .map_err(|e| Error::io("SMTP send", e))
+    }
+
+    /// Reads one reply (all its `NNN-` continuation lines) and checks its code.
+    async fn expect(&mut self, stage: &'static str, expected: u16) -> Result<()> {
+        loop {
+            let mut line = String::new();
+            let read = self.stream.read_line(&mut line);
+            let length = tokio::time::timeout(self.timeout, read)
+                .await
+                .map_err(|_| Error::TimedOut("SMTP reply"))?
+                .map_err(|e| Error::io("SMTP reply", e))?;
+            if length == 0 {
+                return Err(Error::SmtpReply {
+                    stage,
+                    code: 0,
+                    text: "connection closed".into(),
+                });
+            }
+            let code = line
+                .get(..3)
+                .and_then(|c| c.parse::<u16>().ok())
+                .unwrap_or(0);
+            // RFC 5321 §4.2.1: "NNN-" continues a multiline reply, "NNN " ends it.
+            if line.as_bytes().get(3) == Some(&b'-') {
+                continue;
+            }
+            if code != expected {
+                return Err(Error::SmtpReply {
+                    stage,
+                    code,
+                    text: line.trim_end().to_string(),
+                });
+            }
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! keel's binary crate, as a library so its modes can be tested and reused.
+//!
+//! The binary (`main.rs`) parses keepalived's command line ([`cli`]) and runs one mode.
+//! [`host`] connects keel-conf to the real machine.
+
+pub mod cli;
+pub mod config_test;
+pub mod host;
