@@ -409,8 +409,76 @@ mod property {
             })
     }
 
+    /// LVS words, values (good and bad), braces and line ends for the soup test.
+    const SOUP: &[&str] = &[
+        "virtual_server",
+        "virtual_server_group",
+        "real_server",
+        "SSL",
+        "url",
+        "host",
+        "TCP_CHECK",
+        "HTTP_GET",
+        "SSL_GET",
+        "SMTP_CHECK",
+        "DNS_CHECK",
+        "MISC_CHECK",
+        "UDP_CHECK",
+        "PING_CHECK",
+        "FILE_CHECK",
+        "BFD_CHECK",
+        "lvs_sched",
+        "lvs_method",
+        "TUN",
+        "type",
+        "gue",
+        "port",
+        "fwmark",
+        "group",
+        "sorry_server",
+        "quorum",
+        "hysteresis",
+        "status_code",
+        "digest",
+        "regex_stack",
+        "misc_path",
+        "payload",
+        "require_reply",
+        "weight",
+        "reverse",
+        "track_file",
+        "persistence_granularity",
+        "10.0.0.1",
+        "2001:db8::1",
+        "10.0.0.1-9",
+        "10.0.0.0/24",
+        "80",
+        "0",
+        "-1",
+        "65536",
+        "4294967296",
+        "x",
+        "\"/bin/true a\"",
+        "{",
+        "{",
+        "}",
+        "}",
+        "\n",
+        "\n",
+    ];
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn lvs_keyword_soup_never_panics(words in prop::collection::vec(prop::sample::select(SOUP), 0..120)) {
+            // Input: any sequence of LVS words, values and braces.
+            // Output: a model and diagnostics, no panic; the model still round-trips.
+            let host = Fake::corpus().with_file("/bin/true", 0o755);
+            let first = parse(&words.join(" "), &host);
+            let second = parse(&print(&first), &host);
+            prop_assert_eq!(&first.lvs, &second.lvs);
+        }
 
         #[test]
         fn any_lvs_configuration_prints_and_parses_back_equal(text in configuration()) {
