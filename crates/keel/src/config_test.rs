@@ -8,8 +8,72 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
+use keel_conf::Config;
 use keel_conf::diag::{self, Diagnostic, Severity};
-use keel_conf::source::SourceMap;
+use keel_conf::preprocess::{PreprocessOptions, preprocess};
+use keel_conf::source::{FileSystem, Host, SourceMap};
+
+use crate::cli::Options;
+use crate::host::{self, RealFs, RealHost};
+
+/// A configuration read from the machine: the typed config, every file read, and every
+/// problem found.
+#[derive(Debug)]
+pub struct Loaded {
+    /// What keel would run with (invalid entries dropped, defaults applied).
+    pub config: Config,
+    /// The files read, for rendering diagnostics.
+    pub sources: SourceMap,
+    /// Every problem, preprocessor's first.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the configuration the command line names (`-f`, `-i`, `-e`) from the real machine
+/// and checks it.
+pub fn load(options: &Options) -> Loaded {
+    let config_id = options
+        .config_id
+        .clone()
+        .unwrap_or_else(host::default_config_id);
+    let preprocess_options = PreprocessOptions {
+        config_id,
+        all_config: options.all_config,
+        instance: None,
+        random_seed: host::random_seed(),
+    };
+    load_from(
+        &RealFs,
+        &RealHost,
+        &options.config_file,
+        &preprocess_options,
+    )
+}
+
+/// Reads and checks a configuration through any file system and host (tests feed text).
+pub fn load_from(
+    fs: &dyn FileSystem,
+    host: &dyn Host,
+    path: &Path,
+    options: &PreprocessOptions,
+) -> Loaded {
+    let preprocessed = preprocess(fs, host, path, options);
+    let (config, parse_diagnostics) = keel_conf::parse(&preprocessed.lines, fs, host);
+    let mut diagnostics = preprocessed.diagnostics;
+    diagnostics.extend(parse_diagnostics);
+    Loaded {
+        config,
+        sources: preprocessed.sources,
+        diagnostics,
+    }
+}
+
+/// `keel -t`: checks the configuration, reports to stderr or the log file, and returns
+/// keepalived's exit code.
+pub fn run(options: &Options, log_file: Option<&Path>) -> i32 {
+    let loaded = load(options);
+    let mut out = output(log_file);
+    report(&loaded.diagnostics, &loaded.sources, &mut out)
+}
 
 /// Writes every diagnostic and the summary to `out`; returns keepalived's exit code.
 pub fn report(diagnostics: &[Diagnostic], sources: &SourceMap, out: &mut dyn Write) -> i32 {
