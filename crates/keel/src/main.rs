@@ -8,6 +8,13 @@ use std::process::ExitCode;
 use keel::cli::{self, Command, DumpFormat};
 use keel::{config_test, dump, host};
 
+// Parsing a large configuration makes hundreds of thousands of small allocations; with
+// glibc's malloc `keel -t` on 64,000 lines spent most of its time in malloc/free and page
+// faults (≈73 ms, 9,700 faults), with mimalloc ≈26 ms and 180 faults
+// (bench/conf/run.sh, docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let invocation = match cli::parse(std::env::args_os().skip(1)) {
         Ok(invocation) => invocation,
