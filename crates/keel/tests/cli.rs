@@ -111,3 +111,37 @@ fn config_test_writes_to_the_log_file_when_attached() {
     let text = std::fs::read_to_string(&log).expect("the log was written");
     assert!(text.contains(&format!("{}:2:5", conf.display())), "{text}");
 }
+
+#[test]
+fn config_test_in_a_network_namespace_exits_zero_like_keepalived() {
+    // Input: `net_namespace blue` and an unknown keyword. keepalived 2.2.7's -t prints the
+    // error and exits 0 whenever a namespace is set (config or -s); keel does the same and
+    // says so.
+    let dir = Scratch::new("keel-cli");
+    let conf = dir.write(
+        "ns.conf",
+        "net_namespace blue\nglobal_defs {\n    bogus_kw 1\n}\n",
+    );
+    let run = keel_with(&["-t", "-f", &conf.to_string_lossy()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{}:3:5", conf.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("exit code 0 instead of 5"),
+        "{}",
+        run.stderr
+    );
+    // The same without the namespace keyword but with -s.
+    let plain = dir.write("plain.conf", "global_defs {\n    bogus_kw 1\n}\n");
+    assert_eq!(
+        keel_with(&["-t", "-f", &plain.to_string_lossy()]).code,
+        Some(5)
+    );
+    assert_eq!(
+        keel_with(&["-t", "-s", "blue", "-f", &plain.to_string_lossy()]).code,
+        Some(0)
+    );
+}
