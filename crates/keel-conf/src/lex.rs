@@ -8,9 +8,6 @@ use std::ops::Range;
 
 use crate::token::TokenKind;
 
-/// Characters that separate words (keepalived's `WHITE_SPACE`).
-pub const WHITE_SPACE: [char; 5] = [' ', '\t', '\x0c', '\r', '\x0b'];
-
 /// A raw line with comments removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decommented {
@@ -114,12 +111,13 @@ pub struct RawToken {
 }
 
 /// Splits a line that holds no unquoted brace (see [`find_brace`]) into words and quoted
-/// strings. A quote always starts a new token. Returns the tokens and, if a quote is never
-/// closed, its position: keepalived drops the rest of such a line ("Unmatched quote").
+/// strings, separated by keepalived's `WHITE_SPACE` (space, tab, `\f`, `\r`, `\v`, `\n`).
+/// A quote always starts a new token. Returns the tokens and, if a quote is never closed,
+/// its position: keepalived drops the rest of such a line ("Unmatched quote").
 pub fn tokenize(line: &str) -> (Vec<RawToken>, Option<usize>) {
     let bytes = line.as_bytes();
     let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\x0b' | b'\n');
-    let mut tokens = Vec::new();
+    let mut tokens = Vec::with_capacity(4);
     let mut i = 0;
     loop {
         while i < bytes.len() && is_space(bytes[i]) {

@@ -18,9 +18,9 @@ pub mod diag;
 pub mod glob;
 pub mod lex;
 pub mod memfs;
-pub mod preprocess;
 pub mod model;
 pub mod parse;
+pub mod preprocess;
 pub mod print;
 #[cfg(test)]
 mod print_tests;
@@ -32,6 +32,38 @@ pub mod tree;
 pub mod values;
 
 pub use model::Config;
+
+/// A loaded configuration: the typed model, the files read, and every problem found.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// What keepalived would run with.
+    pub config: Config,
+    /// Every file read, for rendering diagnostics.
+    pub sources: source::SourceMap,
+    /// Preprocessor, parser and cross-check diagnostics, in that order.
+    pub diagnostics: Vec<diag::Diagnostic>,
+}
+
+/// Reads `path` (and its includes) and builds the typed configuration: the whole front
+/// end of `keel -t` and of the daemon's (re)load.
+pub fn load(
+    fs: &dyn source::FileSystem,
+    host: &dyn source::Host,
+    path: &std::path::Path,
+    options: &preprocess::PreprocessOptions,
+) -> Loaded {
+    let preprocessed = preprocess::preprocess(fs, host, path, options);
+    let (mut config, parsed) = parse::config(&preprocessed.lines, fs, host);
+    let mut diagnostics = preprocessed.diagnostics;
+    diagnostics.extend(parsed);
+    diagnostics.extend(check::check(&mut config, fs, host));
+    check::uncount_for_namespace(&config, &mut diagnostics);
+    Loaded {
+        config,
+        sources: preprocessed.sources,
+        diagnostics,
+    }
+}
 
 /// Parses preprocessed lines into a typed configuration and runs keepalived's
 /// cross-checks (spec §3.3–§3.14) against the machine seen through `fs` and `host`.
@@ -45,5 +77,6 @@ pub fn parse(
 ) -> (Config, Vec<diag::Diagnostic>) {
     let (mut config, mut diagnostics) = parse::config(lines, fs, host);
     diagnostics.extend(check::check(&mut config, fs, host));
+    check::uncount_for_namespace(&config, &mut diagnostics);
     (config, diagnostics)
 }

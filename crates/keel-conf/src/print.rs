@@ -481,7 +481,10 @@ fn route(p: &mut Printer, r: &Route) {
     pair("track_group", r.track_group.clone());
     for (key, value) in &r.options {
         words.push(key.clone());
-        words.extend(value.iter().map(|v| word(v)));
+        match value.as_deref().and_then(|v| v.strip_prefix("lock ")) {
+            Some(locked) => words.extend(["lock".to_owned(), word(locked)]),
+            None => words.extend(value.iter().map(|v| word(v))),
+        }
     }
     if r.no_track {
         words.push("no_track".to_owned());

@@ -14,6 +14,26 @@
 //!
 //! The lab is test-only: it panics with a clear message when the machine refuses a step,
 //! because a lab that cannot be built is a broken test environment, not a test result.
+//!
+//! ```no_run
+//! use keel_lab::Lab;
+//!
+//! // Two routers on one segment; router 0 runs a daemon in its own PID namespace.
+//! let mut lab = Lab::new("demo"); // fails the test unless root
+//! let r0 = lab.add_host();
+//! let r1 = lab.add_host();
+//! lab.host(r0).add_address("10.0.0.1/24");
+//! lab.host(r1).add_address("10.0.0.2/24");
+//! let mut capture = lab.capture("ip proto 112");
+//! let _daemon = lab.host(r0).ns.spawn_isolated(&["keepalived", "-n", "-l"], None);
+//! lab.set_loss("vrrp", 20); // 20% of adverts lost on the switch
+//! lab.partition(r1); // r1 cut off
+//! lab.heal();
+//! let wire = capture.read_tshark(); // judge what went on the wire
+//! let vips = lab.host(r1).ns.ip(&["-o", "addr", "show", "dev", "e0"]); // judge who holds a VIP
+//! # let _ = (wire, vips);
+//! // Dropping `lab` kills what runs in its namespaces and deletes them.
+//! ```
 
 #![warn(missing_docs)]
 

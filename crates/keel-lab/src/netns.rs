@@ -42,12 +42,34 @@ impl Netns {
     /// Starts `argv` in this namespace inside its own PID namespace with a private `/proc`
     /// (`unshare --pid --fork --mount-proc --kill-child`), so `pidof`-style tracking in it
     /// sees only that host's processes (LAB-NOTES). Killing the guard kills the whole PID
-    /// namespace.
-    pub fn spawn_isolated(&self, argv: &[&str]) -> crate::ChildGuard {
+    /// namespace. Its stdout and stderr go to `log` (appended), or nowhere.
+    pub fn spawn_isolated(
+        &self,
+        argv: &[&str],
+        log: Option<&std::path::Path>,
+    ) -> crate::ChildGuard {
         let mut command = self.command("unshare");
         command
             .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
             .args(argv);
+        match log {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .unwrap_or_else(|e| panic!("opening log {}: {e}", path.display()));
+                let copy = file
+                    .try_clone()
+                    .unwrap_or_else(|e| panic!("duplicating log descriptor: {e}"));
+                command.stdout(file).stderr(copy);
+            }
+            None => {
+                command
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null());
+            }
+        }
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {argv:?} in {}: {e}", self.name));

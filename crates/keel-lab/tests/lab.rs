@@ -60,6 +60,20 @@ fn hosts_on_the_bridge_reach_each_other_until_partitioned_or_unplugged() {
             .any(|l| l.contains("10.66.0.1 > 10.66.0.2") && l.contains("echo request")),
         "{lines:#?}"
     );
+    // Output: tshark decodes the same capture in full.
+    let decoded = capture.read_tshark();
+    assert!(
+        decoded.contains("Internet Control Message Protocol"),
+        "{decoded}"
+    );
+    assert!(decoded.contains("Echo (ping) request"), "{decoded}");
+    // Output: and as fields: time, source, ICMP type, one row per packet.
+    let rows = capture.read_fields(&["frame.time_epoch", "ip.src", "icmp.type"]);
+    let request = rows
+        .iter()
+        .find(|row| row[1] == "10.66.0.1" && row[2] == "8")
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert!(request[0].parse::<f64>().unwrap() > 1.0e9);
 
     // Input: the lab is dropped.  Output: its namespaces are gone.
     drop(lab);
@@ -85,14 +99,17 @@ fn an_isolated_daemon_sees_only_its_own_processes_and_dies_with_its_guard() {
 
     // Input: a "daemon" started isolated in host A counts the processes it can see.
     // Output: only its own handful (itself, its shell), not the machine's.
-    let guard = lab.host(a).ns.spawn_isolated(&[
-        "sh",
-        "-c",
-        &format!(
-            "ls /proc | grep -c '^[0-9]' > {}; exec sleep 30",
-            out.display()
-        ),
-    ]);
+    let guard = lab.host(a).ns.spawn_isolated(
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "ls /proc | grep -c '^[0-9]' > {}; exec sleep 30",
+                out.display()
+            ),
+        ],
+        None,
+    );
     let mut count = String::new();
     for _ in 0..200 {
         count = std::fs::read_to_string(&out).unwrap_or_default();

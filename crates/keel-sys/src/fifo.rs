@@ -29,7 +29,7 @@ impl NotifyFifo {
     /// Opens `path` read-write and non-blocking, creating the FIFO if nothing is there.
     /// Fails if `path` exists and is not a FIFO.
     pub fn open(path: &Path) -> Result<NotifyFifo> {
-        match std::fs::symlink_metadata(path) {
+        match std::fs::metadata(path) {
             Ok(metadata) if !metadata.file_type().is_fifo() => {
                 return Err(Error::InvalidArgument(format!(
                     "{} exists and is not a FIFO",

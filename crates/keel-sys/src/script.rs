@@ -60,26 +60,46 @@ impl UserIds {
     pub fn lookup(user: &str, group: Option<&str>) -> Result<UserIds> {
         let c_user = CString::new(user)
             .map_err(|_| Error::InvalidArgument(format!("user name {user:?}")))?;
-        // SAFETY: getpwnam returns a pointer to static storage or null; we copy the fields
-        // we need before any other passwd call could overwrite it.
-        let (uid, mut gid) = unsafe {
-            let entry = libc::getpwnam(c_user.as_ptr());
-            if entry.is_null() {
-                return Err(Error::InvalidArgument(format!("no such user {user:?}")));
-            }
-            ((*entry).pw_uid, (*entry).pw_gid)
+        let mut buffer = vec![0 as libc::c_char; 16 * 1024];
+        // SAFETY: passwd is plain data; all-zero is valid before getpwnam_r fills it.
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer refers to live local storage of the length passed; the
+        // reentrant call writes only into `entry` and `buffer`.
+        let rc = unsafe {
+            libc::getpwnam_r(
+                c_user.as_ptr(),
+                &mut entry,
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut found,
+            )
         };
+        if rc != 0 || found.is_null() {
+            return Err(Error::InvalidArgument(format!("no such user {user:?}")));
+        }
+        let uid = entry.pw_uid;
+        let mut gid = entry.pw_gid;
         if let Some(group) = group {
             let c_group = CString::new(group)
                 .map_err(|_| Error::InvalidArgument(format!("group name {group:?}")))?;
-            // SAFETY: as above, for the group database.
-            gid = unsafe {
-                let entry = libc::getgrnam(c_group.as_ptr());
-                if entry.is_null() {
-                    return Err(Error::InvalidArgument(format!("no such group {group:?}")));
-                }
-                (*entry).gr_gid
+            // SAFETY: group is plain data; all-zero is valid before getgrnam_r fills it.
+            let mut entry: libc::group = unsafe { std::mem::zeroed() };
+            let mut found: *mut libc::group = std::ptr::null_mut();
+            // SAFETY: as for getpwnam_r above.
+            let rc = unsafe {
+                libc::getgrnam_r(
+                    c_group.as_ptr(),
+                    &mut entry,
+                    buffer.as_mut_ptr(),
+                    buffer.len(),
+                    &mut found,
+                )
             };
+            if rc != 0 || found.is_null() {
+                return Err(Error::InvalidArgument(format!("no such group {group:?}")));
+            }
+            gid = entry.gr_gid;
         }
         let mut groups = vec![0 as libc::gid_t; 64];
         let mut count = groups.len() as libc::c_int;
@@ -129,6 +149,10 @@ pub trait ScriptRunner {
 }
 
 /// The real runner: forks processes as spec §1.1 describes. Needs a tokio runtime.
+///
+/// The parent-death signal is tied to the *thread* that forks: call the runner from the
+/// runtime's worker threads (async code), never from a `spawn_blocking` thread, which tokio
+/// retires when idle and whose exit would SIGTERM the scripts it started.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessRunner;
 
@@ -185,20 +209,12 @@ fn spawn(command: &ScriptCommand) -> Result<Child> {
         process.env_remove(name);
     }
     let user = command.user.clone();
+    let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
-    // system calls (prctl, setgroups, setgid, setuid) on values captured before the fork.
+    // system calls (setgroups, setgid, setuid, prctl, getppid) on values captured before
+    // the fork.
     unsafe {
         process.pre_exec(move || {
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGTERM as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) < 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
             // Groups first, while we still have the privilege to change them.
             if libc::geteuid() == 0 && libc::setgroups(user.groups.len(), user.groups.as_ptr()) < 0
             {
@@ -209,6 +225,22 @@ fn spawn(command: &ScriptCommand) -> Result<Child> {
             }
             if libc::geteuid() != user.uid && libc::setuid(user.uid) < 0 {
                 return Err(std::io::Error::last_os_error());
+            }
+            // After the identity change: prctl(2) clears the parent-death signal whenever
+            // the effective uid or gid changes.
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGTERM as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) < 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The daemon may have died before the prctl; then no signal will come.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
             }
             Ok(())
         });

@@ -145,6 +145,20 @@ impl VrrpSocketV4 {
         Ok(VrrpSocketV4 { fd, ifindex })
     }
 
+    /// Sets the receive buffer to `bytes` (the kernel doubles it for bookkeeping); see
+    /// [`VrrpSocketV4::receive_buffer`] to read back what was granted.
+    pub fn set_receive_buffer(&self, bytes: usize) -> Result<()> {
+        set_receive_buffer(self.fd.get_ref(), bytes)
+    }
+
+    /// The receive buffer size the kernel granted, in bytes.
+    pub fn receive_buffer(&self) -> Result<usize> {
+        self.fd
+            .get_ref()
+            .recv_buffer_size()
+            .map_err(|e| Error::io("getsockopt(SO_RCVBUF)", e))
+    }
+
     /// The interface index the socket is bound to.
     pub fn ifindex(&self) -> u32 {
         self.ifindex
@@ -369,10 +383,36 @@ impl VrrpSocketV6 {
         })
     }
 
+    /// Sets the hop limit of unicast adverts (`unicast_ttl`; 255 by default, which receivers
+    /// require unless they were configured with `min_ttl`/`max_ttl`).
+    pub fn set_unicast_hops(&self, hops: u8) -> Result<()> {
+        set_int_option(
+            self.fd.get_ref(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_UNICAST_HOPS,
+            libc::c_int::from(hops),
+            "setsockopt(IPV6_UNICAST_HOPS)",
+        )
+    }
+
     /// Sets the source address of sent packets (spec §3.1: the interface's link-local
     /// address unless `unicast_src_ip` says otherwise); `None` lets the kernel choose.
     pub fn set_source(&mut self, source: Option<Ipv6Addr>) {
         self.source = source;
+    }
+
+    /// Sets the receive buffer to `bytes` (the kernel doubles it for bookkeeping); see
+    /// [`VrrpSocketV6::receive_buffer`] to read back what was granted.
+    pub fn set_receive_buffer(&self, bytes: usize) -> Result<()> {
+        set_receive_buffer(self.fd.get_ref(), bytes)
+    }
+
+    /// The receive buffer size the kernel granted, in bytes.
+    pub fn receive_buffer(&self) -> Result<usize> {
+        self.fd
+            .get_ref()
+            .recv_buffer_size()
+            .map_err(|e| Error::io("getsockopt(SO_RCVBUF)", e))
     }
 
     /// The interface index the socket is bound to.
@@ -468,6 +508,29 @@ impl AdvertSocket for VrrpSocketV6 {
             "setsockopt(IPV6_DROP_MEMBERSHIP)",
         )
     }
+}
+
+/// Sets `SO_RCVBUF` beyond `net.core.rmem_max` if we may (`SO_RCVBUFFORCE`, root), else as
+/// far as allowed. Many instances on one interface share one socket (hundreds of adverts a
+/// second at `advert_int 0.01`), so the default buffer can overflow during a burst.
+fn set_receive_buffer(socket: &Socket, bytes: usize) -> Result<()> {
+    let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    set_int_option(
+        socket,
+        libc::SOL_SOCKET,
+        libc::SO_RCVBUFFORCE,
+        size,
+        "setsockopt(SO_RCVBUFFORCE)",
+    )
+    .or_else(|_| {
+        set_int_option(
+            socket,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            size,
+            "setsockopt(SO_RCVBUF)",
+        )
+    })
 }
 
 fn multicast_request_v4(group: Ipv4Addr, ifindex: u32) -> libc::ip_mreqn {

@@ -71,6 +71,11 @@ async fn ipv4_multicast_and_unicast_both_ways_report_source_destination_and_ttl(
     let socket_b = open(1);
     let mut buf = [0u8; 1500];
 
+    // Input: a 4 MiB receive buffer requested (more than net.core.rmem_max allows).
+    // Output: granted, as root may (SO_RCVBUFFORCE).
+    socket_b.set_receive_buffer(4 << 20).unwrap();
+    assert!(socket_b.receive_buffer().unwrap() >= 4 << 20);
+
     // Input: A sends an advert to 224.0.0.18 with TTL 255.
     // Output: B receives the whole IP packet: source A, destination the group, TTL 255.
     let packet = ipv4_packet(A, VRRP_GROUP_V4, 112, 255, &PAYLOAD);
@@ -203,6 +208,8 @@ async fn ipv6_multicast_and_unicast_report_hop_limit_destination_and_get_a_kerne
     };
     let socket_a = open(0, link_local_a);
     let socket_b = open(1, link_local_b);
+    socket_b.set_receive_buffer(1 << 20).unwrap();
+    assert!(socket_b.receive_buffer().unwrap() >= 1 << 20);
     let mut buf = [0u8; 1500];
     // A VRRPv3 advert for VRID 51 with one IPv6 address and a zero checksum field.
     let mut payload = vec![0x31, 51, 100, 1, 0x00, 0x64, 0, 0];
@@ -246,4 +253,10 @@ async fn ipv6_multicast_and_unicast_report_hop_limit_destination_and_get_a_kerne
         ipv6_checksum_residue(link_local_a, peer, &buf[..got.len]),
         0
     );
+
+    // Input: unicast_ttl 64.  Output: B sees hop limit 64.
+    socket_a.set_unicast_hops(64).unwrap();
+    socket_a.send(&payload, IpAddr::V6(peer)).await.unwrap();
+    let got = recv_within(&socket_b, &mut buf).await;
+    assert_eq!(got.hop_limit, 64);
 }

@@ -101,7 +101,7 @@ impl UnicastPeer {
     }
 }
 
-/// What to do with an advert whose VIP list differs from ours (spec §3.2 **[ver]**).
+/// What to do with an advert whose VIP list differs from ours (spec §3.2, version note).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VipMismatch {
     /// keepalived ≤ 2.3.2 (incl. 2.2.7, our interop target): count `addr_list_err`, discard.
@@ -319,6 +319,35 @@ impl InstanceConfig {
                 value: self.down_timer_adverts,
             });
         }
+        let out_of_range = |keyword| ConfigError::OutOfRange {
+            instance: instance(),
+            keyword,
+        };
+        if self.preempt_delay > Duration::from_secs(1000) {
+            return Err(out_of_range("preempt_delay"));
+        }
+        let garp = &self.garp;
+        let periods = [
+            ("garp_master_delay", garp.master_delay),
+            ("garp_master_refresh", garp.master_refresh),
+            ("garp_lower_prio_delay", garp.lower_prio_delay),
+            ("garp_interval", Some(garp.interval)),
+        ];
+        for (keyword, period) in periods {
+            if period.is_some_and(|period| period > Duration::from_secs(u64::from(u32::MAX))) {
+                return Err(out_of_range(keyword));
+            }
+        }
+        let repeats = [
+            ("garp_master_repeat", garp.master_repeat),
+            ("garp_master_refresh_repeat", garp.master_refresh_repeat),
+            ("garp_lower_prio_repeat", garp.lower_prio_repeat),
+        ];
+        for (keyword, repeat) in repeats {
+            if repeat > MAX_GARP_REPEAT {
+                return Err(out_of_range(keyword));
+            }
+        }
         let family_checked = self
             .virtual_addresses
             .iter()
@@ -431,6 +460,12 @@ impl InstanceConfig {
             .collect()
     }
 }
+
+/// Most messages per address in one gratuitous burst keel accepts.
+const MAX_GARP_REPEAT: u32 = 255;
+
+/// The largest interval a v3 advert can carry: 4095 centiseconds (RFC 5798 §5.2.7).
+pub(crate) const MAX_V3_INTERVAL: Duration = Duration::from_millis(40_950);
 
 /// v2: whole seconds 1..=255; v3: whole centiseconds 1..=4095 (12-bit field, RFC 5798 §5.2.7).
 fn interval_fits(version: Version, interval: Duration) -> bool {

@@ -39,6 +39,15 @@ pub enum ConfigError {
         /// The rejected value.
         value: u8,
     },
+    /// A delay or period is outside what keel schedules: `preempt_delay` 0..=1000 s
+    /// (spec §2.6), GARP delays/periods up to `u32::MAX` seconds, GARP repeats 0..=255.
+    #[error("{instance}: {keyword} is out of range")]
+    OutOfRange {
+        /// Instance name.
+        instance: String,
+        /// The keyword.
+        keyword: &'static str,
+    },
     /// An address does not belong to the instance's address family.
     #[error("{instance}: address {address} is not of the instance's family")]
     FamilyMismatch {

@@ -68,12 +68,19 @@ impl Instance {
             && self.preempt_deadline.is_none_or(|deadline| deadline > now);
         if !(self.config.nopreempt || advert.priority >= effective || delay_running) {
             // Lower priority and we may preempt: discard *without* resetting the running down
-            // timer, so we take over when it expires (keepalived "discarding").
+            // timer, so we take over when it expires (keepalived "discarding"). keepalived
+            // still records the sender as the master.
+            self.master_address = Some(advert.source);
             return;
         }
-        if self.config.version == Version::V3 && !advert.max_advert_interval.is_zero() {
-            // RFC 5798 §6.4.2: a v3 backup adopts the master's interval.
-            self.master_advert_interval = advert.max_advert_interval;
+        let interval = advert.max_advert_interval;
+        if self.config.version == Version::V3
+            && !interval.is_zero()
+            && interval <= crate::config::MAX_V3_INTERVAL
+        {
+            // RFC 5798 §6.4.2: a v3 backup adopts the master's interval (a 12-bit field on
+            // the wire; anything else cannot come from a real packet and is not learned).
+            self.master_advert_interval = interval;
         }
         self.master_priority = advert.priority;
         self.master_address = Some(advert.source);
@@ -104,6 +111,18 @@ impl Instance {
             // Our own advert looped back (keepalived only warns): nothing to elect.
             return;
         }
+        if advert.priority == 255 && effective == 255 {
+            // keepalived 2.2 (vrrp_state_master_rx): two address owners is a configuration
+            // error; the one that hears the other lowers its own (base) priority to 254 and
+            // so steps down below. (≥ 2.3.3 lets the lower address back off instead.)
+            self.warnings.push(format!(
+                "{}: another address owner ({}) is advertising; reducing local priority to 254",
+                self.config.name, advert.source
+            ));
+            self.config.priority = 254;
+            self.priority = crate::priority::compute(254, &self.trackers);
+        }
+        let effective = self.priority.effective;
         let lower = advert.priority < effective
             || (advert.priority == effective && ip_less(advert.source, ours));
         if lower {
@@ -111,12 +130,10 @@ impl Instance {
                 // keepalived "forcing new election": answer the lower master at once.
                 self.send_advert(effective);
             }
-            let garp = self.config.garp;
-            if garp.lower_prio_repeat > 0 {
-                self.send_gratuitous(now, garp.lower_prio_repeat);
-                if let Some(delay) = garp.lower_prio_delay.filter(|delay| !delay.is_zero()) {
-                    self.timers.set(Timer::GarpLowerPrio, now + delay);
-                }
+            if self.config.garp.lower_prio_repeat > 0 {
+                self.lower_priority_announcements(now);
+                // spec §3.9: the other members of a sync group re-announce too.
+                self.sync.heard_lower_priority = self.sync.member;
             }
             let notify = &self.config.notify;
             if notify.master_rx_lower_pri.is_some() || notify.fifo {
@@ -124,12 +141,11 @@ impl Instance {
             }
             return;
         }
-        // Higher priority, or equal with a higher primary address: step down.
+        // Higher priority, or equal with a higher primary address: step down. keepalived
+        // (vrrp_state_leave_master) then resets Master_Adver_Interval to ours; the next
+        // accepted advert teaches it again (spec §3.4 "reset on MASTER exit").
         if self.config.higher_prio_send_advert {
             self.send_advert(effective);
-        }
-        if self.config.version == Version::V3 && !advert.max_advert_interval.is_zero() {
-            self.master_advert_interval = advert.max_advert_interval;
         }
         self.master_priority = advert.priority;
         self.master_address = Some(advert.source);
@@ -291,6 +307,20 @@ impl Instance {
             if let Some(refresh) = garp.master_refresh.filter(|refresh| !refresh.is_zero()) {
                 self.timers.set(Timer::GarpRefresh, now + refresh);
             }
+        }
+    }
+}
+
+impl Instance {
+    /// `garp_lower_prio_repeat` now and `garp_lower_prio_delay` later (spec §3.3, §3.9).
+    pub(crate) fn lower_priority_announcements(&mut self, now: Instant) {
+        let garp = self.config.garp;
+        if self.state != State::Master || garp.lower_prio_repeat == 0 {
+            return;
+        }
+        self.send_gratuitous(now, garp.lower_prio_repeat);
+        if let Some(delay) = garp.lower_prio_delay.filter(|delay| !delay.is_zero()) {
+            self.timers.set(Timer::GarpLowerPrio, now + delay);
         }
     }
 }

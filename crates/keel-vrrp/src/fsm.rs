@@ -147,6 +147,8 @@ impl Instance {
     /// MASTER → BACKUP because a better master exists (or the group follows a member).
     pub(crate) fn master_to_backup(&mut self, now: Instant) {
         self.release_master(false, true);
+        self.master_advert_interval = self.config.advert_interval;
+        self.preempt_deadline = None;
         let down = self.master_down_interval();
         self.enter_backup(now, down);
     }
@@ -198,6 +200,7 @@ impl Instance {
             return;
         }
         let faulty = self.is_faulty();
+        let state_before = self.state;
         match self.state {
             State::Init if !self.priority.waiting => self.enter_initial_state(now),
             State::Backup | State::Master if faulty => self.enter_fault(now),
@@ -207,9 +210,10 @@ impl Instance {
         if before.effective == self.priority.effective {
             return;
         }
-        if self.state == State::Backup {
+        if state_before == State::Backup && self.state == State::Backup {
             // spec §3.4: a priority change while BACKUP shifts the running down timer by the
-            // change of Master_Down_Interval (the skew delta).
+            // change of Master_Down_Interval (the skew delta). A timer armed by a transition
+            // just now already uses the new priority.
             if let Some(deadline) = self.timers.deadline(Timer::MasterDown) {
                 let new_down = self.master_down_interval();
                 let shifted = if new_down >= old_down {
@@ -261,7 +265,7 @@ impl Instance {
             return;
         }
         if self.timers.deadline(Timer::GarpBurst).is_some() {
-            self.garp_burst_remaining += repeat;
+            self.garp_burst_remaining = self.garp_burst_remaining.saturating_add(repeat);
             return;
         }
         self.push_gratuitous(Arc::clone(&self.installed));

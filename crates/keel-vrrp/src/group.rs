@@ -109,7 +109,37 @@ impl SyncGroup {
         trigger: usize,
         actions: &mut Vec<Action>,
     ) -> bool {
+        // The common case (an advert in steady state) moves nothing and allocates nothing;
+        // the member list is copied only when a rule fires.
+        let quiet = {
+            let members = &self.members;
+            let any_fault = members
+                .iter()
+                .any(|&m| instances[m].started && instances[m].own_fault());
+            let fault_change = members
+                .iter()
+                .any(|&m| instances[m].sync.group_fault != any_fault);
+            let flagged = members
+                .iter()
+                .any(|&m| instances[m].sync.left_master || instances[m].sync.heard_lower_priority);
+            let wants = members.iter().any(|&m| instances[m].sync.wants_master);
+            !(fault_change || flagged || wants)
+        };
+        if quiet {
+            return false;
+        }
         let members = self.members.clone();
+        // keepalived vrrp_state_master_rx: a member master that heard a lower priority makes
+        // every other member with garp_lower_prio_repeat re-announce its VIPs.
+        if let Some(&hearer) = members
+            .iter()
+            .find(|&&m| instances[m].sync.heard_lower_priority)
+        {
+            instances[hearer].sync.heard_lower_priority = false;
+            for &m in members.iter().filter(|&&m| m != hearer) {
+                instances[m].lower_priority_announcements(now);
+            }
+        }
         // Any member FAULT ⇒ all FAULT; all clear ⇒ all leave FAULT.
         let any_fault = members
             .iter()
@@ -170,9 +200,9 @@ impl SyncGroup {
     /// The group state once members have moved on their own (start, stop, a one-member
     /// group): FAULT if any member is, else the state all members share.
     fn follow_members(&mut self, instances: &mut [Instance], actions: &mut Vec<Action>) {
-        let states: Vec<State> = self.members.iter().map(|&m| instances[m].state).collect();
-        let all = |state: State| states.iter().all(|&s| s == state);
-        let target = if states.contains(&State::Fault) {
+        let members = &self.members;
+        let all = |state: State| members.iter().all(|&m| instances[m].state == state);
+        let target = if members.iter().any(|&m| instances[m].state == State::Fault) {
             State::Fault
         } else if all(State::Master) {
             State::Master

@@ -61,6 +61,8 @@ pub(crate) struct SyncHooks {
     pub(crate) wants_master: bool,
     /// The member left MASTER for BACKUP by itself: the group follows.
     pub(crate) left_master: bool,
+    /// As MASTER, heard a lower priority: the other members re-announce (spec §3.9).
+    pub(crate) heard_lower_priority: bool,
     /// The group's state as last set by the group.
     pub(crate) group_state: Option<State>,
 }

@@ -40,6 +40,24 @@
 //! assert!(matches!(vi.poll_action(), Some(Action::SendAdvert(_))));
 //! ```
 //!
+//! # For the daemon and the simulator
+//!
+//! - Inputs: decode with keel-wire, build a [`ReceivedAdvert`] (raw version/type/auth fields,
+//!   TTL, destination, the checksum and AH verdicts) and call [`Router::handle_advert`] with
+//!   the receiving interface; report undecodable packets as [`RouterInput::Malformed`].
+//!   The simulator can skip the wire with [`ReceivedAdvert::from_outgoing`].
+//! - Link state of the instance's interface is [`RouterInput::LinkChanged`]. Other things
+//!   keepalived tracks (`track_interface`, `track_src_ip`, VIP interfaces, processes, BFD,
+//!   files, scripts) are trackers: give each a [`TrackerId`] and report raw results with
+//!   [`RouterInput::Tracker`]; unweighted FAULT-only tracking is a weight-0 tracker.
+//! - Actions come with their [`Source`]; carry them out in order. `SendAdvert` goes to each
+//!   destination (the daemon adds TTL, checksum mode and AH sequence numbers from the
+//!   instance's config). `AddAddresses { accept: false }` means "install the no_accept DROP
+//!   rules too". `Notify` always arrives (D-Bus/SNMP need it) even with no scripts.
+//! - Delays that keepalived applies before starting (`vrrp_startup_delay`), interface
+//!   up/down debouncing and script scheduling belong to the daemon: it decides *when* to send
+//!   [`RouterInput::Start`], `LinkChanged` and `Tracker` inputs.
+//!
 //! Time is `std::time::Instant`; the simulator builds Instants from one fixed base plus
 //! virtual offsets, which keeps runs exact and reproducible. Nothing here is random: VRRP's
 //! skew is deterministic.

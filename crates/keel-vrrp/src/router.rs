@@ -278,6 +278,9 @@ impl Router {
                 // cannot be refused; if it were, the instance keeps running unchanged.
                 if let Err(error) = running.apply_reload(now, new_config) {
                     running.warnings.push(format!("reload rejected: {error}"));
+                } else {
+                    // Router::new already applied (and reported) keepalived's corrections.
+                    running.warnings = fresh.instances[index].warnings.clone();
                 }
                 fresh.instances[index] = running;
             } else if self.started {
@@ -369,8 +372,8 @@ impl Router {
             return;
         };
         let group_actions = self.groups[group_index].settle(now, &mut self.instances, index);
-        let members = self.groups[group_index].members.clone();
-        for member in members {
+        for position in 0..self.groups[group_index].members.len() {
+            let member = self.groups[group_index].members[position];
             self.drain(member);
         }
         let source = Source::Group {

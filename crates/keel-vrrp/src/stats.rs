@@ -34,3 +34,93 @@ pub struct Stats {
     /// Bad checksums. keepalived counts these only for SNMP (`chk_err`), not in .stats/.json.
     pub checksum_err: u64,
 }
+
+impl Stats {
+    /// The instance's block of `keepalived.stats` (SIGUSR2, spec §4.2), newline-terminated.
+    pub fn keepalived_stats_block(&self, instance: &str) -> String {
+        format!(
+            "VRRP Instance: {instance}\n\
+             \x20 Advertisements:\n\
+             \x20   Received: {}\n\
+             \x20   Sent: {}\n\
+             \x20 Became master: {}\n\
+             \x20 Released master: {}\n\
+             \x20 Packet Errors:\n\
+             \x20   Length: {}\n\
+             \x20   TTL: {}\n\
+             \x20   Invalid Type: {}\n\
+             \x20   Advertisement Interval: {}\n\
+             \x20   Address List: {}\n\
+             \x20 Authentication Errors:\n\
+             \x20   Invalid Type: {}\n\
+             \x20   Type Mismatch: {}\n\
+             \x20   Failure: {}\n\
+             \x20 Priority Zero:\n\
+             \x20   Received: {}\n\
+             \x20   Sent: {}\n",
+            self.advert_rcvd,
+            self.advert_sent,
+            self.become_master,
+            self.release_master,
+            self.packet_len_err,
+            self.ip_ttl_err,
+            self.invalid_type_rcvd,
+            self.advert_interval_err,
+            self.addr_list_err,
+            self.invalid_authtype,
+            self.authtype_mismatch,
+            self.auth_failure,
+            self.pri_zero_rcvd,
+            self.pri_zero_sent,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Input: counters with distinct values. Output: keepalived's SIGUSR2 layout, each value
+    // on its own indented line (spec §4.2).
+    #[test]
+    fn stats_block_matches_keepalived_layout() {
+        let stats = Stats {
+            advert_rcvd: 1,
+            advert_sent: 2,
+            become_master: 3,
+            release_master: 4,
+            packet_len_err: 5,
+            ip_ttl_err: 6,
+            invalid_type_rcvd: 7,
+            advert_interval_err: 8,
+            addr_list_err: 9,
+            invalid_authtype: 10,
+            authtype_mismatch: 11,
+            auth_failure: 12,
+            pri_zero_rcvd: 13,
+            pri_zero_sent: 14,
+            checksum_err: 99,
+        };
+        let expected = "VRRP Instance: VI_1
+  Advertisements:
+    Received: 1
+    Sent: 2
+  Became master: 3
+  Released master: 4
+  Packet Errors:
+    Length: 5
+    TTL: 6
+    Invalid Type: 7
+    Advertisement Interval: 8
+    Address List: 9
+  Authentication Errors:
+    Invalid Type: 10
+    Type Mismatch: 11
+    Failure: 12
+  Priority Zero:
+    Received: 13
+    Sent: 14
+";
+        assert_eq!(stats.keepalived_stats_block("VI_1"), expected);
+    }
+}

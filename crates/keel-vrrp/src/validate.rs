@@ -18,6 +18,10 @@ impl Instance {
         let stats = &mut self.stats;
         let unicast = !config.unicast_peers.is_empty();
 
+        // 0. The router routes by VRID; a caller driving one instance may not.
+        if advert.vrid != config.vrid {
+            return false;
+        }
         // 1. AH present iff we use AH (IPv4 only).
         let want_ah = matches!(config.authentication, Authentication::Ah(_));
         if config.family == Family::Ipv4 && advert.auth.ah.is_some() != want_ah {

@@ -268,3 +268,39 @@ fn externally_removed_vip_triggers_reelection() {
     m.handle(now + secs(5), Input::AddressRemovedExternally(v4(77)));
     assert_eq!(m.state(), State::Master);
 }
+
+// Input: two address owners (255) on one LAN; the owner at .2 hears .1's advert.
+// Output: keepalived 2.2 "CONFIGURATION ERROR ... reducing local priority": .2 drops to 254
+// and becomes BACKUP; .1 stays MASTER (keepalived 2.2 vrrp_state_master_rx).
+#[test]
+fn duplicate_owner_reduces_its_priority_and_steps_down() {
+    let mut cfg = config(2, 255);
+    cfg.initial_state = InitialState::Master;
+    let start = t0();
+    let (mut owner, _) = started(cfg, start);
+    assert_eq!(owner.state(), State::Master);
+    owner.handle_advert(start + ms(10), &advert(1, 255));
+    assert_eq!(owner.state(), State::Backup);
+    assert_eq!(owner.effective_priority(), 254);
+    assert_eq!(owner.base_priority(), 254);
+    assert!(owner.warnings().iter().any(|w| w.contains("address owner")));
+}
+
+// Input: a v3 MASTER (interval 1 s) steps down for a 0.5 s master at priority 200.
+// Output: BACKUP with Master_Adver_Interval reset to its own 1 s (keepalived
+// vrrp_state_leave_master); the next accepted advert teaches 0.5 s again.
+#[test]
+fn v3_master_stepping_down_resets_the_interval() {
+    let mut cfg = config(2, 150);
+    cfg.version = keel_vrrp::Version::V3;
+    let (mut m, now) = master(cfg);
+    let mut packet = advert(1, 200);
+    packet.version = keel_vrrp::Version::V3;
+    packet.max_advert_interval = ms(500);
+    m.handle_advert(now, &packet);
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.master_advert_interval(), secs(1));
+    assert_eq!(m.poll_timeout(), Some(now + secs(3) + us(414_062)));
+    m.handle_advert(now + ms(500), &packet);
+    assert_eq!(m.master_advert_interval(), ms(500));
+}

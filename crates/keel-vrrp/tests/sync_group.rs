@@ -298,6 +298,58 @@ fn member_weights_need_sync_group_tracking_weight() {
     }
 }
 
+// Input: A is MASTER for both members (garp_lower_prio_repeat 2 on both); VI_1 hears a
+// lower-priority advert.
+// Output: VI_1 answers and re-announces; VI_2 re-announces too (keepalived: sync-group
+// members with garp_lower_prio_repeat also re-GARP, spec §3.9).
+#[test]
+fn lower_priority_advert_makes_every_member_reannounce() {
+    let start = t0();
+    let mut cfg = router_config(1, (200, 150));
+    for instance in &mut cfg.instances {
+        instance.garp.lower_prio_repeat = 2;
+    }
+    let mut router = Router::new(cfg, start).expect("valid");
+    router.handle(start, RouterInput::Start);
+    while let Some(deadline) = router.poll_timeout().filter(|d| *d <= start + secs(5)) {
+        router.handle_timeout(deadline);
+    }
+    while router.poll_action().is_some() {}
+    assert!(router.handle_advert(start + secs(5), "eth0", &advert(2, 100)));
+    let actions: Vec<_> = std::iter::from_fn(|| router.poll_action()).collect();
+    let garps_of = |name: &str| {
+        actions
+            .iter()
+            .filter(|a| matches!(&a.source, Source::Instance { name: n, .. } if &**n == name))
+            .filter(|a| matches!(a.action, Action::SendGratuitous { .. }))
+            .count()
+    };
+    assert_eq!((garps_of("VI_1"), garps_of("VI_2")), (2, 2));
+}
+
+// Input: router A holds group G as MASTER and reloads an identical configuration.
+// Output: no actions at all — no transition, no instance or group notification.
+#[test]
+fn reload_keeps_group_state_silently() {
+    let start = t0();
+    let mut router = Router::new(router_config(1, (200, 150)), start).expect("valid");
+    router.handle(start, RouterInput::Start);
+    while let Some(deadline) = router.poll_timeout().filter(|d| *d <= start + secs(5)) {
+        router.handle_timeout(deadline);
+    }
+    while router.poll_action().is_some() {}
+    assert_eq!(router.groups()[0].state(), State::Master);
+    router.handle(
+        start + secs(5),
+        RouterInput::Reload(router_config(1, (200, 150))),
+    );
+    let actions: Vec<_> = std::iter::from_fn(|| router.poll_action()).collect();
+    assert!(actions.is_empty(), "{actions:?}");
+    assert_eq!(router.groups()[0].state(), State::Master);
+    let states: Vec<_> = router.instances().iter().map(|i| i.state()).collect();
+    assert_eq!(states, vec![State::Master, State::Master]);
+}
+
 // Input: a group naming an unknown instance. Output: BadGroupMember.
 #[test]
 fn unknown_member_is_an_error() {

@@ -261,3 +261,22 @@ fn owner_leaves_fault_as_master() {
     owner.handle(start + secs(1), Input::LinkChanged { up: true });
     assert_eq!(owner.state(), State::Master);
 }
+
+// Input: track_file weight 1 holds −300 (below −253 ⇒ FAULT), then −50 in one update that
+// both clears the FAULT and lowers the priority to 50.
+// Output: on leaving FAULT the down timer is the full Master_Down_Interval of the *new*
+// priority (3 s + skew(50) = 3.804687 s), not shifted a second time.
+#[test]
+fn leaving_fault_arms_the_timer_with_the_current_priority() {
+    let start = t0();
+    let mut cfg = config(2, 100);
+    cfg.trackers = vec![TrackedObject::file("f", 1)];
+    let (mut b, _) = started(cfg, start);
+    b.handle(start, tracker("f", TrackerStatus::Value(-300)));
+    assert_eq!(b.state(), State::Fault);
+    let back = start + secs(2);
+    b.handle(back, tracker("f", TrackerStatus::Value(-50)));
+    assert_eq!(b.state(), State::Backup);
+    assert_eq!(b.effective_priority(), 50);
+    assert_eq!(b.poll_timeout(), Some(back + us(3_804_687)));
+}

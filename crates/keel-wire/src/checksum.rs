@@ -14,11 +14,13 @@ pub struct Accumulator(u64);
 
 impl Accumulator {
     /// An empty sum.
+    #[inline]
     pub const fn new() -> Self {
         Accumulator(0)
     }
 
     /// Adds `data` as a sequence of big-endian 16-bit words.
+    #[inline]
     pub fn add(&mut self, data: &[u8]) -> &mut Self {
         // Summing 32-bit big-endian words is the same one's-complement sum as summing
         // their 16-bit halves (2^16 ≡ 1 mod 0xffff, RFC 1071 §2 "parallel summation"),
@@ -40,12 +42,14 @@ impl Accumulator {
     }
 
     /// Adds one 16-bit word.
+    #[inline]
     pub fn add_u16(&mut self, word: u16) -> &mut Self {
         self.0 += u64::from(word);
         self
     }
 
     /// The folded sum, not yet complemented.
+    #[inline]
     pub fn fold(&self) -> u16 {
         let mut sum = self.0;
         while sum > 0xffff {
@@ -56,18 +60,21 @@ impl Accumulator {
     }
 
     /// The checksum to put on the wire: the complement of the folded sum.
+    #[inline]
     pub fn finish(&self) -> u16 {
         !self.fold()
     }
 }
 
 /// The Internet checksum of `data` alone (VRRPv2, the IPv4 header, RFC 9568 "as v2").
+#[inline]
 pub fn internet(data: &[u8]) -> u16 {
     Accumulator::new().add(data).finish()
 }
 
 /// Starts a sum with the IPv4 pseudo-header {src, dst, 0, protocol, length}
 /// (RFC 768 layout, used by VRRPv3 per RFC 5798 §5.2.8).
+#[inline]
 pub fn ipv4_pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, length: u16) -> Accumulator {
     let mut acc = Accumulator::new();
     acc.add(&src.octets())

@@ -198,6 +198,23 @@ const ROUTE_VALUE_OPTIONS: &[&str] = &[
     "nhid",
 ];
 
+/// `ip route` metrics, which accept `lock` before their value.
+const ROUTE_METRICS: &[&str] = &[
+    "advmss",
+    "cwnd",
+    "features",
+    "hoplimit",
+    "initcwnd",
+    "initrwnd",
+    "mtu",
+    "reordering",
+    "rto_min",
+    "rtt",
+    "rttvar",
+    "ssthresh",
+    "window",
+];
+
 /// `ip route` option words without a value.
 const ROUTE_FLAGS: &[&str] = &[
     "lock",
@@ -265,13 +282,26 @@ pub fn route(ctx: &mut Ctx<'_>, node: &Node) -> Option<Route> {
             if family {
                 i += 1;
             }
-            let Some(value) = words.get(i + 1) else {
+            let Some(mut value) = words.get(i + 1) else {
                 ctx.report(Diagnostic::error(
                     Some(token.span),
                     format!("route option '{word}' requires a value"),
                 ));
                 return None;
             };
+            // `ip route` metrics take `lock` before the value: `mtu lock 1400`.
+            let locked = value.text == "lock" && ROUTE_METRICS.contains(&word);
+            if locked {
+                i += 1;
+                let Some(locked_value) = words.get(i + 1) else {
+                    ctx.report(Diagnostic::error(
+                        Some(value.span),
+                        format!("route option '{word} lock' requires a value"),
+                    ));
+                    return None;
+                };
+                value = locked_value;
+            }
             let ok = match word {
                 "src" => ctx
                     .value(values::ip(value))

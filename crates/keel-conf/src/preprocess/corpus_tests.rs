@@ -7,6 +7,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::glob;
 use crate::memfs::FakeHost;
 
 /// The real file system, for reading the corpus in tests only.

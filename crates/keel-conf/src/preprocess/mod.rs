@@ -9,6 +9,7 @@
 //! limit (include depth, expansion depth, total expansion) is a plain counter.
 
 mod defs;
+mod emit;
 mod include;
 mod repeat;
 mod text;
@@ -17,11 +18,11 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use self::defs::{Context, Definition, Definitions, Rng, Substituted};
+use self::emit::emit_plain;
 use self::include::Checks;
 use self::repeat::Repeat;
 use self::text::Text;
 use crate::diag::{Class, Diagnostic};
-use crate::glob;
 use crate::lex;
 use crate::source::{FileId, FileSystem, Host, SourceMap, Span};
 use crate::token::{Line, Token, TokenKind};
@@ -109,8 +110,12 @@ enum Frame {
         lines: std::vec::IntoIter<String>,
         span: Span,
     },
-    /// A `~SEQ`/`~LST` repetition of `template`.
-    Repeat { repeat: Repeat, template: Text },
+    /// A `~SEQ`/`~LST` repetition of `template`; `span` is the directive's.
+    Repeat {
+        repeat: Repeat,
+        template: Text,
+        span: Span,
+    },
 }
 
 struct Preprocessor<'a> {
@@ -135,6 +140,10 @@ struct Preprocessor<'a> {
     blocks: Vec<String>,
     /// The first word of the last piece of a line, named by the next `{`.
     last_keyword: String,
+    /// `${_PWD}`: the directory of the current file ("." for a bare file name).
+    pwd: String,
+    /// `${_INSTANCE}`.
+    instance: String,
 }
 
 impl<'a> Preprocessor<'a> {
@@ -160,6 +169,11 @@ impl<'a> Preprocessor<'a> {
             quote_reported: false,
             blocks: Vec::new(),
             last_keyword: String::new(),
+            pwd: ".".to_string(),
+            instance: options
+                .instance
+                .clone()
+                .unwrap_or_else(|| options.config_id.clone()),
         }
     }
 
@@ -189,12 +203,13 @@ impl<'a> Preprocessor<'a> {
             next_line: 0,
             saved_checks: self.checks,
         });
+        self.update_pwd();
     }
 
     /// The next line to process: from a repetition, a multi-line definition, or a file.
     fn next_raw(&mut self) -> Option<Text> {
-        self.quote_reported = false;
         loop {
+            self.quote_reported = false;
             match self.frames.last_mut()? {
                 Frame::File { id, next_line, .. } => {
                     let id = *id;
@@ -276,14 +291,19 @@ impl<'a> Preprocessor<'a> {
                         }
                     }
                 }
-                Frame::Repeat { repeat, template } => match repeat.next_assignments() {
+                Frame::Repeat {
+                    repeat,
+                    template,
+                    span,
+                } => match repeat.next_assignments() {
                     Some(assignments) => {
-                        let template = template.clone();
+                        let (template, span) = (template.clone(), *span);
                         for (name, value) in assignments {
                             self.definitions.set(&name, Definition::Value(value));
                         }
-                        let span = template.span(0..template.as_str().len());
-                        if span.is_none_or(|span| self.count_expanded_line(span)) {
+                        // Every repetition counts, even of an empty template, so nested
+                        // repetitions of nothing cannot spin for ever.
+                        if self.count_expanded_line(span) {
                             return Some(template);
                         }
                     }
@@ -323,6 +343,7 @@ impl<'a> Preprocessor<'a> {
             // keepalived.conf(5): include_check is restored when the file is closed.
             self.checks = saved_checks;
         }
+        self.update_pwd();
         self.finish_collecting();
     }
 
@@ -355,18 +376,22 @@ impl<'a> Preprocessor<'a> {
             return;
         }
         let mut tokens = Vec::new();
-        let mut piece = text;
-        while let Some(line) = self.directives(piece) {
-            let s = line.as_str();
+        let Some(mut line) = self.directives(text) else {
+            return;
+        };
+        let mut start = 0;
+        loop {
+            let end = line.as_str().len();
+            let s = &line.as_str()[start..];
             if s.is_empty() {
                 break;
             }
-            if let Some((added, start)) = include::detect(s) {
+            if let Some((added, pattern)) = include::detect(s) {
                 self.flush(&mut tokens);
-                if start < s.len() {
-                    self.include(&line, start, added);
+                if start + pattern < end {
+                    self.include(&line, start + pattern, added);
                 } else {
-                    let span = line.span(0..s.len());
+                    let span = line.span(start..end);
                     self.diagnostics
                         .push(Diagnostic::error(span, "include without a file name"));
                 }
@@ -374,7 +399,7 @@ impl<'a> Preprocessor<'a> {
             }
             match lex::find_brace(s) {
                 None => {
-                    self.push_tokens(&line, &mut tokens);
+                    self.push_tokens(&line, start..end, &mut tokens);
                     break;
                 }
                 Some(0) => {
@@ -383,23 +408,33 @@ impl<'a> Preprocessor<'a> {
                     } else {
                         (TokenKind::Close, "}")
                     };
-                    if let Some(span) = line.span(0..1) {
-                        tokens.push(Token {
-                            kind,
-                            text: brace.to_string(),
-                            span,
-                        });
+                    if let Some(span) = line.span(start..start + 1) {
+                        let text = brace.to_string();
+                        tokens.push(Token { kind, text, span });
                     }
                     self.track_block(kind);
-                    piece = line.slice(1..s.len()).trim_start();
-                    if piece.as_str().is_empty() {
-                        break;
+                    start += 1;
+                    while matches!(line.as_str().as_bytes().get(start), Some(b' ' | b'\t')) {
+                        start += 1;
                     }
                 }
                 Some(brace) => {
                     let head = s[..brace].trim_end_matches([' ', '\t']).len();
-                    self.push_tokens(&line.slice(0..head), &mut tokens);
-                    piece = line.slice(brace..s.len());
+                    self.push_tokens(&line, start..start + head, &mut tokens);
+                    start += brace;
+                }
+            }
+            // What follows a brace goes through the directives again (keepalived's line
+            // residue); that can only change something if it starts with one or holds a `$`.
+            let rest = &line.as_str()[start..];
+            if rest.contains('$') || rest.starts_with(['@', '~']) {
+                let residue = line.slice(start..end);
+                match self.directives(residue) {
+                    Some(processed) => {
+                        line = processed;
+                        start = 0;
+                    }
+                    None => break,
                 }
             }
         }
@@ -440,15 +475,9 @@ impl<'a> Preprocessor<'a> {
             if s.starts_with('~') || !s.contains('$') {
                 return Some(text);
             }
-            let pwd = self.pwd();
-            let instance = self
-                .options
-                .instance
-                .clone()
-                .unwrap_or_else(|| self.options.config_id.clone());
             let mut context = Context {
-                pwd: &pwd,
-                instance: &instance,
+                pwd: &self.pwd,
+                instance: &self.instance,
                 host: self.host,
                 rng: &mut self.rng,
             };
@@ -467,6 +496,12 @@ impl<'a> Preprocessor<'a> {
                         }
                     }
                     text = changed.trim_start();
+                    // keepalived 2.2.7 looks at the line again only if it now starts with
+                    // `@` or still holds a `$`: a value `~SEQ(K,1,2) c` stays a plain line.
+                    let s = text.as_str();
+                    if !s.starts_with('@') && !s.contains('$') {
+                        return Some(text);
+                    }
                 }
                 Substituted::Runaway(span) => {
                     self.diagnostics.push(
@@ -507,15 +542,9 @@ impl<'a> Preprocessor<'a> {
 
     fn start_repeat(&mut self, text: &Text) {
         let s = text.as_str();
-        let pwd = self.pwd();
-        let instance = self
-            .options
-            .instance
-            .clone()
-            .unwrap_or_else(|| self.options.config_id.clone());
         let mut context = Context {
-            pwd: &pwd,
-            instance: &instance,
+            pwd: &self.pwd,
+            instance: &self.instance,
             host: self.host,
             rng: &mut self.rng,
         };
@@ -557,6 +586,7 @@ impl<'a> Preprocessor<'a> {
             self.frames.push(Frame::Repeat {
                 repeat: directive.repeat,
                 template,
+                span,
             });
         }
     }
@@ -583,133 +613,6 @@ impl<'a> Preprocessor<'a> {
         false
     }
 
-    /// Follows `include PATTERN` (the rest of the line is the pattern).
-    fn include(&mut self, line: &Text, start: usize, added: Checks) {
-        let s = line.as_str();
-        let pattern = &s[start..];
-        let span = line.span(start..s.len());
-        let checks = self.checks.union(added);
-        let Some(alternatives) = glob::expand_braces(pattern, MAX_BRACE_ALTERNATIVES) else {
-            self.diagnostics.push(Diagnostic::error(
-                span,
-                format!("include pattern '{pattern}' has too many brace alternatives"),
-            ));
-            return;
-        };
-        let braces = alternatives.len() != 1 || alternatives[0] != pattern;
-        // keepalived changes into the including file's directory, so relative patterns
-        // are relative to it (keepalived.conf(5), "include").
-        let dir = self.current_dir();
-        let mut found = Vec::new();
-        let mut alternative_missing = false;
-        for alternative in &alternatives {
-            let full = dir.join(alternative);
-            let matches = self.fs.glob(&full.to_string_lossy());
-            alternative_missing |= matches.is_empty();
-            found.extend(matches);
-        }
-        if found.is_empty() {
-            if glob::has_wildcard(pattern) {
-                let message = format!("No config files matched '{pattern}'.");
-                if checks.wildcard_match {
-                    self.include_problem(true, span, message);
-                } else {
-                    // keepalived says nothing: an empty conf.d is normal.
-                    self.diagnostics.push(Diagnostic::note(span, message));
-                }
-            } else {
-                self.include_problem(
-                    checks.matched,
-                    span,
-                    format!("Config files missing '{pattern}'."),
-                );
-            }
-            return;
-        }
-        if braces && alternative_missing {
-            self.include_problem(
-                checks.brace_match,
-                span,
-                format!("Some config files missing: \"{pattern}\"."),
-            );
-        }
-        self.frames.push(Frame::Pending {
-            paths: found.into(),
-            span,
-            checks,
-        });
-    }
-
-    fn open_include(&mut self, path: PathBuf, span: Option<Span>, checks: Checks) {
-        let shown = path.display().to_string();
-        if let Some(info) = self.fs.info(&path) {
-            if info.is_dir {
-                self.include_problem(
-                    checks.readable,
-                    span,
-                    format!("Configuration file '{shown}/' is a directory - skipping"),
-                );
-                return;
-            }
-            if info.mode & 0o111 != 0 {
-                self.include_problem(
-                    checks.readable,
-                    span,
-                    format!("Configuration file '{shown}' is not a regular non-executable file - skipping"),
-                );
-                return;
-            }
-        }
-        let normalized = glob::normalize(&path);
-        let open_files: Vec<&PathBuf> = self
-            .frames
-            .iter()
-            .filter_map(|frame| match frame {
-                Frame::File { path, .. } => Some(path),
-                _ => None,
-            })
-            .collect();
-        if open_files
-            .iter()
-            .any(|open| glob::normalize(open) == normalized)
-        {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    span,
-                    format!("Configuration file '{shown}' includes itself - skipping"),
-                )
-                .with_help("include loop: a file may not include a file that is including it"),
-            );
-            return;
-        }
-        if open_files.len() >= MAX_INCLUDE_DEPTH {
-            self.diagnostics.push(Diagnostic::error(
-                span,
-                format!("Configuration file '{shown}' is nested more than {MAX_INCLUDE_DEPTH} includes deep - skipping"),
-            ));
-            return;
-        }
-        match self.fs.read_to_string(&path) {
-            Ok(text) => self.open_file(path, text),
-            Err(error) => self.include_problem(
-                checks.readable,
-                span,
-                format!("Configuration file '{shown}' open problem ({error}) - skipping"),
-            ),
-        }
-    }
-
-    /// An include problem: an error that makes `keepalived -t` exit 6 when the check is on,
-    /// otherwise a message that does not change the verdict (as keepalived logs it).
-    fn include_problem(&mut self, is_error: bool, span: Option<Span>, message: String) {
-        let diagnostic = if is_error {
-            Diagnostic::error(span, message).with_class(MISSING_CONFIG)
-        } else {
-            Diagnostic::warning(span, message).with_class(Class::Info)
-        };
-        self.diagnostics.push(diagnostic);
-    }
-
     fn current_file(&self) -> Option<&Path> {
         self.frames.iter().rev().find_map(|frame| match frame {
             Frame::File { path, .. } => Some(path.as_path()),
@@ -724,156 +627,23 @@ impl<'a> Preprocessor<'a> {
             .unwrap_or_default()
     }
 
-    /// `${_PWD}`: the directory of the current file ("." for a bare file name).
-    fn pwd(&self) -> String {
+    /// Recomputes `${_PWD}` after the current file changed.
+    fn update_pwd(&mut self) {
         let dir = self.current_dir();
-        if dir.as_os_str().is_empty() {
+        self.pwd = if dir.as_os_str().is_empty() {
             ".".to_string()
         } else {
             dir.to_string_lossy().into_owned()
-        }
-    }
-
-    fn push_tokens(&mut self, line: &Text, tokens: &mut Vec<Token>) {
-        let s = line.as_str();
-        let (raw_tokens, unmatched) = lex::tokenize(s);
-        let first = tokens.len();
-        for raw in raw_tokens {
-            let Some(span) = line.span(raw.source.clone()) else {
-                continue;
-            };
-            self.track_block(raw.kind);
-            tokens.push(Token {
-                kind: raw.kind,
-                text: s[raw.text].to_string(),
-                span,
-            });
-        }
-        if let Some(quote) = unmatched {
-            if !self.quote_reported {
-                self.diagnostics.push(Diagnostic::error(
-                    line.span(quote..s.len()),
-                    "Unterminated quote",
-                ));
-            }
-        }
-        let piece = &tokens[first..];
-        if let Some(keyword) = piece.first().filter(|t| t.kind == TokenKind::Word) {
-            self.last_keyword.clone_from(&keyword.text);
-            if keyword.text == "include_check"
-                && self.blocks.len() == 1
-                && self.blocks[0] == "global_defs"
-            {
-                let options: Vec<&str> = piece[1..].iter().map(|t| t.text.as_str()).collect();
-                match self.checks.apply(&options) {
-                    Ok(checks) => self.checks = checks,
-                    Err(message) => self
-                        .diagnostics
-                        .push(Diagnostic::error(Some(keyword.span), message)),
-                }
-            }
-        }
-    }
-
-    fn track_block(&mut self, kind: TokenKind) {
-        match kind {
-            TokenKind::Open => self.blocks.push(std::mem::take(&mut self.last_keyword)),
-            TokenKind::Close => {
-                self.blocks.pop();
-            }
-            _ => {}
-        }
-    }
-
-    fn flush(&mut self, tokens: &mut Vec<Token>) {
-        if !tokens.is_empty() {
-            self.lines.push(Line {
-                tokens: std::mem::take(tokens),
-            });
-        }
-    }
-}
-
-/// Lexes a line that holds no directive — no `$`, `@`, `~` or `include` anywhere, so no
-/// step of `directives()` can apply to it or to what follows one of its braces — straight
-/// from the source, without building a [`Text`]. `place` is the file, line and column of
-/// `s`. This is the path almost every line of a large configuration takes.
-fn emit_plain(
-    lines: &mut Vec<Line>,
-    blocks: &mut Vec<String>,
-    last_keyword: &mut String,
-    s: &str,
-    place: (FileId, u32, u32),
-) {
-    let (file, line, col) = place;
-    let ascii = s.is_ascii();
-    let column_of = |offset: usize| {
-        col + if ascii {
-            u32::try_from(offset).unwrap_or(u32::MAX)
-        } else {
-            chars(&s[..offset])
-        }
-    };
-    let mut tokens = Vec::new();
-    let mut offset = 0;
-    while offset < s.len() {
-        let piece = &s[offset..];
-        let brace = lex::find_brace(piece);
-        let head = piece[..brace.unwrap_or(piece.len())].trim_end_matches([' ', '\t']);
-        let (raw_tokens, _) = lex::tokenize(head);
-        if let Some(first) = raw_tokens.first().filter(|t| t.kind == TokenKind::Word) {
-            last_keyword.clear();
-            last_keyword.push_str(&head[first.text.clone()]);
-        }
-        for raw in raw_tokens {
-            let span = Span {
-                file,
-                line,
-                col: column_of(offset + raw.source.start),
-                len: chars(&head[raw.source.clone()]),
-            };
-            tokens.push(Token {
-                kind: raw.kind,
-                text: head[raw.text].to_string(),
-                span,
-            });
-        }
-        let Some(brace) = brace else { break };
-        let at = offset + brace;
-        let (kind, text) = if s.as_bytes()[at] == b'{' {
-            blocks.push(std::mem::take(last_keyword));
-            (TokenKind::Open, "{")
-        } else {
-            blocks.pop();
-            (TokenKind::Close, "}")
         };
-        let span = Span {
-            file,
-            line,
-            col: column_of(at),
-            len: 1,
-        };
-        tokens.push(Token {
-            kind,
-            text: text.to_string(),
-            span,
-        });
-        offset = at + 1;
-        while matches!(s.as_bytes().get(offset), Some(b' ' | b'\t')) {
-            offset += 1;
-        }
-    }
-    if !tokens.is_empty() {
-        lines.push(Line { tokens });
     }
 }
 
 /// The 1-based column of byte `offset` of `line`.
-fn column(line: &str, offset: usize) -> u32 {
+pub(crate) fn column(line: &str, offset: usize) -> u32 {
     chars(&line[..offset]) + 1
 }
 
-fn chars(s: &str) -> u32 {
+pub(crate) fn chars(s: &str) -> u32 {
     u32::try_from(s.chars().count()).unwrap_or(u32::MAX)
 }
 

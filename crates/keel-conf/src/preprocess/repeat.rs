@@ -203,6 +203,9 @@ fn parse_list(
     if rows.is_empty() {
         return Err(list_specification(line));
     }
+    if rows.iter().any(|row| row.len() > vars.len()) {
+        return Err(format!("~LST specification has too many values '{line}'"));
+    }
     Ok(Directive {
         repeat: Repeat::List {
             vars,
@@ -420,6 +423,10 @@ mod tests {
         assert_eq!(
             values(parse_plain("~LST(I,) x").unwrap().repeat),
             vec!["I="]
+        );
+        assert_eq!(
+            parse_plain("~LST({A,B},{1,2},{3,4,5}) a").unwrap_err(),
+            "~LST specification has too many values '~LST({A,B},{1,2},{3,4,5}) a'"
         );
         assert_eq!(
             parse_plain("~LST(I) a").unwrap_err(),

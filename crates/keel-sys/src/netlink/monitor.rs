@@ -11,11 +11,15 @@ use futures_util::StreamExt;
 use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
-use netlink_sys::SocketAddr;
+use netlink_sys::{AsyncSocket, SocketAddr};
 use rtnetlink::MulticastGroup;
 
 use super::link::LinkInfo;
 use crate::error::{Error, Result};
+use crate::sys::set_int_option;
+
+/// The monitor's default receive buffer.
+const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
 
 /// One change reported by the kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +43,10 @@ pub enum NetEvent {
         /// Its prefix length.
         prefix_len: u8,
     },
+    /// The kernel dropped events because the socket's receive buffer was full: the
+    /// receiver's picture may be stale and should be rebuilt by listing links and
+    /// addresses ([`crate::netlink::Netlink::links`], [`crate::netlink::Netlink::addresses`]).
+    Overrun,
     /// An address was removed from an interface (by us or by someone else).
     AddressRemoved {
         /// The interface.
@@ -59,15 +67,41 @@ pub struct NetlinkMonitor {
 }
 
 impl NetlinkMonitor {
-    /// Subscribes; events that happen after this call are reported. Call it inside a tokio
-    /// runtime, on a thread in the namespace to watch.
+    /// Subscribes with a 4 MiB receive buffer (a reload adding hundreds of VIPs at once
+    /// must not overrun it); events that happen after this call are reported. Call it inside
+    /// a tokio runtime, on a thread in the namespace to watch.
     pub fn open() -> Result<NetlinkMonitor> {
-        let (connection, _handle, messages) = rtnetlink::new_multicast_connection(&[
+        NetlinkMonitor::open_with_buffer(DEFAULT_RECEIVE_BUFFER)
+    }
+
+    /// Like [`NetlinkMonitor::open`] with a receive buffer of `bytes` (the kernel may round
+    /// it up to its minimum).
+    pub fn open_with_buffer(bytes: usize) -> Result<NetlinkMonitor> {
+        let (mut connection, _handle, messages) = rtnetlink::new_multicast_connection(&[
             MulticastGroup::Link,
             MulticastGroup::Ipv4Ifaddr,
             MulticastGroup::Ipv6Ifaddr,
         ])
         .map_err(|e| Error::io("socket(NETLINK_ROUTE) with groups", e))?;
+        let socket = connection.socket_mut().socket_mut();
+        let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+        // SO_RCVBUFFORCE lets root exceed net.core.rmem_max; fall back to the capped one.
+        set_int_option(
+            socket,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            size,
+            "setsockopt(SO_RCVBUFFORCE)",
+        )
+        .or_else(|_| {
+            set_int_option(
+                socket,
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                size,
+                "setsockopt(SO_RCVBUF)",
+            )
+        })?;
         tokio::spawn(connection);
         Ok(NetlinkMonitor { messages })
     }
@@ -77,8 +111,10 @@ impl NetlinkMonitor {
     pub async fn next(&mut self) -> Option<NetEvent> {
         loop {
             let (message, _) = self.messages.next().await?;
-            let NetlinkPayload::InnerMessage(inner) = message.payload else {
-                continue;
+            let inner = match message.payload {
+                NetlinkPayload::InnerMessage(inner) => inner,
+                NetlinkPayload::Overrun(_) => return Some(NetEvent::Overrun),
+                _ => continue,
             };
             if let Some(event) = event_of(inner) {
                 return Some(event);

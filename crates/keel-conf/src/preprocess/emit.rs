@@ -1,0 +1,164 @@
+//! Turning processed lines into [`Line`]s of [`Token`]s, and noticing the blocks they open
+//! (for `global_defs { include_check ... }`).
+
+use std::ops::Range;
+
+use super::text::Text;
+use super::{Preprocessor, chars};
+use crate::diag::Diagnostic;
+use crate::lex;
+use crate::source::{FileId, Span};
+use crate::token::{Line, Token, TokenKind};
+
+impl Preprocessor<'_> {
+    /// Adds the tokens of `line[range]` (which holds no unquoted brace) to `tokens`.
+    pub(super) fn push_tokens(
+        &mut self,
+        line: &Text,
+        range: Range<usize>,
+        tokens: &mut Vec<Token>,
+    ) {
+        let s = &line.as_str()[range.clone()];
+        let (raw_tokens, unmatched) = lex::tokenize(s);
+        let first = tokens.len();
+        tokens.reserve(raw_tokens.len());
+        for raw in raw_tokens {
+            let source = range.start + raw.source.start..range.start + raw.source.end;
+            let Some(span) = line.span(source) else {
+                continue;
+            };
+            self.track_block(raw.kind);
+            tokens.push(Token {
+                kind: raw.kind,
+                text: s[raw.text].to_string(),
+                span,
+            });
+        }
+        if let Some(quote) = unmatched {
+            if !self.quote_reported {
+                self.diagnostics.push(Diagnostic::error(
+                    line.span(range.start + quote..range.end),
+                    "Unterminated quote",
+                ));
+            }
+        }
+        let piece = &tokens[first..];
+        if let Some(keyword) = piece.first().filter(|t| t.kind == TokenKind::Word) {
+            self.last_keyword.clone_from(&keyword.text);
+            if keyword.text == "include_check"
+                && self.blocks.len() == 1
+                && self.blocks[0] == "global_defs"
+            {
+                let options: Vec<&str> = piece[1..].iter().map(|t| t.text.as_str()).collect();
+                match self.checks.apply(&options) {
+                    Ok(checks) => self.checks = checks,
+                    Err(message) => self
+                        .diagnostics
+                        .push(Diagnostic::error(Some(keyword.span), message)),
+                }
+            }
+        }
+    }
+
+    /// Follows `{` and `}` so that `include_check` is recognised inside `global_defs`.
+    pub(super) fn track_block(&mut self, kind: TokenKind) {
+        match kind {
+            TokenKind::Open => self.blocks.push(std::mem::take(&mut self.last_keyword)),
+            TokenKind::Close => {
+                self.blocks.pop();
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the current logical line.
+    pub(super) fn flush(&mut self, tokens: &mut Vec<Token>) {
+        if !tokens.is_empty() {
+            self.lines.push(Line {
+                tokens: std::mem::take(tokens),
+            });
+        }
+    }
+}
+
+/// Lexes a line that holds no directive — no `$`, `@`, `~` or `include` anywhere, so no
+/// step of `directives()` can apply to it or to what follows one of its braces — straight
+/// from the source, without building a [`Text`]. `place` is the file, line and column of
+/// `s`. This is the path almost every line of a large configuration takes.
+pub(super) fn emit_plain(
+    lines: &mut Vec<Line>,
+    blocks: &mut Vec<String>,
+    last_keyword: &mut String,
+    s: &str,
+    place: (FileId, u32, u32),
+) {
+    let (file, line, col) = place;
+    let ascii = s.is_ascii();
+    let column_of = |offset: usize| {
+        col + if ascii {
+            u32::try_from(offset).unwrap_or(u32::MAX)
+        } else {
+            chars(&s[..offset])
+        }
+    };
+    let width = |text: &str| {
+        if ascii {
+            u32::try_from(text.len()).unwrap_or(u32::MAX)
+        } else {
+            chars(text)
+        }
+    };
+    // Most lines are a keyword, a value or two and perhaps a brace.
+    let mut tokens = Vec::with_capacity(4);
+    let mut offset = 0;
+    while offset < s.len() {
+        let piece = &s[offset..];
+        let brace = lex::find_brace(piece);
+        let head = piece[..brace.unwrap_or(piece.len())].trim_end_matches([' ', '\t']);
+        let (raw_tokens, _) = lex::tokenize(head);
+        if let Some(first) = raw_tokens.first().filter(|t| t.kind == TokenKind::Word) {
+            last_keyword.clear();
+            last_keyword.push_str(&head[first.text.clone()]);
+        }
+        for raw in raw_tokens {
+            let span = Span {
+                file,
+                line,
+                col: column_of(offset + raw.source.start),
+                len: width(&head[raw.source.clone()]),
+            };
+            tokens.push(Token {
+                kind: raw.kind,
+                text: head[raw.text].to_string(),
+                span,
+            });
+        }
+        let Some(brace) = brace else { break };
+        let at = offset + brace;
+        let (kind, text) = if s.as_bytes()[at] == b'{' {
+            blocks.push(std::mem::take(last_keyword));
+            (TokenKind::Open, "{")
+        } else {
+            blocks.pop();
+            (TokenKind::Close, "}")
+        };
+        let span = Span {
+            file,
+            line,
+            col: column_of(at),
+            len: 1,
+        };
+        tokens.push(Token {
+            kind,
+            text: text.to_string(),
+            span,
+        });
+        offset = at + 1;
+        while matches!(s.as_bytes().get(offset), Some(b' ' | b'\t')) {
+            offset += 1;
+        }
+    }
+    if !tokens.is_empty() {
+        lines.push(Line { tokens });
+    }
+}
