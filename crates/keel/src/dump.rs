@@ -384,7 +384,6 @@ fn pair(out: &mut String, level: usize, key: &str, value: impl std::fmt::Display
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config_test::load_from;
     use keel_conf::memfs::{FakeHost, MemoryFs};
     use keel_conf::preprocess::PreprocessOptions;
     use std::path::Path;
@@ -435,7 +434,7 @@ vrrp_instance VI_1 {
             config_id: "lb1".into(),
             ..PreprocessOptions::default()
         };
-        load_from(
+        keel_conf::load(
             &fs,
             &host,
             Path::new("/etc/keepalived/keepalived.conf"),
