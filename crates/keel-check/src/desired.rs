@@ -45,7 +45,7 @@ fn destinations(vs: &VirtualServer, key: ServiceKey) -> Vec<(DestKey, Destinatio
             continue;
         };
         out.push((
-            DestKey::new(rs.config.address, port_for(key, rs.port, rs.method)),
+            DestKey::new(rs.config.address, port_for(key, rs.config.port, rs.method)),
             Destination {
                 weight,
                 method: rs.method,
@@ -66,7 +66,7 @@ fn destinations(vs: &VirtualServer, key: ServiceKey) -> Vec<(DestKey, Destinatio
         };
         let dest = DestKey::new(
             sorry.config.address,
-            port_for(key, sorry.port, sorry.method),
+            port_for(key, sorry.config.port, sorry.method),
         );
         // A sorry server that is also a real server: the real server's entry stands
         // unless the sorry server is in use.
@@ -95,10 +95,15 @@ fn fits(key: ServiceKey, address: std::net::IpAddr, method: ForwardingMethod) ->
     matches!(method, ForwardingMethod::Tunnel { .. }) || key.family() == Family::of(address)
 }
 
-/// In a group, a server without its own port takes each member's port.
-fn port_for(key: ServiceKey, resolved: u16, method: ForwardingMethod) -> u16 {
+/// A destination's port under one service (keepalived check_data.c): NAT keeps a configured
+/// port, else takes the service's; DR and TUN always take the service's; under a fwmark
+/// service only a NAT destination's configured port remains, else 0.
+fn port_for(key: ServiceKey, configured: Option<u16>, method: ForwardingMethod) -> u16 {
+    let nat = method == ForwardingMethod::Nat;
     match key {
-        ServiceKey::Address { port, .. } if method != ForwardingMethod::Nat => port,
-        _ => resolved,
+        ServiceKey::Address { port, .. } if nat => configured.unwrap_or(port),
+        ServiceKey::Address { port, .. } => port,
+        ServiceKey::Fwmark { .. } if nat => configured.unwrap_or(0),
+        ServiceKey::Fwmark { .. } => 0,
     }
 }

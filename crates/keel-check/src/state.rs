@@ -46,7 +46,6 @@ pub(crate) struct VirtualServer {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SorryServer {
     pub config: SorryServerConfig,
-    pub port: u16,
     pub method: ForwardingMethod,
 }
 
@@ -194,6 +193,9 @@ fn build_virtual_server(
     let has_fwmark = services
         .iter()
         .any(|key| matches!(key, ServiceKey::Fwmark { .. }));
+    // The port servers are named and probed by: the service's, or the first group
+    // member's; per-service ports are worked out when the load balancer is built.
+    let fwmark_only = default_port.is_none();
     let vs_timing = vs.timing;
     if vs_timing.delay_loop == Some(Duration::ZERO)
         || vs_timing.delay_before_retry == Some(Duration::ZERO)
@@ -207,7 +209,7 @@ fn build_virtual_server(
     let mut plans = Vec::new();
     for rs in &vs.real_servers {
         let method = rs.method.unwrap_or(vs.method);
-        let port = server_port(rs.port, default_port, method, has_fwmark);
+        let port = server_port(rs.port, default_port, method, fwmark_only);
         let rs_timing = rs.timing.or(vs_timing);
         let rs_alpha = rs.alpha.unwrap_or(vs.alpha);
         let mut rs_plans = Vec::new();
@@ -255,11 +257,7 @@ fn build_virtual_server(
 
     let sorry = vs.sorry_server.map(|config| {
         let method = config.method.unwrap_or(vs.method);
-        SorryServer {
-            config,
-            port: server_port(config.port, default_port, method, has_fwmark),
-            method,
-        }
+        SorryServer { config, method }
     });
 
     let virtual_server = VirtualServer {

@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use keel_check::*;
 use std::time::Duration;
 
 const VIP: &str = "192.168.201.15";
@@ -29,7 +28,10 @@ fn alpha_server_starts_down_until_its_first_success() {
     assert_eq!(lab.scripts(), vec!["/usr/local/bin/rs-up".to_string()]);
     assert_eq!(
         lab.rs_fifo(),
-        vec![(secs(first), "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 UP".to_string())]
+        vec![(
+            secs(first),
+            "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 UP".to_string()
+        )]
     );
 }
 
@@ -45,10 +47,16 @@ fn alpha_server_that_fails_is_announced_down_once() {
     lab.set("10.0.0.1:80", Health::Down);
     lab.run_until(secs(20.0));
 
-    assert_eq!(lab.probe_times("10.0.0.1:80"), vec![0.0, 5.0, 10.0, 15.0, 20.0]);
+    assert_eq!(
+        lab.probe_times("10.0.0.1:80"),
+        vec![0.0, 5.0, 10.0, 15.0, 20.0]
+    );
     assert_eq!(
         lab.rs_fifo(),
-        vec![(secs(0.0), "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 DOWN".to_string())]
+        vec![(
+            secs(0.0),
+            "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 DOWN".to_string()
+        )]
     );
     assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.1:80"), None);
 }
@@ -62,7 +70,8 @@ fn warmup_spreads_first_probes_within_its_bound() {
         let mut vs = virtual_server(VIP, 80, 30);
         vs.timing.warmup = Some(Duration::from_secs(10));
         for i in 0..200u32 {
-            vs.real_servers.push(tcp_server(&format!("10.0.{}.{}", i / 250, i % 250 + 1)));
+            vs.real_servers
+                .push(tcp_server(&format!("10.0.{}.{}", i / 250, i % 250 + 1)));
         }
         config(vec![vs])
     };

@@ -35,12 +35,20 @@ fn up_server_goes_down_after_retry_plus_one_failures() {
     assert_eq!(
         lab.fifo(),
         vec![
-            (secs(12.0), "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 DOWN".to_string()),
+            (
+                secs(12.0),
+                "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 DOWN".to_string()
+            ),
             (secs(12.0), "VS [192.168.201.15]:tcp:80 DOWN".to_string()),
         ]
     );
     assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.1:80"), None);
-    let later: Vec<_> = lab.ops.iter().filter(|(t, _)| !t.is_zero()).cloned().collect();
+    let later: Vec<_> = lab
+        .ops
+        .iter()
+        .filter(|(t, _)| !t.is_zero())
+        .cloned()
+        .collect();
     assert_eq!(
         later,
         vec![(
@@ -64,7 +72,10 @@ fn a_success_within_the_retries_keeps_the_server_up() {
     lab.set("10.0.0.1:80", Health::Up);
     lab.run_until(secs(20.0));
 
-    assert_eq!(lab.probe_times("10.0.0.1:80"), vec![0.0, 5.0, 10.0, 11.0, 12.0, 17.0]);
+    assert_eq!(
+        lab.probe_times("10.0.0.1:80"),
+        vec![0.0, 5.0, 10.0, 11.0, 12.0, 17.0]
+    );
     assert!(lab.fifo().is_empty());
     assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.1:80"), Some(1));
 }
@@ -83,8 +94,14 @@ fn one_success_brings_a_down_server_up() {
     assert_eq!(
         lab.rs_fifo(),
         vec![
-            (secs(12.0), "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 DOWN".to_string()),
-            (secs(22.0), "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 UP".to_string()),
+            (
+                secs(12.0),
+                "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 DOWN".to_string()
+            ),
+            (
+                secs(22.0),
+                "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 UP".to_string()
+            ),
         ]
     );
     assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.1:80"), Some(1));
@@ -102,7 +119,10 @@ fn a_server_dead_at_start_goes_down_on_the_first_failure() {
     assert_eq!(lab.probe_times("10.0.0.1:80"), vec![0.0, 5.0, 10.0]);
     assert_eq!(
         lab.rs_fifo(),
-        vec![(secs(0.0), "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 DOWN".to_string())]
+        vec![(
+            secs(0.0),
+            "RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 DOWN".to_string()
+        )]
     );
 }
 
@@ -121,7 +141,10 @@ fn retry_defaults_follow_the_checker_type() {
             ..MiscProbe::default()
         }),
     ));
-    vs.real_servers.push(real_server("10.0.0.2", ProbeKind::Http(HttpProbe::default())));
+    vs.real_servers.push(real_server(
+        "10.0.0.2",
+        ProbeKind::Http(HttpProbe::default()),
+    ));
     vs.real_servers.push(real_server(
         "10.0.0.3",
         ProbeKind::Dns {
@@ -174,12 +197,20 @@ fn checker_options_override_real_and_virtual_server() {
         .expect("a probe at t0");
     assert_eq!(request.timeout, Duration::from_secs(2));
     // Seen up once, then one failure (retry 0) takes it down.
-    let up = Input::ProbeResult { checker: request.checker, outcome: ProbeOutcome::Up };
+    let up = Input::ProbeResult {
+        checker: request.checker,
+        outcome: ProbeOutcome::Up,
+    };
     checks.handle(t0, up).unwrap();
     checks.handle_timeout(t0 + Duration::from_secs(5));
     while checks.poll_action().is_some() {}
-    let down = ProbeOutcome::Down { reason: "timeout".into() };
-    let input = Input::ProbeResult { checker: request.checker, outcome: down };
+    let down = ProbeOutcome::Down {
+        reason: "timeout".into(),
+    };
+    let input = Input::ProbeResult {
+        checker: request.checker,
+        outcome: down,
+    };
     checks.handle(t0 + Duration::from_secs(5), input).unwrap();
     assert!(!checks.virtual_servers()[0].real_servers[0].alive);
 }

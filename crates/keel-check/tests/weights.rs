@@ -38,11 +38,19 @@ fn inhibit_on_failure_sets_weight_zero_instead_of_removing() {
         vec![
             (
                 secs(5.0),
-                Op::EditDest { service: service(VIP, 80), dest: dest("10.0.0.1"), destination: Destination::nat(0) }
+                Op::EditDest {
+                    service: service(VIP, 80),
+                    dest: dest("10.0.0.1"),
+                    destination: Destination::nat(0)
+                }
             ),
             (
                 secs(20.0),
-                Op::EditDest { service: service(VIP, 80), dest: dest("10.0.0.1"), destination: Destination::nat(3) }
+                Op::EditDest {
+                    service: service(VIP, 80),
+                    dest: dest("10.0.0.1"),
+                    destination: Destination::nat(3)
+                }
             ),
         ]
     );
@@ -94,7 +102,10 @@ fn misc_dynamic_sets_the_weight_from_the_exit_status() {
         })
         .collect();
     assert_eq!(weights, vec![(5.0, 5), (10.0, 0), (15.0, 1)]);
-    assert!(lab.rs_fifo().is_empty(), "a weight change is not a state change");
+    assert!(
+        lab.rs_fifo().is_empty(),
+        "a weight change is not a state change"
+    );
 }
 
 // Input: misc_dynamic weights move the quorum: quorum 4, weights 1 + dynamic.
@@ -107,7 +118,11 @@ fn dynamic_weights_count_towards_quorum() {
     vs.quorum_down = Some("/bin/qdown".into());
     let mut rs = real_server(
         "10.0.0.1",
-        ProbeKind::Misc(MiscProbe { command: "/x".into(), dynamic: true, ..MiscProbe::default() }),
+        ProbeKind::Misc(MiscProbe {
+            command: "/x".into(),
+            dynamic: true,
+            ..MiscProbe::default()
+        }),
     );
     rs.weight = 3;
     vs.real_servers.push(rs);
@@ -141,12 +156,19 @@ fn a_server_is_alive_only_while_all_its_checkers_are_up() {
     lab.set("10.0.0.1:80", Health::Down);
     lab.set("10.0.0.1:8080", Health::Up);
     lab.run_until(secs(11.0));
-    assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.1:80"), None, "80 is down now");
+    assert_eq!(
+        lab.weight(&service(VIP, 80), "10.0.0.1:80"),
+        None,
+        "80 is down now"
+    );
     lab.set("10.0.0.1:80", Health::Up);
     lab.run_until(secs(16.0));
     assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.1:80"), Some(1));
     assert_eq!(
-        lab.rs_fifo().iter().map(|(t, l)| (t.as_secs_f64(), l.ends_with("UP"))).collect::<Vec<_>>(),
+        lab.rs_fifo()
+            .iter()
+            .map(|(t, l)| (t.as_secs_f64(), l.ends_with("UP")))
+            .collect::<Vec<_>>(),
         vec![(5.0, false), (15.0, true)]
     );
 }
@@ -156,7 +178,10 @@ fn a_server_is_alive_only_while_all_its_checkers_are_up() {
 #[test]
 fn a_server_without_checkers_is_always_up() {
     let mut vs = virtual_server(VIP, 80, 5);
-    vs.real_servers.push(RealServerConfig::new("10.0.0.1".parse().unwrap(), Some(8080)));
+    vs.real_servers.push(RealServerConfig::new(
+        "10.0.0.1".parse().unwrap(),
+        Some(8080),
+    ));
     let mut lab = Lab::new(config(vec![vs]));
     assert_eq!(lab.checks.poll_timeout(), None);
     lab.run_until(secs(100.0));
@@ -169,7 +194,8 @@ fn a_server_without_checkers_is_always_up() {
 #[test]
 fn real_server_ports_follow_keepalived() {
     let mut vs = virtual_server(VIP, 443, 5);
-    vs.real_servers.push(RealServerConfig::new("10.0.0.1".parse().unwrap(), None));
+    vs.real_servers
+        .push(RealServerConfig::new("10.0.0.1".parse().unwrap(), None));
     let mut dr = RealServerConfig::new("10.0.0.2".parse().unwrap(), Some(8443));
     dr.method = Some(ForwardingMethod::DirectRouting);
     vs.real_servers.push(dr);
@@ -183,12 +209,23 @@ fn real_server_ports_follow_keepalived() {
 #[test]
 fn file_checks_are_driven_by_pushed_results() {
     let mut vs = virtual_server(VIP, 80, 5);
-    vs.real_servers.push(real_server("10.0.0.1", ProbeKind::File { track_file: "load".into() }));
+    vs.real_servers.push(real_server(
+        "10.0.0.1",
+        ProbeKind::File {
+            track_file: "load".into(),
+        },
+    ));
     let mut lab = Lab::new(config(vec![vs]));
     assert_eq!(lab.checks.poll_timeout(), None);
     let id = lab.checks.checker_ids().next().unwrap();
-    lab.input(Input::ProbeResult { checker: id, outcome: ProbeOutcome::Down { reason: "0".into() } });
+    lab.input(Input::ProbeResult {
+        checker: id,
+        outcome: ProbeOutcome::Down { reason: "0".into() },
+    });
     assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.1:80"), None);
-    lab.input(Input::ProbeResult { checker: id, outcome: ProbeOutcome::UpWithWeight(7) });
+    lab.input(Input::ProbeResult {
+        checker: id,
+        outcome: ProbeOutcome::UpWithWeight(7),
+    });
     assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.1:80"), Some(7));
 }

@@ -71,7 +71,8 @@ impl Lab {
     }
 
     pub fn set(&mut self, destination: &str, health: Health) {
-        self.health.insert(destination.parse().expect("socket address"), health);
+        self.health
+            .insert(destination.parse().expect("socket address"), health);
     }
 
     /// Runs every deadline up to `t0 + until`, answering probes from the health model
@@ -134,7 +135,9 @@ impl Lab {
     fn apply_desired(&mut self) {
         let desired = self.checks.desired();
         for op in diff(&self.applied, &desired) {
-            self.applied.apply(&op).expect("diff ops apply to the state they came from");
+            self.applied
+                .apply(&op)
+                .expect("diff ops apply to the state they came from");
             self.ops.push((self.elapsed(), op));
         }
     }
@@ -152,7 +155,10 @@ impl Lab {
 
     /// FIFO lines about real servers (`RS ...`), with their times.
     pub fn rs_fifo(&self) -> Vec<(Duration, String)> {
-        self.fifo().into_iter().filter(|(_, line)| line.starts_with("RS ")).collect()
+        self.fifo()
+            .into_iter()
+            .filter(|(_, line)| line.starts_with("RS "))
+            .collect()
     }
 
     /// FIFO lines only.
@@ -226,5 +232,9 @@ pub fn config(virtual_servers: Vec<VirtualServerConfig>) -> CheckConfig {
 }
 
 pub fn service(address: &str, port: u16) -> keel_lb::ServiceKey {
-    keel_lb::ServiceKey::address(address.parse().expect("address"), port, keel_lb::Protocol::Tcp)
+    keel_lb::ServiceKey::address(
+        address.parse().expect("address"),
+        port,
+        keel_lb::Protocol::Tcp,
+    )
 }
