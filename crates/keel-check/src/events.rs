@@ -1,15 +1,16 @@
 //! One `on_<input>` per input (CONVENTIONS.md 8). The rules are keepalived's
 //! `check/ipwrapper.c` and the checker epilogues (spec §3.13).
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Instant;
 
-use crate::action::{Action, CheckerId, NotifyEvent, ProbeRequest, SmtpAlert};
+use crate::action::{Action, CheckerId, ProbeRequest, SmtpAlert};
 use crate::config::CheckConfig;
 use crate::error::ConfigError;
 use crate::instance::Checks;
+use crate::notify::{VsNotice, rs_notifies, rs_shutdown_alert, vs_notifies};
 use crate::probe::{ProbeKind, ProbeOutcome};
+use crate::reload::{reload_virtual_server, retire_virtual_server};
 use crate::state::{Built, Checker, CheckerPlan, VirtualServer, build};
 
 /// Startup: resolve the config, create checkers, set initial real-server and quorum state.
@@ -230,169 +231,7 @@ pub(crate) fn on_reload(
     Ok(())
 }
 
-fn reload_virtual_server(
-    checks: &mut Checks,
-    now: Instant,
-    vs: usize,
-    old: &VirtualServer,
-    plans: Vec<Vec<CheckerPlan>>,
-    old_checkers: &mut BTreeMap<CheckerId, Checker>,
-) {
-    {
-        let new = &mut checks.virtual_servers[vs];
-        new.quorum_up = old.quorum_up;
-        new.sorry_active = old.sorry_active && new.sorry.is_some();
-        if old.sorry_active && new.sorry.is_none() {
-            checks.lb_changed = true;
-        }
-    }
-    let mut kept_rs = vec![false; old.real_servers.len()];
-    for (rs, rs_plans) in plans.into_iter().enumerate() {
-        let (address, port) = {
-            let new_rs = &checks.virtual_servers[vs].real_servers[rs];
-            (new_rs.config.address, new_rs.port)
-        };
-        let old_rs_index = old
-            .real_servers
-            .iter()
-            .position(|o| o.config.address == address && o.port == port);
-        let Some(old_rs_index) = old_rs_index else {
-            for plan in rs_plans {
-                create_checker(checks, now, vs, rs, plan);
-            }
-            init_real_server(checks, vs, rs);
-            continue;
-        };
-        kept_rs[old_rs_index] = true;
-        let old_rs = &old.real_servers[old_rs_index];
-        {
-            let new_rs = &mut checks.virtual_servers[vs].real_servers[rs];
-            new_rs.alive = old_rs.alive;
-            new_rs.dynamic_weight = old_rs.dynamic_weight;
-        }
-        // Take over checkers whose probe is unchanged, in order.
-        let mut available: Vec<CheckerId> = old_rs.checkers.clone();
-        let mut fresh = Vec::new();
-        for plan in rs_plans {
-            let matched = available.iter().position(|id| {
-                old_checkers
-                    .get(id)
-                    .is_some_and(|c| c.probe == plan.probe && c.destination == plan.destination)
-            });
-            match matched {
-                Some(position) => {
-                    let id = available.remove(position);
-                    let Some(mut checker) = old_checkers.remove(&id) else {
-                        continue;
-                    };
-                    // keepalived migrate_checkers: an up checker keeps its failures only
-                    // up to the new retry count; a down one needs a success.
-                    checker.retry_it = checker.retry_it.min(plan.timing.retry);
-                    let cadence_changed = checker.timing.delay_loop != plan.timing.delay_loop;
-                    checker.vs = vs;
-                    checker.rs = rs;
-                    checker.probe = plan.probe;
-                    checker.timing = plan.timing;
-                    checker.alpha = plan.alpha;
-                    if cadence_changed && !checker.running && checker.probe.kind.is_scheduled() {
-                        checks.timers.set(id, now + checker.timing.delay_loop);
-                    }
-                    checks.checkers.insert(id, checker);
-                    checks.virtual_servers[vs].real_servers[rs]
-                        .checkers
-                        .push(id);
-                }
-                None => fresh.push(plan),
-            }
-        }
-        let any_failed = checks.virtual_servers[vs].real_servers[rs]
-            .checkers
-            .iter()
-            .any(|id| checks.checkers.get(id).is_some_and(|c| !c.is_up));
-        let any_run = checks.virtual_servers[vs].real_servers[rs]
-            .checkers
-            .iter()
-            .any(|id| checks.checkers.get(id).is_some_and(|c| c.has_run));
-        let was_alive = checks.virtual_servers[vs].real_servers[rs].alive;
-        for plan in fresh {
-            let id = create_checker(checks, now, vs, rs, plan);
-            // keepalived: with a failure present (or a server not yet proven), new alpha
-            // checkers start down; one failure is enough for any new checker.
-            if let Some(checker) = checks.checkers.get_mut(&id)
-                && !(any_failed || (!was_alive && !any_run))
-                && checker.alpha
-            {
-                checker.is_up = true;
-            }
-        }
-        let failed = checks.virtual_servers[vs].real_servers[rs]
-            .checkers
-            .iter()
-            .filter(|id| checks.checkers.get(id).is_some_and(|c| !c.is_up))
-            .count();
-        checks.virtual_servers[vs].real_servers[rs].failed_checkers = failed;
-        if failed == 0 && !was_alive {
-            set_rs_alive(checks, vs, rs, true);
-        } else if failed > 0 && was_alive {
-            checks.virtual_servers[vs].real_servers[rs].alive = false;
-        }
-    }
-    // Real servers that are gone: removed from the pool, notified if they were alive.
-    for (old_rs_index, old_rs) in old.real_servers.iter().enumerate() {
-        if kept_rs[old_rs_index] || !old_rs.alive {
-            continue;
-        }
-        notify_removed_rs(checks, old, old_rs_index);
-    }
-    update_quorum(checks, vs, true);
-}
-
-fn retire_virtual_server(checks: &mut Checks, old: &VirtualServer) {
-    for (rs, old_rs) in old.real_servers.iter().enumerate() {
-        if old_rs.alive {
-            notify_removed_rs(checks, old, rs);
-        }
-    }
-    if old.quorum_up {
-        let (script, line) = (
-            old.config.quorum_down.clone(),
-            format!("VS {} DOWN", old.name),
-        );
-        if let Some(script) = script {
-            checks.push(Action::Notify {
-                script,
-                event: NotifyEvent::QuorumDown,
-            });
-        }
-        checks.push(Action::FifoLine(line));
-    }
-}
-
-/// keepalived `clear_service_rs` on reload: the removed server's down notifiers.
-fn notify_removed_rs(checks: &mut Checks, old: &VirtualServer, rs: usize) {
-    let old_rs = &old.real_servers[rs];
-    if let Some(script) = old_rs.config.notify_down.clone() {
-        checks.push(Action::Notify {
-            script,
-            event: NotifyEvent::RealServerDown,
-        });
-    }
-    checks.push(Action::FifoLine(format!(
-        "RS {} {} DOWN",
-        old_rs.name, old.name
-    )));
-    if old_rs.smtp_alert {
-        checks.push(Action::Smtp(SmtpAlert {
-            subject: format!(
-                "Realserver {} of virtual server {} - DOWN",
-                old_rs.name, old.name
-            ),
-            body: "=> Removing <=".to_string(),
-        }));
-    }
-}
-
-fn create_checker(
+pub(crate) fn create_checker(
     checks: &mut Checks,
     now: Instant,
     vs: usize,
@@ -429,7 +268,7 @@ fn create_checker(
 
 /// A real server at start: alive iff no checker is down (spec §3.13, "no checkers ⇒ always
 /// up"); `rs_init_notifies` announces the alive ones.
-fn init_real_server(checks: &mut Checks, vs: usize, rs: usize) {
+pub(crate) fn init_real_server(checks: &mut Checks, vs: usize, rs: usize) {
     let failed = checks.virtual_servers[vs].real_servers[rs]
         .checkers
         .iter()
@@ -501,7 +340,7 @@ fn update_checker_state(checks: &mut Checks, id: CheckerId, alive: bool, reason:
 
 /// keepalived `perform_svr_state`: the server enters or leaves the pool, its notifiers run,
 /// and the quorum is re-evaluated.
-fn set_rs_alive(checks: &mut Checks, vs: usize, rs: usize, alive: bool) {
+pub(crate) fn set_rs_alive(checks: &mut Checks, vs: usize, rs: usize, alive: bool) {
     let server = &mut checks.virtual_servers[vs].real_servers[rs];
     if server.alive == alive {
         return;
@@ -531,7 +370,7 @@ fn set_dynamic_weight(checks: &mut Checks, id: CheckerId, weight: Option<u32>) {
 
 /// keepalived `update_quorum_state`: gain at ≥ quorum + hysteresis, lose below
 /// quorum − hysteresis (or at zero weight); the sorry server swaps in and out.
-fn update_quorum(checks: &mut Checks, vs: usize, init: bool) {
+pub(crate) fn update_quorum(checks: &mut Checks, vs: usize, init: bool) {
     let sum = alive_weight(&checks.virtual_servers[vs]);
     let server = &mut checks.virtual_servers[vs];
     let threshold = if server.quorum_up {
@@ -578,119 +417,4 @@ fn alive_weight(vs: &VirtualServer) -> u64 {
 
 fn is_suspended(vs: &VirtualServer, local: &std::collections::BTreeSet<IpAddr>) -> bool {
     vs.config.ha_suspend && !vs.has_fwmark && !vs.addresses.iter().any(|a| local.contains(a))
-}
-
-/// keepalived `do_rs_notifies`: the state script, then the FIFO line (spec §3.8).
-fn rs_notifies(checks: &mut Checks, vs: usize, rs: usize) {
-    let virtual_server = &checks.virtual_servers[vs];
-    let server = &virtual_server.real_servers[rs];
-    let (script, event, state) = if server.alive {
-        (
-            server.config.notify_up.clone(),
-            NotifyEvent::RealServerUp,
-            "UP",
-        )
-    } else {
-        (
-            server.config.notify_down.clone(),
-            NotifyEvent::RealServerDown,
-            "DOWN",
-        )
-    };
-    let line = format!("RS {} {} {state}", server.name, virtual_server.name);
-    if let Some(script) = script {
-        checks.push(Action::Notify { script, event });
-    }
-    checks.push(Action::FifoLine(line));
-}
-
-fn rs_shutdown_alert(checks: &mut Checks, vs: usize, rs: usize, body: &str) {
-    let virtual_server = &checks.virtual_servers[vs];
-    let server = &virtual_server.real_servers[rs];
-    if server.smtp_alert {
-        let subject = format!(
-            "Realserver {} of virtual server {} - DOWN",
-            server.name, virtual_server.name
-        );
-        checks.push(Action::Smtp(SmtpAlert {
-            subject,
-            body: body.to_string(),
-        }));
-    }
-}
-
-/// Why a virtual server's quorum notifiers run.
-#[derive(Debug, Clone, Copy)]
-enum VsNotice {
-    StartUp,
-    StartDown,
-    Gained,
-    Lost,
-    Stopping,
-}
-
-/// A notice with the numbers keepalived puts in its SMTP body.
-#[derive(Debug, Clone, Copy)]
-struct VsNoticeDetail {
-    notice: VsNotice,
-    threshold: u64,
-    sum: u64,
-}
-
-impl VsNotice {
-    fn with(self, threshold: u64, sum: u64) -> VsNoticeDetail {
-        VsNoticeDetail {
-            notice: self,
-            threshold,
-            sum,
-        }
-    }
-}
-
-impl From<VsNotice> for VsNoticeDetail {
-    fn from(notice: VsNotice) -> Self {
-        notice.with(0, 0)
-    }
-}
-
-/// keepalived `do_vs_notifies`: `quorum_up`/`quorum_down`, the VS FIFO line, SMTP.
-fn vs_notifies(checks: &mut Checks, vs: usize, detail: impl Into<VsNoticeDetail>) {
-    let detail = detail.into();
-    let server = &checks.virtual_servers[vs];
-    let up = server.quorum_up;
-    let (script, event) = if up {
-        (server.config.quorum_up.clone(), NotifyEvent::QuorumUp)
-    } else {
-        (server.config.quorum_down.clone(), NotifyEvent::QuorumDown)
-    };
-    let state = if up { "UP" } else { "DOWN" };
-    let line = format!("VS {} {state}", server.name);
-    let smtp = server.config.smtp_alert.then(|| {
-        let body = match detail.notice {
-            VsNotice::Stopping => "=> Shutting down <=".to_string(),
-            notice => {
-                let what = match notice {
-                    VsNotice::StartUp => "Starting with quorum up",
-                    VsNotice::StartDown => "Starting with quorum down",
-                    VsNotice::Gained => "Gained quorum",
-                    _ => "Lost quorum",
-                };
-                format!(
-                    "=> {what} {}+{}={} <= {} <=",
-                    server.quorum, server.hysteresis, detail.threshold, detail.sum
-                )
-            }
-        };
-        SmtpAlert {
-            subject: format!("Virtualserver {} - {state}", server.name),
-            body,
-        }
-    });
-    if let Some(script) = script {
-        checks.push(Action::Notify { script, event });
-    }
-    checks.push(Action::FifoLine(line));
-    if let Some(alert) = smtp {
-        checks.push(Action::Smtp(alert));
-    }
 }

@@ -61,7 +61,9 @@ mod error;
 mod events;
 mod input;
 mod instance;
+mod notify;
 mod probe;
+mod reload;
 mod state;
 mod timers;
 
