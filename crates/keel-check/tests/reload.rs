@@ -195,3 +195,63 @@ fn a_scheduler_change_is_one_edit_service() {
     assert_eq!(lab.ops.len(), 1);
     assert!(matches!(lab.ops[0].1, Op::EditService { .. }));
 }
+
+fn with_sorry(quorum: u32) -> CheckConfig {
+    let mut config = base_config();
+    let vs = &mut config.virtual_servers[0];
+    vs.quorum = quorum;
+    vs.sorry_server = Some(SorryServerConfig::new("10.0.0.99".parse().unwrap()));
+    config
+}
+
+// Input: quorum 3 of 3 with a sorry server; one server dies (quorum lost, sorry server in);
+// a reload then drops the sorry_server line.
+// Output: the sorry server is deleted and the two alive servers are reinstated
+// (keepalived clear_diff_s_srv).
+#[test]
+fn removing_an_active_sorry_server_reinstates_the_alive_servers() {
+    let mut lab = Lab::new(with_sorry(3));
+    lab.set("10.0.0.1:80", Health::Down);
+    lab.run_until(secs(1.0));
+    let vip = service(VIP, 80);
+    assert_eq!(lab.weight(&vip, "10.0.0.99:80"), Some(1));
+    assert_eq!(lab.weight(&vip, "10.0.0.2:80"), None);
+    let mut config = with_sorry(3);
+    config.virtual_servers[0].sorry_server = None;
+    lab.input(Input::Reload(config));
+    assert_eq!(lab.weight(&vip, "10.0.0.99:80"), None);
+    assert_eq!(lab.weight(&vip, "10.0.0.2:80"), Some(1));
+    assert_eq!(lab.weight(&vip, "10.0.0.3:80"), Some(1));
+}
+
+// Input: quorum 2 with a sorry server, one of three servers down (2 ≥ 2: up); a reload
+// raises the quorum to 3.
+// Output: the reload itself loses the quorum: the sorry server goes in, quorum_down line.
+#[test]
+fn raising_the_quorum_on_reload_can_lose_it() {
+    let mut lab = Lab::new(with_sorry(2));
+    lab.set("10.0.0.1:80", Health::Down);
+    lab.run_until(secs(1.0));
+    assert!(lab.checks.virtual_servers()[0].quorum_up);
+    lab.events.clear();
+    lab.input(Input::Reload(with_sorry(3)));
+    assert!(!lab.checks.virtual_servers()[0].quorum_up);
+    assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.99:80"), Some(1));
+    assert_eq!(
+        lab.fifo_lines(),
+        vec!["VS [192.168.201.15]:tcp:80 DOWN".to_string()]
+    );
+}
+
+// Input: a reload that changes delay_loop from 5 to 2 s.
+// Output: the checkers keep their state and move to the new cadence at once.
+#[test]
+fn a_new_delay_loop_applies_from_the_reload() {
+    let mut lab = Lab::new(base_config());
+    lab.run_until(secs(1.0));
+    let mut config = base_config();
+    config.virtual_servers[0].timing.delay_loop = Some(std::time::Duration::from_secs(2));
+    lab.input(Input::Reload(config));
+    lab.run_until(secs(6.0));
+    assert_eq!(lab.probe_times("10.0.0.1:80"), vec![0.0, 3.0, 5.0]);
+}
