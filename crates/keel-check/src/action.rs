@@ -50,7 +50,8 @@ pub struct ProbeRequest {
     pub destination: SocketAddr,
     /// The checker's configuration.
     pub probe: Arc<ProbeSpec>,
-    /// `connect_timeout`, per I/O step (spec §3.13).
+    /// `connect_timeout`, per I/O step (spec §3.13); for MISC_CHECK the script's limit,
+    /// `misc_timeout` (default `delay_loop`).
     pub timeout: Duration,
 }
 

@@ -114,11 +114,17 @@ pub(crate) fn on_timeout(checks: &mut Checks, now: Instant) {
             continue;
         }
         checker.running = true;
+        // MISC_CHECK's limit is misc_timeout, defaulting to delay_loop (keepalived
+        // check_misc.c); every other checker gets connect_timeout per I/O step.
+        let timeout = match &checker.probe.kind {
+            ProbeKind::Misc(misc) => misc.timeout.unwrap_or(checker.timing.delay_loop),
+            _ => checker.timing.connect_timeout,
+        };
         let request = ProbeRequest {
             checker: id,
             destination: checker.destination,
             probe: std::sync::Arc::clone(&checker.probe),
-            timeout: checker.timing.connect_timeout,
+            timeout,
         };
         checks.push(Action::RunProbe(request));
     }

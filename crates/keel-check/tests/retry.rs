@@ -231,3 +231,36 @@ fn connect_options_redirect_the_probe() {
     assert_eq!(lab.probe_times("10.0.0.1:8080"), vec![0.0]);
     assert_eq!(lab.probe_times("10.9.9.9:80"), vec![0.0]);
 }
+
+// Input: MISC_CHECK without misc_timeout, delay_loop 5; another with misc_timeout 2.
+// Output: the script's time limit is delay_loop (5 s) for the first, 2 s for the second.
+#[test]
+fn misc_scripts_are_limited_by_misc_timeout_or_delay_loop() {
+    let mut vs = virtual_server(VIP, 80, 5);
+    let misc = |timeout| {
+        ProbeKind::Misc(MiscProbe {
+            command: "/bin/check".into(),
+            timeout,
+            ..MiscProbe::default()
+        })
+    };
+    vs.real_servers.push(real_server("10.0.0.1", misc(None)));
+    vs.real_servers
+        .push(real_server("10.0.0.2", misc(Some(Duration::from_secs(2)))));
+    let t0 = base();
+    let mut checks = Checks::new(config(vec![vs]), t0, 1).unwrap();
+    checks.handle_timeout(t0);
+    let timeouts: Vec<(String, Duration)> = std::iter::from_fn(|| checks.poll_action())
+        .filter_map(|a| match a {
+            Action::RunProbe(r) => Some((r.destination.to_string(), r.timeout)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        timeouts,
+        vec![
+            ("10.0.0.1:80".to_string(), Duration::from_secs(5)),
+            ("10.0.0.2:80".to_string(), Duration::from_secs(2)),
+        ]
+    );
+}
