@@ -18,6 +18,20 @@ impl std::fmt::Display for CheckerId {
     }
 }
 
+/// Where a checker sits in the [`crate::CheckConfig`] it came from: indices into
+/// `virtual_servers`, that server's `real_servers`, and that server's `checkers`. Lets the
+/// daemon find its own probe description (e.g. a keel-probe request built from keel-conf)
+/// for a [`CheckerId`]; refreshed on reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CheckerPath {
+    /// Index in `CheckConfig::virtual_servers`.
+    pub virtual_server: usize,
+    /// Index in that virtual server's `real_servers`.
+    pub real_server: usize,
+    /// Index in that real server's `checkers`.
+    pub checker: usize,
+}
+
 /// One effect, in the order keepalived performs them (spec §3.8: script, FIFO, SMTP).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -46,6 +60,8 @@ pub enum Action {
 pub struct ProbeRequest {
     /// The checker to report back for.
     pub checker: CheckerId,
+    /// Where the checker is in the configuration.
+    pub path: CheckerPath,
     /// Where to connect: `connect_ip`/`connect_port`, else the real server's address/port.
     pub destination: SocketAddr,
     /// The checker's configuration.

@@ -4,14 +4,14 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use crate::action::{Action, CheckerId, ProbeRequest, SmtpAlert};
+use crate::action::{Action, CheckerId, CheckerPath, ProbeRequest, SmtpAlert};
 use crate::config::CheckConfig;
 use crate::error::ConfigError;
 use crate::instance::Checks;
 use crate::notify::{VsNotice, rs_notifies, rs_shutdown_alert, vs_notifies};
 use crate::probe::{ProbeKind, ProbeOutcome};
 use crate::reload::{reload_virtual_server, retire_virtual_server};
-use crate::state::{Built, Checker, CheckerPlan, VirtualServer, build};
+use crate::state::{Built, Checker, CheckerPlan, DynamicWeight, VirtualServer, build};
 
 /// Startup: resolve the config, create checkers, set initial real-server and quorum state.
 pub(crate) fn on_start(
@@ -64,12 +64,14 @@ pub(crate) fn on_probe_result(
         || matches!(checker.probe.kind, ProbeKind::File { .. });
     let mut delay = timing.delay_loop;
     match outcome {
-        ProbeOutcome::Up | ProbeOutcome::UpWithWeight(_) => {
-            if dynamic {
-                let weight = match outcome {
-                    ProbeOutcome::UpWithWeight(weight) => Some(weight),
-                    _ => None,
-                };
+        ProbeOutcome::Up | ProbeOutcome::UpWithWeight(_) | ProbeOutcome::UpWithWeightOffset(_) => {
+            let weight = match outcome {
+                ProbeOutcome::UpWithWeight(weight) => Some(DynamicWeight::Absolute(weight)),
+                ProbeOutcome::UpWithWeightOffset(offset) => Some(DynamicWeight::Offset(offset)),
+                _ => None,
+            };
+            // A plain success from a dynamic checker restores the configured weight.
+            if dynamic || weight.is_some() {
                 set_dynamic_weight(checks, id, weight);
             }
             let Some(checker) = checks.checkers.get_mut(&id) else {
@@ -122,6 +124,7 @@ pub(crate) fn on_timeout(checks: &mut Checks, now: Instant) {
         };
         let request = ProbeRequest {
             checker: id,
+            path: checker.path,
             destination: checker.destination,
             probe: std::sync::Arc::clone(&checker.probe),
             timeout,
@@ -247,6 +250,11 @@ pub(crate) fn create_checker(
     let id = checks.allocate_id();
     let scheduled = plan.probe.kind.is_scheduled();
     let checker = Checker {
+        path: CheckerPath {
+            virtual_server: vs,
+            real_server: rs,
+            checker: plan.index,
+        },
         vs,
         rs,
         destination: plan.destination,
@@ -358,7 +366,7 @@ pub(crate) fn set_rs_alive(checks: &mut Checks, vs: usize, rs: usize, alive: boo
 }
 
 /// A `misc_dynamic` (or FILE) result set the weight: `Some(w)`, or back to configured.
-fn set_dynamic_weight(checks: &mut Checks, id: CheckerId, weight: Option<u32>) {
+fn set_dynamic_weight(checks: &mut Checks, id: CheckerId, weight: Option<DynamicWeight>) {
     let Some(checker) = checks.checkers.get(&id) else {
         return;
     };

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::action::{Action, CheckerId};
+use crate::action::{Action, CheckerId, CheckerPath};
 use crate::config::CheckConfig;
 use crate::error::ConfigError;
 use crate::events;
@@ -117,6 +117,7 @@ impl Checks {
         let checker = self.checkers.get(&id)?;
         let vs = &self.virtual_servers[checker.vs];
         Some(CheckerStatus {
+            path: checker.path,
             virtual_server: vs.name.clone(),
             real_server: vs.real_servers[checker.rs].name.clone(),
             probe: Arc::clone(&checker.probe),
@@ -168,6 +169,8 @@ impl Checks {
 /// One checker, as [`Checks::checker`] reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckerStatus {
+    /// Where it is in the configuration.
+    pub path: CheckerPath,
     /// The virtual server, as keepalived prints it.
     pub virtual_server: String,
     /// The real server, as keepalived prints it.

@@ -67,7 +67,7 @@ mod reload;
 mod state;
 mod timers;
 
-pub use action::{Action, CheckerId, NotifyEvent, ProbeRequest, SmtpAlert};
+pub use action::{Action, CheckerId, CheckerPath, NotifyEvent, ProbeRequest, SmtpAlert};
 pub use config::{
     CheckConfig, CheckerConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DELAY_LOOP, Family,
     ForwardingMethod, GroupEntry, Protocol, RealServerConfig, ServiceSettings, SorryServerConfig,

@@ -238,8 +238,13 @@ pub enum ProbeOutcome {
     Up,
     /// `MISC_CHECK` with `misc_dynamic` exited with status `s` in 2..=255: the check passed
     /// and the real server's weight becomes `s − 2` (spec §3.13). Exit status 0 is plain
-    /// [`ProbeOutcome::Up`], which restores the configured weight of a dynamic checker.
+    /// [`ProbeOutcome::Up`], which restores the configured weight of a dynamic checker
+    /// (`misc_dynamic` MISC_CHECK, FILE_CHECK).
     UpWithWeight(u32),
+    /// `FILE_CHECK` with a `weight`: the check passed and the real server's weight becomes
+    /// its configured weight plus this offset (file value × weight, negated with `reverse`),
+    /// clamped to 0.
+    UpWithWeightOffset(i64),
     /// The check failed (refused, timed out, wrong status, digest mismatch, exit 1 ...).
     Down {
         /// Why, for logs and SMTP alerts.

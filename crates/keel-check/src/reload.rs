@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::action::{Action, CheckerId, NotifyEvent, SmtpAlert};
+use crate::action::{Action, CheckerId, CheckerPath, NotifyEvent, SmtpAlert};
 use crate::events::{create_checker, init_real_server, set_rs_alive, update_quorum};
 use crate::instance::Checks;
 use crate::state::{Checker, CheckerPlan, VirtualServer};
@@ -70,6 +70,11 @@ pub(crate) fn reload_virtual_server(
                     let cadence_changed = checker.timing.delay_loop != plan.timing.delay_loop;
                     checker.vs = vs;
                     checker.rs = rs;
+                    checker.path = CheckerPath {
+                        virtual_server: vs,
+                        real_server: rs,
+                        checker: plan.index,
+                    };
                     checker.probe = plan.probe;
                     checker.timing = plan.timing;
                     checker.alpha = plan.alpha;

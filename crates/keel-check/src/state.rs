@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use keel_lb::{Family, ForwardingMethod, ServiceKey};
 
-use crate::action::CheckerId;
+use crate::action::{CheckerId, CheckerPath};
 use crate::config::{
     CheckConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DELAY_LOOP, GroupEntry, RealServerConfig,
     SorryServerConfig, Timing, VirtualServerConfig, VirtualServerTarget,
@@ -61,8 +61,8 @@ pub(crate) struct RealServer {
     pub smtp_alert: bool,
     pub alive: bool,
     pub failed_checkers: usize,
-    /// Weight set by a `misc_dynamic` checker, replacing the configured one.
-    pub dynamic_weight: Option<u32>,
+    /// Weight set by a `misc_dynamic` or FILE checker, in place of the configured one.
+    pub dynamic_weight: Option<DynamicWeight>,
     pub checkers: Vec<CheckerId>,
 }
 
@@ -70,10 +70,25 @@ impl RealServer {
     /// The weight the server counts with, clamped like keepalived's `real_weight()` to what
     /// IPVS accepts.
     pub fn effective_weight(&self) -> u32 {
-        self.dynamic_weight
-            .unwrap_or(self.config.weight)
-            .min(i32::MAX as u32)
+        let weight = match self.dynamic_weight {
+            None => i64::from(self.config.weight),
+            Some(DynamicWeight::Absolute(weight)) => i64::from(weight),
+            Some(DynamicWeight::Offset(offset)) => {
+                i64::from(self.config.weight).saturating_add(offset)
+            }
+        };
+        // Within 0..=i32::MAX, so the conversion cannot fail.
+        u32::try_from(weight.clamp(0, i64::from(i32::MAX))).unwrap_or(0)
     }
+}
+
+/// A weight a checker imposes on its real server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DynamicWeight {
+    /// `misc_dynamic`: exit status − 2.
+    Absolute(u32),
+    /// FILE_CHECK: added to the configured weight.
+    Offset(i64),
 }
 
 /// Timing of one checker after inheritance and defaults.
@@ -89,6 +104,9 @@ pub(crate) struct ResolvedTiming {
 /// One checker as it runs.
 #[derive(Debug, Clone)]
 pub(crate) struct Checker {
+    /// Position in the configuration (`path.virtual_server` and `path.real_server` index
+    /// `Checks::virtual_servers` too).
+    pub path: CheckerPath,
     pub vs: usize,
     pub rs: usize,
     pub probe: Arc<ProbeSpec>,
@@ -106,6 +124,8 @@ pub(crate) struct Checker {
 /// A checker before it gets an id: the parts that come from configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct CheckerPlan {
+    /// Index in the real server's `checkers`.
+    pub index: usize,
     pub probe: Arc<ProbeSpec>,
     pub destination: SocketAddr,
     pub timing: ResolvedTiming,
@@ -213,7 +233,7 @@ fn build_virtual_server(
         let rs_timing = rs.timing.or(vs_timing);
         let rs_alpha = rs.alpha.unwrap_or(vs.alpha);
         let mut rs_plans = Vec::new();
-        for checker in &rs.checkers {
+        for (index, checker) in rs.checkers.iter().enumerate() {
             let timing = resolve_timing(&checker.probe.kind, checker.timing.or(rs_timing));
             if timing.delay_loop.is_zero() || timing.delay_before_retry.is_zero() {
                 return Err(ConfigError::ZeroDelay {
@@ -225,6 +245,7 @@ fn build_virtual_server(
                 checker.probe.connect.connect_port.unwrap_or(port),
             );
             rs_plans.push(CheckerPlan {
+                index,
                 probe: Arc::new(checker.probe.clone()),
                 destination,
                 timing,

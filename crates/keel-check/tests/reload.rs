@@ -255,3 +255,62 @@ fn a_new_delay_loop_applies_from_the_reload() {
     lab.run_until(secs(6.0));
     assert_eq!(lab.probe_times("10.0.0.1:80"), vec![0.0, 3.0, 5.0]);
 }
+
+// Input: two checkers on 10.0.0.2 (the second on port 8080); a reload removes 10.0.0.1.
+// Output: the probe requests and statuses name each checker's place in the new config:
+// 10.0.0.2 is now real server 0; its 8080 checker is checker 1.
+#[test]
+fn checker_paths_follow_the_config_across_reloads() {
+    let with_second = |config: &mut CheckConfig, rs: usize| {
+        let mut second = CheckerConfig::new(ProbeSpec::new(ProbeKind::Tcp));
+        second.probe.connect.connect_port = Some(8080);
+        config.virtual_servers[0].real_servers[rs]
+            .checkers
+            .push(second);
+    };
+    let mut config = base_config();
+    with_second(&mut config, 1);
+    let t0 = base();
+    let mut checks = Checks::new(config.clone(), t0, 1).unwrap();
+    let find = |checks: &Checks| {
+        checks
+            .checker_ids()
+            .map(|id| checks.checker(id).unwrap())
+            .find(|s| s.destination.to_string() == "10.0.0.2:8080")
+            .unwrap()
+            .path
+    };
+    assert_eq!(
+        find(&checks),
+        CheckerPath {
+            virtual_server: 0,
+            real_server: 1,
+            checker: 1
+        }
+    );
+    config.virtual_servers[0].real_servers.remove(0);
+    checks.handle(t0, Input::Reload(config)).unwrap();
+    assert_eq!(
+        find(&checks),
+        CheckerPath {
+            virtual_server: 0,
+            real_server: 0,
+            checker: 1
+        }
+    );
+    checks.handle_timeout(t0);
+    let paths: Vec<CheckerPath> = std::iter::from_fn(|| checks.poll_action())
+        .filter_map(|a| match a {
+            Action::RunProbe(r) if r.destination.port() == 8080 => Some(r.path),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        vec![CheckerPath {
+            virtual_server: 0,
+            real_server: 0,
+            checker: 1
+        }]
+    );
+}

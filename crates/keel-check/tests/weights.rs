@@ -205,7 +205,9 @@ fn real_server_ports_follow_keepalived() {
 }
 
 // Input: a FILE_CHECK: the daemon pushes results whenever the file changes.
-// Output: no timer for it; a pushed Down takes the server out, UpWithWeight sets its weight.
+// Output: no timer for it; a pushed Down takes the server out; a value with a FILE_CHECK
+// weight (UpWithWeightOffset) adds to the configured weight 2, never below 0; a plain Up
+// restores 2.
 #[test]
 fn file_checks_are_driven_by_pushed_results() {
     let mut vs = virtual_server(VIP, 80, 5);
