@@ -45,7 +45,9 @@
 //! # For the daemon
 //!
 //! - Answer every [`Action::RunProbe`] with exactly one [`Input::ProbeResult`]; FILE and
-//!   BFD checkers are never asked: report their state whenever it changes.
+//!   BFD checkers are never asked: report their state whenever it changes. The request's
+//!   [`CheckerPath`] locates the checker in the [`CheckConfig`] it came from, so the daemon
+//!   can run its own probe description (keel-probe's request) for it.
 //! - On [`Action::LoadBalancerChanged`], diff [`Checks::desired`] against what the backend
 //!   holds (`keel_lb::diff`) and apply the ops.
 //! - With `ha_suspend`, report which virtual addresses are local ([`Input::AddressLocal`]),

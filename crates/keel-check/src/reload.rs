@@ -26,6 +26,9 @@ pub(crate) fn reload_virtual_server(
         }
     }
     let mut kept_rs = vec![false; old.real_servers.len()];
+    // Servers that come up through the reload; they are announced once every server has its
+    // state back, so the quorum is judged on the whole pool.
+    let mut revived = Vec::new();
     for (rs, rs_plans) in plans.into_iter().enumerate() {
         let (address, port) = {
             let new_rs = &checks.virtual_servers[vs].real_servers[rs];
@@ -116,10 +119,13 @@ pub(crate) fn reload_virtual_server(
             .count();
         checks.virtual_servers[vs].real_servers[rs].failed_checkers = failed;
         if failed == 0 && !was_alive {
-            set_rs_alive(checks, vs, rs, true);
+            revived.push(rs);
         } else if failed > 0 && was_alive {
             checks.virtual_servers[vs].real_servers[rs].alive = false;
         }
+    }
+    for rs in revived {
+        set_rs_alive(checks, vs, rs, true);
     }
     // Real servers that are gone: removed from the pool, notified if they were alive.
     for (old_rs_index, old_rs) in old.real_servers.iter().enumerate() {

@@ -314,3 +314,25 @@ fn checker_paths_follow_the_config_across_reloads() {
         }]
     );
 }
+
+// Input: quorum 2 of 3; 10.0.0.1 is down (quorum still up). A reload drops the only checker
+// of 10.0.0.1 (a server with no checker is up).
+// Output: 10.0.0.1 comes back (one RS UP line) and the quorum is never seen lost on the way:
+// it is judged once every server has its state back, not while they are migrated.
+#[test]
+fn reload_judges_the_quorum_on_the_whole_pool() {
+    let mut config = base_config();
+    config.virtual_servers[0].quorum = 2;
+    let mut lab = Lab::new(config.clone());
+    lab.set("10.0.0.1:80", Health::Down);
+    lab.run_until(secs(1.0));
+    assert!(lab.checks.virtual_servers()[0].quorum_up);
+    lab.events.clear();
+    config.virtual_servers[0].real_servers[0].checkers.clear();
+    lab.input(Input::Reload(config));
+    assert_eq!(
+        lab.fifo_lines(),
+        vec!["RS [10.0.0.1]:tcp:80 [192.168.201.15]:tcp:80 UP".to_string()]
+    );
+    assert!(lab.checks.virtual_servers()[0].quorum_up);
+}
