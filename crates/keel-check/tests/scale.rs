@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::*;
-use keel_check::*;
 
 // Input: 2,000 checkers, delay_loop 1 s, warmup 1 s, all servers healthy, 30 s of virtual
 // time; 10.0.7.7 (in every virtual server) stops at 10 s.
