@@ -301,7 +301,7 @@ pub(crate) fn init_real_server(checks: &mut Checks, vs: usize, rs: usize) {
 fn init_quorum(checks: &mut Checks, vs: usize) {
     let sum = alive_weight(&checks.virtual_servers[vs]);
     let server = &mut checks.virtual_servers[vs];
-    server.quorum_up = sum >= server.quorum + server.hysteresis;
+    server.quorum_up = sum > 0 && sum >= server.quorum + server.hysteresis;
     update_quorum(checks, vs, true);
 }
 
@@ -392,7 +392,10 @@ pub(crate) fn update_quorum(checks: &mut Checks, vs: usize, init: bool) {
     } else {
         server.quorum + server.hysteresis
     };
-    if !server.quorum_up && sum >= threshold {
+    // keel: a pool with no alive weight never holds the quorum. keepalived loses it at zero
+    // weight but regains it whenever the threshold is 0 (quorum clamped to a total weight
+    // of 0), which flaps on every update; here it stays lost.
+    if !server.quorum_up && sum > 0 && sum >= threshold {
         server.quorum_up = true;
         if server.sorry_active {
             server.sorry_active = false;

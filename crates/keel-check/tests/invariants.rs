@@ -166,3 +166,55 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    // Input: random config, random results for a while, then a reload with the same config.
+    // Output: the reload changes nothing: the wanted load balancer is the same (empty diff),
+    // no script, FIFO line or mail, and every checker keeps its id and state.
+    #[test]
+    fn reloading_the_same_config_is_invisible(s in scenario()) {
+        let t0 = base();
+        let config = build(&s);
+        let mut checks = Checks::new(config.clone(), t0, 5).unwrap();
+        let mut results = s.results.iter().copied();
+        let mut now = t0;
+        'run: for _ in 0..200 {
+            let mut requests = Vec::new();
+            while let Some(action) = checks.poll_action() {
+                if let Action::RunProbe(request) = action {
+                    requests.push(request);
+                }
+            }
+            if requests.is_empty() {
+                let Some(deadline) = checks.poll_timeout() else { break };
+                now = deadline;
+                checks.handle_timeout(now);
+                continue;
+            }
+            for request in requests {
+                let Some(up) = results.next() else { break 'run };
+                let outcome = if up { ProbeOutcome::Up } else { ProbeOutcome::Down { reason: "x".into() } };
+                checks.handle(now, Input::ProbeResult { checker: request.checker, outcome }).unwrap();
+            }
+        }
+        while checks.poll_action().is_some() {}
+        let before = checks.desired();
+        let statuses: Vec<CheckerStatus> =
+            checks.checker_ids().map(|id| checks.checker(id).unwrap()).collect();
+        let servers = checks.virtual_servers();
+        checks.handle(now, Input::Reload(config)).unwrap();
+        prop_assert_eq!(diff(&before, &checks.desired()), vec![]);
+        while let Some(action) = checks.poll_action() {
+            prop_assert!(
+                matches!(action, Action::LoadBalancerChanged),
+                "unexpected {:?}", action
+            );
+        }
+        let after: Vec<CheckerStatus> =
+            checks.checker_ids().map(|id| checks.checker(id).unwrap()).collect();
+        prop_assert_eq!(after, statuses);
+        prop_assert_eq!(checks.virtual_servers(), servers);
+    }
+}

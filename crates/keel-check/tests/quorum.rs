@@ -257,3 +257,25 @@ fn quorum_changes_send_mail_when_asked() {
         }]
     );
 }
+
+// Input: every real server has weight 0 (so keepalived clamps the quorum to 0).
+// Output: the pool never holds the quorum: it starts lost (sorry server in), and checker
+// transitions do not flap it up and down.
+#[test]
+fn a_pool_of_zero_weight_never_holds_the_quorum() {
+    let mut vs = with_sorry(false);
+    for rs in &mut vs.real_servers {
+        rs.weight = 0;
+    }
+    let mut lab = Lab::new(config(vec![vs]));
+    assert!(!lab.checks.virtual_servers()[0].quorum_up);
+    assert_eq!(lab.weight(&service(VIP, 80), "10.0.0.99:80"), Some(1));
+    lab.set("10.0.0.1:80", Health::Down);
+    lab.run_until(secs(6.0));
+    lab.set("10.0.0.1:80", Health::Up);
+    lab.run_until(secs(11.0));
+    assert_eq!(
+        vs_lines(&lab),
+        vec![(0.0, "VS [192.168.201.15]:tcp:80 DOWN".to_string())]
+    );
+}
