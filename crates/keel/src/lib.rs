@@ -5,4 +5,5 @@
 
 pub mod cli;
 pub mod config_test;
+pub mod genhash;
 pub mod host;

@@ -42,10 +42,7 @@ fn main() -> ExitCode {
             println!("{}", function.number());
             ExitCode::SUCCESS
         }
-        Command::Genhash(_) => {
-            eprintln!("keel: --genhash is not supported yet");
-            ExitCode::from(1)
-        }
+        Command::Genhash(arguments) => keel::genhash::main(&arguments),
         Command::ConfigTest { .. } | Command::DumpJson => {
             eprintln!("keel: -t is not supported yet");
             ExitCode::from(1)
