@@ -275,6 +275,21 @@ async fn smtp_check_speaks_helo_and_quit() {
 }
 
 #[tokio::test]
+async fn smtp_check_against_aiosmtpd() {
+    // Input: SMTP_CHECK with the default helo_name against a real aiosmtpd.
+    // Output: up; once the server is stopped, down.
+    let server = servers::aiosmtpd();
+    let spec = ProbeSpec::Smtp(SmtpSpec::default());
+    assert_eq!(
+        run(&request(spec.clone(), server.address)).await,
+        ProbeOutcome::Up
+    );
+    let address = server.address;
+    drop(server);
+    assert_down(run(&request(spec, address)).await, "connection");
+}
+
+#[tokio::test]
 async fn dns_check_against_dnsmasq() {
     // Input: DNS_CHECK type A name test.example (dnsmasq answers), type MX for a name it
     // has no data or upstream for, and a port where nothing listens.

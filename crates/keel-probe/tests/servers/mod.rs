@@ -261,7 +261,7 @@ pub fn dnsmasq() -> Dnsmasq {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("dnsmasq must be installed (Debian package dnsmasq)");
+        .expect("dnsmasq must be installed (Debian package dnsmasq-base)");
     let server = Dnsmasq { address, child };
     // Ready once it answers on its port.
     let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind loopback");
@@ -278,4 +278,40 @@ pub fn dnsmasq() -> Dnsmasq {
         }
     }
     panic!("dnsmasq did not answer on {address}");
+}
+
+/// aiosmtpd (PyPI / Debian python3-aiosmtpd) on a loopback port.
+pub struct Aiosmtpd {
+    pub address: SocketAddr,
+    child: Child,
+}
+
+impl Drop for Aiosmtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn aiosmtpd() -> Aiosmtpd {
+    let address = closed_port();
+    let child = Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &address.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 with aiosmtpd must be installed");
+    let mut server = Aiosmtpd { address, child };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(address).is_ok() {
+            return server;
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("aiosmtpd exited: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("aiosmtpd did not listen on {address}");
 }
