@@ -291,40 +291,48 @@ async fn smtp_check_against_aiosmtpd() {
 
 #[tokio::test]
 async fn dns_check_against_dnsmasq() {
-    // Input: DNS_CHECK type A name test.example (dnsmasq answers), type MX for a name it
-    // has no data or upstream for, and a port where nothing listens.
-    // Output: up; down with the error rcode; down on port unreachable.
+    // Input: DNS_CHECK against dnsmasq, authoritative for zone.example: the default
+    // (SOA of "."), SOA zone.example, A www.zone.example, TXT txt.zone.example, AAAA
+    // www.zone.example (no such record), MX of a name outside its zone (refused), and a
+    // port where nothing listens.
+    // Output: "." is refused (down); up four times; down with the rcode; down on port
+    // unreachable.
     let dnsmasq = servers::dnsmasq();
-    let spec = |query_type, name: &str| {
-        ProbeSpec::Dns(DnsSpec {
-            query_type,
-            name: name.to_string(),
-        })
+    let probe = |query_type, name: &str| {
+        request(
+            ProbeSpec::Dns(DnsSpec {
+                query_type,
+                name: name.to_string(),
+            }),
+            dnsmasq.address,
+        )
     };
+    let default = request(ProbeSpec::Dns(DnsSpec::default()), dnsmasq.address);
+    assert_down(run(&default).await, "Refused");
     assert_eq!(
-        run(&request(
-            spec(DnsQueryType::A, "test.example"),
-            dnsmasq.address
-        ))
-        .await,
+        run(&probe(DnsQueryType::Soa, "zone.example")).await,
+        ProbeOutcome::Up
+    );
+    assert_eq!(
+        run(&probe(DnsQueryType::A, "www.zone.example")).await,
+        ProbeOutcome::Up
+    );
+    assert_eq!(
+        run(&probe(DnsQueryType::Txt, "txt.zone.example")).await,
+        ProbeOutcome::Up
+    );
+    // keepalived compat: NOERROR passes even without an answer of the asked type.
+    assert_eq!(
+        run(&probe(DnsQueryType::Aaaa, "www.zone.example")).await,
         ProbeOutcome::Up
     );
     assert_down(
-        run(&request(
-            spec(DnsQueryType::Mx, "nowhere.invalid"),
-            dnsmasq.address,
-        ))
-        .await,
+        run(&probe(DnsQueryType::Mx, "nowhere.invalid")).await,
         "rcode",
     );
-    assert_down(
-        run(&request(
-            spec(DnsQueryType::A, "test.example"),
-            servers::closed_port(),
-        ))
-        .await,
-        "DNS receive",
-    );
+    let mut unreachable = probe(DnsQueryType::A, "www.zone.example");
+    unreachable.target = servers::closed_port();
+    assert_down(run(&unreachable).await, "DNS receive");
 }
 
 #[tokio::test]

@@ -231,7 +231,8 @@ pub fn closed_port() -> SocketAddr {
     socket.local_addr().expect("bound address")
 }
 
-/// Debian's dnsmasq on a loopback port, authoritative for `test.example` only.
+/// Debian's dnsmasq on a loopback port, authoritative for `zone.example` only: an SOA,
+/// `www.zone.example` A 127.0.0.1 and `txt.zone.example` TXT; no upstream.
 pub struct Dnsmasq {
     pub address: SocketAddr,
     child: Child,
@@ -256,7 +257,10 @@ pub fn dnsmasq() -> Dnsmasq {
             "--listen-address=127.0.0.1",
             "--pid-file=",
             &format!("--port={}", address.port()),
-            "--address=/test.example/127.0.0.1",
+            "--auth-server=ns.zone.example",
+            "--auth-zone=zone.example",
+            "--host-record=www.zone.example,127.0.0.1",
+            "--txt-record=txt.zone.example,keel",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
