@@ -228,6 +228,54 @@ async fn ssl_get_against_a_self_signed_server() {
 }
 
 #[tokio::test]
+async fn http_get_over_ipv6_sends_a_bracketed_host() {
+    // Input: HTTP_GET to a server on [::1] without a virtual host.
+    // Output: up; the Host header is "[::1]:PORT" (RFC 2732, as keepalived sends it).
+    let server = servers::http_on("[::1]:0", pages()).await;
+    let spec = http_spec(vec![UrlCheck::new("/")]);
+    assert_eq!(
+        run(&request(ProbeSpec::Http(spec), server.address)).await,
+        ProbeOutcome::Up
+    );
+    let seen = server.requests.lock().expect("not poisoned").clone();
+    assert!(seen[0].contains(&format!("Host: [::1]:{}\r\n", server.address.port())));
+}
+
+#[tokio::test]
+async fn ssl_get_loads_a_client_certificate() {
+    // Input: SSL_GET with SSL { certificate key } from a fresh key pair; then with a key
+    // file that does not exist.
+    // Output: up; down with a TLS error naming the key.
+    let (server, _) = servers::https(pages()).await;
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let client =
+        rcgen::generate_simple_self_signed(vec!["client".to_string()]).expect("client certificate");
+    let certificate = directory.path().join("client.pem");
+    let key = directory.path().join("client.key");
+    std::fs::write(&certificate, client.cert.pem()).expect("write certificate");
+    std::fs::write(&key, client.signing_key.serialize_pem()).expect("write key");
+    let mut spec = http_spec(vec![UrlCheck::new("/")]);
+    spec.tls = Some(TlsOptions {
+        certificate: Some(certificate.clone()),
+        key: Some(key),
+        ..TlsOptions::default()
+    });
+    assert_eq!(
+        run(&request(ProbeSpec::Http(spec.clone()), server.address)).await,
+        ProbeOutcome::Up
+    );
+    spec.tls = Some(TlsOptions {
+        certificate: Some(certificate),
+        key: Some(directory.path().join("missing.key")),
+        ..TlsOptions::default()
+    });
+    assert_down(
+        run(&request(ProbeSpec::Http(spec), server.address)).await,
+        "missing.key",
+    );
+}
+
+#[tokio::test]
 async fn ssl_get_with_an_unrelated_ca_is_down() {
     // Input: SSL_GET with a ca that did not sign the server's certificate.
     // Output: down, TLS handshake failure.
@@ -469,7 +517,7 @@ fn ping_check_without_echo_reply_is_down() {
 
 fn misc(script: &str, dynamic: bool, timeout: Duration) -> ProbeRequest {
     let spec = MiscSpec {
-        command: vec!["/bin/sh".to_string(), "-c".to_string(), script.to_string()],
+        command: vec!["sh".to_string(), "-c".to_string(), script.to_string()],
         timeout,
         dynamic,
         user: None,

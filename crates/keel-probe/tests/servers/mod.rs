@@ -67,9 +67,12 @@ async fn read_head<S: AsyncReadExt + Unpin>(stream: &mut S) -> String {
 
 /// A plain HTTP/1.0 server answering `pages` (404 for any other path).
 pub async fn http(pages: Vec<Page>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
+    http_on("127.0.0.1:0", pages).await
+}
+
+/// The same HTTP server on another loopback address (`[::1]:0` for IPv6).
+pub async fn http_on(bind: &str, pages: Vec<Page>) -> Server {
+    let listener = TcpListener::bind(bind).await.expect("bind loopback");
     let address = listener.local_addr().expect("bound address");
     let requests = Arc::new(Mutex::new(Vec::new()));
     let seen = requests.clone();
