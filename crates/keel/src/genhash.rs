@@ -316,6 +316,13 @@ fn failure_message(error: &ProbeError) -> &'static str {
         ProbeError::Timeout {
             step: "HTTP write", ..
         } => "Timeout WEB write",
+        ProbeError::Timeout {
+            step: "TLS handshake",
+            ..
+        } => "Timeout connecting",
+        ProbeError::Timeout {
+            step: "WEB read", ..
+        } => "Timeout WEB read",
         ProbeError::Timeout { .. } => "Timeout HTTP read",
         ProbeError::Io {
             step: "HTTP write", ..

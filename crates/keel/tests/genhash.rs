@@ -334,3 +334,65 @@ fn tempfile_dir() -> TempDir {
     std::fs::create_dir_all(&path).expect("create scratch directory");
     TempDir(path)
 }
+
+/// A server that accepts, sends `prefix`, and then says nothing more until dropped.
+struct Stalling {
+    address: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Stalling {
+    fn start(prefix: &'static [u8]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let address = listener.local_addr().expect("bound address");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stopping.load(Ordering::Relaxed) {
+                if let Ok((mut stream, _)) = listener.accept() {
+                    let _ = stream.write_all(prefix);
+                    held.push(stream);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Stalling {
+            address,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Stalling {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn timeouts_print_keepalived_messages() {
+    // Input: -t 1 against a server that never answers, and one that stops mid-header.
+    // Output: keel prints what keepalived prints: "Timeout WEB read", "Timeout HTTP read".
+    for (prefix, expected) in [
+        (&b""[..], "Timeout WEB read\n"),
+        (&b"HTTP/1.0 200 OK\r\n"[..], "Timeout HTTP read\n"),
+    ] {
+        let server = Stalling::start(prefix);
+        let port = server.address.port().to_string();
+        let args = ["-s", "127.0.0.1", "-p", &port, "-u", "/", "-t", "1"];
+        let ours = genhash(keel(), &args);
+        let theirs = genhash("keepalived", &args);
+        assert_eq!(text(&theirs.stdout), expected, "keepalived's message");
+        assert_eq!(text(&ours.stdout), expected, "keel's message");
+        assert!(ours.status.success());
+    }
+}
