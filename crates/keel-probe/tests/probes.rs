@@ -561,10 +561,16 @@ async fn misc_check_timeout_kills_the_process_group() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
     let pid = std::fs::read_to_string(&pid_file).expect("sleeper pid");
-    let alive = std::path::Path::new(&format!("/proc/{}", pid.trim())).exists()
-        && !std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
-            .unwrap_or_default()
-            .contains(") Z ");
+    let stat = format!("/proc/{}/stat", pid.trim());
+    // Signals are delivered asynchronously: give the sleeper a moment to die.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut alive = true;
+    while alive && Instant::now() < deadline {
+        alive = std::fs::read_to_string(&stat).is_ok_and(|stat| !stat.contains(") Z "));
+        if alive {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     assert!(
         !alive,
         "the script's background child must be killed with its group"
