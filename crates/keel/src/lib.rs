@@ -7,4 +7,5 @@
 pub mod cli;
 pub mod config_test;
 pub mod dump;
+pub mod genhash;
 pub mod host;
