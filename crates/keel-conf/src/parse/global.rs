@@ -135,8 +135,8 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("nftables_counters", nftables_counters),
     later("nftables_ifindex", nftables_ifindex),
     later("nftables_ipvs", raw),
-    later("nftables_ipvs_priority", raw),
-    later("nftables_ipvs_start_fwmark", raw),
+    later("nftables_ipvs_priority", raw_i32),
+    later("nftables_ipvs_start_fwmark", raw_u32),
     later("nftables_priority", nftables_priority),
     kw("no_checker_emails", raw),
     later("no_email_faults", no_email_faults),
@@ -148,7 +148,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("process_monitor_rcv_bufs_force", raw),
     later("process_name", raw),
     later("process_names", raw),
-    later("random_seed", raw),
+    later("random_seed", raw_u32),
     later("reload_check_config", raw),
     later("reload_file", raw),
     later("reload_repeat", raw),
@@ -215,7 +215,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     alias("vrrp_rlimit_rtime", "vrrp_rlimit_rttime", rlimit_rttime),
     later("vrrp_rlimit_rttime", rlimit_rttime),
     later("vrrp_rt_priority", rt_priority),
-    later("vrrp_rx_bufs_multiplier", raw),
+    later("vrrp_rx_bufs_multiplier", raw_positive),
     later("vrrp_rx_bufs_policy", raw),
     kw("vrrp_skip_check_adv_addr", vrrp_skip_check_adv_addr),
     later("vrrp_startup_delay", vrrp_startup_delay),
@@ -233,6 +233,9 @@ raw_int!(rt_priority, 1, 99);
 raw_int!(rlimit_rttime, 1, i64::from(u32::MAX));
 raw_int!(raw_bufs, 0, i64::from(u32::MAX));
 raw_int!(json_version, 1, 2);
+raw_int!(raw_u32, 0, i64::from(u32::MAX));
+raw_int!(raw_positive, 1, i64::from(u32::MAX));
+raw_int!(raw_i32, i64::from(i32::MIN), i64::from(i32::MAX));
 
 flag!(checker_log_all_failures, checker_log_all_failures);
 flag!(enable_script_security, enable_script_security);
