@@ -59,7 +59,7 @@ pub struct Parsed {
 type P = Parsed;
 
 /// Instance keywords, sorted by name.
-static KEYWORDS: &[Keyword<P>] = &[
+pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     kw("accept", |_, _, p| p.instance.accept = Some(true)),
     kw("advert_int", |ctx, node, p| {
         // keepalived: "Advert interval (x) not valid! Must be > 0 - ignoring".
