@@ -41,6 +41,7 @@ pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<D
     if interfaces_present {
         scripts::files(config, fs, host, scripts, &mut out);
     }
+    out.extend(crate::parse::lvs::check::check(config, fs, host));
     out
 }
 

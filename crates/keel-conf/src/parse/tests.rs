@@ -194,7 +194,7 @@ fn deprecated_keyword_warns_with_its_replacement() {
 #[test]
 fn lvs_blocks_are_accepted_without_unknown_keywords() {
     // Input: a virtual_server with a real_server and a checker.
-    // Output: no "unknown keyword" diagnostics; the block is marked not supported yet.
+    // Output: no "unknown keyword" diagnostics; the virtual server is in the model.
     let text = "virtual_server 10.0.0.1 80 {\n lb_algo rr\n real_server 10.0.0.2 80 {\n TCP_CHECK {\n connect_timeout 3\n }\n }\n}\n";
     let (config, diagnostics) = parse_text(text, &Fake::corpus());
     assert!(
@@ -203,12 +203,7 @@ fn lvs_blocks_are_accepted_without_unknown_keywords() {
             .all(|d| !d.message.contains("unknown keyword")),
         "{diagnostics:?}"
     );
-    assert!(
-        config
-            .not_supported
-            .iter()
-            .any(|n| n.keyword == "virtual_server")
-    );
+    assert_eq!(config.lvs.virtual_servers.len(), 1);
 }
 
 #[test]
