@@ -72,9 +72,9 @@ fn corpus_verdicts_agree_with_keepalived() {
         accepted_by_keepalived.is_empty(),
         "keepalived accepts these: {accepted_by_keepalived:?}"
     );
-    // The rest of the disagreements are mostly LVS blocks, which keel does not parse yet.
+    // 324 of 325 agree; 1715.conf is not UTF-8 (the reader says "cannot run", keepalived 5).
     assert!(
-        agree * 100 >= total * 88,
+        agree * 100 >= total * 99,
         "agreement fell to {agree}/{total}"
     );
 }
