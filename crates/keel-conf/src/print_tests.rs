@@ -104,7 +104,8 @@ fn address() -> impl Strategy<Value = VirtualAddress> {
                     dev,
                     use_vmac: flags[0],
                     scope,
-                    label,
+                    // keepalived labels IPv4 addresses only.
+                    label: if address.is_ipv4() { label } else { None },
                     peer,
                     home: flags[1],
                     nodad: flags[2],
