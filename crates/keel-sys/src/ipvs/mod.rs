@@ -476,7 +476,8 @@ fn sync_daemon_request(family: u16, seq: u32, daemon: &SyncDaemon) -> Result<Req
         None => {}
     }
     if let Some(port) = daemon.port {
-        request.put_be16(DAEMON_ATTR_MCAST_PORT, port);
+        // Host order: the kernel reads it with nla_get_u16, as ipvsadm writes it.
+        request.put_u16(DAEMON_ATTR_MCAST_PORT, port);
     }
     if let Some(ttl) = daemon.ttl {
         request.put_u8(DAEMON_ATTR_MCAST_TTL, ttl);
@@ -514,7 +515,7 @@ fn sync_daemon_of(message: &[u8]) -> Result<SyncDaemon> {
             DAEMON_ATTR_MCAST_GROUP6 => {
                 daemon.group = Some(IpAddr::from(nla::sized::<16>(kind, payload)?))
             }
-            DAEMON_ATTR_MCAST_PORT => daemon.port = Some(nla::be16_of(kind, payload)?),
+            DAEMON_ATTR_MCAST_PORT => daemon.port = Some(u16_of(kind, payload)?),
             DAEMON_ATTR_MCAST_TTL => daemon.ttl = Some(nla::u8_of(kind, payload)?),
             _ => {}
         }

@@ -242,7 +242,7 @@ fn timeouts_leave_unset_fields_out() {
 
 // Input: `lvs_sync_daemon eth0 VI_1 id 5 maxlen 1400 port 8850 ttl 2 group 224.0.0.82`.
 // Output: NEW_DAEMON nest: state 1 (master), "eth0\0", syncid 5, maxlen 1400, group
-// bytes, port big-endian, ttl; an over-long interface name is refused before sending.
+// bytes, port in host order (nla_get_u16 in the kernel), ttl; an over-long interface name is refused before sending.
 #[cfg(target_endian = "little")]
 #[test]
 fn sync_daemon_request_and_its_limits() {
@@ -262,7 +262,7 @@ fn sync_daemon_request_and_its_limits() {
         &[8, 0, 3, 0, 5, 0, 0, 0],
         &[6, 0, 4, 0, 0x78, 0x05, 0, 0],
         &[8, 0, 5, 0, 224, 0, 0, 82],
-        &[6, 0, 7, 0, 0x22, 0x92, 0, 0],
+        &[6, 0, 7, 0, 0x92, 0x22, 0, 0], // host order, unlike service ports
         &[5, 0, 8, 0, 2, 0, 0, 0],
     ]
     .concat();
