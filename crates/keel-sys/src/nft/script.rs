@@ -11,12 +11,14 @@
 //!   connection's `ct mark` as `service index << 16 | destination id`, then one
 //!   `dnat … to ct mark map { id : address . port }` translates it. Weight 0 destinations
 //!   are in the translation map but get no slot in the pick (IPVS's quiescent servers).
-//! * Persistence (`persistence_timeout`): a dynamic map `persist_<name>` of client (masked by
-//!   `persistence_granularity`) → ct mark, with that timeout. `svc_<name>` first sets the ct
-//!   mark from it; the translation only matches while that destination is still in the
-//!   service, otherwise the normal pick runs. The postrouting filter hook refreshes the
-//!   entry on every original-direction packet, dispatching on `ct mark & 0xffff0000` to
-//!   `post_<name>`.
+//! * Persistence (`persistence_timeout`): a dynamic set `persist_<name>` of client (masked by
+//!   `persistence_granularity`) `.` ct mark, with that timeout. `svc_<name>` first tries,
+//!   for each destination still in the service, whether the client is remembered with it
+//!   and DNATs there; otherwise the normal pick runs. A server that left the service has no
+//!   such rule, so its remembered clients are scheduled anew. The postrouting filter hook
+//!   adds or refreshes the pair on every original-direction packet, dispatching on
+//!   `ct mark & 0xffff0000` to `post_<name>`. (A set rather than a map: nftables updates a
+//!   map element's timeout but never its value.)
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -114,22 +116,22 @@ pub(crate) fn replace_service(
             )));
         }
     }
-    let translation = translation(key, service, &mark)?;
+    let targets = targets(key, service, &mark)?;
 
     let _ = writeln!(out, "add chain {TABLE} svc_{name}");
     let _ = writeln!(out, "flush chain {TABLE} svc_{name}");
     let had_persistence = old.and_then(|s| s.settings.persistence);
     let persistence = service.settings.persistence;
     if had_persistence.is_some() && had_persistence != persistence {
-        // A changed timeout or granularity needs a new map; its references go first.
+        // A changed timeout or granularity needs a new set; its users go first.
         let _ = writeln!(out, "flush chain {TABLE} post_{name}");
-        let _ = writeln!(out, "delete map {TABLE} persist_{name}");
+        let _ = writeln!(out, "delete set {TABLE} persist_{name}");
     }
     if let Some(persistence) = persistence {
         let client = client_key(saddr, family, persistence.netmask);
         let _ = writeln!(
             out,
-            "add map {TABLE} persist_{name} {{ type {}_addr : mark; flags dynamic, timeout; timeout {}s; }}",
+            "add set {TABLE} persist_{name} {{ type {}_addr . mark; flags dynamic, timeout; timeout {}s; }}",
             if family == Family::Inet {
                 "ipv4"
             } else {
@@ -141,19 +143,20 @@ pub(crate) fn replace_service(
         let _ = writeln!(out, "flush chain {TABLE} post_{name}");
         let _ = writeln!(
             out,
-            "add rule {TABLE} post_{name} update @persist_{name} {{ {client} : ct mark }}"
+            "add rule {TABLE} post_{name} update @persist_{name} {{ {client} . ct mark }}"
         );
         let _ = writeln!(
             out,
             "add element {TABLE} post {{ {:#x} : jump post_{name} }}",
             u32::from(index) << 16
         );
-        let _ = writeln!(
-            out,
-            "add rule {TABLE} svc_{name} ct mark set {client} map @persist_{name}"
-        );
-        if let Some(all) = &translation.all {
-            let _ = writeln!(out, "add rule {TABLE} svc_{name} {all}");
+        // Weight-0 servers keep their remembered clients, as IPVS's quiescent servers do.
+        for target in &targets.all {
+            let _ = writeln!(
+                out,
+                "add rule {TABLE} svc_{name} {}ct mark set {:#x} {client} . ct mark @persist_{name} dnat {} to {}",
+                targets.l4, target.mark, targets.ip, target.plain
+            );
         }
     } else if had_persistence.is_some() {
         let _ = writeln!(
@@ -164,10 +167,20 @@ pub(crate) fn replace_service(
         let _ = writeln!(out, "delete chain {TABLE} post_{name}");
     }
     if let Some(pick) = pick(service, saddr, &mark) {
+        let live: Vec<String> = targets
+            .all
+            .iter()
+            .filter(|target| target.live)
+            .map(|target| format!("{:#x} : {}", target.mark, target.in_map))
+            .collect();
         let _ = writeln!(out, "add rule {TABLE} svc_{name} ct mark set {pick}");
-        if let Some(live) = &translation.live {
-            let _ = writeln!(out, "add rule {TABLE} svc_{name} {live}");
-        }
+        let _ = writeln!(
+            out,
+            "add rule {TABLE} svc_{name} {}dnat {} to ct mark map {{ {} }}",
+            targets.l4,
+            targets.ip,
+            live.join(", ")
+        );
     }
     if old.is_none() {
         let _ = writeln!(
@@ -197,23 +210,30 @@ pub(crate) fn delete_service(out: &mut String, key: &ServiceKey, slot: Slot<'_>,
             u32::from(index) << 16
         );
         let _ = writeln!(out, "delete chain {TABLE} post_{name}");
-        let _ = writeln!(out, "delete map {TABLE} persist_{name}");
+        let _ = writeln!(out, "delete set {TABLE} persist_{name}");
     }
 }
 
-struct Translation {
-    /// DNAT over every destination, weight 0 included (persistent clients stay on a
-    /// quiescent server, as with IPVS).
-    all: Option<String>,
-    /// DNAT over the destinations that get new connections.
-    live: Option<String>,
+struct Targets {
+    /// `meta l4proto … ` when the translation carries a port, else empty.
+    l4: String,
+    /// `ip` or `ip6`.
+    ip: &'static str,
+    /// Every destination, in key order.
+    all: Vec<Target>,
 }
 
-fn translation(
-    key: &ServiceKey,
-    service: &Service,
-    mark: &dyn Fn(&DestKey) -> u32,
-) -> Result<Translation> {
+struct Target {
+    mark: u32,
+    /// As a plain `dnat to` argument: `10.0.0.1:80`, `[2001:db8::1]:80`, `10.0.0.1`.
+    plain: String,
+    /// As a map value: `10.0.0.1 . 80`, `2001:db8::1 . 80`, `10.0.0.1`.
+    in_map: String,
+    /// Takes new connections (weight > 0).
+    live: bool,
+}
+
+fn targets(key: &ServiceKey, service: &Service, mark: &dyn Fn(&DestKey) -> u32) -> Result<Targets> {
     let (ip, service_port) = match *key {
         ServiceKey::Address { address, port, .. } => (ip_word(address), Some(port)),
         ServiceKey::Fwmark { family, .. } => (
@@ -244,31 +264,29 @@ fn translation(
         ServiceKey::Fwmark { .. } if with_ports => "meta l4proto { tcp, udp, sctp } ".to_string(),
         ServiceKey::Fwmark { .. } => String::new(),
     };
-    let render = |live_only: bool| -> Option<String> {
-        let entries: Vec<String> = service
-            .destinations
-            .iter()
-            .filter(|(_, destination)| !live_only || destination.weight > 0)
-            .map(|(dest, _)| {
-                let port = if dest.port == 0 {
-                    service_port.unwrap_or(0)
-                } else {
-                    dest.port
-                };
-                if with_ports {
-                    format!("{:#x} : {} . {port}", mark(dest), dest.address)
-                } else {
-                    format!("{:#x} : {}", mark(dest), dest.address)
-                }
-            })
-            .collect();
-        (!entries.is_empty())
-            .then(|| format!("{l4}dnat {ip} to ct mark map {{ {} }}", entries.join(", ")))
-    };
-    Ok(Translation {
-        all: render(false),
-        live: render(true),
-    })
+    let all = service
+        .destinations
+        .iter()
+        .map(|(dest, destination)| {
+            let port = if dest.port == 0 {
+                service_port.unwrap_or(0)
+            } else {
+                dest.port
+            };
+            let (plain, in_map) = match (with_ports, dest.address) {
+                (false, address) => (address.to_string(), address.to_string()),
+                (true, IpAddr::V4(v4)) => (format!("{v4}:{port}"), format!("{v4} . {port}")),
+                (true, IpAddr::V6(v6)) => (format!("[{v6}]:{port}"), format!("{v6} . {port}")),
+            };
+            Target {
+                mark: mark(dest),
+                plain,
+                in_map,
+                live: destination.weight > 0,
+            }
+        })
+        .collect();
+    Ok(Targets { l4, ip, all })
 }
 
 /// The expression choosing a new connection's destination, or `None` when no destination

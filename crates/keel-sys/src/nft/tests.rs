@@ -103,8 +103,9 @@ fn schedulers_map_to_hashing_failover_and_equal_cycling() {
 }
 
 // Input: fwmark 7 (IPv6) with persistence_timeout 600 per /64, real servers without port.
-// Output: a dynamic map with a 600 s timeout keyed by the client's /64, the lookup before
-// the pick, the postrouting refresh, address-only DNAT, and a mark6 dispatch element.
+// Output: a dynamic set of client /64 . mark with a 600 s timeout, one remembered-client
+// rule per server before the pick, the postrouting refresh, address-only DNAT, and a mark6
+// dispatch element.
 #[test]
 fn persistent_fwmark_service() {
     let key = ServiceKey::fwmark(7, Family::Inet6);
@@ -118,20 +119,21 @@ fn persistent_fwmark_service() {
     });
     let text = render(&key, None, &new);
     for line in [
-        "add map inet keel persist_fwm6_7 { type ipv6_addr : mark; flags dynamic, timeout; timeout 600s; }",
-        "add rule inet keel post_fwm6_7 update @persist_fwm6_7 { ip6 saddr & ffff:ffff:ffff:ffff:: : ct mark }",
+        "add set inet keel persist_fwm6_7 { type ipv6_addr . mark; flags dynamic, timeout; timeout 600s; }",
+        "add rule inet keel post_fwm6_7 update @persist_fwm6_7 { ip6 saddr & ffff:ffff:ffff:ffff:: . ct mark }",
         "add element inet keel post { 0x20000 : jump post_fwm6_7 }",
-        "add rule inet keel svc_fwm6_7 ct mark set ip6 saddr & ffff:ffff:ffff:ffff:: map @persist_fwm6_7",
+        "add rule inet keel svc_fwm6_7 ct mark set 0x20001 ip6 saddr & ffff:ffff:ffff:ffff:: . ct mark @persist_fwm6_7 dnat ip6 to 2001:db8:2::10",
+        "add rule inet keel svc_fwm6_7 ct mark set 0x20002 ip6 saddr & ffff:ffff:ffff:ffff:: . ct mark @persist_fwm6_7 dnat ip6 to 2001:db8:2::11",
         "add rule inet keel svc_fwm6_7 dnat ip6 to ct mark map { 0x20001 : 2001:db8:2::10, 0x20002 : 2001:db8:2::11 }",
         "add element inet keel mark6 { 0x7 : jump svc_fwm6_7 }",
     ] {
         assert!(text.lines().any(|l| l == line), "{line}\nnot in\n{text}");
     }
-    // Dropping persistence removes the map's users and the map's dispatch entry.
+    // Dropping persistence removes the set's users and the refresh's dispatch entry.
     let mut plain = new.clone();
     plain.settings.persistence = None;
     let text = render(&key, Some(&new), &plain);
-    assert!(text.contains("delete map inet keel persist_fwm6_7"));
+    assert!(text.contains("delete set inet keel persist_fwm6_7"));
     assert!(text.contains("delete element inet keel post { 0x20000 }"));
 }
 
