@@ -11,6 +11,11 @@ use keel_lb::{Desired, Op, diff};
 use crate::error::Result;
 
 /// A data plane that holds virtual services and their real servers.
+///
+/// The daemon keeps what it applied and applies `diff(applied, desired)`, so services it
+/// did not add (another tool's, or a previous keel's when `lvs_flush` is off) are left
+/// alone, as keepalived leaves them; [`LbBackend::current`] is for reading the kernel's
+/// view (drift checks, dumps), not the base of the diff.
 pub trait LbBackend {
     /// Applies `ops` in order. Stops at the first op the data plane refuses; the ops
     /// before it stay applied, so the caller re-reads [`LbBackend::current`] and diffs
@@ -25,11 +30,5 @@ pub trait LbBackend {
     /// without `lvs_flush_on_stop`.
     fn remove(&mut self, applied: &Desired) -> Result<()> {
         self.apply(&diff(applied, &Desired::default()))
-    }
-
-    /// Brings the data plane to `desired`, touching only what differs from what it holds.
-    fn reconcile(&mut self, desired: &Desired) -> Result<()> {
-        let current = self.current()?;
-        self.apply(&diff(&current, desired))
     }
 }
