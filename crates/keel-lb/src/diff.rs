@@ -55,6 +55,20 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The service the op is about.
+    pub fn service(&self) -> ServiceKey {
+        match self {
+            Op::AddService { key, .. } | Op::EditService { key, .. } | Op::DelService { key } => {
+                *key
+            }
+            Op::AddDest { service, .. }
+            | Op::EditDest { service, .. }
+            | Op::DelDest { service, .. } => *service,
+        }
+    }
+}
+
 /// The ops that turn `current` into `desired`, touching nothing that is already right.
 ///
 /// Order is deterministic: services in key order; a new service comes before its
@@ -291,6 +305,37 @@ mod tests {
                 settings
             }]
         );
+    }
+
+    // Input: one op of each kind. Output: each names its service.
+    #[test]
+    fn every_op_names_its_service() {
+        let ops = [
+            Op::AddService {
+                key: vip(80),
+                settings: ServiceSettings::default(),
+            },
+            Op::EditService {
+                key: vip(80),
+                settings: ServiceSettings::default(),
+            },
+            Op::DelService { key: vip(80) },
+            Op::AddDest {
+                service: vip(80),
+                dest: rs(1),
+                destination: Destination::nat(1),
+            },
+            Op::EditDest {
+                service: vip(80),
+                dest: rs(1),
+                destination: Destination::nat(1),
+            },
+            Op::DelDest {
+                service: vip(80),
+                dest: rs(1),
+            },
+        ];
+        assert!(ops.iter().all(|op| op.service() == vip(80)));
     }
 
     // Input: a destination switches NAT → DR. Output: an EditDest carrying the new method.

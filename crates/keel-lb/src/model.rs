@@ -53,6 +53,15 @@ pub enum Family {
 }
 
 impl Family {
+    /// The socket address family number (`AF_INET` = 2, `AF_INET6` = 10 on Linux), as
+    /// IPVS's `IPVS_SVC_ATTR_AF` / `IPVS_DEST_ATTR_ADDR_FAMILY` carry it.
+    pub fn af(self) -> u16 {
+        match self {
+            Family::Inet => 2,
+            Family::Inet6 => 10,
+        }
+    }
+
     /// The family of an address.
     pub fn of(address: IpAddr) -> Family {
         match address {
