@@ -8,7 +8,9 @@
 
 use keel_lb::{Desired, Op, diff};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::ipvs::Ipvs;
+use crate::nft::NftBackend;
 
 /// A data plane that holds virtual services and their real servers.
 ///
@@ -30,5 +32,90 @@ pub trait LbBackend {
     /// without `lvs_flush_on_stop`.
     fn remove(&mut self, applied: &Desired) -> Result<()> {
         self.apply(&diff(applied, &Desired::default()))
+    }
+}
+
+/// Which data plane keel drives (the daemon's keel-specific backend option; issue 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// IPVS when the kernel has it, else nftables.
+    #[default]
+    Auto,
+    /// IPVS only; fails where the kernel has none.
+    Ipvs,
+    /// nftables DNAT even where IPVS exists.
+    Nftables,
+}
+
+/// An opened backend of either kind.
+#[derive(Debug)]
+pub enum Backend {
+    /// The kernel's IPVS.
+    Ipvs(Ipvs),
+    /// The `inet keel` nftables table.
+    Nftables(NftBackend),
+}
+
+impl Backend {
+    /// Opens the backend `choice` names. For `Auto`, a kernel whose IPVS family is missing
+    /// gets one `modprobe ip_vs` (keepalived loads the module the same way) before keel
+    /// falls back to nftables; any other IPVS error is returned, not papered over.
+    pub fn open(choice: BackendChoice) -> Result<Backend> {
+        match choice {
+            BackendChoice::Ipvs => Ipvs::open().map(Backend::Ipvs),
+            BackendChoice::Nftables => NftBackend::open().map(Backend::Nftables),
+            BackendChoice::Auto => match Ipvs::open() {
+                Ok(ipvs) => Ok(Backend::Ipvs(ipvs)),
+                Err(error) if is_missing(&error) => {
+                    let _ = std::process::Command::new("modprobe")
+                        .args(["-q", "ip_vs"])
+                        .stderr(std::process::Stdio::null())
+                        .status();
+                    match Ipvs::open() {
+                        Ok(ipvs) => Ok(Backend::Ipvs(ipvs)),
+                        Err(error) if is_missing(&error) => {
+                            NftBackend::open().map(Backend::Nftables)
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+                Err(error) => Err(error),
+            },
+        }
+    }
+
+    /// `"ipvs"` or `"nftables"`, for logs and dumps.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Backend::Ipvs(_) => "ipvs",
+            Backend::Nftables(_) => "nftables",
+        }
+    }
+}
+
+fn is_missing(error: &Error) -> bool {
+    error.netlink_errno() == Some(libc::ENOENT)
+}
+
+impl LbBackend for Backend {
+    fn apply(&mut self, ops: &[Op]) -> Result<()> {
+        match self {
+            Backend::Ipvs(ipvs) => ipvs.apply(ops),
+            Backend::Nftables(nft) => nft.apply(ops),
+        }
+    }
+
+    fn current(&self) -> Result<Desired> {
+        match self {
+            Backend::Ipvs(ipvs) => ipvs.current(),
+            Backend::Nftables(nft) => nft.current(),
+        }
+    }
+
+    fn remove(&mut self, applied: &Desired) -> Result<()> {
+        match self {
+            Backend::Ipvs(ipvs) => ipvs.remove(applied),
+            Backend::Nftables(nft) => nft.remove(applied),
+        }
     }
 }

@@ -13,7 +13,7 @@ use keel_lb::{
     Desired, DestKey, Destination, Family, Persistence, Protocol, Scheduler, ServiceKey,
     ServiceSettings, diff,
 };
-use keel_sys::lb::LbBackend;
+use keel_sys::lb::{Backend, BackendChoice, LbBackend};
 use keel_sys::nft::NftBackend;
 
 const CLIENT: usize = 0;
@@ -261,4 +261,23 @@ fn nft_backend_splits_by_weight_and_follows_changes() {
     let after = tables(&setup);
     assert!(!after.contains("keel"), "{after}");
     assert!(after.contains("table inet marker"), "{after}");
+}
+
+// Input: the automatic backend choice in a fresh namespace of this host.
+// Output: nftables exactly when the kernel has no IPVS even after `modprobe ip_vs` (this
+// machine's case, ARCHITECTURE.md), with the keel table created; IPVS otherwise.
+#[test]
+fn automatic_choice_follows_the_kernel() {
+    let ns = keel_lab::Netns::new(&keel_lab::unique_name("knftauto"));
+    let backend = ns.run_in(|| Backend::open(BackendChoice::Auto).expect("a backend opens"));
+    let has_ipvs = std::path::Path::new("/sys/module/ip_vs").exists();
+    assert_eq!(backend.kind(), if has_ipvs { "ipvs" } else { "nftables" });
+    let tables = ns.sh("nft list tables");
+    let tables = String::from_utf8_lossy(&tables.stdout);
+    assert_eq!(tables.contains("table inet keel"), !has_ipvs, "{tables}");
+    if let Backend::Nftables(nft) = backend {
+        ns.run_in(|| nft.stop().unwrap());
+        let tables = ns.sh("nft list tables");
+        assert!(!String::from_utf8_lossy(&tables.stdout).contains("keel"));
+    }
 }

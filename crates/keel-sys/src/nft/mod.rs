@@ -104,17 +104,7 @@ impl LbBackend for NftBackend {
         for op in ops {
             next.apply(op)?;
         }
-        let touched: std::collections::BTreeSet<ServiceKey> = ops
-            .iter()
-            .map(|op| match op {
-                Op::AddService { key, .. }
-                | Op::EditService { key, .. }
-                | Op::DelService { key } => *key,
-                Op::AddDest { service, .. }
-                | Op::EditDest { service, .. }
-                | Op::DelDest { service, .. } => *service,
-            })
-            .collect();
+        let touched: std::collections::BTreeSet<ServiceKey> = ops.iter().map(Op::service).collect();
         let mut ids = self.ids.clone();
         let mut text = String::new();
         for key in &touched {
