@@ -21,6 +21,12 @@ const DIRECTOR: usize = 1;
 const VIP: &str = "10.88.1.100";
 const FWMARK_VIP: &str = "10.88.1.101";
 const SERVERS: [&str; 3] = ["10.88.2.10", "10.88.2.11", "10.88.2.12"];
+const VIP6: &str = "2001:db8:88:1::100";
+const SERVERS6: [&str; 3] = [
+    "2001:db8:88:2::10",
+    "2001:db8:88:2::11",
+    "2001:db8:88:2::12",
+];
 const SERVER_PORT: u16 = 8000;
 
 struct Setup {
@@ -35,16 +41,20 @@ fn setup() -> Setup {
     let director = lab.add_host();
     assert_eq!((client, director), (CLIENT, DIRECTOR));
     lab.host(CLIENT).add_address("10.88.1.2/24");
+    lab.host(CLIENT).add_address("2001:db8:88:1::2/64");
     let d = lab.host(DIRECTOR);
     d.add_address("10.88.1.1/24");
     d.add_address(&format!("{VIP}/32"));
     d.add_address(&format!("{FWMARK_VIP}/32"));
     d.add_address("10.88.2.1/24");
+    d.add_address("2001:db8:88:1::1/64");
+    d.add_address(&format!("{VIP6}/128"));
+    d.add_address("2001:db8:88:2::1/64");
     // Forward, and never tell a real server to bypass the director (a redirect would send
     // replies around the NAT).
     let sysctls = d.ns.sh(
         "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 \
-         net.ipv4.conf.e0.send_redirects=0",
+         net.ipv4.conf.e0.send_redirects=0 net.ipv6.conf.all.forwarding=1",
     );
     assert!(sysctls.status.success(), "{sysctls:?}");
     // The firewall marks what the fwmark service serves (spec §2.7 `virtual_server fwmark`).
@@ -64,17 +74,27 @@ EOF");
         let host = lab.add_host();
         let ns = &lab.host(host).ns;
         lab.host(host).add_address(&format!("{address}/24"));
+        lab.host(host).add_address(&format!("{}/64", SERVERS6[i]));
         ns.ip(&["route", "add", "default", "via", "10.88.2.1"]);
+        ns.ip(&["-6", "route", "add", "default", "via", "2001:db8:88:2::1"]);
+        // Both prefixes share the bridge: an IPv6 redirect from the director would send
+        // replies around the NAT.
+        let sysctls = ns.sh(
+            "sysctl -qw net.ipv6.conf.all.accept_redirects=0 net.ipv6.conf.e0.accept_redirects=0 \
+             net.ipv4.conf.all.accept_redirects=0 net.ipv4.conf.e0.accept_redirects=0",
+        );
+        assert!(sysctls.status.success(), "{sysctls:?}");
         let root = docs.path().join(format!("rs{i}"));
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(root.join("id"), format!("rs{i}")).unwrap();
         let child = ns
             .command("python3")
+            // "::" serves IPv4 too (Python's dual-stack server).
             .args([
                 "-m",
                 "http.server",
                 "--bind",
-                address,
+                "::",
                 &SERVER_PORT.to_string(),
             ])
             .arg("--directory")
@@ -115,6 +135,10 @@ fn server(i: usize) -> DestKey {
     DestKey::new(SERVERS[i].parse::<IpAddr>().unwrap(), SERVER_PORT)
 }
 
+fn web6() -> ServiceKey {
+    ServiceKey::address(VIP6.parse().unwrap(), 80, Protocol::Tcp)
+}
+
 fn desired(weights: &[(usize, u32)], persistent_weights: &[(usize, u32)]) -> Desired {
     let mut desired = Desired::default();
     desired.insert_service(
@@ -142,13 +166,26 @@ fn desired(weights: &[(usize, u32)], persistent_weights: &[(usize, u32)]) -> Des
             .insert_destination(marked(), server(i), Destination::nat(weight))
             .unwrap();
     }
+    desired.insert_service(
+        web6(),
+        ServiceSettings {
+            scheduler: Scheduler::Wrr,
+            ..ServiceSettings::default()
+        },
+    );
+    for (i, weight) in [(0, 1), (1, 1), (2, 2)] {
+        let dest = DestKey::new(SERVERS6[i].parse::<IpAddr>().unwrap(), SERVER_PORT);
+        desired
+            .insert_destination(web6(), dest, Destination::nat(weight))
+            .unwrap();
+    }
     desired
 }
 
 /// `count` fresh HTTP/1.0 connections from the client to `vip:80`; how many each real
 /// server answered.
 fn requests(setup: &Setup, vip: &str, count: usize) -> BTreeMap<String, usize> {
-    let target: SocketAddr = format!("{vip}:80").parse().unwrap();
+    let target = SocketAddr::new(vip.parse().unwrap(), 80);
     setup.lab.host(CLIENT).ns.run_in(|| {
         let mut answers = BTreeMap::new();
         for _ in 0..count {
@@ -186,9 +223,10 @@ fn tables(setup: &Setup) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-// Input: VIP:80 (wrr) over rs0/rs1/rs2 at weights 1/2/3 and a persistent fwmark service;
-// 600 fresh connections; then rs2 leaves the desired state; then keel stops.
-// Output: 100/200/300 connections within 10%; a persistent client stays on one server and
+// Input: VIP:80 (wrr) over rs0/rs1/rs2 at weights 1/2/3, the same over IPv6 at 1/1/2, and
+// a persistent fwmark service; 600 (IPv6: 200) fresh connections; then rs2 leaves the
+// desired state; then keel stops.
+// Output: 100/200/300 (50/50/100) connections within 10%; a persistent client stays on one server and
 // keeps its entry while another service is edited; after the removal rs2 gets none of 300
 // new connections; after stop the `keel` table is gone and the other table stays.
 #[test]
@@ -204,6 +242,11 @@ fn nft_backend_splits_by_weight_and_follows_changes() {
     within_ten_percent(&answers, "rs0", 100);
     within_ten_percent(&answers, "rs1", 200);
     within_ten_percent(&answers, "rs2", 300);
+    // The same over IPv6: weights 1/1/2 over 200 connections.
+    let answers = requests(&setup, VIP6, 200);
+    within_ten_percent(&answers, "rs0", 50);
+    within_ten_percent(&answers, "rs1", 50);
+    within_ten_percent(&answers, "rs2", 100);
 
     // Persistence: every connection of this client goes to the one server it first got.
     let sticky = requests(&setup, FWMARK_VIP, 30);
