@@ -18,6 +18,10 @@ mkdir -p "$cache"
 out=$(cd "$out" && pwd)
 cache=$out/cache
 
+# One build at a time: test binaries (or engineers) sharing OUT_DIR wait for each other.
+exec 9>"$out/.lock"
+flock 9
+
 if [ -s "$out/vmlinuz" ] && [ -s "$out/base.cpio.gz" ] && [ "$out/base.cpio.gz" -nt "$0" ]; then
     exit 0
 fi
