@@ -84,6 +84,17 @@ impl Backend {
         }
     }
 
+    /// keel's shutdown. IPVS: with `lvs_flush_on_stop` the whole table is flushed, else
+    /// only what keel applied (`applied`) is removed. nftables: the `keel` table goes
+    /// (it holds nothing else).
+    pub fn stop(self, applied: &Desired, flush_on_stop: bool) -> Result<()> {
+        match self {
+            Backend::Ipvs(ipvs) if flush_on_stop => ipvs.flush(),
+            Backend::Ipvs(mut ipvs) => ipvs.remove(applied),
+            Backend::Nftables(nft) => nft.stop(),
+        }
+    }
+
     /// `"ipvs"` or `"nftables"`, for logs and dumps.
     pub fn kind(&self) -> &'static str {
         match self {

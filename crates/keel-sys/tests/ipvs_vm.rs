@@ -21,7 +21,7 @@ use keel_lb::{
     SchedulerFlags, ServiceKey, ServiceSettings, TunnelChecksum, TunnelType, diff,
 };
 use keel_sys::ipvs::{Ipvs, SyncDaemon, SyncRole, Timeouts};
-use keel_sys::lb::LbBackend;
+use keel_sys::lb::{Backend, BackendChoice, LbBackend};
 
 const BEGIN: &str = "==KEEL-VM-BEGIN==";
 const END: &str = "==KEEL-VM-END==";
@@ -399,12 +399,18 @@ fn in_vm_payload() {
             .unwrap()
             .success()
     );
-    ipvs.apply(&diff(&Desired::default(), &initial())).unwrap();
-    ipvs.remove(&initial()).unwrap();
+    // The automatic choice takes IPVS where the kernel has it.
+    let mut backend = Backend::open(BackendChoice::Auto).unwrap();
+    assert_eq!(backend.kind(), "ipvs");
+    backend
+        .apply(&diff(&Desired::default(), &initial()))
+        .unwrap();
+    backend.stop(&initial(), false).unwrap();
     section("removed-own", &ipvsadm(&["-Ln"]));
 
-    // lvs_flush: everything goes, services keel did not add included.
-    ipvs.flush().unwrap();
+    // lvs_flush_on_stop: everything goes, services keel did not add included.
+    let backend = Backend::open(BackendChoice::Ipvs).unwrap();
+    backend.stop(&Desired::default(), true).unwrap();
     assert_eq!(ipvs.current().unwrap(), Desired::default());
     section("after-flush", &ipvsadm(&["-Ln"]));
 

@@ -318,9 +318,7 @@ fn automatic_choice_follows_the_kernel() {
     let tables = ns.sh("nft list tables");
     let tables = String::from_utf8_lossy(&tables.stdout);
     assert_eq!(tables.contains("table inet keel"), !has_ipvs, "{tables}");
-    if let Backend::Nftables(nft) = backend {
-        ns.run_in(|| nft.stop().unwrap());
-        let tables = ns.sh("nft list tables");
-        assert!(!String::from_utf8_lossy(&tables.stdout).contains("keel"));
-    }
+    ns.run_in(|| backend.stop(&Desired::default(), false).unwrap());
+    let tables = ns.sh("nft list tables");
+    assert!(!String::from_utf8_lossy(&tables.stdout).contains("keel"));
 }

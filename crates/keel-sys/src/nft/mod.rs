@@ -157,11 +157,6 @@ impl LbBackend for NftBackend {
     fn current(&self) -> Result<Desired> {
         Ok(self.state.clone())
     }
-
-    fn remove(&mut self, applied: &Desired) -> Result<()> {
-        let ops = keel_lb::diff(applied, &Desired::default());
-        self.apply(&ops)
-    }
 }
 
 impl Ids {
