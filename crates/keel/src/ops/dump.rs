@@ -1,0 +1,1234 @@
+//! The three dump files and where they go (spec §1.3, §4.1–§4.3).
+//!
+//! - SIGUSR1 → `keepalived.data`: sections `------< NAME >------` of ` Key = value` lines.
+//! - SIGUSR2 → `keepalived.stats`: per-instance counters.
+//! - SIGRTMIN+2 → `keepalived.json`: `json_version 1` (an array of `{data, stats}`) or 2
+//!   (`{"vrrp": [...], "track_process": [...]}`), written to a temporary file and renamed.
+//!
+//! Text is produced from a [`Snapshot`] by pure functions; [`write_dump`] is the only I/O.
+
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write as _};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use keel_conf::model::RawKeyword;
+
+use super::snapshot::{
+    AuthSnapshot, InstanceSnapshot, NotifySnapshot, ScriptSnapshot, Snapshot, State,
+    TrackProcessSnapshot, TrackedSnapshot,
+};
+
+/// Which dump a signal asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpKind {
+    /// SIGUSR1: `keepalived.data`.
+    Data,
+    /// SIGUSR2 (and SIGRTMAX-1 before zeroing): `keepalived.stats`.
+    Stats,
+    /// SIGRTMIN+2: `keepalived.json`.
+    Json,
+}
+
+/// Where the three files are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpPaths {
+    /// `keepalived.data`.
+    pub data: PathBuf,
+    /// `keepalived.stats`.
+    pub stats: PathBuf,
+    /// `keepalived.json`.
+    pub json: PathBuf,
+}
+
+impl DumpPaths {
+    /// keepalived's locations: `$TMPDIR` when it is an absolute path, else `/tmp`; the
+    /// `state_dump_file` / `stats_dump_file` / `json_dump_file` keywords (or the man page's
+    /// `state_file_location` / `stats_file_location` / `json_file_location`) replace a
+    /// file's path; `data_use_instance` inserts `.NAMESPACE_INSTANCE` (each part only when
+    /// set) before the extension (spec §1.3).
+    ///
+    /// `global_other` is `GlobalDefs::other` (the recorded keywords), `tmpdir` the value of
+    /// `$TMPDIR`, `namespace` and `instance` the `net_namespace` and `instance` names.
+    pub fn resolve(
+        global_other: &[RawKeyword],
+        tmpdir: Option<&OsStr>,
+        namespace: Option<&str>,
+        instance: Option<&str>,
+    ) -> DumpPaths {
+        let dir = tmpdir
+            .map(Path::new)
+            .filter(|dir| dir.is_absolute())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
+        let configured = |names: [&str; 2]| {
+            global_other
+                .iter()
+                .rev()
+                .find(|keyword| names.contains(&keyword.keyword.as_str()))
+                .and_then(|keyword| keyword.args.first())
+                .map(PathBuf::from)
+        };
+        let use_instance = global_other
+            .iter()
+            .any(|keyword| keyword.keyword == "data_use_instance");
+        let suffix = [namespace, instance]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("_");
+        let place = |names: [&str; 2], file: &str| {
+            let path = configured(names).unwrap_or_else(|| dir.join(file));
+            if use_instance && !suffix.is_empty() {
+                insert_before_extension(&path, &suffix)
+            } else {
+                path
+            }
+        };
+        DumpPaths {
+            data: place(
+                ["state_dump_file", "state_file_location"],
+                "keepalived.data",
+            ),
+            stats: place(
+                ["stats_dump_file", "stats_file_location"],
+                "keepalived.stats",
+            ),
+            json: place(["json_dump_file", "json_file_location"], "keepalived.json"),
+        }
+    }
+
+    /// The file of one dump.
+    pub fn path(&self, kind: DumpKind) -> &Path {
+        match kind {
+            DumpKind::Data => &self.data,
+            DumpKind::Stats => &self.stats,
+            DumpKind::Json => &self.json,
+        }
+    }
+}
+
+/// `json_version` from `GlobalDefs::other` (1 unless set to 2).
+pub fn json_version(global_other: &[RawKeyword]) -> u8 {
+    let version = global_other
+        .iter()
+        .rev()
+        .find(|keyword| keyword.keyword == "json_version")
+        .and_then(|keyword| keyword.args.first())
+        .map(String::as_str);
+    if version == Some("2") { 2 } else { 1 }
+}
+
+/// Writes one dump for `snapshot` to its file with mode 0600. The JSON file is written
+/// to `NAME.tmp` in the same directory and renamed, so a reader never sees half of it
+/// (spec §1.2); the text dumps are rewritten in place as keepalived does.
+pub fn write_dump(
+    kind: DumpKind,
+    snapshot: &Snapshot,
+    paths: &DumpPaths,
+    json_version: u8,
+) -> io::Result<()> {
+    let text = match kind {
+        DumpKind::Data => data_text(snapshot),
+        DumpKind::Stats => stats_text(snapshot),
+        DumpKind::Json => json_text(snapshot, json_version),
+    };
+    let path = paths.path(kind);
+    if kind == DumpKind::Json {
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        let temporary = PathBuf::from(temporary);
+        write_private(&temporary, &text)?;
+        fs::rename(&temporary, path)
+    } else {
+        write_private(path, &text)
+    }
+}
+
+/// `keepalived.stats` (spec §4.2): the counters block of each instance, in order.
+pub fn stats_text(snapshot: &Snapshot) -> String {
+    snapshot
+        .instances
+        .iter()
+        .map(|instance| instance.stats.keepalived_stats_block(&instance.name))
+        .collect()
+}
+
+/// `keepalived.data` (spec §4.1): Global definitions, VRRP Topology, VRRP Sync groups,
+/// VRRP Scripts, VRRP Track files and processes, in keepalived 2.2.7's order and wording.
+/// keepalived's socket pool and interface sections describe its own internals and the
+/// kernel's interfaces; keel leaves them out.
+pub fn data_text(snapshot: &Snapshot) -> String {
+    let mut out = String::new();
+    section(&mut out, "Global definitions");
+    global_lines(&mut out, snapshot);
+    if !snapshot.instances.is_empty() {
+        section(&mut out, "VRRP Topology");
+        for instance in &snapshot.instances {
+            instance_lines(&mut out, instance, snapshot.script_uid_gid);
+        }
+    }
+    if !snapshot.sync_groups.is_empty() {
+        section(&mut out, "VRRP Sync groups");
+        for group in &snapshot.sync_groups {
+            line(
+                &mut out,
+                format!(
+                    " VRRP Sync Group = {}, {}",
+                    group.name,
+                    group.state.as_str()
+                ),
+            );
+            line(
+                &mut out,
+                format!(
+                    "   Num member fault {}, num member init {}",
+                    group.members_fault, group.members_init
+                ),
+            );
+            line(&mut out, "   VRRP member instances :");
+            for member in &group.members {
+                line(&mut out, format!("     {member}"));
+            }
+            line(
+                &mut out,
+                format!("   Using smtp notification = {}", yes_no(group.smtp_alert)),
+            );
+            notify_lines(&mut out, &group.notify, snapshot.script_uid_gid);
+        }
+    }
+    if !snapshot.scripts.is_empty() {
+        section(&mut out, "VRRP Scripts");
+        for script in &snapshot.scripts {
+            script_lines(&mut out, script, snapshot.script_uid_gid);
+        }
+    }
+    if !snapshot.track_files.is_empty() {
+        section(&mut out, "VRRP Track files");
+        for file in &snapshot.track_files {
+            line(&mut out, format!(" Track file = {}", file.name));
+            line(&mut out, format!("   File = {}", file.file));
+            line(&mut out, format!("   Status = {}", file.value));
+            line(&mut out, format!("   Weight = {}", file.weight));
+            tracking_lines(&mut out, &file.tracking);
+        }
+    }
+    if !snapshot.track_processes.is_empty() {
+        section(&mut out, "VRRP Track processes");
+        for process in &snapshot.track_processes {
+            process_lines(&mut out, process);
+        }
+    }
+    out
+}
+
+/// `keepalived.json` (spec §4.3). Version 1 is keepalived 2.2.7's only format: one line, an
+/// array of `{"data": {...}, "stats": {...}}`; version 2 wraps it as
+/// `{"vrrp": [...], "track_process": [...]}`.
+pub fn json_text(snapshot: &Snapshot, version: u8) -> String {
+    let instances = snapshot
+        .instances
+        .iter()
+        .map(instance_json)
+        .collect::<Vec<_>>()
+        .join(",");
+    if version == 2 {
+        let processes = snapshot
+            .track_processes
+            .iter()
+            .map(process_json)
+            .collect::<Vec<_>>()
+            .join(",");
+        format!("{{\"vrrp\":[{instances}],\"track_process\":[{processes}]}}\n")
+    } else {
+        format!("[{instances}]\n")
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+fn insert_before_extension(path: &Path, suffix: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let renamed = match name.rfind('.') {
+        Some(dot) if dot > 0 => format!("{}.{suffix}{}", &name[..dot], &name[dot..]),
+        _ => format!("{name}.{suffix}"),
+    };
+    path.with_file_name(renamed)
+}
+
+fn section(out: &mut String, name: &str) {
+    line(out, format!("------< {name} >------"));
+}
+
+fn line(out: &mut String, text: impl AsRef<str>) {
+    out.push_str(text.as_ref());
+    out.push('\n');
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+fn true_false(value: bool) -> &'static str {
+    if value { "true" } else { "false" }
+}
+
+fn enabled(value: bool) -> &'static str {
+    if value { "enabled" } else { "disabled" }
+}
+
+fn global_lines(out: &mut String, snapshot: &Snapshot) {
+    let global = &snapshot.global;
+    let tristate = |value: Option<bool>| match value {
+        None => "unset",
+        Some(value) => true_false(value),
+    };
+    line(out, format!(" Router ID = {}", snapshot.router_id));
+    line(
+        out,
+        format!(" Default smtp_alert = {}", tristate(global.smtp_alert)),
+    );
+    line(
+        out,
+        format!(
+            " Default smtp_alert_vrrp = {}",
+            tristate(global.smtp_alert_vrrp)
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Default smtp_alert_checker = {}",
+            tristate(global.smtp_alert_checker)
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Checkers log all failures = {}",
+            true_false(global.checker_log_all_failures)
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Dynamic interfaces = {}",
+            true_false(global.dynamic_interfaces.is_some())
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Default interface = {}",
+            global.default_interface.as_deref().unwrap_or("eth0")
+        ),
+    );
+    line(
+        out,
+        format!(" LVS flush = {}", true_false(global.lvs_flush)),
+    );
+    line(
+        out,
+        format!(
+            " VRRP notify priority changes = {}",
+            true_false(global.vrrp_notify_priority_changes)
+        ),
+    );
+    line(
+        out,
+        format!(" VRRP IPv4 mcast group = {}", global.vrrp_mcast_group4),
+    );
+    line(
+        out,
+        format!(" VRRP IPv6 mcast group = {}", global.vrrp_mcast_group6),
+    );
+    let garp = &global.garp;
+    let delay = garp.master_delay.as_duration().as_secs();
+    line(out, format!(" Gratuitous ARP delay = {delay}"));
+    line(
+        out,
+        format!(" Gratuitous ARP repeat = {}", garp.master_repeat),
+    );
+    line(
+        out,
+        format!(
+            " Gratuitous ARP refresh timer = {}",
+            garp.master_refresh.as_duration().as_secs()
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Gratuitous ARP refresh repeat = {}",
+            garp.master_refresh_repeat
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Gratuitous ARP lower priority delay = {}",
+            garp.lower_prio_delay
+                .map(|delay| delay.as_duration().as_secs())
+                .unwrap_or(delay)
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Gratuitous ARP lower priority repeat = {}",
+            garp.lower_prio_repeat.unwrap_or(garp.master_repeat)
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Num adverts before down = {}",
+            global.vrrp_down_timer_adverts
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Send advert after receive lower priority advert = {}",
+            true_false(!global.vrrp_lower_prio_no_advert)
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Send advert after receive higher priority advert = {}",
+            true_false(global.vrrp_higher_prio_send_advert)
+        ),
+    );
+    line(
+        out,
+        format!(" Gratuitous ARP interval = {:.6}", garp.interval.as_f64()),
+    );
+    line(
+        out,
+        format!(
+            " Gratuitous NA interval = {:.6}",
+            garp.gna_interval.as_f64()
+        ),
+    );
+    line(
+        out,
+        format!(" VRRP default protocol version = {}", global.vrrp_version),
+    );
+    line(
+        out,
+        format!(
+            " VRRP check unicast_src = {}",
+            true_false(global.vrrp_check_unicast_src)
+        ),
+    );
+    line(
+        out,
+        format!(
+            " VRRP skip check advert addresses = {}",
+            true_false(global.vrrp_skip_check_adv_addr)
+        ),
+    );
+    line(
+        out,
+        format!(" VRRP strict mode = {}", true_false(global.vrrp_strict)),
+    );
+    line(
+        out,
+        format!(
+            " Script security {}",
+            enabled(global.enable_script_security)
+        ),
+    );
+    let (uid, gid) = snapshot.script_uid_gid;
+    line(out, format!(" Default script uid:gid {uid}:{gid}"));
+    // keepalived's default umask is 0177 (files 0600).
+    line(
+        out,
+        format!(" umask = {:04o}", global.umask.unwrap_or(0o177)),
+    );
+}
+
+fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, u32)) {
+    line(out, format!(" VRRP Instance = {}", instance.name));
+    line(out, format!("   VRRP Version = {}", instance.version));
+    if let Some(group) = &instance.sync_group {
+        line(out, format!("   Sync group = {group}"));
+    }
+    if instance.ipv6 {
+        line(out, "   Using Native IPv6");
+    }
+    line(out, format!("   State = {}", instance.state.as_str()));
+    if instance.state == State::Backup {
+        let master = instance
+            .master_router
+            .map(|address| address.to_string())
+            .unwrap_or_else(|| "(none)".to_string());
+        line(out, format!("   Master router = {master}"));
+        line(
+            out,
+            format!("   Master priority = {}", instance.master_priority),
+        );
+        if instance.version == 3 {
+            line(
+                out,
+                format!(
+                    "   Master advert int = {:.2} sec",
+                    instance.master_advert_interval.as_secs_f64()
+                ),
+            );
+        }
+    }
+    // keepalived 2.2.7 prints "Flags: none" normally and an empty list for nopreempt.
+    line(
+        out,
+        if instance.nopreempt {
+            "   Flags:"
+        } else {
+            "   Flags: none"
+        },
+    );
+    line(
+        out,
+        format!("   Wantstate = {}", instance.wantstate.as_str()),
+    );
+    line(out, "   Number of config faults = 0");
+    line(
+        out,
+        format!(
+            "   Number of interface and track script faults = {}",
+            instance.fault_count
+        ),
+    );
+    line(out, "   Number of track scripts init = 0");
+    line(
+        out,
+        format!(
+            "   Last transition = {}",
+            epoch_with_date(instance.last_transition)
+        ),
+    );
+    match instance.read_timeout {
+        Some(at) => line(
+            out,
+            format!("   Read timeout = {}", epoch_with_date(Some(at))),
+        ),
+        None => line(out, "   Read timeout = DISABLED"),
+    }
+    line(
+        out,
+        format!(
+            "   Master down timer = {} usecs",
+            instance.master_down_interval.as_micros()
+        ),
+    );
+    if let Some(vmac) = &instance.vmac_interface {
+        line(out, format!("   Use VMAC, i/f name {vmac}"));
+    }
+    line(out, format!("   Interface = {}", instance.interface));
+    if instance.dont_track_primary {
+        line(out, "   VRRP interface tracking disabled");
+    }
+    if instance.skip_check_adv_addr {
+        line(out, "   Skip checking advert IP addresses");
+    }
+    if instance.strict {
+        line(out, "   Enforcing strict VRRP compliance");
+    }
+    line(
+        out,
+        format!(
+            "   Using src_ip = {}{}",
+            instance.source_address,
+            if instance.source_from_config {
+                " (from configuration)"
+            } else {
+                ""
+            }
+        ),
+    );
+    if let Some(group) = instance.multicast_group {
+        line(out, format!("   Multicast address {group}"));
+    }
+    let garp = &instance.garp;
+    line(out, format!("   Gratuitous ARP delay = {}", garp.delay));
+    line(out, format!("   Gratuitous ARP repeat = {}", garp.repeat));
+    line(out, format!("   Gratuitous ARP refresh = {}", garp.refresh));
+    line(
+        out,
+        format!("   Gratuitous ARP refresh repeat = {}", garp.refresh_repeat),
+    );
+    line(
+        out,
+        format!(
+            "   Gratuitous ARP lower priority delay = {}",
+            garp.lower_prio_delay
+        ),
+    );
+    line(
+        out,
+        format!(
+            "   Gratuitous ARP lower priority repeat = {}",
+            garp.lower_prio_repeat
+        ),
+    );
+    line(
+        out,
+        format!("   Down timer adverts = {}", instance.down_timer_adverts),
+    );
+    line(
+        out,
+        format!(
+            "   Send advert after receive lower priority advert = {}",
+            true_false(!instance.lower_prio_no_advert)
+        ),
+    );
+    line(
+        out,
+        format!(
+            "   Send advert after receive higher priority advert = {}",
+            true_false(instance.higher_prio_send_advert)
+        ),
+    );
+    line(out, format!("   Virtual Router ID = {}", instance.vrid));
+    line(out, format!("   Priority = {}", instance.base_priority));
+    line(
+        out,
+        format!("   Effective priority = {}", instance.effective_priority),
+    );
+    line(
+        out,
+        format!("   Total priority = {}", instance.effective_priority),
+    );
+    if instance.version == 2 {
+        line(
+            out,
+            format!(
+                "   Advert interval = {} sec",
+                instance.advert_interval.as_secs()
+            ),
+        );
+    } else {
+        line(
+            out,
+            format!(
+                "   Advert interval = {} milli-sec",
+                instance.advert_interval.as_millis()
+            ),
+        );
+    }
+    if instance.state == State::Backup && instance.version == 3 {
+        line(
+            out,
+            format!(
+                "   Master advert interval = {} milli-sec",
+                instance.master_advert_interval.as_millis()
+            ),
+        );
+    }
+    line(out, format!("   Accept = {}", enabled(instance.accept)));
+    line(
+        out,
+        format!("   Preempt = {}", enabled(!instance.nopreempt)),
+    );
+    if !instance.preempt_delay.is_zero() {
+        line(
+            out,
+            format!(
+                "   Preempt delay = {} secs",
+                general_float(instance.preempt_delay.as_secs_f64())
+            ),
+        );
+    }
+    line(
+        out,
+        format!(
+            "   Promote_secondaries = {}",
+            enabled(instance.promote_secondaries)
+        ),
+    );
+    match &instance.auth {
+        AuthSnapshot::Pass(password) => {
+            line(out, "   Authentication type = SIMPLE_PASSWORD");
+            line(out, format!("   Password = {password}"));
+        }
+        AuthSnapshot::Ah(_) => line(out, "   Authentication type = IPSEC_AH"),
+        AuthSnapshot::None if instance.version == 2 => line(out, "   Authentication type = none"),
+        AuthSnapshot::None => {}
+    }
+    if !instance.vips.is_empty() {
+        line(out, format!("   Virtual IP ({}):", instance.vips.len()));
+        for vip in &instance.vips {
+            line(out, format!("     {vip}"));
+        }
+    }
+    if !instance.evips.is_empty() {
+        line(out, "   Virtual IP Excluded :");
+        for vip in &instance.evips {
+            line(out, format!("     {vip}"));
+        }
+    }
+    if !instance.unicast_peers.is_empty() {
+        if let Some(ttl) = instance.unicast_ttl {
+            line(out, format!("   Unicast TTL = {ttl}"));
+        }
+        line(
+            out,
+            format!(
+                "   Check unicast src : {}",
+                yes_no(instance.check_unicast_src)
+            ),
+        );
+        line(out, "   Unicast Peer :");
+        for (address, min_ttl, max_ttl) in &instance.unicast_peers {
+            line(
+                out,
+                format!("     {address} min_ttl {min_ttl} max_ttl {max_ttl}"),
+            );
+        }
+    }
+    match instance.sockets {
+        Some((fd_in, fd_out)) => line(out, format!("   fd_in {fd_in}, fd_out {fd_out}")),
+        None => line(out, "   No sockets allocated"),
+    }
+    if !instance.vroutes.is_empty() {
+        line(out, "   Virtual Routes :");
+        for route in &instance.vroutes {
+            line(out, format!("     {route}"));
+        }
+    }
+    if !instance.vrules.is_empty() {
+        line(out, "   Virtual Rules :");
+        for rule in &instance.vrules {
+            line(out, format!("     {rule}"));
+        }
+    }
+    tracked_lines(out, "Tracked interfaces", &instance.track_interfaces, " ");
+    tracked_lines(out, "Tracked scripts", &instance.track_scripts, " ");
+    tracked_lines(out, "Tracked files", &instance.track_files, ", ");
+    tracked_lines(out, "Tracked processes", &instance.track_processes, ", ");
+    tracked_lines(out, "Tracked BFDs", &instance.track_bfds, ", ");
+    line(
+        out,
+        format!(
+            "   Using smtp notification = {}",
+            yes_no(instance.smtp_alert)
+        ),
+    );
+    line(
+        out,
+        format!(
+            "   Notify deleted = {}",
+            if instance.notify_deleted {
+                "Deleted"
+            } else {
+                "Fault"
+            }
+        ),
+    );
+    notify_lines(out, &instance.notify, uid_gid);
+    line(
+        out,
+        format!(
+            "   Notify priority changes = {}",
+            true_false(instance.notify_priority_changes)
+        ),
+    );
+}
+
+fn tracked_lines(out: &mut String, title: &str, tracked: &[TrackedSnapshot], separator: &str) {
+    if tracked.is_empty() {
+        return;
+    }
+    line(out, format!("   {title} :"));
+    for object in tracked {
+        line(
+            out,
+            format!(
+                "     {}{separator}weight {}{}",
+                object.name,
+                object.weight,
+                if object.reverse { " reverse" } else { "" }
+            ),
+        );
+    }
+}
+
+fn notify_lines(out: &mut String, notify: &NotifySnapshot, (uid, gid): (u32, u32)) {
+    for (script, title) in [
+        (&notify.backup, "Backup"),
+        (&notify.master, "Master"),
+        (&notify.fault, "Fault"),
+        (&notify.stop, "Stop"),
+        (&notify.deleted, "Deleted"),
+        (&notify.generic, "Generic"),
+        (&notify.master_rx_lower_pri, "Master rx lower pri"),
+    ] {
+        if let Some(command) = script {
+            line(
+                out,
+                format!("   {title} state transition script = {command}, uid:gid {uid}:{gid}"),
+            );
+        }
+    }
+}
+
+fn script_lines(out: &mut String, script: &ScriptSnapshot, (uid, gid): (u32, u32)) {
+    line(out, format!(" VRRP Script = {}", script.name));
+    line(out, format!("   Command = {}", script.command));
+    line(
+        out,
+        format!("   Interval = {} sec", script.interval.as_secs()),
+    );
+    line(
+        out,
+        format!("   Timeout = {} sec", script.timeout.as_secs()),
+    );
+    line(
+        out,
+        format!(
+            "   Weight = {}{}",
+            script.weight,
+            if script.reverse { " reverse" } else { "" }
+        ),
+    );
+    line(out, format!("   Rise = {}", script.rise));
+    line(out, format!("   Fall = {}", script.fall));
+    line(out, format!("   Result = {}", script.result));
+    line(out, "   Insecure = no");
+    line(
+        out,
+        format!(
+            "   Init state = {}",
+            if script.init_fail {
+                "failed"
+            } else {
+                "unknown"
+            }
+        ),
+    );
+    let status = match script.good {
+        Some(true) => "GOOD",
+        Some(false) => "BAD",
+        None if script.init_fail => "BAD",
+        None => "INIT",
+    };
+    line(out, format!("   Status = {status}"));
+    line(out, format!("   Script uid:gid = {uid}:{gid}"));
+    line(out, "   VRRP instances :");
+    tracking_lines(out, &script.tracking);
+    line(
+        out,
+        format!(
+            "   State = {}",
+            if script.running { "running" } else { "idle" }
+        ),
+    );
+}
+
+fn tracking_lines(out: &mut String, tracking: &[(String, i32)]) {
+    line(out, "   Tracking instances :");
+    for (instance, weight) in tracking {
+        line(out, format!("     {instance}, weight {weight}"));
+    }
+}
+
+fn process_lines(out: &mut String, process: &TrackProcessSnapshot) {
+    line(out, format!(" Track process = {}", process.name));
+    line(out, format!("   Process = {}", process.process));
+    if !process.parameters.is_empty() {
+        line(out, format!("   Parameters = {}", process.parameters));
+        line(out, format!("   Param match = {}", process.param_match));
+    }
+    line(out, format!("   Min processes = {}", process.min_processes));
+    if process.max_processes != u32::MAX {
+        line(out, format!("   Max processes = {}", process.max_processes));
+    }
+    line(
+        out,
+        format!("   Current processes = {}", process.current_processes),
+    );
+    line(
+        out,
+        format!("   Have quorum = {}", true_false(process.has_quorum())),
+    );
+    line(out, format!("   Weight = {}", process.weight));
+    line(
+        out,
+        format!(
+            "   Terminate delay = {}s",
+            general_float(process.terminate_delay)
+        ),
+    );
+    line(
+        out,
+        format!("   Fork delay = {}s", general_float(process.fork_delay)),
+    );
+    line(
+        out,
+        format!("   Full command = {}", true_false(process.full_command)),
+    );
+    tracking_lines(out, &process.tracking);
+}
+
+impl TrackProcessSnapshot {
+    /// The number of matching processes is within `quorum..=quorum_max`.
+    pub fn has_quorum(&self) -> bool {
+        (self.min_processes..=self.max_processes).contains(&self.current_processes)
+    }
+}
+
+/// `SECONDS.MICROS (Thu Nov 26 10:23:31.193578 2026)` in local time, as keepalived 2.2.7
+/// prints transition times.
+fn epoch_with_date(at: Option<Duration>) -> String {
+    let at = at.unwrap_or_default();
+    let seconds = at.as_secs();
+    let micros = at.subsec_micros();
+    format!(
+        "{seconds}.{micros:06} ({})",
+        local_date_with_micros(seconds, micros)
+    )
+}
+
+fn local_date_with_micros(seconds: u64, micros: u32) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let Ok(time) = libc::time_t::try_from(seconds) else {
+        return "invalid time".to_string();
+    };
+    // SAFETY: localtime_r only writes the tm it is given; a zeroed tm is a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are valid for the duration of the call.
+    if unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
+        return "invalid time".to_string();
+    }
+    let day = usize::try_from(tm.tm_wday)
+        .ok()
+        .and_then(|day| DAYS.get(day))
+        .copied()
+        .unwrap_or("???");
+    let month = usize::try_from(tm.tm_mon)
+        .ok()
+        .and_then(|month| MONTHS.get(month))
+        .copied()
+        .unwrap_or("???");
+    format!(
+        "{day} {month} {:2} {:02}:{:02}:{:02}.{micros:06} {}",
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        i64::from(tm.tm_year) + 1900
+    )
+}
+
+/// C's `%g`: six significant digits, no trailing zeros.
+fn general_float(value: f64) -> String {
+    if value == value.trunc() && value.abs() < 1e15 {
+        return format!("{}", value as i64);
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (5 - magnitude).clamp(0, 17) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// A JSON object being written field by field in keepalived's order.
+struct JsonObject(String);
+
+impl JsonObject {
+    fn new() -> Self {
+        JsonObject(String::from("{"))
+    }
+
+    fn key(&mut self, name: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0.push_str(&json_string(name));
+        self.0.push(':');
+    }
+
+    fn raw(&mut self, name: &str, value: &str) {
+        self.key(name);
+        self.0.push_str(value);
+    }
+
+    fn uint(&mut self, name: &str, value: impl Into<u64>) {
+        self.raw(name, &value.into().to_string());
+    }
+
+    fn int(&mut self, name: &str, value: i64) {
+        self.raw(name, &value.to_string());
+    }
+
+    fn boolean(&mut self, name: &str, value: bool) {
+        self.raw(name, true_false(value));
+    }
+
+    fn float(&mut self, name: &str, value: f64) {
+        self.raw(name, &general_float(value));
+    }
+
+    fn string(&mut self, name: &str, value: &str) {
+        self.raw(name, &json_string(value));
+    }
+
+    fn optional_string(&mut self, name: &str, value: &Option<String>) {
+        if let Some(value) = value {
+            self.string(name, value);
+        }
+    }
+
+    /// keepalived omits an empty list rather than writing `[]`.
+    fn strings(&mut self, name: &str, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        let items = values
+            .iter()
+            .map(|value| json_string(value))
+            .collect::<Vec<_>>()
+            .join(",");
+        self.raw(name, &format!("[{items}]"));
+    }
+
+    fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+fn instance_json(instance: &InstanceSnapshot) -> String {
+    let mut data = JsonObject::new();
+    data.string("iname", &instance.name);
+    data.uint("dont_track_primary", instance.dont_track_primary);
+    data.uint("skip_check_adv_addr", instance.skip_check_adv_addr);
+    data.uint("strict_mode", instance.strict);
+    data.string(
+        "vmac_ifname",
+        instance.vmac_interface.as_deref().unwrap_or(""),
+    );
+    data.string("ifp_ifname", &instance.interface);
+    data.uint("master_priority", instance.master_priority);
+    let transition = instance.last_transition.unwrap_or_default();
+    data.raw(
+        "last_transition",
+        &format!("{}.{:06}", transition.as_secs(), transition.subsec_micros()),
+    );
+    let garp = &instance.garp;
+    data.uint("garp_delay", garp.delay);
+    data.uint("garp_refresh", garp.refresh);
+    data.uint("garp_rep", garp.repeat);
+    data.uint("garp_refresh_rep", garp.refresh_repeat);
+    data.uint("garp_lower_prio_delay", garp.lower_prio_delay);
+    data.uint("garp_lower_prio_rep", garp.lower_prio_repeat);
+    data.uint("lower_prio_no_advert", instance.lower_prio_no_advert);
+    data.uint("higher_prio_send_advert", instance.higher_prio_send_advert);
+    data.uint("vrid", instance.vrid);
+    data.uint("base_priority", instance.base_priority);
+    data.uint("effective_priority", instance.effective_priority);
+    data.boolean("vipset", instance.vips_set);
+    data.boolean("promote_secondaries", instance.promote_secondaries);
+    data.float("adver_int", instance.advert_interval.as_secs_f64());
+    data.float(
+        "master_adver_int",
+        instance.master_advert_interval.as_secs_f64(),
+    );
+    data.uint("accept", instance.accept);
+    data.boolean("nopreempt", instance.nopreempt);
+    data.uint("preempt_delay", instance.preempt_delay.as_secs());
+    data.uint("state", instance.state.keepalived_number());
+    data.uint("wantstate", instance.wantstate.keepalived_number());
+    data.uint("version", instance.version);
+    data.boolean("smtp_alert", instance.smtp_alert);
+    data.boolean("notify_deleted", instance.notify_deleted);
+    let notify = &instance.notify;
+    data.optional_string("script_backup", &notify.backup);
+    data.optional_string("script_master", &notify.master);
+    data.optional_string("script_fault", &notify.fault);
+    data.optional_string("script_stop", &notify.stop);
+    data.optional_string("script_deleted", &notify.deleted);
+    data.optional_string("script", &notify.generic);
+    data.optional_string("script_master_rx_lower_pri", &notify.master_rx_lower_pri);
+    data.strings("vips", &instance.vips);
+    data.strings("evips", &instance.evips);
+    data.strings("vroutes", &instance.vroutes);
+    data.strings("vrules", &instance.vrules);
+    let names = |tracked: &[TrackedSnapshot]| {
+        tracked
+            .iter()
+            .map(|object| object.name.clone())
+            .collect::<Vec<_>>()
+    };
+    data.strings("track_ifp", &names(&instance.track_interfaces));
+    data.strings("track_script", &instance.track_script_commands);
+    data.strings("track_process", &names(&instance.track_processes));
+    data.uint("auth_type", instance.auth.number());
+    match &instance.auth {
+        AuthSnapshot::Pass(key) | AuthSnapshot::Ah(key) => data.string("auth_data", key),
+        AuthSnapshot::None => {}
+    }
+
+    let stats = &instance.stats;
+    let mut counters = JsonObject::new();
+    for (name, value) in [
+        ("advert_rcvd", stats.advert_rcvd),
+        ("advert_sent", stats.advert_sent),
+        ("become_master", stats.become_master),
+        ("release_master", stats.release_master),
+        ("packet_len_err", stats.packet_len_err),
+        ("advert_interval_err", stats.advert_interval_err),
+        ("ip_ttl_err", stats.ip_ttl_err),
+        ("invalid_type_rcvd", stats.invalid_type_rcvd),
+        ("addr_list_err", stats.addr_list_err),
+        ("invalid_authtype", stats.invalid_authtype),
+        ("authtype_mismatch", stats.authtype_mismatch),
+        ("auth_failure", stats.auth_failure),
+        ("pri_zero_rcvd", stats.pri_zero_rcvd),
+        ("pri_zero_sent", stats.pri_zero_sent),
+    ] {
+        counters.uint(name, value);
+    }
+    let mut both = JsonObject::new();
+    both.raw("data", &data.finish());
+    both.raw("stats", &counters.finish());
+    both.finish()
+}
+
+fn process_json(process: &TrackProcessSnapshot) -> String {
+    let mut object = JsonObject::new();
+    object.string("process", &process.process);
+    object.string("parameters", &process.parameters);
+    object.string("param_match", &process.param_match);
+    object.uint("min_processes", process.min_processes);
+    object.uint("max_processes", process.max_processes);
+    object.uint("current_processes", process.current_processes);
+    object.boolean("have_quorum", process.has_quorum());
+    object.int("weight", i64::from(process.weight));
+    object.float("terminate_delay", process.terminate_delay);
+    object.float("fork_delay", process.fork_delay);
+    object.boolean("fork_delay_timer_running", false);
+    object.boolean("terminate_delay_timer_running", false);
+    object.boolean("full_command", process.full_command);
+    object.finish()
+}
+
+/// A JSON string as keepalived's writer escapes it (including `/` as `\/`).
+fn json_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for character in value.chars() {
+        match character {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            control if u32::from(control) < 0x20 => {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "\\u{:04x}", u32::from(control));
+            }
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyword(name: &str, args: &[&str]) -> RawKeyword {
+        RawKeyword {
+            keyword: name.to_string(),
+            args: args.iter().map(|arg| arg.to_string()).collect(),
+        }
+    }
+
+    // Input: no keywords, TMPDIR unset or relative. Output: keepalived's /tmp files.
+    #[test]
+    fn default_locations_are_in_tmp() {
+        for tmpdir in [None, Some(OsStr::new("relative/dir"))] {
+            let paths = DumpPaths::resolve(&[], tmpdir, None, None);
+            assert_eq!(paths.data, Path::new("/tmp/keepalived.data"));
+            assert_eq!(paths.stats, Path::new("/tmp/keepalived.stats"));
+            assert_eq!(paths.json, Path::new("/tmp/keepalived.json"));
+        }
+    }
+
+    // Input: TMPDIR=/var/tmp/k. Output: the files move there.
+    #[test]
+    fn absolute_tmpdir_is_used() {
+        let paths = DumpPaths::resolve(&[], Some(OsStr::new("/var/tmp/k")), None, None);
+        assert_eq!(paths.stats, Path::new("/var/tmp/k/keepalived.stats"));
+    }
+
+    // Input: the code's keyword for one file and the man page's for another, plus
+    // data_use_instance with a namespace and an instance name.
+    // Output: both keywords honoured; `.NS_INSTANCE` inserted before each extension.
+    #[test]
+    fn keywords_and_data_use_instance() {
+        let other = [
+            keyword("state_dump_file", &["/var/run/k/state.txt"]),
+            keyword("json_file_location", &["/srv/k.json"]),
+            keyword("data_use_instance", &[]),
+        ];
+        let paths = DumpPaths::resolve(&other, None, Some("blue"), Some("lb1"));
+        assert_eq!(paths.data, Path::new("/var/run/k/state.blue_lb1.txt"));
+        assert_eq!(paths.stats, Path::new("/tmp/keepalived.blue_lb1.stats"));
+        assert_eq!(paths.json, Path::new("/srv/k.blue_lb1.json"));
+    }
+
+    // Input: json_version 2, then nothing. Output: 2, then keepalived's default 1.
+    #[test]
+    fn json_version_keyword() {
+        assert_eq!(json_version(&[keyword("json_version", &["2"])]), 2);
+        assert_eq!(json_version(&[]), 1);
+    }
+
+    // Input: C %g cases keepalived prints (advert intervals, delays).
+    // Output: the same text printf would give.
+    #[test]
+    fn general_float_matches_printf_g() {
+        assert_eq!(general_float(1.0), "1");
+        assert_eq!(general_float(0.5), "0.5");
+        assert_eq!(general_float(0.01), "0.01");
+        assert_eq!(general_float(2.25), "2.25");
+        assert_eq!(general_float(40.95), "40.95");
+    }
+
+    // Input: a command path and a string with quotes and a newline.
+    // Output: keepalived's escaping, `/` included.
+    #[test]
+    fn json_strings_escape_like_keepalived() {
+        assert_eq!(json_string("'/usr/bin/echo'"), "\"'\\/usr\\/bin\\/echo'\"");
+        assert_eq!(json_string("a\"b\n"), "\"a\\\"b\\n\"");
+        assert_eq!(json_string("\u{1}"), "\"\\u0001\"");
+    }
+}
