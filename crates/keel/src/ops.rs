@@ -6,4 +6,5 @@
 //! `Type=notify` readiness and the watchdog, [`daemonize`] for the background mode.
 
 pub mod dump;
+pub mod pidfile;
 pub mod snapshot;
