@@ -8,3 +8,4 @@
 pub mod dump;
 pub mod pidfile;
 pub mod snapshot;
+pub mod systemd;
