@@ -32,11 +32,13 @@ fn own_pid() -> i32 {
     std::process::id() as i32
 }
 
-// Input: no pid file; acquire, then drop. Output: the file holds our pid while held (in a
-// directory created for it) and is gone afterwards.
+// Input: no pid file, keepalived's umask 0177; acquire, then drop. Output: the file holds our
+// pid with mode 0644 while held (in a directory created for it) and is gone afterwards.
 #[test]
 fn written_then_removed_at_exit() {
     let scratch = Scratch::new();
+    // SAFETY: umask has no preconditions; the other tests here do not check file modes.
+    let previous = unsafe { libc::umask(0o177) };
     let path = scratch.0.join("keepalived").join("vrrp.pid");
     {
         let held = PidFile::acquire(&path, own_pid()).expect("free pid file");
@@ -45,7 +47,19 @@ fn written_then_removed_at_exit() {
             std::fs::read_to_string(&path).expect("written"),
             format!("{}\n", own_pid())
         );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o644,
+            "keepalived's pid files are world-readable"
+        );
     }
+    // SAFETY: as above.
+    unsafe { libc::umask(previous) };
     assert!(!path.exists(), "pid file left behind");
 }
 

@@ -8,7 +8,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, ErrorKind, Write as _};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::cli::PidFiles;
@@ -109,7 +109,7 @@ pub struct PidFile {
 }
 
 impl PidFile {
-    /// Writes `pid` to `path` (mode 0644, directory created), unless a live process other
+    /// Writes `pid` to `path` (mode 0644 whatever the umask, directory created), unless a live process other
     /// than `pid` is named in an existing file. A file naming a dead process, a zombie or
     /// garbage is stale and taken over. Call it once at start, after daemonizing (the pid
     /// must be the daemon's).
@@ -118,8 +118,12 @@ impl PidFile {
             path: path.to_path_buf(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
             fs::create_dir_all(dir).map_err(io_error)?;
+            // Searchable whatever the umask, like keepalived's /run/keepalived.
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).map_err(io_error)?;
         }
         // Two attempts: a stale file is removed once, then O_EXCL decides any race with a
         // second daemon starting at the same moment.
@@ -131,6 +135,9 @@ impl PidFile {
                 .open(path)
             {
                 Ok(mut file) => {
+                    // keepalived's pid files are 0644 whatever the umask (0177 by default).
+                    file.set_permissions(fs::Permissions::from_mode(0o644))
+                        .map_err(io_error)?;
                     file.write_all(format!("{pid}\n").as_bytes())
                         .map_err(io_error)?;
                     return Ok(PidFile {
