@@ -2,10 +2,12 @@
 //!
 //! Each concern is one module the daemon calls at the edge: [`snapshot`] and [`dump`] for the
 //! SIGUSR1 / SIGUSR2 / SIGRTMIN+2 files (spec §4.1–§4.3), [`pidfile`] for keepalived's pid
-//! files (spec §1.3), [`logging`] for console / syslog / file logs, [`systemd`] for
-//! `Type=notify` readiness and the watchdog, [`daemonize`] for the background mode.
+//! files (spec §1.3), [`logging`] for log names and the per-instance error rate limiter,
+//! [`systemd`] for `Type=notify` readiness and the watchdog, [`umask`] for `-u` / `umask`.
 
 pub mod dump;
+pub mod logging;
 pub mod pidfile;
 pub mod snapshot;
 pub mod systemd;
+pub mod umask;
