@@ -31,10 +31,19 @@ fn expected(name: &str) -> String {
 }
 
 fn load_config() -> Config {
-    let text = std::fs::read_to_string(data_dir().join("keepalived.conf"))
+    load("keepalived.conf")
+}
+
+fn load(name: &str) -> Config {
+    let text = std::fs::read_to_string(data_dir().join(name))
         .expect("the capture config is committed with the test");
     let mut fs = MemoryFs::new().with_file("/etc/keepalived/keepalived.conf", text);
-    for script in ["/usr/bin/true", "/usr/bin/false", "/usr/bin/echo"] {
+    for script in [
+        "/usr/bin/true",
+        "/usr/bin/false",
+        "/usr/bin/echo",
+        "/usr/bin/logger",
+    ] {
         fs.add_file(script, "#!/bin/sh\n");
         fs.set_mode(script, 0o755);
         fs.set_owner(script, 0, 0);
@@ -52,18 +61,37 @@ fn load_config() -> Config {
     loaded.config
 }
 
-/// The engine configuration the daemon would build for the capture config (kept small:
-/// only what this configuration uses).
-fn router_config(config: &Config) -> RouterConfig {
-    let primary: IpAddr = "10.99.0.1".parse().expect("literal address");
+/// The engine configuration the daemon would build for a capture config (kept small:
+/// only what the capture configs use). `primary` gives each family's interface address.
+fn router_config(config: &Config, primary4: &str, primary6: &str) -> RouterConfig {
+    let global = &config.global_defs;
     let instances = config
         .vrrp
         .instances
         .iter()
         .map(|conf| {
             let interface = conf.interface.clone().expect("every instance names veth0");
+            let ipv6 = conf
+                .virtual_ipaddress
+                .first()
+                .is_some_and(|vip| vip.address.is_ipv6());
+            let primary: IpAddr = conf.unicast_src_ip.unwrap_or_else(|| {
+                if ipv6 { primary6 } else { primary4 }
+                    .parse()
+                    .expect("literal address")
+            });
             let mut instance =
                 InstanceConfig::new(&conf.name, &interface, conf.virtual_router_id, primary);
+            instance.preempt_delay = conf.preempt_delay.as_duration();
+            instance.lower_prio_no_advert = global.vrrp_lower_prio_no_advert;
+            if global.garp.master_refresh.as_duration() > Duration::ZERO {
+                instance.garp.master_refresh = Some(global.garp.master_refresh.as_duration());
+            }
+            instance.unicast_peers = conf
+                .unicast_peer
+                .iter()
+                .map(|peer| keel_vrrp::UnicastPeer::new(peer.address))
+                .collect();
             instance.priority = conf.priority;
             instance.advert_interval = conf.advert_int.as_duration();
             if conf.version == Some(3) {
@@ -78,7 +106,10 @@ fn router_config(config: &Config) -> RouterConfig {
                 for (slot, byte) in key.iter_mut().zip(auth.auth_pass.bytes()) {
                     *slot = byte;
                 }
-                instance.authentication = Authentication::Pass(key);
+                instance.authentication = match auth.auth_type {
+                    keel_conf::model::vrrp::AuthType::Pass => Authentication::Pass(key),
+                    keel_conf::model::vrrp::AuthType::Ah => Authentication::Ah(key),
+                };
             }
             instance.virtual_addresses = conf
                 .virtual_ipaddress
@@ -112,6 +143,12 @@ fn router_config(config: &Config) -> RouterConfig {
                 instance.trackers.push(TrackedObject::state(
                     &format!("interface:{}", interface.name),
                     interface.weight.unwrap_or(0),
+                ));
+            }
+            for process in &conf.tracking.track_process {
+                instance.trackers.push(TrackedObject::state(
+                    &format!("process:{}", process.name),
+                    process.weight.unwrap_or(0),
                 ));
             }
             for file in &conf.tracking.track_file {
@@ -180,7 +217,8 @@ fn drive_to_capture_state(router: &mut Router, start: Instant) -> Instant {
 fn snapshot() -> Snapshot {
     let config = load_config();
     let start = Instant::now();
-    let mut router = Router::new(router_config(&config), start).expect("valid engine config");
+    let mut router = Router::new(router_config(&config, "10.99.0.1", "fe80::1"), start)
+        .expect("valid engine config");
     let now = drive_to_capture_state(&mut router, start);
     let mut observed = Observed::new(UNIX_EPOCH + Duration::from_secs(1_795_688_611), "lab1");
     observed.scripts = BTreeMap::from([
@@ -249,6 +287,7 @@ fn data_dump_matches_keepalived() {
         "VRRP Scripts",
         "VRRP Track files",
     ] {
+        assert!(theirs.contains_key(title), "capture lacks {title}");
         assert_eq!(
             ours.get(title),
             theirs.get(title),
@@ -402,4 +441,112 @@ fn dumps_are_private_files() {
     let json = std::fs::read_to_string(&paths.json).expect("readable");
     assert!(json.starts_with("[{\"data\":{\"iname\":\"VI_1\""));
     std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// The BACKUP of the second capture: VB_1 held in FAULT by its tracked process (no `sleep`
+/// seen, quorum 1, weight 0), VB_2 a VRRPv3/IPv6 BACKUP of a priority-200 master.
+fn backup_snapshot() -> Snapshot {
+    let config = load("backup.conf");
+    let start = Instant::now();
+    let mut router = Router::new(
+        router_config(&config, "10.98.0.2", "fe80::5c06:9aff:fe7f:77cb"),
+        start,
+    )
+    .expect("valid engine config");
+    router.handle(start, RouterInput::Start);
+    router.handle(
+        start,
+        RouterInput::Tracker {
+            id: TrackerId::new("process:trk_sleep"),
+            status: TrackerStatus::Down,
+        },
+    );
+    let master: IpAddr = "fe80::1026:3bff:fefd:297a".parse().expect("literal");
+    let advert = keel_vrrp::ReceivedAdvert {
+        version: Version::V3,
+        packet_type: 1,
+        vrid: 62,
+        priority: 200,
+        max_advert_interval: Duration::from_millis(500),
+        addresses: vec!["2001:db8::100".parse().expect("literal")],
+        auth: keel_vrrp::ReceivedAuth::NONE,
+        source: master,
+        destination: "ff02::12".parse().expect("literal"),
+        ttl_or_hop_limit: 255,
+        checksum: keel_vrrp::ChecksumStatus::Valid,
+    };
+    let mut now = start;
+    for _ in 0..12 {
+        now += Duration::from_millis(500);
+        if router
+            .poll_timeout()
+            .is_some_and(|deadline| deadline <= now)
+        {
+            router.handle_timeout(now);
+        }
+        router.handle_advert(now, "veth1", &advert);
+        while router.poll_action().is_some() {}
+    }
+    let states = router
+        .instances()
+        .iter()
+        .map(|instance| instance.state())
+        .collect::<Vec<_>>();
+    assert_eq!(states, [State::Fault, State::Backup]);
+    let mut observed = Observed::new(UNIX_EPOCH + Duration::from_secs(1_795_689_931), "lab2");
+    observed.sockets.insert("VB_1".into(), (14, 15));
+    observed.sockets.insert("VB_2".into(), (16, 17));
+    observed.interface_indexes.insert("veth1".into(), 2);
+    observed.process_counts.insert("trk_sleep".into(), 0);
+    Snapshot::from_router(&router, &config, &observed, now)
+}
+
+// Input: the second capture's BACKUP (unicast + AH in FAULT by a tracked process, v3 IPv6
+// BACKUP, virtual routes and rules). Output: VRRP Topology and Track processes identical to
+// keepalived 2.2.7's (timestamps aside).
+#[test]
+fn backup_data_dump_matches_keepalived() {
+    let ours = sections(&dump::data_text(&backup_snapshot()));
+    let theirs = sections(&expected("backup/keepalived.data"));
+    for title in ["VRRP Topology", "VRRP Track processes"] {
+        assert!(theirs.contains_key(title), "capture lacks {title}");
+        assert_eq!(
+            ours.get(title),
+            theirs.get(title),
+            "section {title} differs"
+        );
+    }
+}
+
+// Input: the same BACKUP. Output: keepalived.json equal field by field and in order, except
+// times and counters of adverts.
+#[test]
+fn backup_json_dump_matches_keepalived() {
+    let ours = dump::json_text(&backup_snapshot(), 1);
+    let theirs = expected("backup/keepalived.json");
+    let parse = |text: &str| -> serde_json::Value { serde_json::from_str(text).expect("JSON") };
+    let (ours_value, theirs_value) = (parse(&ours), parse(&theirs));
+    for (ours, theirs) in ours_value
+        .as_array()
+        .expect("array")
+        .iter()
+        .zip(theirs_value.as_array().expect("array"))
+    {
+        for (key, value) in theirs["data"].as_object().expect("object") {
+            if key != "last_transition" {
+                assert_eq!(&ours["data"][key], value, "data.{key} differs");
+            }
+        }
+        assert_eq!(
+            ours["data"].as_object().map(|data| data.len()),
+            theirs["data"].as_object().map(|data| data.len())
+        );
+    }
+    let key_order = |text: &str| {
+        text.split("\":")
+            .filter_map(|chunk| chunk.rsplit('"').next())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(key_order(&ours), key_order(&theirs));
 }

@@ -494,15 +494,16 @@ fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, 
             );
         }
     }
-    // keepalived 2.2.7 prints "Flags: none" normally and an empty list for nopreempt.
-    line(
-        out,
-        if instance.nopreempt {
-            "   Flags:"
-        } else {
-            "   Flags: none"
-        },
-    );
+    // keepalived 2.2.7 lists flags under "Flags:"; nopreempt sets one it does not name.
+    let unicast = !instance.unicast_peers.is_empty();
+    if unicast || instance.nopreempt {
+        line(out, "   Flags:");
+        if unicast {
+            line(out, "     Using unicast");
+        }
+    } else {
+        line(out, "   Flags: none");
+    }
     line(
         out,
         format!("   Wantstate = {}", instance.wantstate.as_str()),
@@ -562,8 +563,13 @@ fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, 
             }
         ),
     );
-    if let Some(group) = instance.multicast_group {
-        line(out, format!("   Multicast address {group}"));
+    match (instance.multicast_group, instance.interface_index) {
+        (Some(group), Some(index)) if group.is_ipv6() => line(
+            out,
+            format!("   Multicast address {group}, ifindex {index}"),
+        ),
+        (Some(group), _) => line(out, format!("   Multicast address {group}")),
+        (None, _) => {}
     }
     let garp = &instance.garp;
     line(out, format!("   Gratuitous ARP delay = {}", garp.delay));
@@ -684,9 +690,10 @@ fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, 
         }
     }
     if !instance.unicast_peers.is_empty() {
-        if let Some(ttl) = instance.unicast_ttl {
-            line(out, format!("   Unicast TTL = {ttl}"));
-        }
+        line(
+            out,
+            format!("   Unicast TTL = {}", instance.unicast_ttl.unwrap_or(255)),
+        );
         line(
             out,
             format!(
@@ -701,6 +708,9 @@ fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, 
                 format!("     {address} min_ttl {min_ttl} max_ttl {max_ttl}"),
             );
         }
+        // keel accepts the old unicast checksum only when a peer sends it; it never
+        // switches its own (keepalived's "compatibility = no").
+        line(out, "   Unicast checksum compatibility = no");
     }
     match instance.sockets {
         Some((fd_in, fd_out)) => line(out, format!("   fd_in {fd_in}, fd_out {fd_out}")),
@@ -849,7 +859,7 @@ fn tracking_lines(out: &mut String, tracking: &[(String, i32)]) {
 }
 
 fn process_lines(out: &mut String, process: &TrackProcessSnapshot) {
-    line(out, format!(" Track process = {}", process.name));
+    line(out, format!(" VRRP Track process = {}", process.name));
     line(out, format!("   Process = {}", process.process));
     if !process.parameters.is_empty() {
         line(out, format!("   Parameters = {}", process.parameters));
@@ -870,15 +880,11 @@ fn process_lines(out: &mut String, process: &TrackProcessSnapshot) {
     line(out, format!("   Weight = {}", process.weight));
     line(
         out,
-        format!(
-            "   Terminate delay = {}s",
-            general_float(process.terminate_delay)
-        ),
+        format!("   Terminate delay = {:.6}s", process.terminate_delay),
     );
-    line(
-        out,
-        format!("   Fork delay = {}s", general_float(process.fork_delay)),
-    );
+    line(out, format!("   Fork delay = {:.6}s", process.fork_delay));
+    line(out, "   Fork delay timer not running");
+    line(out, "   Terminate delay timer not running");
     line(
         out,
         format!("   Full command = {}", true_false(process.full_command)),
@@ -1084,7 +1090,6 @@ fn instance_json(instance: &InstanceSnapshot) -> String {
     };
     data.strings("track_ifp", &names(&instance.track_interfaces));
     data.strings("track_script", &instance.track_script_commands);
-    data.strings("track_process", &names(&instance.track_processes));
     data.uint("auth_type", instance.auth.number());
     match &instance.auth {
         AuthSnapshot::Pass(key) | AuthSnapshot::Ah(key) => data.string("auth_data", key),

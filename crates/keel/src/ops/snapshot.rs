@@ -38,6 +38,8 @@ pub struct Observed {
     pub interfaces_down: Vec<String>,
     /// Receive and send socket descriptors of each instance by instance name.
     pub sockets: BTreeMap<String, (i32, i32)>,
+    /// Interface indexes by name (IPv6 multicast lines name the index).
+    pub interface_indexes: BTreeMap<String, u32>,
 }
 
 impl Observed {
@@ -52,6 +54,7 @@ impl Observed {
             process_counts: BTreeMap::new(),
             interfaces_down: Vec::new(),
             sockets: BTreeMap::new(),
+            interface_indexes: BTreeMap::new(),
         }
     }
 }
@@ -128,6 +131,8 @@ pub struct InstanceSnapshot {
     pub source_from_config: bool,
     /// The multicast group (None for unicast).
     pub multicast_group: Option<IpAddr>,
+    /// Index of the interface, when known.
+    pub interface_index: Option<u32>,
     /// GARP settings in keepalived's units.
     pub garp: GarpSnapshot,
     /// `down_timer_adverts`.
@@ -523,22 +528,25 @@ pub fn format_address(address: &VirtualAddress, default_dev: &str, set: bool) ->
     out
 }
 
-/// One `virtual_routes` line in `ip route` order.
+/// One `virtual_routes` line as keepalived 2.2.7 dumps it, e.g.
+/// `prepend 192.0.2.0/24 via inet 10.98.0.254 dev veth1 proto 18` (18 is keepalived's
+/// route protocol number, which keel uses too; `prepend` is the netlink create mode).
 pub fn format_route(route: &Route) -> String {
-    let mut words = Vec::new();
-    if let Some(kind) = &route.route_type {
+    let mut words = vec!["prepend".to_string()];
+    if let Some(kind) = route.route_type.as_ref().filter(|kind| *kind != "unicast") {
         words.push(kind.clone());
-    }
-    if let Some(src) = route.src {
-        words.push(format!("src {src}"));
     }
     let host_len = if route.to.address.is_ipv6() { 128 } else { 32 };
     match route.to.len {
         Some(len) if len != host_len => words.push(format!("{}/{len}", route.to.address)),
         _ => words.push(route.to.address.to_string()),
     }
+    if let Some(src) = route.src {
+        words.push(format!("src {src}"));
+    }
     if let Some(via) = route.via {
-        words.push(format!("via {via}"));
+        let family = if via.is_ipv6() { "inet6" } else { "inet" };
+        words.push(format!("via {family} {via}"));
     }
     if let Some(dev) = &route.dev {
         words.push(format!("dev {dev}"));
@@ -550,29 +558,35 @@ pub fn format_route(route: &Route) -> String {
         words.push(format!("metric {metric}"));
     }
     push_options(&mut words, &route.options);
+    words.push("proto 18".to_string());
     if route.no_track {
         words.push("no_track".to_string());
     }
     words.join(" ")
 }
 
-/// One `virtual_rules` line in `ip rule` order.
+/// One `virtual_rules` line as keepalived 2.2.7 dumps it, e.g.
+/// `from 10.98.0.100 priority 16384 tos 0x0 protocol 18 lookup 100` (without a
+/// `preference`, keepalived's rules get priority 16384).
 pub fn format_rule(rule: &Rule) -> String {
     let mut words = Vec::new();
-    if let Some(preference) = rule.preference {
-        words.push(format!("preference {preference}"));
-    }
     for (keyword, prefix) in [("from", &rule.from), ("to", &rule.to)] {
         if let Some(prefix) = prefix {
+            let host_len = if prefix.address.is_ipv6() { 128 } else { 32 };
             match prefix.len {
-                Some(len) => words.push(format!("{keyword} {}/{len}", prefix.address)),
-                None => words.push(format!("{keyword} {}", prefix.address)),
+                Some(len) if len != host_len => {
+                    words.push(format!("{keyword} {}/{len}", prefix.address))
+                }
+                _ => words.push(format!("{keyword} {}", prefix.address)),
             }
         }
     }
+    words.push(format!("priority {}", rule.preference.unwrap_or(16384)));
+    words.push("tos 0x0".to_string());
     push_options(&mut words, &rule.options);
+    words.push("protocol 18".to_string());
     if let Some(table) = &rule.table {
-        words.push(format!("table {table}"));
+        words.push(format!("lookup {table}"));
     }
     if rule.no_track {
         words.push("no_track".to_string());
@@ -671,13 +685,29 @@ fn instance_snapshot(
                 .map(|script| quote_command(&script.script))
         })
         .collect();
+    let processes_short = track_processes
+        .iter()
+        .filter(|tracked| {
+            tracked.weight == 0
+                && config
+                    .vrrp
+                    .track_processes
+                    .iter()
+                    .find(|process| process.name == tracked.name)
+                    .is_some_and(|process| {
+                        let count = observed.process_counts.get(&process.name).copied();
+                        let count = count.unwrap_or(0);
+                        count < process.quorum || process.quorum_max.is_some_and(|max| count > max)
+                    })
+        })
+        .count() as u32;
     let fault_count = fault_count(
         instance,
         observed,
         &track_interfaces,
         &track_scripts,
         &track_files,
-    );
+    ) + processes_short;
     let interface = engine.interface.clone();
     let format_all = |addresses: &[VirtualAddress]| {
         addresses
@@ -724,6 +754,7 @@ fn instance_snapshot(
         source_from_config: conf
             .is_some_and(|conf| conf.unicast_src_ip.is_some() || conf.mcast_src_ip.is_some()),
         multicast_group: (!unicast).then_some(engine.multicast_group),
+        interface_index: observed.interface_indexes.get(&engine.interface).copied(),
         garp: GarpSnapshot {
             delay: seconds(garp.master_delay),
             repeat: garp.master_repeat,
