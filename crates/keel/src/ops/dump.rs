@@ -1217,6 +1217,28 @@ mod tests {
         assert_eq!(json_version(&[]), 1);
     }
 
+    // Input: the transition time of the capture (1795688611.193578).
+    // Output: keepalived's `SECONDS.MICROS (Www Mmm dd HH:MM:SS.MICROS YYYY)` shape, in the
+    // machine's time zone (the capture was taken in UTC: `Thu Nov 26 10:23:31.193578 2026`).
+    #[test]
+    fn transition_times_print_like_keepalived() {
+        let text = epoch_with_date(Some(Duration::new(1_795_688_611, 193_578_000)));
+        let (epoch, date) = text.split_once(" (").expect("a date in parentheses");
+        assert_eq!(epoch, "1795688611.193578");
+        let date = date.strip_suffix(')').expect("closing parenthesis");
+        let words = date
+            .split(' ')
+            .filter(|word| !word.is_empty())
+            .collect::<Vec<_>>();
+        assert_eq!(words.len(), 5, "{date}");
+        assert!(words[3].ends_with(".193578"), "{date}");
+        assert!(words[4] == "2026", "{date}");
+        assert_eq!(
+            epoch_with_date(None),
+            format!("0.000000 ({})", local_date_with_micros(0, 0))
+        );
+    }
+
     // Input: C %g cases keepalived prints (advert intervals, delays).
     // Output: the same text printf would give.
     #[test]
