@@ -72,9 +72,16 @@ impl DumpPaths {
                 .and_then(|keyword| keyword.args.first())
                 .map(PathBuf::from)
         };
+        // `data_use_instance [BOOL]`: the keyword alone means true.
         let use_instance = global_other
             .iter()
-            .any(|keyword| keyword.keyword == "data_use_instance");
+            .rev()
+            .find(|keyword| keyword.keyword == "data_use_instance")
+            .is_some_and(|keyword| {
+                keyword.args.first().is_none_or(|value| {
+                    !matches!(value.to_ascii_lowercase().as_str(), "false" | "no" | "off")
+                })
+            });
         let suffix = [namespace, instance]
             .into_iter()
             .flatten()
@@ -1208,6 +1215,17 @@ mod tests {
         assert_eq!(paths.data, Path::new("/var/run/k/state.blue_lb1.txt"));
         assert_eq!(paths.stats, Path::new("/tmp/keepalived.blue_lb1.stats"));
         assert_eq!(paths.json, Path::new("/srv/k.blue_lb1.json"));
+    }
+
+    // Input: `data_use_instance false` with an instance name. Output: plain names.
+    #[test]
+    fn data_use_instance_false() {
+        let other = [keyword("data_use_instance", &["false"])];
+        let paths = DumpPaths::resolve(&other, None, None, Some("lb1"));
+        assert_eq!(paths.data, Path::new("/tmp/keepalived.data"));
+        let other = [keyword("data_use_instance", &["true"])];
+        let paths = DumpPaths::resolve(&other, None, None, Some("lb1"));
+        assert_eq!(paths.data, Path::new("/tmp/keepalived.lb1.data"));
     }
 
     // Input: json_version 2, then nothing. Output: 2, then keepalived's default 1.
