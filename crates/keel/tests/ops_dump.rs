@@ -550,3 +550,33 @@ fn backup_json_dump_matches_keepalived() {
     };
     assert_eq!(key_order(&ours), key_order(&theirs));
 }
+
+/// The third capture: one VMAC instance with `vmac_xmit_base`, MASTER.
+fn vmac_snapshot() -> Snapshot {
+    let config = load("vmac.conf");
+    let start = Instant::now();
+    let mut router = Router::new(router_config(&config, "10.99.0.1", "fe80::1"), start)
+        .expect("valid engine config");
+    let now = drive_to_capture_state(&mut router, start);
+    let mut observed = Observed::new(UNIX_EPOCH + Duration::from_secs(1_795_690_150), "lab3");
+    observed.sockets.insert("VM_1".into(), (14, 15));
+    Snapshot::from_router(&router, &config, &observed, now)
+}
+
+// Input: a VMAC instance (third capture). Output: the VMAC and interface lines, the
+// `vrrp.71@veth0` VIP device, and the JSON interface names as keepalived 2.2.7 writes them.
+#[test]
+fn vmac_dumps_match_keepalived() {
+    let snapshot = vmac_snapshot();
+    let ours = sections(&dump::data_text(&snapshot));
+    let theirs = sections(&expected("vmac/keepalived.data"));
+    assert!(theirs.contains_key("VRRP Topology"));
+    assert_eq!(ours.get("VRRP Topology"), theirs.get("VRRP Topology"));
+    let ours: serde_json::Value =
+        serde_json::from_str(&dump::json_text(&snapshot, 1)).expect("JSON");
+    let theirs: serde_json::Value =
+        serde_json::from_str(&expected("vmac/keepalived.json")).expect("JSON");
+    for key in ["vmac_ifname", "ifp_ifname", "vips"] {
+        assert_eq!(ours[0]["data"][key], theirs[0]["data"][key], "{key}");
+    }
+}

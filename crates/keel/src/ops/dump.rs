@@ -501,9 +501,10 @@ fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, 
             );
         }
     }
-    // keepalived 2.2.7 lists flags under "Flags:"; nopreempt sets one it does not name.
+    // keepalived 2.2.7 lists flags under "Flags:"; a VIP on another interface sets one it
+    // does not name (seen with `dev` on a VIP and with a VMAC).
     let unicast = !instance.unicast_peers.is_empty();
-    if unicast || instance.nopreempt {
+    if unicast || instance.vips_elsewhere {
         line(out, "   Flags:");
         if unicast {
             line(out, "     Using unicast");
@@ -546,9 +547,30 @@ fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, 
         ),
     );
     if let Some(vmac) = &instance.vmac_interface {
-        line(out, format!("   Use VMAC, i/f name {vmac}"));
+        line(
+            out,
+            format!(
+                "   Use VMAC, i/f name {vmac}, is_up = {}, xmit_base = {}",
+                true_false(instance.vmac_up),
+                true_false(instance.vmac_xmit_base)
+            ),
+        );
     }
-    line(out, format!("   Interface = {}", instance.interface));
+    match &instance.vmac_interface {
+        Some(vmac) => line(
+            out,
+            format!(
+                "   Interface = {vmac}, vmac on {}{}",
+                instance.interface,
+                if instance.vmac_xmit_base {
+                    ", xmit base i/f"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        None => line(out, format!("   Interface = {}", instance.interface)),
+    }
     if instance.dont_track_primary {
         line(out, "   VRRP interface tracking disabled");
     }
@@ -1043,7 +1065,13 @@ fn instance_json(instance: &InstanceSnapshot) -> String {
         "vmac_ifname",
         instance.vmac_interface.as_deref().unwrap_or(""),
     );
-    data.string("ifp_ifname", &instance.interface);
+    data.string(
+        "ifp_ifname",
+        instance
+            .vmac_interface
+            .as_deref()
+            .unwrap_or(&instance.interface),
+    );
     data.uint("master_priority", instance.master_priority);
     let transition = instance.last_transition.unwrap_or_default();
     data.raw(

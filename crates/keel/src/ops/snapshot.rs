@@ -121,10 +121,17 @@ pub struct InstanceSnapshot {
     pub read_timeout: Option<Duration>,
     /// Master_Down_Interval with the current priority.
     pub master_down_interval: Duration,
-    /// The interface adverts use.
+    /// The configured `interface` (the base interface when a VMAC is used).
     pub interface: String,
+    /// Some VIP lives on another interface than `interface` (a `dev` option, or the VMAC):
+    /// keepalived 2.2.7 then prints an empty `Flags:` list.
+    pub vips_elsewhere: bool,
     /// `use_vmac` interface name.
     pub vmac_interface: Option<String>,
+    /// The VMAC interface is up.
+    pub vmac_up: bool,
+    /// `vmac_xmit_base`.
+    pub vmac_xmit_base: bool,
     /// The source address of adverts.
     pub source_address: IpAddr,
     /// The source address was configured (`unicast_src_ip` / `mcast_src_ip`).
@@ -709,12 +716,29 @@ fn instance_snapshot(
         &track_files,
     ) + processes_short;
     let interface = engine.interface.clone();
+    let vmac_interface = conf.and_then(|conf| conf.use_vmac.as_ref()).map(|vmac| {
+        vmac.name
+            .clone()
+            .unwrap_or_else(|| format!("vrrp.{}", engine.vrid))
+    });
+    // keepalived compat: VIPs without `dev` go on the VMAC, printed `vrrp.N@base`.
+    let vip_device = match &vmac_interface {
+        Some(vmac) => format!("{vmac}@{interface}"),
+        None => interface.clone(),
+    };
     let format_all = |addresses: &[VirtualAddress]| {
         addresses
             .iter()
-            .map(|address| format_address(address, &interface, vips_set))
+            .map(|address| format_address(address, &vip_device, vips_set))
             .collect::<Vec<_>>()
     };
+    let vips_elsewhere = vmac_interface.is_some()
+        || conf.is_some_and(|conf| {
+            conf.virtual_ipaddress
+                .iter()
+                .chain(&conf.virtual_ipaddress_excluded)
+                .any(|vip| vip.dev.as_ref().is_some_and(|dev| *dev != interface))
+        });
     let garp = &engine.garp;
     let seconds = |value: Option<Duration>| value.map(|d| d.as_secs()).unwrap_or(0);
     let unicast = !engine.unicast_peers.is_empty();
@@ -744,11 +768,12 @@ fn instance_snapshot(
         last_transition: instance.last_transition().and_then(|at| clock.epoch(at)),
         read_timeout: instance.poll_timeout().and_then(|at| clock.epoch(at)),
         master_down_interval: instance.master_down_interval(),
-        vmac_interface: conf.and_then(|conf| conf.use_vmac.as_ref()).map(|vmac| {
-            vmac.name
-                .clone()
-                .unwrap_or_else(|| format!("vrrp.{}", engine.vrid))
-        }),
+        vmac_up: vmac_interface
+            .as_ref()
+            .is_some_and(|name| !observed.interfaces_down.contains(name)),
+        vmac_interface,
+        vips_elsewhere,
+        vmac_xmit_base: conf.is_some_and(|conf| conf.vmac_xmit_base),
         interface: interface.clone(),
         source_address: engine.primary_address,
         source_from_config: conf

@@ -1,18 +1,22 @@
 #!/bin/sh
-# Captures keepalived 2.2.7's SIGUSR1/SIGUSR2/SIGRTMIN+2 dumps for keepalived.conf (here)
-# into expected/. (2.2.7 has no json_version keyword: it writes version 1 only.)
-# Run as root from this directory: ./capture.sh   (needs keepalived, iproute2)
+# Captures keepalived 2.2.7's SIGUSR1/SIGUSR2/SIGRTMIN+2 dumps for CONF (default
+# keepalived.conf, here) into OUTDIR (default expected/). (2.2.7 has no json_version
+# keyword: it writes version 1 only.)
+# Run as root from this directory: ./capture.sh [CONF [OUTDIR]]   (needs keepalived, iproute2)
+#   ./capture.sh                       → expected/
+#   ./capture.sh vmac.conf expected/vmac
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 ns=keel-ops-capture-$$
-out="$here/expected"
+conf="$here/${1:-keepalived.conf}"
+out="$here/${2:-expected}"
 mkdir -p "$out"
 work=$(mktemp -d)
 cleanup() {
     [ -f "$work/keepalived.pid" ] && kill "$(cat "$work/keepalived.pid")" 2>/dev/null || true
     sleep 1
     ip netns del "$ns" 2>/dev/null || true
-    cp "$work"/*.log "$here/expected/" 2>/dev/null || true
+    cp "$work"/*.log "$out/" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -25,7 +29,7 @@ ip -n "$ns" addr add 10.99.0.1/24 dev veth0
 : > /tmp/keel-ops-capture-track
 
 run() {   # $1: suffix for the output files
-    cp "$here/keepalived.conf" "$work/keepalived.conf"
+    cp "$conf" "$work/keepalived.conf"
     export TMPDIR="$work"
     ip netns exec "$ns" keepalived -n -l -D -P -f "$work/keepalived.conf" \
         -p "$work/keepalived.pid" -r "$work/vrrp.pid" > "$work/keepalived$1.log" 2>&1 &
