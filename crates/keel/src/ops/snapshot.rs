@@ -80,6 +80,10 @@ pub struct Snapshot {
     pub router_id: String,
     /// The configured global settings.
     pub global: GlobalDefs,
+    /// `net_namespace`.
+    pub net_namespace: Option<String>,
+    /// `net_namespace_ipvs`.
+    pub net_namespace_ipvs: Option<String>,
     /// uid and gid of scripts.
     pub script_uid_gid: (u32, u32),
     /// Instances in configuration order.
@@ -453,6 +457,8 @@ impl Snapshot {
                 .clone()
                 .unwrap_or_else(|| observed.host_name.clone()),
             global: config.global_defs.clone(),
+            net_namespace: config.root.net_namespace.clone(),
+            net_namespace_ipvs: config.root.net_namespace_ipvs.clone(),
             script_uid_gid: observed.script_uid_gid,
             scripts: script_snapshots(config, observed),
             track_files: track_file_snapshots(config, observed),

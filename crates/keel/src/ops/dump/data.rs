@@ -102,6 +102,24 @@ fn global_lines(out: &mut String, snapshot: &Snapshot) {
         None => "unset",
         Some(value) => true_false(value),
     };
+    let has = |keyword: &str| global.other.iter().any(|raw| raw.keyword == keyword);
+    line(
+        out,
+        format!(
+            " Network namespace = {}",
+            snapshot.net_namespace.as_deref().unwrap_or("(default)")
+        ),
+    );
+    line(
+        out,
+        format!(
+            " Network namespace ipvs = {}",
+            snapshot
+                .net_namespace_ipvs
+                .as_deref()
+                .unwrap_or("(main namespace)")
+        ),
+    );
     line(out, format!(" Router ID = {}", snapshot.router_id));
     line(
         out,
@@ -128,6 +146,9 @@ fn global_lines(out: &mut String, snapshot: &Snapshot) {
             true_false(global.checker_log_all_failures)
         ),
     );
+    if !has("reload_check_config") {
+        line(out, " No test config before reload");
+    }
     line(
         out,
         format!(
@@ -144,7 +165,28 @@ fn global_lines(out: &mut String, snapshot: &Snapshot) {
     );
     line(
         out,
+        format!(
+            " Disable local IGMP = {}",
+            if has("disable_local_igmp") {
+                "yes"
+            } else {
+                "no"
+            }
+        ),
+    );
+    line(
+        out,
         format!(" LVS flush = {}", true_false(global.lvs_flush)),
+    );
+    if global.lvs_flush_on_stop.is_none() {
+        line(out, " LVS flush on stop = disabled");
+    }
+    line(
+        out,
+        format!(
+            " FIFO write vrrp states on reload = {}",
+            true_false(has("fifo_write_vrrp_states_on_reload"))
+        ),
     );
     line(
         out,
@@ -252,6 +294,24 @@ fn global_lines(out: &mut String, snapshot: &Snapshot) {
         out,
         format!(" VRRP strict mode = {}", true_false(global.vrrp_strict)),
     );
+    line(
+        out,
+        format!(
+            " Max auto priority = {}",
+            global.max_auto_priority.unwrap_or(0)
+        ),
+    );
+    // keel has no SNMP agent and no D-Bus interface.
+    for disabled in [
+        " SNMP vrrp disabled",
+        " SNMP checker disabled",
+        " SNMP RFCv2 disabled",
+        " SNMP RFCv3 disabled",
+        " SNMP traps disabled",
+        " DBus disabled",
+    ] {
+        line(out, disabled);
+    }
     line(
         out,
         format!(
