@@ -415,7 +415,16 @@ fn json_version_2_wraps_instances() {
 #[test]
 fn dumps_are_private_files() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir().join(format!("keel-ops-dump-{}", std::process::id()));
+    /// Removes the scratch directory even when an assertion fails.
+    struct Scratch(PathBuf);
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("keel-ops-dump-{}", std::process::id())));
+    let dir = scratch.0.clone();
     std::fs::create_dir_all(&dir).expect("temp dir is writable");
     let paths = DumpPaths::resolve(&[], Some(dir.as_os_str()), None, None);
     let snapshot = snapshot();
@@ -446,7 +455,6 @@ fn dumps_are_private_files() {
     );
     let json = std::fs::read_to_string(&paths.json).expect("readable");
     assert!(json.starts_with("[{\"data\":{\"iname\":\"VI_1\""));
-    std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
 /// The BACKUP of the second capture: VB_1 held in FAULT by its tracked process (no `sleep`
