@@ -17,7 +17,7 @@ cleanup() {
     sleep 1
     ip netns del "$ns" 2>/dev/null || true
     cp "$work"/*.log "$out/" 2>/dev/null || true
-    rm -rf "$work"
+    rm -rf "$work" /tmp/keel-ops-capture-track
 }
 trap cleanup EXIT
 ip netns add "$ns"
