@@ -9,3 +9,4 @@ pub mod config_test;
 pub mod dump;
 pub mod genhash;
 pub mod host;
+pub mod ops;
