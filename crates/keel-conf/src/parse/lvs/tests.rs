@@ -502,6 +502,24 @@ fn ssl_block_and_replacements() {
 }
 
 #[test]
+fn every_checker_script_is_listed_for_the_daemon() {
+    // Input: quorum_up, quorum_down, a real server's notify_up and a MISC_CHECK.
+    // Output: `Lvs::scripts()` yields the four commands, in file order per server.
+    let text = "global_defs {\n enable_script_security\n}\n".to_owned()
+        + &vs(
+            " quorum_up \"/bin/true q-up\" root\n quorum_down \"/bin/true q-down\" root\n real_server 10.0.0.2 80 {\n  notify_up \"/bin/true n-up\" root\n  MISC_CHECK {\n   misc_path \"/bin/true misc\"\n   user root\n  }\n }\n",
+        );
+    let (config, diagnostics) = parse(&text);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:#?}");
+    let scripts: Vec<&str> = config
+        .lvs
+        .scripts()
+        .map(|s| s.command[1].as_str())
+        .collect();
+    assert_eq!(scripts, vec!["q-up", "q-down", "n-up", "misc"]);
+}
+
+#[test]
 fn bad_service_addresses_skip_the_whole_block() {
     // Input: virtual_server 10.0.0.300 80 with an unknown keyword inside; a fwmark out of
     // range; a real server with a bad address.
