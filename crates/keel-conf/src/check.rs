@@ -29,11 +29,11 @@ pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<D
     duplicate_instances(config, &mut out);
     vip_families(config, &mut out);
     vmac_names(config, &mut out);
-    firewall(config, &mut out);
     let scripts = scripts::users(config, fs, host, &mut out);
     track_references(config, &mut out);
     instances(config, &mut out);
     rules(config, &mut out);
+    untrackable_routes(config, &mut out);
     vrid_collisions(config, &mut out);
     sync_groups(config, &mut out);
     let interfaces_present =
@@ -559,15 +559,27 @@ fn track_references(config: &mut Config, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// keepalived 2.2.7 (built with nftables) replaces iptables/ipsets with nftables, and so
-/// does keel.
-fn firewall(config: &Config, out: &mut Vec<Diagnostic>) {
-    let g = &config.global_defs;
-    if g.vrrp_iptables.is_some() || g.vrrp_ipsets.is_some() {
-        out.push(
-            Diagnostic::warning(None, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option")
-                .with_help("use `nftables` in global_defs"),
-        );
+/// A route without `dev` cannot be tracked; keepalived says so and stops tracking it.
+fn untrackable_routes(config: &mut Config, out: &mut Vec<Diagnostic>) {
+    let instances = config
+        .vrrp
+        .instances
+        .iter_mut()
+        .flat_map(|i| i.virtual_routes.iter_mut());
+    for route in config.vrrp.static_routes.iter_mut().chain(instances) {
+        if route.dev.is_none() && !route.no_track {
+            out.push(
+                Diagnostic::warning(
+                    route.span.0,
+                    format!(
+                        "Warning - cannot track route {} with no interface specified, not tracking",
+                        route.to
+                    ),
+                )
+                .with_help("add `dev IF`, or `no_track`"),
+            );
+            route.no_track = true;
+        }
     }
 }
 

@@ -565,6 +565,7 @@ fn config() -> impl Strategy<Value = Config> {
                         garp_interval: Some(Seconds::from_micros(1500)),
                         gna_interval: None,
                         interfaces: vec!["eth0".into(), "eth1".into()],
+                        span: Loc::default(),
                     });
                     c.vrrp.linkbeat_interfaces.push(LinkbeatInterface {
                         interface: "eth0".into(),

@@ -170,6 +170,8 @@ fn missing_interfaces_are_reported_per_use_and_exit_5() {
     let (_, diagnostics) = run(&text, &host());
     let all = messages(&diagnostics);
     assert!(all.contains(&"WARNING - interface eth99 for vrrp_instance VI_1 doesn't exist"));
+    // keepalived reports it at the `interface` line.
+    assert_eq!(diagnostics[0].span.map(|s| s.line), Some(3));
     assert!(all.contains(&"WARNING - interface eth77 for ip address 10.0.0.2 doesn't exist"));
     let summary = diagnostics
         .iter()
@@ -479,4 +481,27 @@ fn an_instance_belongs_to_one_sync_group() {
     );
     assert_eq!(config.vrrp.sync_groups.len(), 1);
     assert_eq!(config.vrrp.sync_groups[0].group, ["VI_1", "VI_2"]);
+}
+
+#[test]
+fn routes_without_an_interface_are_not_tracked() {
+    // Input: a virtual route with a gateway but no dev; one with no_track.
+    // Output: keepalived's warning at the first route's line, which becomes no_track;
+    // nothing for the second; exit 5.
+    let text = instance(
+        " virtual_routes {\n  10.9.0.0/16 via 10.0.0.254\n  10.8.0.0/16 via 10.0.0.254 no_track\n }\n",
+    );
+    let (config, diagnostics) = run(&text, &host());
+    assert_eq!(
+        messages(&diagnostics),
+        ["Warning - cannot track route 10.9.0.0/16 with no interface specified, not tracking"]
+    );
+    assert_eq!(diagnostics[0].span.map(|s| s.line), Some(9));
+    assert!(
+        config.vrrp.instances[0]
+            .virtual_routes
+            .iter()
+            .all(|r| r.no_track)
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
 }

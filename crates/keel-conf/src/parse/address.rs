@@ -33,6 +33,7 @@ pub fn address_block(ctx: &mut Ctx<'_>, node: &Node) -> Vec<VirtualAddress> {
 /// ("Unknown configuration entry 'x' for ip address - ignoring").
 pub fn virtual_address(ctx: &mut Ctx<'_>, node: &Node) -> Option<VirtualAddress> {
     let words = words(node);
+    // `words` starts with the keyword, so it is never empty.
     let first = words[0];
     let Some(prefix) = values::parse_prefix(&first.text) else {
         ctx.report(

@@ -325,7 +325,7 @@ fn vrrp_track_process_block() {
         errors(&diagnostics),
         [(
             "vrrp_track_process p2: quorum_max 1 is less than quorum 5",
-            10,
+            14,
             1
         )]
     );
@@ -343,16 +343,17 @@ fn vrrp_track_process_block() {
 fn track_file_and_bfd_blocks() {
     // Input: a track_file with init_file, one without file, a bfd_instance with the
     // British spelling and one without neighbour.
-    // Output: typed blocks; keepalived's errors for the incomplete ones (which are dropped).
+    // Output: typed blocks; keepalived's errors, at the closing brace, for the incomplete
+    // ones (which are dropped).
     let text = "track_file tf {\n file /run/prio\n weight -2 reverse\n init_file 5 overwrite\n}\ntrack_file empty {\n weight 1\n}\nbfd_instance b1 {\n neighbour_ip 10.0.0.9\n min_rx 50\n multiplier 3\n}\nbfd_instance b2 {\n min_tx 20\n}\n";
     let (config, diagnostics) = parse_text(text);
     assert_eq!(
         errors(&diagnostics),
         [
-            ("no file set for track_file empty - ignoring", 6, 1),
+            ("no file set for track_file empty - ignoring", 8, 1),
             (
                 "BFD instance b2 has no neighbor address set, disabling instance",
-                14,
+                16,
                 1
             ),
         ]
@@ -483,4 +484,20 @@ fn the_model_serialises_with_keepalived_names() {
         serde_json::json!(["pidof", "nginx"])
     );
     assert_eq!(json["global_defs"]["smtp_connect_timeout"], 30.0);
+    assert!(
+        !json.to_string().contains("\"span\""),
+        "source positions stay out of the dump"
+    );
+}
+
+#[test]
+fn garp_group_needs_a_delay() {
+    // Input: a garp_group with interfaces but neither garp_interval nor gna_interval.
+    // Output: keepalived's "does not have any delay set - removing" at the closing brace.
+    let (config, diagnostics) = parse_text("garp_group {\n interfaces {\n  eth0\n }\n}\n");
+    assert_eq!(
+        errors(&diagnostics),
+        [("garp group 0 does not have any delay set - removing", 5, 1)]
+    );
+    assert!(config.vrrp.garp_groups.is_empty());
 }

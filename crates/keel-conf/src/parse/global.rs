@@ -4,7 +4,7 @@ use crate::diag::Diagnostic;
 use crate::model::global::{
     DynamicInterfaces, Fifo, GarpExtraIf, GlobalDefs, LvsSyncDaemon, SmtpServer,
 };
-use crate::model::{Config, Seconds};
+use crate::model::{Config, Loc, Seconds};
 use crate::tree::Node;
 use crate::values;
 
@@ -135,8 +135,8 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("nftables_counters", nftables_counters),
     later("nftables_ifindex", nftables_ifindex),
     later("nftables_ipvs", raw),
-    later("nftables_ipvs_priority", raw),
-    later("nftables_ipvs_start_fwmark", raw),
+    later("nftables_ipvs_priority", raw_i32),
+    later("nftables_ipvs_start_fwmark", raw_u32),
     later("nftables_priority", nftables_priority),
     kw("no_checker_emails", raw),
     later("no_email_faults", no_email_faults),
@@ -148,7 +148,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("process_monitor_rcv_bufs_force", raw),
     later("process_name", raw),
     later("process_names", raw),
-    later("random_seed", raw),
+    later("random_seed", raw_u32),
     later("reload_check_config", raw),
     later("reload_file", raw),
     later("reload_repeat", raw),
@@ -215,7 +215,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     alias("vrrp_rlimit_rtime", "vrrp_rlimit_rttime", rlimit_rttime),
     later("vrrp_rlimit_rttime", rlimit_rttime),
     later("vrrp_rt_priority", rt_priority),
-    later("vrrp_rx_bufs_multiplier", raw),
+    later("vrrp_rx_bufs_multiplier", raw_positive),
     later("vrrp_rx_bufs_policy", raw),
     kw("vrrp_skip_check_adv_addr", vrrp_skip_check_adv_addr),
     later("vrrp_startup_delay", vrrp_startup_delay),
@@ -233,6 +233,9 @@ raw_int!(rt_priority, 1, 99);
 raw_int!(rlimit_rttime, 1, i64::from(u32::MAX));
 raw_int!(raw_bufs, 0, i64::from(u32::MAX));
 raw_int!(json_version, 1, 2);
+raw_int!(raw_u32, 0, i64::from(u32::MAX));
+raw_int!(raw_positive, 1, i64::from(u32::MAX));
+raw_int!(raw_i32, i64::from(i32::MIN), i64::from(i32::MAX));
 
 flag!(checker_log_all_failures, checker_log_all_failures);
 flag!(enable_script_security, enable_script_security);
@@ -343,7 +346,10 @@ fn smtp_helo_name(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
 
 fn script_user(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     match util::user_group(node.args) {
-        Some(user) => g.script_user = Some(user),
+        Some(user) => {
+            g.script_user = Some(user);
+            g.script_user_loc = Loc(Some(node.keyword.span));
+        }
         None => ctx.report(
             Diagnostic::error(Some(node.keyword.span), "script_user requires a user name")
                 .with_help("expected `script_user USER [GROUP]`"),
@@ -448,12 +454,30 @@ fn shutdown_script(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     g.shutdown_script = util::script(ctx, node);
 }
 
-fn vrrp_iptables(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+fn vrrp_iptables(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+    if g.vrrp_ipsets.is_none() {
+        iptables_replaced(ctx, node);
+    }
     g.vrrp_iptables = Some(node.args.iter().map(|t| t.text.clone()).collect());
 }
 
-fn vrrp_ipsets(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+fn vrrp_ipsets(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+    if g.vrrp_iptables.is_none() {
+        iptables_replaced(ctx, node);
+    }
     g.vrrp_ipsets = Some(node.args.iter().map(|t| t.text.clone()).collect());
+}
+
+/// keepalived 2.2.7 (built with nftables) replaces iptables/ipsets by nftables, and so
+/// does keel.
+fn iptables_replaced(ctx: &mut Ctx<'_>, node: &Node) {
+    ctx.report(
+        Diagnostic::warning(
+            Some(node.keyword.span),
+            "iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option",
+        )
+        .with_help("use `nftables` in global_defs"),
+    );
 }
 
 fn nftables(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {

@@ -110,7 +110,8 @@ static KEYWORDS: &[Keyword<P>] = &[
         p.instance.higher_prio_send_advert = util::flag(ctx, node)
     }),
     kw("interface", |ctx, node, p| {
-        p.instance.interface = util::string(ctx, node)
+        p.instance.interface = util::string(ctx, node);
+        p.instance.interface_loc = Loc(Some(node.keyword.span));
     }),
     later("kernel_rx_buf_size", |ctx, node, p| {
         if util::int::<u64>(ctx, node, 0, i64::MAX).is_some() {

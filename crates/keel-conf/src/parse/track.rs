@@ -34,7 +34,7 @@ pub fn vrrp_script(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     dispatch(ctx, node.children(), SCRIPT_KEYWORDS, &mut script);
     if script.script.command.is_empty() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!("no script set for vrrp_script {} - removing", script.name),
         ));
         return;
@@ -72,7 +72,7 @@ static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
     kw("user", |ctx, node, s| match util::user_group(node.args) {
         Some(user) => s.user = Some(user),
         None => ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             "user requires a user name",
         )),
     }),
@@ -124,7 +124,7 @@ pub fn track_file(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     dispatch(ctx, node.children(), FILE_KEYWORDS, &mut file);
     if file.file.is_empty() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!("no file set for track_file {} - ignoring", file.name),
         ));
         return;
@@ -186,7 +186,7 @@ pub fn vrrp_track_process(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     dispatch(ctx, node.children(), PROCESS_KEYWORDS, &mut process);
     if process.process.is_empty() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!(
                 "vrrp_track_process {} has no process specified - ignoring",
                 process.name
@@ -196,7 +196,7 @@ pub fn vrrp_track_process(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     }
     if let Some(max) = process.quorum_max.filter(|max| *max < process.quorum) {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!(
                 "vrrp_track_process {}: quorum_max {max} is less than quorum {}",
                 process.name, process.quorum
@@ -277,7 +277,7 @@ pub fn bfd_instance(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     dispatch(ctx, node.children(), BFD_KEYWORDS, &mut bfd);
     if bfd.neighbor_ip.is_none() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!(
                 "BFD instance {} has no neighbor address set, disabling instance",
                 bfd.name

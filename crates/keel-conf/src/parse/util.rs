@@ -169,3 +169,12 @@ pub fn weight_args(ctx: &mut Ctx<'_>, args: &[Token], max: i64) -> (Option<i32>,
     }
     (weight, reverse)
 }
+
+/// Where keepalived reports a problem found when a block ends: its closing brace (or the
+/// keyword when the block never closed).
+pub fn block_end(node: &Node) -> crate::source::Span {
+    node.block
+        .as_ref()
+        .and_then(|b| b.close)
+        .unwrap_or(node.keyword.span)
+}
