@@ -622,3 +622,21 @@ fn a_block_keyword_without_its_block_is_an_error() {
     assert_eq!(missing.span.map(|s| s.line), Some(5));
     assert_eq!(config.lvs.virtual_servers[0].real_servers.len(), 1);
 }
+
+#[test]
+fn real_servers_take_the_service_weight_and_inhibit_read_before_them() {
+    // Input: `weight 4` and `inhibit_on_failure` on the service, then a real server that
+    // sets neither and one that says `inhibit_on_failure off` and `weight 2`.
+    // Output: 4/inhibit for the first, 2/no inhibit for the second (keepalived copies the
+    // service's values when it allocates a real server).
+    let (config, diagnostics) = parse(&vs(
+        " weight 4\n inhibit_on_failure\n real_server 10.0.0.2 80 {\n }\n real_server 10.0.0.3 80 {\n  inhibit_on_failure off\n  weight 2\n }\n",
+    ));
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let servers: Vec<(u32, bool)> = config.lvs.virtual_servers[0]
+        .real_servers
+        .iter()
+        .map(|rs| (rs.weight, rs.inhibit_on_failure))
+        .collect();
+    assert_eq!(servers, vec![(4, true), (2, false)]);
+}
