@@ -1,9 +1,7 @@
 //! `global_defs { ... }` (spec §2.3).
 
 use crate::diag::Diagnostic;
-use crate::model::global::{
-    DynamicInterfaces, Fifo, GarpExtraIf, GlobalDefs, LvsSyncDaemon, SmtpServer,
-};
+use crate::model::global::{DynamicInterfaces, Fifo, GlobalDefs, LvsSyncDaemon, SmtpServer};
 use crate::model::{Config, Loc, Seconds};
 use crate::tree::Node;
 use crate::values;
@@ -297,15 +295,8 @@ fn garp_lower_prio_repeat(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
 }
 
 fn garp_extra_if(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
-    let (all, rest) = match node.args.first() {
-        Some(t) if t.text == "all" => (true, &node.args[1..]),
-        _ => (false, node.args),
-    };
-    let Some(token) = ctx.value(values::required(node.keyword, rest)) else {
-        return;
-    };
-    if let Some(interval) = ctx.value(values::timer(token, 0.0, 86400.0)) {
-        g.garp.extra_if = Some(GarpExtraIf { all, interval });
+    if let Some(extra) = util::garp_extra_if(ctx, node) {
+        g.garp.extra_if = Some(extra);
     }
 }
 
