@@ -646,3 +646,22 @@ fn real_servers_take_the_service_weight_and_inhibit_read_before_them() {
         .collect();
     assert_eq!(servers, vec![(4, true), (2, false)]);
 }
+
+#[test]
+fn ip_family_must_agree_with_the_addresses() {
+    // Input: `ip_family inet6` on an IPv4 service, `ip_family foo`, and `ip_family inet6`
+    // on a fwmark service with an IPv6 real server.
+    // Output: keepalived's conflict and unknown-family errors; the fwmark service is IPv6.
+    let (_, diagnostics) = parse(&vs(
+        " ip_family inet6\n ip_family foo\n real_server 10.0.0.2 80 {\n }\n",
+    ));
+    find(
+        &diagnostics,
+        "specified family inet6 conflicts with server family",
+    );
+    find(&diagnostics, "unknown address family foo");
+    let text = "virtual_server fwmark 2 {\n lvs_sched rr\n lvs_method NAT\n ip_family inet6\n real_server 2001:db8::2 {\n }\n}\n";
+    let (config, diagnostics) = parse(text);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    assert_eq!(config.lvs.virtual_servers[0].ip_family, Some(Family::Inet6));
+}
