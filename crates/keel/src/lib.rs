@@ -6,3 +6,4 @@
 pub mod cli;
 pub mod config_test;
 pub mod host;
+pub mod vrrp_config;
