@@ -43,6 +43,8 @@ pub enum Command {
     DumpJson,
     /// Run the daemon (`-d` asks it to dump the configuration at start-up).
     Run,
+    /// `--demo` (keel only): the live failover demo in throwaway network namespaces.
+    Demo,
 }
 
 /// A keepalived "signal function" for `--signum` (spec §1.2).
@@ -300,14 +302,6 @@ impl Options {
     /// long name. A caller refuses to run with any of them rather than ignore it.
     pub fn unsupported(&self, command: &Command) -> Vec<&'static str> {
         let mut unsupported = Vec::new();
-        // Logging to files is done by keepalived's parent while it parses its options, so
-        // it would matter even for `-t`; keel has no file logging yet.
-        if self.logging.file.is_some() {
-            unsupported.push("--log-file");
-        }
-        if self.logging.flush_file {
-            unsupported.push("--flush-log-file");
-        }
         // keel does not split into keepalived's parent and children, so there is no
         // flattened configuration to receive.
         if self.config_fd.is_some() {
@@ -606,6 +600,8 @@ struct RawArgs {
     ignore_sigint: bool,
     #[arg(short = 'v', long = "version")]
     version: bool,
+    #[arg(long = "demo")]
+    demo: bool,
     #[arg(short = 'h', long = "help")]
     help: bool,
     /// Words that are not options: keepalived reports them and carries on.
@@ -714,6 +710,8 @@ impl RawArgs {
             Command::Help
         } else if self.version {
             Command::Version
+        } else if self.demo {
+            Command::Demo
         } else if let Some(name) = self.signum {
             match SignalFunction::from_name(&name) {
                 Some(function) => Command::Signum(function),

@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod config_test;
+pub mod daemon;
 pub mod host;
 pub mod vrrp_config;

@@ -50,9 +50,7 @@ fn main() -> ExitCode {
             eprintln!("keel: -t is not supported yet");
             ExitCode::from(1)
         }
-        Command::Run => {
-            eprintln!("keel: the daemon is not built yet");
-            ExitCode::from(1)
-        }
+        Command::Run => ExitCode::from(keel::daemon::run(&invocation.options).clamp(0, 255) as u8),
+        Command::Demo => ExitCode::from(keel::daemon::demo::run().clamp(0, 255) as u8),
     }
 }
