@@ -302,6 +302,11 @@ impl Options {
     /// long name. A caller refuses to run with any of them rather than ignore it.
     pub fn unsupported(&self, command: &Command) -> Vec<&'static str> {
         let mut unsupported = Vec::new();
+        // Logging to files is done by keepalived's parent while it parses its options, so
+        // it would matter even for `-t`; keel's daemon writes the file, `-t` does not yet.
+        if *command != Command::Run && self.logging.file.is_some() {
+            unsupported.push("--log-file");
+        }
         // keel does not split into keepalived's parent and children, so there is no
         // flattened configuration to receive.
         if self.config_fd.is_some() {
