@@ -295,6 +295,21 @@ mod tests {
         assert!(!has_wildcard("/etc/a\\*.conf"));
     }
 
+    proptest::proptest! {
+        // Input: any pattern and name. Output: an answer, never a panic; a pattern without
+        // wildcards or escapes matches exactly itself; brace expansion respects its limit.
+        #[test]
+        fn matching_and_expansion_never_panic(pattern in "[a-c*?\\[\\]!^{},\\\\.-]{0,12}", name in "[a-c.\\[-]{0,8}") {
+            let _ = matches(&pattern, &name);
+            if let Some(expanded) = expand_braces(&pattern, 64) {
+                proptest::prop_assert!(!expanded.is_empty() && expanded.len() <= 64);
+            }
+            if !has_wildcard(&name) && !name.contains('\\') {
+                proptest::prop_assert!(matches(&name, &name));
+            }
+        }
+    }
+
     #[test]
     fn select_matches_whole_paths_sorted() {
         let paths = [

@@ -117,7 +117,7 @@ pub struct RawToken {
 pub fn tokenize(line: &str) -> (Vec<RawToken>, Option<usize>) {
     let bytes = line.as_bytes();
     let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\x0b' | b'\n');
-    let mut tokens = Vec::new();
+    let mut tokens = Vec::with_capacity(4);
     let mut i = 0;
     loop {
         while i < bytes.len() && is_space(bytes[i]) {

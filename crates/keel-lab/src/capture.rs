@@ -100,6 +100,22 @@ impl Capture {
         )
     }
 
+    /// Chosen fields of every captured packet, one row per packet, via `tshark -T fields`
+    /// (e.g. `["frame.time_epoch", "ip.src", "vrrp.prio"]` for a failover timeline). A field
+    /// a packet lacks is an empty string.
+    pub fn read_fields(&mut self, fields: &[&str]) -> Vec<Vec<String>> {
+        self.stop();
+        let mut command = Command::new("tshark");
+        command.arg("-r").arg(&self.file).args(["-T", "fields"]);
+        for field in fields {
+            command.args(["-e", field]);
+        }
+        let out = checked("tshark -T fields", command.output());
+        out.lines()
+            .map(|line| line.split('\t').map(str::to_string).collect())
+            .collect()
+    }
+
     /// The directory holding the capture (removed on drop).
     pub fn dir(&self) -> &std::path::Path {
         self.dir.path()

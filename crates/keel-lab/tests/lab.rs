@@ -67,6 +67,13 @@ fn hosts_on_the_bridge_reach_each_other_until_partitioned_or_unplugged() {
         "{decoded}"
     );
     assert!(decoded.contains("Echo (ping) request"), "{decoded}");
+    // Output: and as fields: time, source, ICMP type, one row per packet.
+    let rows = capture.read_fields(&["frame.time_epoch", "ip.src", "icmp.type"]);
+    let request = rows
+        .iter()
+        .find(|row| row[1] == "10.66.0.1" && row[2] == "8")
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert!(request[0].parse::<f64>().unwrap() > 1.0e9);
 
     // Input: the lab is dropped.  Output: its namespaces are gone.
     drop(lab);

@@ -149,6 +149,10 @@ pub trait ScriptRunner {
 }
 
 /// The real runner: forks processes as spec §1.1 describes. Needs a tokio runtime.
+///
+/// The parent-death signal is tied to the *thread* that forks: call the runner from the
+/// runtime's worker threads (async code), never from a `spawn_blocking` thread, which tokio
+/// retires when idle and whose exit would SIGTERM the scripts it started.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessRunner;
 
@@ -205,20 +209,12 @@ fn spawn(command: &ScriptCommand) -> Result<Child> {
         process.env_remove(name);
     }
     let user = command.user.clone();
+    let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
-    // system calls (prctl, setgroups, setgid, setuid) on values captured before the fork.
+    // system calls (setgroups, setgid, setuid, prctl, getppid) on values captured before
+    // the fork.
     unsafe {
         process.pre_exec(move || {
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGTERM as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) < 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
             // Groups first, while we still have the privilege to change them.
             if libc::geteuid() == 0 && libc::setgroups(user.groups.len(), user.groups.as_ptr()) < 0
             {
@@ -229,6 +225,22 @@ fn spawn(command: &ScriptCommand) -> Result<Child> {
             }
             if libc::geteuid() != user.uid && libc::setuid(user.uid) < 0 {
                 return Err(std::io::Error::last_os_error());
+            }
+            // After the identity change: prctl(2) clears the parent-death signal whenever
+            // the effective uid or gid changes.
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGTERM as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) < 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The daemon may have died before the prctl; then no signal will come.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
             }
             Ok(())
         });

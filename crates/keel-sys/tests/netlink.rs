@@ -7,7 +7,7 @@ use keel_lab::{Lab, Netns};
 use keel_sys::netlink::Netlink;
 use keel_sys::netlink::{
     AddressOptions, AddressScope, AddressSpec, NetEvent, NetlinkMonitor, NextHop, RouteKind,
-    RouteSpec, RuleAction, RuleSpec,
+    RouteScope, RouteSpec, RuleAction, RuleSpec,
 };
 use keel_sys::vmac::{VmacFamily, configure_vmac_sysctls, create_vmac, read_conf, vmac_address};
 
@@ -197,6 +197,10 @@ async fn routes_of_every_kind_are_added_and_deleted() {
     let mut big_table = RouteSpec::new(v4("0.0.0.0"), 0);
     big_table.gateway = Some(v4("10.88.0.254"));
     big_table.table = 1000;
+    let mut host_scope = RouteSpec::new(v4("10.91.0.0"), 16);
+    host_scope.ifindex = Some(e0);
+    host_scope.table = 100;
+    host_scope.scope = Some(RouteScope::Host);
     let mut ipv6 = RouteSpec::new(v6("fd99::"), 64);
     ipv6.gateway = Some(v6("fd88::fe"));
     ipv6.ifindex = Some(e0);
@@ -211,6 +215,7 @@ async fn routes_of_every_kind_are_added_and_deleted() {
         &throw,
         &big_table,
         &ipv6,
+        &host_scope,
     ];
     for spec in all {
         netlink.add_route(spec).await.expect("add route");
@@ -228,6 +233,7 @@ async fn routes_of_every_kind_are_added_and_deleted() {
         "unreachable 10.94.0.0/16",
         "prohibit 10.93.0.0/16",
         "throw 10.92.0.0/16",
+        "10.91.0.0/16 dev e0 scope host",
     ] {
         assert!(
             table_100.contains(expected),
@@ -363,6 +369,27 @@ async fn vmac_is_a_private_macvlan_with_keepalived_sysctls_restored_at_exit() {
     assert!(shown.contains("link/ether 00:00:5e:00:01:33"), "{shown}");
     assert!(shown.contains(",UP"), "{shown}");
     assert_eq!(vmac_address(51, VmacFamily::Ipv6), [0, 0, 0x5e, 0, 2, 51]);
+
+    // Input: an IPv6 VMAC for VRID 52 (keepalived tries the name vrrp6.52 first).
+    // Output: MAC 00:00:5e:00:02:34 and the link-local address derived from it (spec §3.10).
+    let index6 = create_vmac(&netlink, e0, "vrrp6", 52, VmacFamily::Ipv6)
+        .await
+        .expect("create IPv6 VMAC");
+    let shown = ns.ip(&["link", "show", "dev", "vrrp6.52"]);
+    assert!(shown.contains("link/ether 00:00:5e:00:02:34"), "{shown}");
+    let mut link_local = String::new();
+    for _ in 0..100 {
+        link_local = ns.ip(&["-6", "addr", "show", "dev", "vrrp6.52", "scope", "link"]);
+        if link_local.contains("fe80::200:5eff:fe00:234/64") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        link_local.contains("fe80::200:5eff:fe00:234/64"),
+        "{link_local}"
+    );
+    netlink.delete_link(index6).await.unwrap();
 
     // Input: a second VMAC with the same name.  Output: EEXIST (the caller picks vrrp1.51).
     let clash = create_vmac(&netlink, e0, "vrrp", 51, VmacFamily::Ipv4).await;

@@ -59,7 +59,11 @@ async fn gratuitous_arp_from_one_host_is_seen_on_the_other() {
             line.contains(&mac_text(info.mac)),
             "wrong source MAC: {line}"
         );
-        assert!(line.contains("ff:ff:ff:ff:ff:ff"), "not broadcast: {line}");
+        // tcpdump -e prints "SRC > DST, ethertype …": the Ethernet destination.
+        assert!(
+            line.contains("> ff:ff:ff:ff:ff:ff, ethertype ARP"),
+            "not broadcast: {line}"
+        );
     }
 
     // Input: a frame too short for an Ethernet header.  Output: an error, nothing sent.

@@ -296,3 +296,52 @@ fn script_user_lookup_resolves_names_and_rejects_unknown_ones() {
     assert!(UserIds::lookup("nobody", Some("keel-no-such-group")).is_err());
     assert_eq!(UserIds::lookup("root", None).unwrap().uid, 0);
 }
+
+#[test]
+fn scripts_get_sigterm_when_the_daemon_goes_away() {
+    require_root();
+    let dir = TempDir::new("kscript");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let pid_file = dir.path().join("pid");
+
+    // Input: a "daemon" (a thread with its own runtime) starts a notify script as nobody
+    // that records its pid and sleeps 30 s, then the daemon exits.
+    // Output: the script is terminated at once (PR_SET_PDEATHSIG survives the uid change).
+    let command = ScriptCommand {
+        argv: vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            format!("echo $$ > {}; exec sleep 30", pid_file.display()),
+        ],
+        user: UserIds::lookup("nobody", None).unwrap(),
+        timeout: None,
+    };
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            ProcessRunner.spawn_detached(&command).unwrap();
+            for _ in 0..200 {
+                if std::fs::read_to_string(&pid_file).is_ok_and(|t| !t.trim().is_empty()) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+    })
+    .join()
+    .unwrap();
+    let text = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+    let pid: i32 = text.trim().parse().unwrap();
+    let mut ended = false;
+    for _ in 0..100 {
+        if gone(pid) {
+            ended = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(ended, "script {pid} outlived its parent");
+}

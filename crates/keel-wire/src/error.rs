@@ -63,6 +63,61 @@ pub enum Error {
     Unencodable(&'static str),
 }
 
+/// The keepalived statistics counter a decoding failure feeds (spec §4.2, §4.3), named by
+/// its `keepalived.json` key. Failures the codec cannot attribute to one instance's
+/// configuration — a TTL, an interval or an address-list mismatch — are judged by the
+/// instance, not here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Counter {
+    /// `packet_len_err` (`Packet Errors: Length`).
+    PacketLenErr,
+    /// `invalid_type_rcvd` (`Packet Errors: Invalid Type`).
+    InvalidTypeRcvd,
+    /// `invalid_authtype` (`Authentication Errors: Invalid Type`).
+    InvalidAuthtype,
+    /// `auth_failure` (`Authentication Errors: Failure`).
+    AuthFailure,
+    /// `chk_err`: counted by keepalived for SNMP only.
+    ChkErr,
+    /// `vers_err`: counted by keepalived for SNMP only.
+    VersErr,
+}
+
+impl Counter {
+    /// The counter's key in `keepalived.json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Counter::PacketLenErr => "packet_len_err",
+            Counter::InvalidTypeRcvd => "invalid_type_rcvd",
+            Counter::InvalidAuthtype => "invalid_authtype",
+            Counter::AuthFailure => "auth_failure",
+            Counter::ChkErr => "chk_err",
+            Counter::VersErr => "vers_err",
+        }
+    }
+}
+
+impl Error {
+    /// Which keepalived counter this failure feeds when an instance's packet fails to
+    /// decode; `None` for failures keepalived drops uncounted (a wrong IP protocol or
+    /// header checksum never reaches its VRRP socket) and for encoding errors.
+    pub fn counter(&self) -> Option<Counter> {
+        match self {
+            Error::Truncated { .. } | Error::BadLength(_) => Some(Counter::PacketLenErr),
+            Error::BadVersion(_) => Some(Counter::VersErr),
+            Error::BadType(_) => Some(Counter::InvalidTypeRcvd),
+            Error::BadAuthType(_) => Some(Counter::InvalidAuthtype),
+            Error::BadChecksum => Some(Counter::ChkErr),
+            Error::AuthFailure => Some(Counter::AuthFailure),
+            Error::BadIpChecksum
+            | Error::BadProtocol(_)
+            | Error::Fragmented
+            | Error::Unsupported(_)
+            | Error::Unencodable(_) => None,
+        }
+    }
+}
+
 /// The result type of every fallible keel-wire function.
 pub type Result<T> = core::result::Result<T, Error>;
 
@@ -73,5 +128,33 @@ pub(crate) fn need(needed: usize, available: usize) -> Result<()> {
         Err(Error::Truncated { needed, available })
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Input: a truncated advert, a wrong type, an unknown auth type, a bad AH ICV.
+    // Output: the keepalived.json counters packet_len_err, invalid_type_rcvd,
+    // invalid_authtype, auth_failure; an IP-level failure feeds none.
+    #[test]
+    fn failures_name_keepalived_counters() {
+        let cases = [
+            (
+                Error::Truncated {
+                    needed: 24,
+                    available: 20,
+                },
+                Some("packet_len_err"),
+            ),
+            (Error::BadType(2), Some("invalid_type_rcvd")),
+            (Error::BadAuthType(3), Some("invalid_authtype")),
+            (Error::AuthFailure, Some("auth_failure")),
+            (Error::BadProtocol(17), None),
+        ];
+        for (error, key) in cases {
+            assert_eq!(error.counter().map(Counter::key), key, "{error}");
+        }
     }
 }

@@ -12,7 +12,7 @@
 //! [`advert::emit_ipv4`], [`arp::emit_gratuitous`] and [`ndisc::emit_unsolicited_na`]
 //! produce the exact bytes keepalived 2.2.7 sends (spec §3.1, §3.9).
 //!
-//! Every decoding failure is an [`Error`] value whose variant says which keepalived
+//! Every decoding failure is an [`Error`] value; [`Error::counter`] names the keepalived
 //! statistics counter it feeds (spec §4.2).
 #![warn(missing_docs)]
 
@@ -27,4 +27,4 @@ pub mod ipv6;
 pub mod ndisc;
 pub mod vrrp;
 
-pub use error::{Error, Result};
+pub use error::{Counter, Error, Result};

@@ -1,6 +1,7 @@
 //! `$NAME=VALUE` definitions and their substitution (spec §2.1, keepalived.conf(5)
 //! "Parameter substitution" and "Pre-defined definitions").
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::text::Text;
@@ -93,7 +94,12 @@ impl Definitions {
 
     /// Defines or redefines `name`; a user definition may override a pre-defined one.
     pub(crate) fn set(&mut self, name: &str, definition: Definition) {
-        self.table.insert(name.to_string(), definition);
+        match self.table.get_mut(name) {
+            Some(slot) => *slot = definition,
+            None => {
+                self.table.insert(name.to_string(), definition);
+            }
+        }
     }
 
     /// Adds a line to a multi-line definition being read.
@@ -135,11 +141,11 @@ impl Definitions {
                 continue;
             };
             let span = line.span(dollar..reference.end);
-            let value = match reference.definition {
-                Definition::Value(value) => value.clone(),
+            let value: Cow<'_, str> = match reference.definition {
+                Definition::Value(value) => Cow::Borrowed(value),
                 Definition::Lines(lines) => {
                     let mut lines = lines.iter();
-                    let first = lines.next().cloned().unwrap_or_default();
+                    let first = Cow::Borrowed(lines.next().map_or("", String::as_str));
                     let rest: Vec<String> = lines.cloned().collect();
                     if !rest.is_empty() {
                         if let Some(span) = span {
@@ -148,7 +154,9 @@ impl Definitions {
                     }
                     first
                 }
-                Definition::Builtin(builtin) => evaluate(*builtin, reference.params, context),
+                Definition::Builtin(builtin) => {
+                    Cow::Owned(evaluate(*builtin, reference.params, context))
+                }
             };
             count += 1;
             if count > MAX_SUBSTITUTIONS || s.len() + value.len() > MAX_LINE_BYTES {
@@ -204,7 +212,7 @@ impl Definitions {
     /// keepalived.conf(5): `$NAME` must be followed by whitespace (or `,`, `)` or the end of
     /// the line, as in `lib/parser.c`); `${NAME}` may be followed by anything. A multi-line
     /// definition is only replaced when its reference ends the line.
-    fn reference_at<'s>(&'s self, s: &'s str, dollar: usize) -> Option<Reference<'s>> {
+    fn reference_at<'d, 's>(&'d self, s: &'s str, dollar: usize) -> Option<Reference<'d, 's>> {
         let bytes = s.as_bytes();
         let braced = bytes.get(dollar + 1) == Some(&b'{');
         let name_start = dollar + 1 + usize::from(braced);
@@ -270,8 +278,8 @@ impl Definitions {
     }
 }
 
-struct Reference<'s> {
-    definition: &'s Definition,
+struct Reference<'d, 's> {
+    definition: &'d Definition,
     params: Option<&'s str>,
     end: usize,
 }

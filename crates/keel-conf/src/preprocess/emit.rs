@@ -1,6 +1,8 @@
 //! Turning processed lines into [`Line`]s of [`Token`]s, and noticing the blocks they open
 //! (for `global_defs { include_check ... }`).
 
+use std::ops::Range;
+
 use super::text::Text;
 use super::{Preprocessor, chars};
 use crate::diag::Diagnostic;
@@ -9,12 +11,20 @@ use crate::source::{FileId, Span};
 use crate::token::{Line, Token, TokenKind};
 
 impl Preprocessor<'_> {
-    pub(super) fn push_tokens(&mut self, line: &Text, tokens: &mut Vec<Token>) {
-        let s = line.as_str();
+    /// Adds the tokens of `line[range]` (which holds no unquoted brace) to `tokens`.
+    pub(super) fn push_tokens(
+        &mut self,
+        line: &Text,
+        range: Range<usize>,
+        tokens: &mut Vec<Token>,
+    ) {
+        let s = &line.as_str()[range.clone()];
         let (raw_tokens, unmatched) = lex::tokenize(s);
         let first = tokens.len();
+        tokens.reserve(raw_tokens.len());
         for raw in raw_tokens {
-            let Some(span) = line.span(raw.source.clone()) else {
+            let source = range.start + raw.source.start..range.start + raw.source.end;
+            let Some(span) = line.span(source) else {
                 continue;
             };
             self.track_block(raw.kind);
@@ -27,7 +37,7 @@ impl Preprocessor<'_> {
         if let Some(quote) = unmatched {
             if !self.quote_reported {
                 self.diagnostics.push(Diagnostic::error(
-                    line.span(quote..s.len()),
+                    line.span(range.start + quote..range.end),
                     "Unterminated quote",
                 ));
             }
@@ -50,6 +60,7 @@ impl Preprocessor<'_> {
         }
     }
 
+    /// Follows `{` and `}` so that `include_check` is recognised inside `global_defs`.
     pub(super) fn track_block(&mut self, kind: TokenKind) {
         match kind {
             TokenKind::Open => self.blocks.push(std::mem::take(&mut self.last_keyword)),
@@ -60,6 +71,7 @@ impl Preprocessor<'_> {
         }
     }
 
+    /// Ends the current logical line.
     pub(super) fn flush(&mut self, tokens: &mut Vec<Token>) {
         if !tokens.is_empty() {
             self.lines.push(Line {
@@ -89,7 +101,15 @@ pub(super) fn emit_plain(
             chars(&s[..offset])
         }
     };
-    let mut tokens = Vec::new();
+    let width = |text: &str| {
+        if ascii {
+            u32::try_from(text.len()).unwrap_or(u32::MAX)
+        } else {
+            chars(text)
+        }
+    };
+    // Most lines are a keyword, a value or two and perhaps a brace.
+    let mut tokens = Vec::with_capacity(4);
     let mut offset = 0;
     while offset < s.len() {
         let piece = &s[offset..];
@@ -105,7 +125,7 @@ pub(super) fn emit_plain(
                 file,
                 line,
                 col: column_of(offset + raw.source.start),
-                len: chars(&head[raw.source.clone()]),
+                len: width(&head[raw.source.clone()]),
             };
             tokens.push(Token {
                 kind: raw.kind,

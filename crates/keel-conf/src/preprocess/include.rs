@@ -150,7 +150,8 @@ impl Preprocessor<'_> {
             ));
             return;
         };
-        let braces = alternatives.len() != 1 || alternatives[0] != pattern;
+        let braces =
+            alternatives.len() != 1 || alternatives.first().map(String::as_str) != Some(pattern);
         // keepalived changes into the including file's directory, so relative patterns
         // are relative to it (keepalived.conf(5), "include").
         let dir = self.current_dir();

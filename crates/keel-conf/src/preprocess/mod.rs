@@ -140,6 +140,10 @@ struct Preprocessor<'a> {
     blocks: Vec<String>,
     /// The first word of the last piece of a line, named by the next `{`.
     last_keyword: String,
+    /// `${_PWD}`: the directory of the current file ("." for a bare file name).
+    pwd: String,
+    /// `${_INSTANCE}`.
+    instance: String,
 }
 
 impl<'a> Preprocessor<'a> {
@@ -165,6 +169,11 @@ impl<'a> Preprocessor<'a> {
             quote_reported: false,
             blocks: Vec::new(),
             last_keyword: String::new(),
+            pwd: ".".to_string(),
+            instance: options
+                .instance
+                .clone()
+                .unwrap_or_else(|| options.config_id.clone()),
         }
     }
 
@@ -194,12 +203,13 @@ impl<'a> Preprocessor<'a> {
             next_line: 0,
             saved_checks: self.checks,
         });
+        self.update_pwd();
     }
 
     /// The next line to process: from a repetition, a multi-line definition, or a file.
     fn next_raw(&mut self) -> Option<Text> {
-        self.quote_reported = false;
         loop {
+            self.quote_reported = false;
             match self.frames.last_mut()? {
                 Frame::File { id, next_line, .. } => {
                     let id = *id;
@@ -333,6 +343,7 @@ impl<'a> Preprocessor<'a> {
             // keepalived.conf(5): include_check is restored when the file is closed.
             self.checks = saved_checks;
         }
+        self.update_pwd();
         self.finish_collecting();
     }
 
@@ -365,18 +376,22 @@ impl<'a> Preprocessor<'a> {
             return;
         }
         let mut tokens = Vec::new();
-        let mut piece = text;
-        while let Some(line) = self.directives(piece) {
-            let s = line.as_str();
+        let Some(mut line) = self.directives(text) else {
+            return;
+        };
+        let mut start = 0;
+        loop {
+            let end = line.as_str().len();
+            let s = &line.as_str()[start..];
             if s.is_empty() {
                 break;
             }
-            if let Some((added, start)) = include::detect(s) {
+            if let Some((added, pattern)) = include::detect(s) {
                 self.flush(&mut tokens);
-                if start < s.len() {
-                    self.include(&line, start, added);
+                if start + pattern < end {
+                    self.include(&line, start + pattern, added);
                 } else {
-                    let span = line.span(0..s.len());
+                    let span = line.span(start..end);
                     self.diagnostics
                         .push(Diagnostic::error(span, "include without a file name"));
                 }
@@ -384,7 +399,7 @@ impl<'a> Preprocessor<'a> {
             }
             match lex::find_brace(s) {
                 None => {
-                    self.push_tokens(&line, &mut tokens);
+                    self.push_tokens(&line, start..end, &mut tokens);
                     break;
                 }
                 Some(0) => {
@@ -393,23 +408,33 @@ impl<'a> Preprocessor<'a> {
                     } else {
                         (TokenKind::Close, "}")
                     };
-                    if let Some(span) = line.span(0..1) {
-                        tokens.push(Token {
-                            kind,
-                            text: brace.to_string(),
-                            span,
-                        });
+                    if let Some(span) = line.span(start..start + 1) {
+                        let text = brace.to_string();
+                        tokens.push(Token { kind, text, span });
                     }
                     self.track_block(kind);
-                    piece = line.slice(1..s.len()).trim_start();
-                    if piece.as_str().is_empty() {
-                        break;
+                    start += 1;
+                    while matches!(line.as_str().as_bytes().get(start), Some(b' ' | b'\t')) {
+                        start += 1;
                     }
                 }
                 Some(brace) => {
                     let head = s[..brace].trim_end_matches([' ', '\t']).len();
-                    self.push_tokens(&line.slice(0..head), &mut tokens);
-                    piece = line.slice(brace..s.len());
+                    self.push_tokens(&line, start..start + head, &mut tokens);
+                    start += brace;
+                }
+            }
+            // What follows a brace goes through the directives again (keepalived's line
+            // residue); that can only change something if it starts with one or holds a `$`.
+            let rest = &line.as_str()[start..];
+            if rest.contains('$') || rest.starts_with(['@', '~']) {
+                let residue = line.slice(start..end);
+                match self.directives(residue) {
+                    Some(processed) => {
+                        line = processed;
+                        start = 0;
+                    }
+                    None => break,
                 }
             }
         }
@@ -450,15 +475,9 @@ impl<'a> Preprocessor<'a> {
             if s.starts_with('~') || !s.contains('$') {
                 return Some(text);
             }
-            let pwd = self.pwd();
-            let instance = self
-                .options
-                .instance
-                .clone()
-                .unwrap_or_else(|| self.options.config_id.clone());
             let mut context = Context {
-                pwd: &pwd,
-                instance: &instance,
+                pwd: &self.pwd,
+                instance: &self.instance,
                 host: self.host,
                 rng: &mut self.rng,
             };
@@ -523,15 +542,9 @@ impl<'a> Preprocessor<'a> {
 
     fn start_repeat(&mut self, text: &Text) {
         let s = text.as_str();
-        let pwd = self.pwd();
-        let instance = self
-            .options
-            .instance
-            .clone()
-            .unwrap_or_else(|| self.options.config_id.clone());
         let mut context = Context {
-            pwd: &pwd,
-            instance: &instance,
+            pwd: &self.pwd,
+            instance: &self.instance,
             host: self.host,
             rng: &mut self.rng,
         };
@@ -614,14 +627,14 @@ impl<'a> Preprocessor<'a> {
             .unwrap_or_default()
     }
 
-    /// `${_PWD}`: the directory of the current file ("." for a bare file name).
-    fn pwd(&self) -> String {
+    /// Recomputes `${_PWD}` after the current file changed.
+    fn update_pwd(&mut self) {
         let dir = self.current_dir();
-        if dir.as_os_str().is_empty() {
+        self.pwd = if dir.as_os_str().is_empty() {
             ".".to_string()
         } else {
             dir.to_string_lossy().into_owned()
-        }
+        };
     }
 }
 

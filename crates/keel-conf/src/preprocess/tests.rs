@@ -682,3 +682,26 @@ fn a_sixty_thousand_line_configuration_is_read_in_one_pass() {
     let last = out.lines.last().unwrap();
     assert_eq!(last.tokens[0].span.line, 60_001);
 }
+
+#[test]
+// Measuring wall time is fine in a test; the crate itself never reads the clock.
+#[allow(clippy::disallowed_methods)]
+fn sixty_thousand_lines_generated_by_seq_over_a_definition() {
+    // Input: keepalived.conf(5)'s style of generated configuration: a 12-line multi-line
+    // definition repeated 5000 times by ~SEQ. Output: 60,000 logical lines.
+    let text = "$PRIO=100\n$VI=\\\nvrrp_instance VI_${N} { \\\n    state BACKUP \\\n    interface eth0 \\\n    \
+                virtual_router_id ${N} \\\n    priority $PRIO \\\n    advert_int 1 \\\n    \
+                notify \"/usr/local/bin/notify.sh ${N}\" \\\n    virtual_ipaddress { \\\n        \
+                10.0.0.${N}/24 \\\n    } \\\n    unicast_peer { 10.1.1.1 } \\\n}\n~SEQ(N,1,5000) $VI\n";
+    let fs = MemoryFs::new().with_file(MAIN, text);
+    let started = std::time::Instant::now();
+    let out = run_with(&fs, &options("main"));
+    eprintln!(
+        "expanded to {} lines in {:?}",
+        out.lines.len(),
+        started.elapsed()
+    );
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(out.lines.len(), 5000 * 12);
+    assert_eq!(rendered(&out)[12 * 4999 + 3], "virtual_router_id 5000");
+}

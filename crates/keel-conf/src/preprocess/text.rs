@@ -88,15 +88,20 @@ impl Text {
 
     /// A copy of `self[range]`.
     pub(crate) fn slice(&self, range: Range<usize>) -> Text {
-        let mut out = Text::default();
+        let mut out = Text {
+            text: String::with_capacity(range.len()),
+            segments: Vec::with_capacity(self.segments.len()),
+        };
         out.push_slice(self, range);
         out
     }
 
     /// A copy with `range` replaced by generated text mapped to `span`.
     pub(crate) fn replace(&self, range: Range<usize>, with: &str, span: Span) -> Text {
-        let mut out = Text::default();
-        out.text.reserve(self.text.len() + with.len());
+        let mut out = Text {
+            text: String::with_capacity(self.text.len() + with.len()),
+            segments: Vec::with_capacity(self.segments.len() + 2),
+        };
         out.push_slice(self, 0..range.start);
         out.push_generated(with, span);
         out.push_slice(self, range.end..self.text.len());
