@@ -67,8 +67,16 @@ fn failover(interval: f64, prefix: &str) {
         failover_gap(&seen, "10.88.0.1", "10.88.0.2", killed_at).expect("both adverts captured");
     let ratio = gap / bound;
     println!("interval {interval}: gap {gap:.4} s, bound {bound:.4} s, ratio {ratio:.4}");
+    // Issue 4's bound is ratio ≤ 1.01 for the optimized binary (`./x test` and CI point
+    // KEEL_BIN at it). An unoptimized build on a loaded 2-core machine adds a fraction of a
+    // millisecond of scheduling latency, over 1% of a 10 ms bound: 1 ms more is allowed then.
+    let slack = if std::env::var_os("KEEL_BIN").is_some() {
+        0.0
+    } else {
+        0.001
+    };
     assert!(
-        (0.98..=1.01).contains(&ratio),
+        gap >= 0.98 * bound && gap <= 1.01 * bound + slack,
         "gap {gap} s vs bound {bound} s: ratio {ratio}"
     );
 
@@ -98,6 +106,11 @@ fn keel_failover_at_one_second() {
 #[test]
 fn keel_failover_at_100_ms() {
     failover(0.1, "kfo2");
+}
+
+#[test]
+fn keel_failover_at_10_ms() {
+    failover(0.01, "kfo3");
 }
 
 // Input: r0 MASTER with VIP .100, r1 BACKUP; both configs gain .101, SIGHUP to both; then

@@ -78,7 +78,7 @@ pub fn start(daemon: Daemon, host: &Host, dir: &Path, name: &str, config: &str) 
                 .expect("log file");
             let child = host
                 .ns
-                .command(env!("CARGO_BIN_EXE_keel"))
+                .command(&keel_binary())
                 .args(["-n", "-l", "-G", "-D", "-P", "-f"])
                 .arg(&conf)
                 .arg("-p")
@@ -116,6 +116,12 @@ pub fn start(daemon: Daemon, host: &Host, dir: &Path, name: &str, config: &str) 
         }
     };
     Router { guard, log }
+}
+
+/// The keel binary: `$KEEL_BIN` (`./x test` points it at the release build), else the one
+/// cargo built for this test.
+pub fn keel_binary() -> String {
+    std::env::var("KEEL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_keel").to_string())
 }
 
 /// Whether `host` has `vip` on e0 (what `ip -n NS addr` shows an operator).
@@ -186,14 +192,19 @@ pub fn epoch() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// The gap between `dead`'s last advert before `killed_at` and `new`'s first advert after.
+/// The gap between `dead`'s last advert and `new`'s first advert after `killed_at` (the
+/// dead master may still send between `killed_at` and its death, so its last advert is the
+/// last one before the takeover, not before `killed_at`).
 pub fn failover_gap(seen: &[Seen], dead: &str, new: &str, killed_at: f64) -> Option<f64> {
+    let first = seen
+        .iter()
+        .find(|s| s.source == new && s.time > killed_at)?
+        .time;
     let last = seen
         .iter()
-        .filter(|s| s.source == dead && s.time <= killed_at)
+        .filter(|s| s.source == dead && s.time < first)
         .map(|s| s.time)
         .reduce(f64::max)?;
-    let first = seen.iter().find(|s| s.source == new && s.time > last)?.time;
     Some(first - last)
 }
 
