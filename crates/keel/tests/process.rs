@@ -111,3 +111,48 @@ fn daemon_mode_pid_files_dumps_and_stop() {
     );
     assert!(!holds(host, "10.88.0.100"), "VIP removed at stop");
 }
+
+// Input: keel -n under systemd's Type=notify with WatchdogSec (NOTIFY_SOCKET, WATCHDOG_USEC
+// of 400 ms).
+// Output: READY=1 once started, then WATCHDOG=1 about every 200 ms.
+#[test]
+fn systemd_readiness_and_watchdog() {
+    let _serial = serial();
+    let (lab, dir) = lab("ksd", 1);
+    let conf = dir.path().join("keel.conf");
+    std::fs::write(&conf, CONFIG).unwrap();
+    let socket_path = dir.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let child = lab
+        .host(0)
+        .ns
+        .command(&vrrp_lab::keel_binary())
+        .args(["-n", "-G", "-P", "-f"])
+        .arg(&conf)
+        .arg("-p")
+        .arg(dir.path().join("k.pid"))
+        .arg("-r")
+        .arg(dir.path().join("v.pid"))
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "400000")
+        .spawn()
+        .expect("starting keel");
+    let _guard = keel_lab::ChildGuard::new(child);
+    let mut buf = [0u8; 64];
+    let mut messages = Vec::new();
+    let start = std::time::Instant::now();
+    while messages.iter().filter(|m| *m == "WATCHDOG=1").count() < 3 {
+        let n = socket.recv(&mut buf).expect("a notification within 5 s");
+        messages.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert_eq!(messages[0], "READY=1", "{messages:?}");
+    // Three pings at half of 400 ms take about 400 ms after the first.
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+}
