@@ -13,7 +13,7 @@ use std::time::Duration;
 use keel_conf::Config;
 use keel_conf::model::global::Fifo;
 use keel_conf::model::vrrp::{AuthType, Instance as ConfInstance, Notify, TrackRef, Tracking};
-use keel_conf::model::{Script, VirtualAddress};
+use keel_conf::model::{Route, Rule, Script, VirtualAddress};
 use keel_vrrp::{
     Authentication, Family, GarpConfig, InitialState, InstanceConfig, NotifyConfig, RouterConfig,
     SyncGroupConfig, TrackedObject, TrackerId, TrackerKind, UnicastPeer, Version,
@@ -40,6 +40,12 @@ pub struct DaemonConfig {
     pub notify_fifo: Option<Fifo>,
     /// `script_user` (run scripts as this user; root when unset).
     pub script_user: Option<(String, Option<String>)>,
+    /// `static_ipaddress`: installed for the daemon's life.
+    pub static_addresses: Vec<VirtualAddress>,
+    /// `static_routes`: installed for the daemon's life.
+    pub static_routes: Vec<Route>,
+    /// `static_rules`: installed for the daemon's life.
+    pub static_rules: Vec<Rule>,
     /// Problems found while mapping (an instance without a usable address is skipped).
     pub warnings: Vec<String>,
 }
@@ -53,6 +59,10 @@ pub struct InstanceSetup {
     pub addresses: Vec<VirtualAddress>,
     /// `unicast_ttl` (IPv4 TTL / IPv6 hop limit of unicast adverts).
     pub unicast_ttl: u8,
+    /// `virtual_routes`: installed while MASTER.
+    pub routes: Vec<Route>,
+    /// `virtual_rules`: installed while MASTER.
+    pub rules: Vec<Rule>,
 }
 
 /// A `vrrp_script` to run periodically.
@@ -156,6 +166,9 @@ pub fn map(
             .map(|u| (u.user.clone(), u.group.clone())),
         ..DaemonConfig::default()
     };
+    out.static_addresses = config.vrrp.static_ipaddress.clone();
+    out.static_routes = config.vrrp.static_routes.clone();
+    out.static_rules = config.vrrp.static_rules.clone();
     let mut used = UsedTrackers::default();
     for instance in &config.vrrp.instances {
         match map_instance(config, instance, release_vips_on_stop, primary_address) {
@@ -182,6 +195,8 @@ pub fn map(
                         .cloned()
                         .collect(),
                     unicast_ttl: instance.unicast_ttl.unwrap_or(255),
+                    routes: instance.virtual_routes.clone(),
+                    rules: instance.virtual_rules.clone(),
                 });
                 out.router.instances.push(mapped);
             }

@@ -156,3 +156,68 @@ fn systemd_readiness_and_watchdog() {
         start.elapsed()
     );
 }
+
+// Input: a MASTER with virtual_routes and virtual_rules, plus static_ipaddress and
+// static_routes; then SIGTERM.
+// Output: `ip route`/`ip rule`/`ip addr` show all of them while it runs; none after the stop.
+#[test]
+fn routes_rules_and_static_objects_follow_the_daemon() {
+    let _serial = serial();
+    let (lab, dir) = lab("krt", 1);
+    let host = lab.host(0);
+    let conf = dir.path().join("keel.conf");
+    std::fs::write(
+        &conf,
+        "static_ipaddress {\n  10.88.0.50/24 dev e0\n}\n\
+         static_routes {\n  10.98.0.0/24 via 10.88.0.254 dev e0\n}\n\
+         vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 72\n  \
+         priority 150\n  advert_int 1\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n  \
+         virtual_routes {\n    10.99.0.0/24 via 10.88.0.254 dev e0\n  }\n  \
+         virtual_rules {\n    from 10.88.0.100 table 100\n  }\n}\n",
+    )
+    .unwrap();
+    let child = host
+        .ns
+        .command(&vrrp_lab::keel_binary())
+        .args(["-n", "-G", "-P", "-f"])
+        .arg(&conf)
+        .arg("-p")
+        .arg(dir.path().join("k.pid"))
+        .arg("-r")
+        .arg(dir.path().join("v.pid"))
+        .spawn()
+        .expect("starting keel");
+    let mut guard = keel_lab::ChildGuard::new(child);
+    let routes = || host.ns.ip(&["route", "show"]);
+    let rules = || host.ns.ip(&["rule", "show"]);
+    assert!(
+        wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some(),
+        "never MASTER"
+    );
+    assert!(
+        wait_until(Duration::from_secs(2), || routes()
+            .contains("10.99.0.0/24 via 10.88.0.254"))
+        .is_some(),
+        "virtual route missing: {}",
+        routes()
+    );
+    assert!(
+        rules().contains("from 10.88.0.100 lookup 100"),
+        "{}",
+        rules()
+    );
+    assert!(
+        routes().contains("10.98.0.0/24 via 10.88.0.254"),
+        "{}",
+        routes()
+    );
+    assert!(holds(host, "10.88.0.50"), "static address missing");
+
+    // SAFETY: kill has no memory-safety preconditions; the pid is our own child.
+    unsafe { libc::kill(guard.pid() as i32, libc::SIGTERM) };
+    let _ = guard.child_mut().wait();
+    assert!(!routes().contains("10.99.0.0/24"), "{}", routes());
+    assert!(!routes().contains("10.98.0.0/24"), "{}", routes());
+    assert!(!rules().contains("lookup 100"), "{}", rules());
+    assert!(!holds(host, "10.88.0.100") && !holds(host, "10.88.0.50"));
+}

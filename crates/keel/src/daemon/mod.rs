@@ -11,6 +11,7 @@ pub mod dump;
 pub mod log;
 pub mod net;
 pub mod process;
+pub mod routes;
 mod run;
 mod trackers;
 

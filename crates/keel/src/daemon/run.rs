@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use keel_conf::Config;
+use keel_conf::model::{Route, Rule};
 use keel_conf::preprocess::PreprocessOptions;
 use keel_sys::fifo::NotifyFifo;
 use keel_sys::netlink::{AddressScope, AddressSpec, Netlink};
@@ -17,7 +18,7 @@ use keel_vrrp::{
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::net::{Decoded, Endpoint, decode};
-use super::{Event, Signal, dump, log, process, trackers};
+use super::{Event, Signal, dump, log, process, routes, trackers};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
 use crate::vrrp_config::{self, DaemonConfig};
@@ -132,6 +133,7 @@ impl Daemon {
             ));
             tokio::time::sleep(delay).await;
         }
+        daemon.static_objects(true).await;
         daemon.input(RouterInput::Start).await;
         // spec §3.3: an instance whose interface is down starts in FAULT.
         let down: Vec<String> = daemon
@@ -363,6 +365,7 @@ impl Daemon {
         for task in &self.trackers {
             task.abort();
         }
+        self.static_objects(false).await;
         // spec §3.3: notify_stop scripts get up to 1 s before the daemon exits.
         let limit = Instant::now() + Duration::from_secs(1);
         while Instant::now() < limit && scripts.iter().any(|&pid| process::alive(pid)) {
@@ -415,6 +418,8 @@ impl Daemon {
                     }
                     self.installed.insert((spec.ifindex, address));
                 }
+                // spec §3.3: routes and rules follow the VIPs (adding again is harmless).
+                self.virtual_routes(&name, true).await;
             }
             Action::RemoveAddresses { addresses } => {
                 let Some(interface) = interface else { return };
@@ -446,6 +451,9 @@ impl Daemon {
                 }
             }
             Action::StateChanged { from, to } => {
+                if from == State::Master {
+                    self.virtual_routes(&name, false).await;
+                }
                 let text = match (from, to) {
                     (State::Init, State::Backup) => "Entering BACKUP STATE (init)".to_string(),
                     (_, to) => format!("Entering {} STATE", to.as_str()),
@@ -520,6 +528,99 @@ impl Daemon {
             .send_frame(&frame[..len])
             .await
             .map_err(|e| e.to_string())
+    }
+
+    /// Installs (`add`) or removes an instance's `virtual_routes` and `virtual_rules`.
+    async fn virtual_routes(&mut self, name: &str, add: bool) {
+        let Some(setup) = self.setup(name) else {
+            return;
+        };
+        let (routes, rules) = (setup.routes.clone(), setup.rules.clone());
+        self.apply_routes(name, &routes, &rules, add).await;
+    }
+
+    async fn apply_routes(&self, owner: &str, routes: &[Route], rules: &[Rule], add: bool) {
+        let links: HashMap<String, u32> = self
+            .links
+            .iter()
+            .map(|(name, (index, _))| (name.clone(), *index))
+            .collect();
+        // Rules after routes when adding, before them when removing.
+        if !add {
+            for rule in rules {
+                match routes::rule_spec(rule) {
+                    Ok(spec) => report(
+                        owner,
+                        "rule",
+                        self.netlink.delete_rule(&spec).await,
+                        libc::ENOENT,
+                    ),
+                    Err(error) => log::warn(&format!("({owner}) {error}")),
+                }
+            }
+        }
+        for route in routes {
+            match routes::route_spec(route, &links) {
+                Ok(spec) if add => report(
+                    owner,
+                    "route",
+                    self.netlink.add_route(&spec).await,
+                    libc::EEXIST,
+                ),
+                Ok(spec) => report(
+                    owner,
+                    "route",
+                    self.netlink.delete_route(&spec).await,
+                    libc::ESRCH,
+                ),
+                Err(error) => log::warn(&format!("({owner}) {error}")),
+            }
+        }
+        if add {
+            for rule in rules {
+                match routes::rule_spec(rule) {
+                    Ok(spec) => report(
+                        owner,
+                        "rule",
+                        self.netlink.add_rule(&spec).await,
+                        libc::EEXIST,
+                    ),
+                    Err(error) => log::warn(&format!("({owner}) {error}")),
+                }
+            }
+        }
+    }
+
+    /// `static_ipaddress`, `static_routes`, `static_rules`: at start (`add`) and at stop.
+    async fn static_objects(&mut self, add: bool) {
+        let links: HashMap<String, u32> = self
+            .links
+            .iter()
+            .map(|(name, (index, _))| (name.clone(), *index))
+            .collect();
+        let (addresses, routes, rules) = (
+            self.config.static_addresses.clone(),
+            self.config.static_routes.clone(),
+            self.config.static_rules.clone(),
+        );
+        for address in &addresses {
+            match routes::static_address_spec(address, &links) {
+                Ok(spec) if add => report(
+                    "static",
+                    "address",
+                    self.netlink.add_address(&spec).await,
+                    libc::EEXIST,
+                ),
+                Ok(spec) => report(
+                    "static",
+                    "address",
+                    self.netlink.delete_address(&spec).await,
+                    libc::EADDRNOTAVAIL,
+                ),
+                Err(error) => log::warn(&error),
+            }
+        }
+        self.apply_routes("static", &routes, &rules, add).await;
     }
 
     fn setup(&self, name: &str) -> Option<&vrrp_config::InstanceSetup> {
@@ -715,6 +816,15 @@ async fn precise_sleep_until(deadline: Instant) {
 
 /// How much of a timer wait is done with a blocking high-resolution sleep.
 const PRECISE_SLEEP_MARGIN: Duration = Duration::from_micros(1500);
+
+/// Logs a netlink failure unless it is `benign` (already there / already gone).
+fn report(owner: &str, what: &str, result: keel_sys::Result<()>, benign: i32) {
+    if let Err(error) = result {
+        if error.netlink_errno() != Some(benign) {
+            log::error(&format!("({owner}) {what}: {error}"));
+        }
+    }
+}
 
 fn load_config(options: &Options) -> Result<Config, String> {
     let preprocess = PreprocessOptions {
