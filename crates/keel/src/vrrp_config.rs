@@ -40,6 +40,8 @@ pub struct DaemonConfig {
     pub notify_fifo: Option<Fifo>,
     /// `script_user` (run scripts as this user; root when unset).
     pub script_user: Option<(String, Option<String>)>,
+    /// Where alert mails go, when `smtp_server` and `notification_email` are configured.
+    pub smtp: Option<SmtpConfig>,
     /// `static_ipaddress`: installed for the daemon's life.
     pub static_addresses: Vec<VirtualAddress>,
     /// `static_routes`: installed for the daemon's life.
@@ -63,6 +65,25 @@ pub struct InstanceSetup {
     pub routes: Vec<Route>,
     /// `virtual_rules`: installed while MASTER.
     pub rules: Vec<Rule>,
+    /// `smtp_alert` (instance, else `smtp_alert_vrrp`, else global `smtp_alert`, else off).
+    pub smtp_alert: bool,
+}
+
+/// The mail side of `global_defs` (spec §2.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmtpConfig {
+    /// `smtp_server HOST [PORT]` (port 25 by default).
+    pub server: (String, u16),
+    /// `smtp_helo_name` (`localhost`).
+    pub helo_name: String,
+    /// `notification_email_from`.
+    pub from: String,
+    /// `notification_email`.
+    pub to: Vec<String>,
+    /// `smtp_connect_timeout`.
+    pub timeout: Duration,
+    /// `router_id` (the host name when unset), the subject's prefix.
+    pub router_id: String,
 }
 
 /// A `vrrp_script` to run periodically.
@@ -166,6 +187,22 @@ pub fn map(
             .map(|u| (u.user.clone(), u.group.clone())),
         ..DaemonConfig::default()
     };
+    let global = &config.global_defs;
+    out.smtp = global
+        .smtp_server
+        .as_ref()
+        .filter(|_| !global.notification_email.is_empty())
+        .map(|server| SmtpConfig {
+            server: (server.host.clone(), server.port),
+            helo_name: global
+                .smtp_helo_name
+                .clone()
+                .unwrap_or_else(|| "localhost".into()),
+            from: global.notification_email_from.clone().unwrap_or_default(),
+            to: global.notification_email.clone(),
+            timeout: global.smtp_connect_timeout.as_duration(),
+            router_id: global.router_id.clone().unwrap_or_else(host_name),
+        });
     out.static_addresses = config.vrrp.static_ipaddress.clone();
     out.static_routes = config.vrrp.static_routes.clone();
     out.static_rules = config.vrrp.static_rules.clone();
@@ -197,6 +234,11 @@ pub fn map(
                     unicast_ttl: instance.unicast_ttl.unwrap_or(255),
                     routes: instance.virtual_routes.clone(),
                     rules: instance.virtual_rules.clone(),
+                    smtp_alert: instance
+                        .smtp_alert
+                        .or(config.global_defs.smtp_alert_vrrp)
+                        .or(config.global_defs.smtp_alert)
+                        .unwrap_or(false),
                 });
                 out.router.instances.push(mapped);
             }
@@ -264,6 +306,13 @@ pub fn map(
         .map(|name| (interface_id(&name), name))
         .collect();
     out
+}
+
+/// keepalived's default `router_id`: the host name.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_default()
 }
 
 #[derive(Default)]

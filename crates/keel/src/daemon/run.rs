@@ -462,6 +462,7 @@ impl Daemon {
             }
             Action::Notify(notification) => {
                 self.notify(&notification);
+                self.mail(&notification);
             }
             Action::FifoLine(line) => {
                 if let Some(fifo) = &mut self.fifo {
@@ -505,6 +506,52 @@ impl Daemon {
             }
         }
         pids
+    }
+
+    /// spec §3.8: with `smtp_alert`, an instance's MASTER/BACKUP/FAULT sends a mail, in
+    /// the background so a slow server never delays VRRP.
+    fn mail(&self, notification: &Notification) {
+        let Some(smtp) = &self.config.smtp else {
+            return;
+        };
+        if notification.kind != keel_vrrp::NotifyKind::Instance
+            || !self
+                .setup(&notification.name)
+                .is_some_and(|setup| setup.smtp_alert)
+        {
+            return;
+        }
+        let Some(alert) = keel_sys::smtp::vrrp_instance_alert(
+            &smtp.router_id,
+            &notification.name,
+            notification.state.as_str(),
+        ) else {
+            return;
+        };
+        let smtp = smtp.clone();
+        tokio::spawn(async move {
+            let server = match tokio::net::lookup_host((smtp.server.0.as_str(), smtp.server.1))
+                .await
+                .map(|mut addresses| addresses.next())
+            {
+                Ok(Some(server)) => server,
+                _ => {
+                    log::error(&format!("smtp_server {} does not resolve", smtp.server.0));
+                    return;
+                }
+            };
+            let settings = keel_sys::smtp::SmtpSettings {
+                server,
+                helo_name: smtp.helo_name,
+                from: smtp.from,
+                to: smtp.to,
+                timeout: smtp.timeout,
+            };
+            match keel_sys::smtp::send_alert(&settings, &alert).await {
+                Ok(()) => log::info(&format!("SMTP alert sent: {}", alert.subject)),
+                Err(error) => log::error(&format!("SMTP alert to {server}: {error}")),
+            }
+        });
     }
 
     async fn send_gratuitous(&mut self, device: &str, address: IpAddr) -> Result<(), String> {
