@@ -28,8 +28,8 @@ awk -v vs_count="$vs_count" -v rs_count="$rs_count" 'BEGIN {
     print ""
     printf "virtual_server 192.168.%d.%d 80 {\n", 100 + int(v / 250), 1 + v % 250
     print "    delay_loop 6"
-    print "    lb_algo wrr"
-    print "    lb_kind NAT"
+    print "    lvs_sched wrr"
+    print "    lvs_method NAT"
     print "    persistence_timeout 50"
     print "    protocol TCP"
     print ""

@@ -28,16 +28,38 @@ ip -n "$netns" link add eth0 type veth peer name eth0p
 ip -n "$netns" link set eth0p up
 ip -n "$netns" link set eth0 up
 
-# Each run's wall time in microseconds, measured inside the namespace so `ip netns exec`
-# itself is not counted; keel and keepalived alternate so both see the same machine load.
+# Each run's wall time and CPU time (user + system) in microseconds, measured inside the
+# namespace so `ip netns exec` itself is not counted; keel and keepalived alternate so both
+# see the same machine load. CPU time is the steadier figure on a shared machine.
 ip netns exec "$netns" bash -c '
   set -u
-  keel=$1 keepalived=$2 conf=$3 runs=$4 out=$5
+  keel=$1 keepalived=$2 conf=$3 runs=$4 out=$5 tf=$5.times
+  # Children CPU time so far, in microseconds, into $cpu (bash `times`; no subshell, whose
+  # own children would be counted instead).
+  cpu=0
+  read_cpu() {
+    times > "$tf"
+    local self user sys
+    { read -r self; read -r user sys; } < "$tf"
+    to_us "$user"; local u=$us
+    to_us "$sys"
+    cpu=$((u + us))
+  }
+  to_us() {
+    [[ $1 =~ ^([0-9]+)m([0-9]+)\.([0-9]+)s$ ]]
+    us=$(( (BASH_REMATCH[1] * 60 + 10#${BASH_REMATCH[2]}) * 1000000 + 10#${BASH_REMATCH[3]} * 1000 ))
+  }
   "$keel" -t -f "$conf" 2>/dev/null; echo "keel_exit $?" >> "$out"
   "$keepalived" -t -f "$conf" 2>/dev/null; echo "keepalived_exit $?" >> "$out"
   for ((i = 0; i < runs; i++)); do
-    s=${EPOCHREALTIME/./}; "$keel" -t -f "$conf" 2>/dev/null; e=${EPOCHREALTIME/./}; echo "keel $((e - s))" >> "$out"
-    s=${EPOCHREALTIME/./}; "$keepalived" -t -f "$conf" 2>/dev/null; e=${EPOCHREALTIME/./}; echo "keepalived $((e - s))" >> "$out"
+    for program in keel keepalived; do
+      [ $program = keel ] && binary=$keel || binary=$keepalived
+      read_cpu; c0=$cpu; s=${EPOCHREALTIME/./}
+      "$binary" -t -f "$conf" 2>/dev/null
+      e=${EPOCHREALTIME/./}; read_cpu; c1=$cpu
+      echo "$program $((e - s))" >> "$out"
+      echo "${program}_cpu $((c1 - c0))" >> "$out"
+    done
   done
 ' bench "$keel" "$keepalived" "$work/lb.conf" "$runs" "$work/times"
 
@@ -47,32 +69,38 @@ stat() { # name -> "min median" in ms
 }
 read -r keel_min keel_median < <(stat keel)
 read -r ka_min ka_median < <(stat keepalived)
+read -r keel_cpu_min keel_cpu_median < <(stat keel_cpu)
+read -r ka_cpu_min ka_cpu_median < <(stat keepalived_cpu)
 keel_exit=$(awk '/^keel_exit/ {print $2}' "$work/times")
 ka_exit=$(awk '/^keepalived_exit/ {print $2}' "$work/times")
 ratio=$(awk -v a="$keel_median" -v b="$ka_median" 'BEGIN {printf "%.2f", a / b}')
+cpu_ratio=$(awk -v a="$keel_cpu_median" -v b="$ka_cpu_median" 'BEGIN {printf "%.2f", a / b}')
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 machine="$cpu, $(nproc) CPUs, Linux $(uname -r)"
-version=$("$keepalived" -v 2>&1 | head -1)
+version=$("$keepalived" -v 2>&1 | sed -n 1p)
 
 section=$(cat <<MD
 ## Configuration parsing (\`-t\`)
 
 \`bench/conf/run.sh\`: \`keel -t\` and \`keepalived -t\` on the same generated configuration
 (\`bench/conf/generate.sh 100 100\`: one VRRP instance and 100 virtual servers x 100 real
-servers with TCP_CHECK / HTTP_GET, $lines lines), $runs runs each, interleaved, wall time of
-the whole process measured inside a network namespace where \`eth0\` exists. Release build.
+servers with TCP_CHECK / HTTP_GET, $lines lines), $runs runs each, interleaved, wall and CPU
+time of the whole process measured inside a network namespace where \`eth0\` exists. Release
+build.
 Target: keel at most half of keepalived's time.
 
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC')
 - Machine: $machine (shared with other work while measuring)
 - keepalived: $version
 
-| program | exit code | min (ms) | median (ms) |
-|---|---|---|---|
-| keel -t | $keel_exit | $keel_min | $keel_median |
-| keepalived -t | $ka_exit | $ka_min | $ka_median |
+| program | exit code | wall min (ms) | wall median (ms) | CPU min (ms) | CPU median (ms) |
+|---|---|---|---|---|---|
+| keel -t | $keel_exit | $keel_min | $keel_median | $keel_cpu_min | $keel_cpu_median |
+| keepalived -t | $ka_exit | $ka_min | $ka_median | $ka_cpu_min | $ka_cpu_median |
 
-keel / keepalived (median): **$ratio**
+keel / keepalived, median wall time: **$ratio**; median CPU time (user + system): **$cpu_ratio**.
+Load average while measuring: $load (CPU time is the steadier figure when the machine is busy).
 MD
 )
 if [ "$keel_exit" != "$ka_exit" ]; then

@@ -26,13 +26,14 @@ pub use scripts::{DefaultUser, ScriptChecker, ScriptKind, ScriptVerdict, default
 /// `net_namespace`: they live in the other namespace.
 pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    duplicate_instances(config, &mut out);
     vip_families(config, &mut out);
     vmac_names(config, &mut out);
-    firewall(config, &mut out);
     let scripts = scripts::users(config, fs, host, &mut out);
     track_references(config, &mut out);
     instances(config, &mut out);
     rules(config, &mut out);
+    untrackable_routes(config, &mut out);
     vrid_collisions(config, &mut out);
     sync_groups(config, &mut out);
     let interfaces_present =
@@ -40,6 +41,7 @@ pub fn check(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host) -> Vec<D
     if interfaces_present {
         scripts::files(config, fs, host, scripts, &mut out);
     }
+    out.extend(crate::parse::lvs::check::check(config, fs, host));
     out
 }
 
@@ -60,6 +62,25 @@ pub fn uncount_for_namespace(config: &Config, diagnostics: &mut Vec<Diagnostic>)
         None,
         format!("net_namespace {namespace}: like keepalived -t, these problems do not change the exit code"),
     ));
+}
+
+/// An instance name is defined once; keepalived keeps the first ("vrrp instance VI_1
+/// already defined").
+fn duplicate_instances(config: &mut Config, out: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    config.vrrp.instances.retain(|instance| {
+        if seen.insert(instance.name.clone()) {
+            return true;
+        }
+        out.push(
+            Diagnostic::error(
+                at(instance),
+                format!("vrrp instance {} already defined", instance.name),
+            )
+            .with_help("each vrrp_instance needs its own name"),
+        );
+        false
+    });
 }
 
 /// Two instances cannot create the same VMAC interface (spec §3.10); keepalived keeps
@@ -187,6 +208,8 @@ fn instance_rules(config: &Config, instance: &mut Instance, out: &mut Vec<Diagno
         );
     }
 
+    vip_capacity(instance, out);
+
     let version = effective_version(config, instance);
     let strict = strict(config, instance);
     let owner = instance.priority == 255;
@@ -300,6 +323,39 @@ fn instance_rules(config: &Config, instance: &mut Instance, out: &mut Vec<Diagno
     }
 }
 
+/// spec §2.6: the VIPs must fit one advert (at most 255, and what a 1500-byte packet
+/// holds); the excess becomes excluded addresses. keepalived 2.2.7's limits on a 1500-byte
+/// MTU are 255 IPv4 and 89 IPv6 addresses; it counts the IPv4 message as a warning and the
+/// IPv6 one not (observed).
+fn vip_capacity(instance: &mut Instance, out: &mut Vec<Diagnostic>) {
+    const MTU: usize = 1500;
+    let ipv4 = instance
+        .virtual_ipaddress
+        .first()
+        .is_none_or(|a| a.address.is_ipv4());
+    let max = if ipv4 {
+        ((MTU - 20 - 8 - 8) / 4).min(255)
+    } else {
+        ((MTU - 40 - 8 - 28) / 16).min(255)
+    };
+    let count = instance.virtual_ipaddress.len();
+    if count <= max {
+        return;
+    }
+    let message = format!(
+        "({}) Number of VIPs ({count}) exceeds maximum/space available in packet (max {max} addresses) - excess moved to eVIPs",
+        instance.name
+    );
+    let diagnostic = if ipv4 {
+        Diagnostic::warning(at(instance), message)
+    } else {
+        Diagnostic::note(at(instance), message)
+    };
+    out.push(diagnostic.with_help("move the extra addresses to virtual_ipaddress_excluded"));
+    let excess = instance.virtual_ipaddress.split_off(max);
+    instance.virtual_ipaddress_excluded.splice(0..0, excess);
+}
+
 /// spec §2.6: v2 advert_int is whole seconds (rounded), v3 is centiseconds in 0.01..40.95.
 fn advert_interval(instance: &mut Instance, version: u8, out: &mut Vec<Diagnostic>) {
     let name = &instance.name;
@@ -379,25 +435,55 @@ fn sync_groups(config: &mut Config, out: &mut Vec<Diagnostic>) {
         .iter()
         .map(|i| i.name.clone())
         .collect();
+    // keepalived: "vrrp sync group A already defined" (while parsing; the first stays).
+    let mut defined = HashSet::new();
+    config.vrrp.sync_groups.retain(|group| {
+        if defined.insert(group.name.clone()) {
+            return true;
+        }
+        out.push(Diagnostic::error(
+            group.span.0,
+            format!("vrrp sync group {} already defined", group.name),
+        ));
+        false
+    });
+    // An instance belongs to one group at most; later groups lose it.
+    let mut member_of: HashMap<String, String> = HashMap::new();
     for group in &mut config.vrrp.sync_groups {
         let group_name = group.name.clone();
         group.group.retain(|member| {
-            if names.contains(member) {
-                return true;
+            if !names.contains(member) {
+                out.push(Diagnostic::error(
+                    group.span.0,
+                    format!("Virtual router {member} specified in sync group {group_name} doesn't exist - ignoring"),
+                ));
+                return false;
             }
-            out.push(Diagnostic::error(
-                group.span.0,
-                format!("Virtual router {member} specified in sync group {group_name} doesn't exist - ignoring"),
-            ));
-            false
+            if member_of.contains_key(member) {
+                out.push(Diagnostic::error(
+                    group.span.0,
+                    format!("Virtual router {member} cannot exist in more than one sync group; ignoring {group_name}"),
+                ));
+                return false;
+            }
+            member_of.insert(member.clone(), group_name.clone());
+            true
         });
-        if group.group.len() == 1 {
-            out.push(Diagnostic::warning(
-                group.span.0,
-                format!("Sync group {group_name} has only 1 virtual router(s) - this probably isn't what you want"),
-            ));
-        }
     }
+    config.vrrp.sync_groups.retain(|group| {
+        match group.group.len() {
+            0 => out.push(Diagnostic::error(
+                group.span.0,
+                format!("Sync group {}, no matching virtual router found in group declaration - removing", group.name),
+            )),
+            1 => out.push(Diagnostic::warning(
+                group.span.0,
+                format!("Sync group {} has only 1 virtual router(s) - this probably isn't what you want", group.name),
+            )),
+            _ => {}
+        }
+        !group.group.is_empty()
+    });
 }
 
 /// track_script/track_file/track_process/track_bfd names must exist (spec §3.5).
@@ -473,15 +559,27 @@ fn track_references(config: &mut Config, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// keepalived 2.2.7 (built with nftables) replaces iptables/ipsets with nftables, and so
-/// does keel.
-fn firewall(config: &Config, out: &mut Vec<Diagnostic>) {
-    let g = &config.global_defs;
-    if g.vrrp_iptables.is_some() || g.vrrp_ipsets.is_some() {
-        out.push(
-            Diagnostic::warning(None, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option")
-                .with_help("use `nftables` in global_defs"),
-        );
+/// A route without `dev` cannot be tracked; keepalived says so and stops tracking it.
+fn untrackable_routes(config: &mut Config, out: &mut Vec<Diagnostic>) {
+    let instances = config
+        .vrrp
+        .instances
+        .iter_mut()
+        .flat_map(|i| i.virtual_routes.iter_mut());
+    for route in config.vrrp.static_routes.iter_mut().chain(instances) {
+        if route.dev.is_none() && !route.no_track {
+            out.push(
+                Diagnostic::warning(
+                    route.span.0,
+                    format!(
+                        "Warning - cannot track route {} with no interface specified, not tracking",
+                        route.to
+                    ),
+                )
+                .with_help("add `dev IF`, or `no_track`"),
+            );
+            route.no_track = true;
+        }
     }
 }
 

@@ -9,6 +9,12 @@
 //!
 //! Nothing here touches the machine: files, interfaces, users and the environment are
 //! reached through traits so the same code runs in `keel -t`, in the daemon and in tests.
+//!
+//! Entry points: [`load`] (file → [`Loaded`]: typed config, sources, diagnostics),
+//! [`parse()`] (lines → config + diagnostics), [`print::print`] (config → keepalived.conf
+//! text), and [`diag::exit_code`] for `keel -t`. The parser is [`tree`] (blocks) →
+//! [`mod@parse`] (one keyword table per block, [`values`] for typed arguments) → [`check`]
+//! (keepalived 2.2.7's cross-checks).
 #![warn(missing_docs)]
 
 pub mod check;
@@ -24,6 +30,8 @@ pub mod preprocess;
 pub mod print;
 #[cfg(test)]
 mod print_tests;
+#[cfg(test)]
+mod robust_tests;
 pub mod source;
 #[cfg(test)]
 mod testing;

@@ -4,6 +4,8 @@
 //! cannot tell them apart), so parsing the output gives an equal configuration. Used by
 //! `keel --dump-conf` and by the round-trip property test.
 
+mod lvs;
+
 use std::fmt::Write as _;
 
 use crate::model::address::{Route, Rule, VirtualAddress};
@@ -36,7 +38,7 @@ pub fn print(config: &Config) -> String {
     for group in &config.vrrp.sync_groups {
         sync_group(&mut p, group);
     }
-    lvs(&mut p, &config.lvs);
+    lvs::print(&mut p, &config.lvs);
     p.out
 }
 
@@ -760,9 +762,4 @@ fn sync_group(p: &mut Printer, g: &SyncGroup) {
         p.opt_bool("notify_priority_changes", g.notify_priority_changes);
         p.flag("sync_group_tracking_weight", g.sync_group_tracking_weight);
     });
-}
-
-/// The LVS part; the LVS model has no contents yet.
-fn lvs(_p: &mut Printer, lvs: &crate::model::lvs::Lvs) {
-    let crate::model::lvs::Lvs {} = lvs;
 }

@@ -336,7 +336,10 @@ fn instance() -> impl Strategy<Value = Instance> {
         i.notify = notify;
         i.no_virtual_ipaddress = f[0];
         i.unicast_fault_no_peer = f[1];
-        i.check_unicast_src = f[2];
+        i.check_unicast_src = f[2]
+            || i.unicast_peer
+                .iter()
+                .any(|p| p.min_ttl.is_some() || p.max_ttl.is_some());
         i.nopreempt = f[3];
         i.vmac_xmit_base = f[4];
         i.dont_track_primary = f[5];
@@ -375,7 +378,12 @@ fn vrrp_script() -> impl Strategy<Value = VrrpScript> {
         .prop_map(
             |(name, script, interval, timeout, weight, flags, rise, fall, user)| VrrpScript {
                 name,
-                script,
+                // `script` takes the whole line as the command; the user is `user`.
+                script: Script {
+                    user: None,
+                    group: None,
+                    ..script
+                },
                 interval,
                 timeout,
                 weight,
@@ -557,6 +565,7 @@ fn config() -> impl Strategy<Value = Config> {
                         garp_interval: Some(Seconds::from_micros(1500)),
                         gna_interval: None,
                         interfaces: vec!["eth0".into(), "eth1".into()],
+                        span: Loc::default(),
                     });
                     c.vrrp.linkbeat_interfaces.push(LinkbeatInterface {
                         interface: "eth0".into(),

@@ -8,29 +8,30 @@ use crate::diag::Diagnostic;
 use crate::source::Span;
 use crate::token::{Line, Token, TokenKind};
 
-/// One keyword with its arguments and, if it opens one, its block.
+/// One keyword with its arguments and, if it opens one, its block. Borrows the tokens
+/// of the preprocessed lines, so building the tree copies no text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
+pub struct Node<'a> {
     /// The first token of the statement.
-    pub keyword: Token,
+    pub keyword: &'a Token,
     /// The tokens after the keyword up to the end of the line or the next brace.
-    pub args: Vec<Token>,
+    pub args: &'a [Token],
     /// The `{ ... }` that follows, if any.
-    pub block: Option<Block>,
+    pub block: Option<Block<'a>>,
 }
 
 /// The contents of a `{ ... }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Block {
+pub struct Block<'a> {
     /// The statements inside, in order.
-    pub nodes: Vec<Node>,
+    pub nodes: Vec<Node<'a>>,
     /// Where the `{` stands.
     pub open: Span,
     /// Where the matching `}` stands; `None` when the file ended first.
     pub close: Option<Span>,
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The keyword's text.
     pub fn name(&self) -> &str {
         &self.keyword.text
@@ -52,7 +53,7 @@ impl Node {
     }
 
     /// The nodes of the block, or nothing when the keyword opened no block.
-    pub fn children(&self) -> &[Node] {
+    pub fn children(&self) -> &[Node<'a>] {
         self.block.as_ref().map_or(&[], |b| b.nodes.as_slice())
     }
 }
@@ -62,7 +63,7 @@ impl Node {
 /// Brace problems are reported where keepalived reports them: an unmatched `}` at the
 /// `}` ("Extra '}' found"), a `{` with no keyword before it at the `{`, and a block that
 /// is never closed at its `{`. The tree is returned in any case.
-pub fn build(lines: &[Line]) -> (Vec<Node>, Vec<Diagnostic>) {
+pub fn build(lines: &[Line]) -> (Vec<Node<'_>>, Vec<Diagnostic>) {
     let mut builder = Builder::default();
     for line in lines {
         builder.line(&line.tokens);
@@ -71,30 +72,30 @@ pub fn build(lines: &[Line]) -> (Vec<Node>, Vec<Diagnostic>) {
 }
 
 /// An open block: the node that owns it (if any) and its statements so far.
-struct Frame {
-    owner: Option<Node>,
-    nodes: Vec<Node>,
+struct Frame<'a> {
+    owner: Option<Node<'a>>,
+    nodes: Vec<Node<'a>>,
     open: Span,
 }
 
 #[derive(Default)]
-struct Builder {
-    root: Vec<Node>,
-    stack: Vec<Frame>,
+struct Builder<'a> {
+    root: Vec<Node<'a>>,
+    stack: Vec<Frame<'a>>,
     diagnostics: Vec<Diagnostic>,
     /// True when the last statement seen may still take a `{` (on this or the next line).
     may_open: bool,
 }
 
-impl Builder {
-    fn current(&mut self) -> &mut Vec<Node> {
+impl<'a> Builder<'a> {
+    fn current(&mut self) -> &mut Vec<Node<'a>> {
         match self.stack.last_mut() {
             Some(frame) => &mut frame.nodes,
             None => &mut self.root,
         }
     }
 
-    fn line(&mut self, tokens: &[Token]) {
+    fn line(&mut self, tokens: &'a [Token]) {
         let mut i = 0;
         while let Some(token) = tokens.get(i) {
             match token.kind {
@@ -148,8 +149,8 @@ impl Builder {
                         .position(|t| matches!(t.kind, TokenKind::Open | TokenKind::Close))
                         .map_or(tokens.len(), |p| i + p);
                     let node = Node {
-                        keyword: token.clone(),
-                        args: tokens[i + 1..end].to_vec(),
+                        keyword: token,
+                        args: &tokens[i + 1..end],
                         block: None,
                     };
                     self.current().push(node);
@@ -160,7 +161,7 @@ impl Builder {
         }
     }
 
-    fn finish(mut self) -> (Vec<Node>, Vec<Diagnostic>) {
+    fn finish(mut self) -> (Vec<Node<'a>>, Vec<Diagnostic>) {
         while let Some(frame) = self.stack.pop() {
             self.diagnostics.push(
                 Diagnostic::error(Some(frame.open), "missing '}' at end of configuration")
@@ -192,7 +193,8 @@ mod tests {
     fn brace_on_next_line_opens_the_block_of_the_previous_keyword() {
         // Input: `vrrp_instance VI_1` then `{` alone on the next line.
         // Output: one node with a block holding `state MASTER`.
-        let (tree, diags) = build(&lines("vrrp_instance VI_1\n{\n state MASTER\n}\n"));
+        let source = lines("vrrp_instance VI_1\n{\n state MASTER\n}\n");
+        let (tree, diags) = build(&source);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(tree.len(), 1);
         assert_eq!(tree[0].name(), "vrrp_instance");
@@ -207,7 +209,8 @@ mod tests {
     fn one_line_block_and_nested_blocks() {
         // Input: `group { VI_1 VI_2 }` on one line inside a sync group.
         // Output: the group block holds one statement `VI_1` with argument `VI_2`.
-        let (tree, diags) = build(&lines("vrrp_sync_group G { group { VI_1 VI_2 } }\n"));
+        let source = lines("vrrp_sync_group G { group { VI_1 VI_2 } }\n");
+        let (tree, diags) = build(&source);
         assert!(diags.is_empty());
         let group = &tree[0].children()[0];
         assert_eq!(group.name(), "group");
@@ -219,7 +222,8 @@ mod tests {
     fn extra_close_is_reported_at_the_brace() {
         // Input: a block closed twice.
         // Output: "extra '}' found" at line 3, column 1.
-        let (_, diags) = build(&lines("global_defs {\n}\n}\n"));
+        let source = lines("global_defs {\n}\n}\n");
+        let (_, diags) = build(&source);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].message, "extra '}' found");
         let span = diags[0].span.expect("span");
@@ -230,7 +234,8 @@ mod tests {
     fn unclosed_block_is_reported_at_its_open_brace() {
         // Input: `global_defs {` never closed.
         // Output: one error pointing at the `{` on line 1; the contents are kept.
-        let (tree, diags) = build(&lines("global_defs {\n router_id r1\n"));
+        let source = lines("global_defs {\n router_id r1\n");
+        let (tree, diags) = build(&source);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].span.map(|s| (s.line, s.col)), Some((1, 13)));
         assert_eq!(tree[0].children()[0].name(), "router_id");
@@ -241,7 +246,8 @@ mod tests {
     fn stray_open_brace_is_reported() {
         // Input: `{` right after a closing brace, with no keyword.
         // Output: an "unexpected '{'" error at the brace; its contents land in the parent.
-        let (tree, diags) = build(&lines("a {\n}\n{\n b\n}\n"));
+        let source = lines("a {\n}\n{\n b\n}\n");
+        let (tree, diags) = build(&source);
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.contains("unexpected '{'"));
         assert_eq!(tree.len(), 2);

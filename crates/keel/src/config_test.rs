@@ -8,8 +8,49 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
+use keel_conf::Loaded;
 use keel_conf::diag::{self, Diagnostic, Severity};
+use keel_conf::preprocess::PreprocessOptions;
 use keel_conf::source::SourceMap;
+
+use crate::cli::Options;
+use crate::host::{self, RealFs, RealHost};
+
+/// Reads the configuration the command line names (`-f`, `-i`, `-e`, `-s`) from the real
+/// machine and checks it.
+pub fn load(options: &Options) -> Loaded {
+    let config_id = options
+        .config_id
+        .clone()
+        .unwrap_or_else(host::default_config_id);
+    let preprocess_options = PreprocessOptions {
+        config_id,
+        all_config: options.all_config,
+        instance: None,
+        random_seed: host::random_seed(),
+    };
+    let mut loaded = keel_conf::load(
+        &RealFs,
+        &RealHost,
+        &options.config_file,
+        &preprocess_options,
+    );
+    if let Some(namespace) = &options.namespace {
+        // spec §1.4: `-s NAME` overrides `net_namespace`; keepalived 2.2.7's -t then exits 0
+        // whatever it finds, as it does for `net_namespace` in the file.
+        loaded.config.root.net_namespace = Some(namespace.clone());
+        keel_conf::check::uncount_for_namespace(&loaded.config, &mut loaded.diagnostics);
+    }
+    loaded
+}
+
+/// `keel -t`: checks the configuration, reports to stderr or the log file, and returns
+/// keepalived's exit code.
+pub fn run(options: &Options, log_file: Option<&Path>) -> i32 {
+    let loaded = load(options);
+    let mut out = output(log_file);
+    report(&loaded.diagnostics, &loaded.sources, &mut out)
+}
 
 /// Writes every diagnostic and the summary to `out`; returns keepalived's exit code.
 pub fn report(diagnostics: &[Diagnostic], sources: &SourceMap, out: &mut dyn Write) -> i32 {

@@ -147,6 +147,16 @@ pub fn default_config_id() -> String {
         .unwrap_or_default()
 }
 
+/// A seed for `${_RANDOM}`: keepalived seeds from the clock unless `random_seed` is set.
+pub fn random_seed() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    // Only the low bits vary between runs; fold the pid in so two keels started in the
+    // same nanosecond differ.
+    (now as u64) ^ (u64::from(std::process::id()) << 32)
+}
+
 /// `uname -srv`, for the version banner.
 pub fn system_description() -> Option<String> {
     let names = uname()?;

@@ -18,7 +18,7 @@ use support::{Netns, Run, corpus_dir, keel, run_with_timeout};
 
 /// Files on which keel's exit code must equal keepalived's. Raise it as keel improves; it
 /// is the number reached when it was last raised.
-const MIN_AGREEMENT: usize = 300;
+const MIN_AGREEMENT: usize = 301;
 
 /// A run that takes longer than this is a hang.
 const HANG_TIMEOUT: Duration = Duration::from_secs(5);
@@ -188,8 +188,16 @@ fn outcome(run: &Run) -> String {
     }
 }
 
+/// The line that best explains a verdict: the first error, else the first warning, else
+/// the first line.
 fn first_line(text: &str) -> &str {
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let line = ["error", "warning", ""]
+        .iter()
+        .find_map(|label| {
+            text.lines()
+                .find(|l| l.starts_with(label) && !l.trim().is_empty())
+        })
+        .unwrap_or("");
     let end = line.char_indices().nth(100).map_or(line.len(), |(i, _)| i);
     &line[..end]
 }

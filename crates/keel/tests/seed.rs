@@ -202,3 +202,69 @@ fn classic_mistakes_are_located_and_judged_like_keepalived() {
         );
     }
 }
+
+#[test]
+fn dump_conf_json_shows_the_seed_as_written() {
+    // Input: `keel --dump-conf=json -f master.conf` and backup.conf, eth0 present.
+    // Output: the resolved configuration on stdout: router_id, the script `pidof nginx`
+    // (interval 1, weight -3 / -1, fall 2, rise 1), the instance (state, interface, vrid 51,
+    // priority 100 / 99, advert_int 1, PASS 1111, VIP 192.168.1.199, track_script
+    // chk_nginx, three notify scripts); the exit code is the -t verdict (6).
+    let netns = Netns::with_interfaces("keel-json", &["eth0"]);
+    let dir = Scratch::new("keel-json");
+    for (name, text, state, priority, weight) in [
+        ("master.conf", MASTER.to_string(), "MASTER", 100, -3),
+        ("backup.conf", backup(), "BACKUP", 99, -1),
+    ] {
+        let file = dir.write(name, &text);
+        let mut command = netns.command(keel());
+        command.arg("--dump-conf=json").arg("-f").arg(&file);
+        let run = run_with_timeout(command, TIMEOUT);
+        assert_eq!(run.code, Some(6), "{name}: {}", run.stderr);
+        let config: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|error| {
+            panic!("{name}: stdout is not JSON ({error}):\n{}", run.stdout)
+        });
+
+        assert_eq!(config["global_defs"]["router_id"], "LVS_DEVEL", "{name}");
+        let script = &config["vrrp"]["scripts"][0];
+        assert_eq!(script["name"], "chk_nginx", "{name}");
+        assert_eq!(
+            script["script"]["command"],
+            serde_json::json!(["pidof", "nginx"]),
+            "{name}"
+        );
+        assert_eq!(script["interval"], 1.0, "{name}");
+        assert_eq!(script["weight"], weight, "{name}");
+        assert_eq!(script["fall"], 2, "{name}");
+        assert_eq!(script["rise"], 1, "{name}");
+
+        let instance = &config["vrrp"]["instances"][0];
+        assert_eq!(instance["name"], "VI_1", "{name}");
+        assert_eq!(instance["state"], state, "{name}");
+        assert_eq!(instance["interface"], "eth0", "{name}");
+        assert_eq!(instance["virtual_router_id"], 51, "{name}");
+        assert_eq!(instance["priority"], priority, "{name}");
+        assert_eq!(instance["advert_int"], 1.0, "{name}");
+        assert_eq!(instance["authentication"]["auth_type"], "PASS", "{name}");
+        assert_eq!(instance["authentication"]["auth_pass"], "1111", "{name}");
+        assert_eq!(
+            instance["virtual_ipaddress"][0]["address"], "192.168.1.199",
+            "{name}"
+        );
+        assert_eq!(
+            instance["tracking"]["track_script"][0]["name"], "chk_nginx",
+            "{name}"
+        );
+        for (keyword, argument) in [
+            ("notify_master", "master"),
+            ("notify_backup", "backup"),
+            ("notify_fault", "fault"),
+        ] {
+            assert_eq!(
+                instance["notify"][keyword]["command"],
+                serde_json::json!(["/etc/keepalived/notify.sh", argument]),
+                "{name}: {keyword}"
+            );
+        }
+    }
+}

@@ -33,7 +33,7 @@ pub(super) fn check(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>)
             Some(interface) => report(
                 interface,
                 format!("vrrp_instance {}", instance.name),
-                instance.span.0,
+                instance.interface_loc.0.or(instance.span.0),
                 out,
             ),
             None if instance.unicast_src_ip.is_none() || instance.unicast_peer.is_empty() => {
@@ -94,7 +94,15 @@ pub(super) fn check(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>)
     }
     for group in &config.vrrp.garp_groups {
         for interface in &group.interfaces {
-            report(interface, "garp_group".to_owned(), None, out);
+            if !host.interface_exists(interface) {
+                missing.set(missing.get() + 1);
+                out.push(Diagnostic::warning(
+                    group.span.0,
+                    format!(
+                        "WARNING - interface {interface} specified for garp_group doesn't exist"
+                    ),
+                ));
+            }
         }
     }
     let all_present = missing.get() == 0;

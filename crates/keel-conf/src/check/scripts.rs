@@ -147,7 +147,13 @@ impl<'a> ScriptChecker<'a> {
         out: &mut Vec<Diagnostic>,
     ) -> ScriptVerdict {
         let span = script.span.0;
-        let program = &script.command[0];
+        let Some(program) = script.command.first() else {
+            out.push(Diagnostic::error(
+                span,
+                format!("{label} has an empty command"),
+            ));
+            return ScriptVerdict::Removed;
+        };
         let Some(path) = resolve(self.fs, self.host, program) else {
             let message = format!("Disabling {label} since not found/accessible");
             let diagnostic = if kind.reported() {
@@ -185,12 +191,11 @@ pub fn default_user(config: &Config, host: &dyn Host, out: &mut Vec<Diagnostic>)
             Some((uid, gid)) => DefaultUser::Uid(uid, gid),
             None => {
                 out.push(
-                    Diagnostic::error(None, "Error setting global script uid/gid").with_help(
-                        format!(
+                    Diagnostic::error(g.script_user_loc.0, "Error setting global script uid/gid")
+                        .with_help(format!(
                             "user '{}' (or its group) does not exist on this machine",
                             user.user
-                        ),
-                    ),
+                        )),
                 );
                 DefaultUser::Unavailable
             }

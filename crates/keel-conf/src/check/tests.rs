@@ -170,6 +170,8 @@ fn missing_interfaces_are_reported_per_use_and_exit_5() {
     let (_, diagnostics) = run(&text, &host());
     let all = messages(&diagnostics);
     assert!(all.contains(&"WARNING - interface eth99 for vrrp_instance VI_1 doesn't exist"));
+    // keepalived reports it at the `interface` line.
+    assert_eq!(diagnostics[0].span.map(|s| s.line), Some(3));
     assert!(all.contains(&"WARNING - interface eth77 for ip address 10.0.0.2 doesn't exist"));
     let summary = diagnostics
         .iter()
@@ -379,4 +381,127 @@ fn invalid_values_keep_defaults_and_point_at_the_value() {
         diagnostics[0].help.as_deref(),
         Some("expected an integer 1..255")
     );
+}
+
+#[test]
+fn vips_beyond_one_advert_become_excluded() {
+    // Input: 300 IPv4 VIPs; then 100 IPv6 VIPs.
+    // Output: 255 stay (IPv4), the rest move to virtual_ipaddress_excluded with
+    // keepalived's message (exit 5); for IPv6 89 stay and the message is not counted.
+    let v4: String = (0..300)
+        .map(|i| format!("  10.1.{}.{}\n", i / 200, i % 200 + 1))
+        .collect();
+    let (config, diagnostics) = run(
+        &instance(&format!(" virtual_ipaddress {{\n{v4} }}\n")),
+        &host(),
+    );
+    let vi = &config.vrrp.instances[0];
+    assert_eq!(
+        (
+            vi.virtual_ipaddress.len(),
+            vi.virtual_ipaddress_excluded.len()
+        ),
+        (255, 46)
+    );
+    assert_eq!(
+        messages(&diagnostics),
+        [
+            "(VI_1) Number of VIPs (301) exceeds maximum/space available in packet (max 255 addresses) - excess moved to eVIPs"
+        ]
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
+
+    let v6: String = (1..=100).map(|i| format!("  2001:db8::{i:x}\n")).collect();
+    let text = format!(
+        "vrrp_instance VI_6 {{\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {{\n{v6} }}\n}}\n"
+    );
+    let (config, diagnostics) = run(&text, &host());
+    assert_eq!(config.vrrp.instances[0].virtual_ipaddress.len(), 89);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:?}");
+}
+
+#[test]
+fn duplicate_instances_and_clamped_track_weights() {
+    // Input: VI_1 defined twice; a track_script weight of 254 (accepted but clamped).
+    // Output: "vrrp instance VI_1 already defined" at the second, one instance kept;
+    // "weight for s cannot be +/-254. Setting to +/-253" and weight 253.
+    let text = format!(
+        "vrrp_script s {{\n script /usr/bin/true\n}}\n{}{}",
+        instance(" track_script {\n  s weight 254\n }\n"),
+        instance("")
+    );
+    let (config, diagnostics) = run(&text, &host());
+    let all = messages(&diagnostics);
+    assert!(
+        all.contains(&"vrrp instance VI_1 already defined"),
+        "{all:?}"
+    );
+    assert!(all.contains(&"weight for s cannot be +/-254. Setting to +/-253"));
+    assert_eq!(config.vrrp.instances.len(), 1);
+    assert_eq!(
+        config.vrrp.instances[0].tracking.track_script[0].weight,
+        Some(253)
+    );
+}
+
+#[test]
+fn vrrp_script_takes_the_whole_line_as_its_command() {
+    // Input: `script pidof nobodyxx` (unquoted) with script security and script_user root.
+    // Output: the command is [pidof, nobodyxx] (not a user), and the config is clean.
+    let machine = host().with_file("/usr/bin/pidof", 0o755);
+    let text = format!(
+        "global_defs {{\n script_user root\n enable_script_security\n}}\nvrrp_script s {{\n script pidof nobodyxx\n}}\n{}",
+        instance(" track_script {\n  s\n }\n")
+    );
+    let (config, diagnostics) = run(&text, &machine);
+    assert_eq!(config.vrrp.scripts[0].script.command, ["pidof", "nobodyxx"]);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:?}");
+}
+
+#[test]
+fn an_instance_belongs_to_one_sync_group() {
+    // Input: groups A and B both list VI_1 and VI_2; a second group named A.
+    // Output: B loses both members and is removed; the second A is rejected.
+    let vi2 = instance("")
+        .replace("VI_1", "VI_2")
+        .replace("router_id 51", "router_id 52");
+    let text = format!(
+        "vrrp_sync_group A {{\n group {{\n  VI_1\n  VI_2\n }}\n}}\nvrrp_sync_group B {{\n group {{\n  VI_1\n  VI_2\n }}\n}}\nvrrp_sync_group A {{\n group {{\n  VI_1\n }}\n}}\n{}{vi2}",
+        instance("")
+    );
+    let (config, diagnostics) = run(&text, &host());
+    assert_eq!(
+        messages(&diagnostics),
+        [
+            "vrrp sync group A already defined",
+            "Virtual router VI_1 cannot exist in more than one sync group; ignoring B",
+            "Virtual router VI_2 cannot exist in more than one sync group; ignoring B",
+            "Sync group B, no matching virtual router found in group declaration - removing",
+        ]
+    );
+    assert_eq!(config.vrrp.sync_groups.len(), 1);
+    assert_eq!(config.vrrp.sync_groups[0].group, ["VI_1", "VI_2"]);
+}
+
+#[test]
+fn routes_without_an_interface_are_not_tracked() {
+    // Input: a virtual route with a gateway but no dev; one with no_track.
+    // Output: keepalived's warning at the first route's line, which becomes no_track;
+    // nothing for the second; exit 5.
+    let text = instance(
+        " virtual_routes {\n  10.9.0.0/16 via 10.0.0.254\n  10.8.0.0/16 via 10.0.0.254 no_track\n }\n",
+    );
+    let (config, diagnostics) = run(&text, &host());
+    assert_eq!(
+        messages(&diagnostics),
+        ["Warning - cannot track route 10.9.0.0/16 with no interface specified, not tracking"]
+    );
+    assert_eq!(diagnostics[0].span.map(|s| s.line), Some(9));
+    assert!(
+        config.vrrp.instances[0]
+            .virtual_routes
+            .iter()
+            .all(|r| r.no_track)
+    );
+    assert_eq!(exit_code(&diagnostics), 5);
 }

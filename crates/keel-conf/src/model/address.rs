@@ -45,6 +45,7 @@ pub struct VirtualAddress {
     /// `track_group G` (static addresses only).
     pub track_group: Option<String>,
     /// Where the line was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -72,6 +73,7 @@ pub struct Route {
     /// Every other option with its value, in order (`scope`, `proto`, `mtu`, `nexthop`...).
     pub options: Vec<(String, Option<String>)>,
     /// Where the line was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -93,5 +95,6 @@ pub struct Rule {
     /// Every other option with its value, in order (`iif`, `oif`, `fwmark`, `inet6`...).
     pub options: Vec<(String, Option<String>)>,
     /// Where the line was written.
+    #[serde(skip)]
     pub span: Loc,
 }

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::Serialize;
 
-use super::{RawKeyword, Script, Seconds, UserGroup};
+use super::{Loc, RawKeyword, Script, Seconds, UserGroup};
 
 /// Process-wide settings. Defaults are keepalived 2.2.7's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,6 +33,9 @@ pub struct GlobalDefs {
     pub checker_log_all_failures: bool,
     /// `script_user USER [GROUP]`; `None`: `keepalived_script` if it exists, else root.
     pub script_user: Option<UserGroup>,
+    /// Where `script_user` was written.
+    #[serde(skip)]
+    pub script_user_loc: Loc,
     /// `enable_script_security`.
     pub enable_script_security: bool,
     /// `vrrp_mcast_group4` (224.0.0.18).
@@ -122,6 +125,7 @@ impl Default for GlobalDefs {
             no_email_faults: false,
             checker_log_all_failures: false,
             script_user: None,
+            script_user_loc: Loc::default(),
             enable_script_security: false,
             vrrp_mcast_group4: Ipv4Addr::new(224, 0, 0, 18),
             vrrp_mcast_group6: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),

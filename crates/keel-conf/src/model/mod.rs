@@ -109,6 +109,7 @@ pub struct NotSupported {
     /// The keyword as written.
     pub keyword: String,
     /// Its first occurrence.
+    #[serde(skip)]
     pub loc: Loc,
 }
 
@@ -123,6 +124,7 @@ pub struct Script {
     /// `groupname` after the user.
     pub group: Option<String>,
     /// Where the command was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 

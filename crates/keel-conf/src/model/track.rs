@@ -32,6 +32,7 @@ pub struct VrrpScript {
     /// `init_fail`: start in the failed state.
     pub init_fail: bool,
     /// Where `vrrp_script NAME` was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -49,6 +50,7 @@ pub struct TrackFile {
     /// `init_file [VAL] [overwrite]`.
     pub init_file: Option<InitFile>,
     /// Where `track_file NAME` was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -85,6 +87,7 @@ pub struct TrackProcess {
     /// `full_command`.
     pub full_command: bool,
     /// Where `vrrp_track_process NAME` was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -120,6 +123,7 @@ pub struct BfdInstance {
     /// `vrrp` / `checker`: which processes receive events; other keywords raw.
     pub other: Vec<RawKeyword>,
     /// Where `bfd_instance NAME` was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -141,6 +145,9 @@ pub struct GarpGroup {
     pub gna_interval: Option<Seconds>,
     /// `interface IF` and `interfaces { IF ... }`.
     pub interfaces: Vec<String>,
+    /// Where the group's interfaces end (keepalived reports problems there).
+    #[serde(skip)]
+    pub span: Loc,
 }
 
 /// `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`.

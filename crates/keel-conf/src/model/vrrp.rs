@@ -47,6 +47,7 @@ pub struct TrackRef {
     /// `reverse` (true) / `noreverse` (false); `None` takes the object's own.
     pub reverse: Option<bool>,
     /// Where the reference was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -122,6 +123,9 @@ pub struct Instance {
     pub state: Option<InitialState>,
     /// `interface IF`.
     pub interface: Option<String>,
+    /// Where `interface` was written.
+    #[serde(skip)]
+    pub interface_loc: Loc,
     /// `virtual_router_id 1..255` (required).
     pub virtual_router_id: u8,
     /// `priority 1..255` (100; 255 for `state MASTER` without a priority).
@@ -207,6 +211,7 @@ pub struct Instance {
     /// Rare keywords kept with their arguments (ipvlan, auth_hmac, timer_expired_backup...).
     pub other: Vec<RawKeyword>,
     /// Where `vrrp_instance NAME` was written.
+    #[serde(skip)]
     pub span: Loc,
 }
 
@@ -217,6 +222,7 @@ impl Instance {
             name,
             state: None,
             interface: None,
+            interface_loc: Loc::default(),
             virtual_router_id: 0,
             priority: 100,
             advert_int: Seconds::from_secs(1),
@@ -282,5 +288,6 @@ pub struct SyncGroup {
     /// `sync_group_tracking_weight` (and deprecated `global_tracking`).
     pub sync_group_tracking_weight: bool,
     /// Where `vrrp_sync_group NAME` was written.
+    #[serde(skip)]
     pub span: Loc,
 }

@@ -14,8 +14,8 @@ use crate::values;
 use super::Ctx;
 
 /// The words of a line: the keyword and its arguments.
-fn words(node: &Node) -> Vec<&Token> {
-    std::iter::once(&node.keyword)
+fn words<'a>(node: &Node<'a>) -> Vec<&'a Token> {
+    std::iter::once(node.keyword)
         .chain(node.args.iter())
         .collect()
 }
@@ -33,6 +33,7 @@ pub fn address_block(ctx: &mut Ctx<'_>, node: &Node) -> Vec<VirtualAddress> {
 /// ("Unknown configuration entry 'x' for ip address - ignoring").
 pub fn virtual_address(ctx: &mut Ctx<'_>, node: &Node) -> Option<VirtualAddress> {
     let words = words(node);
+    // `words` starts with the keyword, so it is never empty.
     let first = words[0];
     let Some(prefix) = values::parse_prefix(&first.text) else {
         ctx.report(
@@ -339,9 +340,12 @@ pub fn route(ctx: &mut Ctx<'_>, node: &Node) -> Option<Route> {
                     }
                 },
                 _ => {
-                    route
-                        .options
-                        .push((word.to_owned(), Some(value.text.clone())));
+                    let text = if locked {
+                        format!("lock {}", value.text)
+                    } else {
+                        value.text.clone()
+                    };
+                    route.options.push((word.to_owned(), Some(text)));
                     true
                 }
             };

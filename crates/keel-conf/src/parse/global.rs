@@ -4,7 +4,7 @@ use crate::diag::Diagnostic;
 use crate::model::global::{
     DynamicInterfaces, Fifo, GarpExtraIf, GlobalDefs, LvsSyncDaemon, SmtpServer,
 };
-use crate::model::{Config, Seconds};
+use crate::model::{Config, Loc, Seconds};
 use crate::tree::Node;
 use crate::values;
 
@@ -79,6 +79,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("bfd_no_swap", raw),
     later("bfd_priority", process_priority),
     later("bfd_process_name", raw),
+    alias("bfd_rlimit_rtime", "bfd_rlimit_rttime", rlimit_rttime),
     later("bfd_rlimit_rttime", rlimit_rttime),
     later("bfd_rt_priority", rt_priority),
     later("checker_cpu_affinity", raw),
@@ -86,6 +87,11 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("checker_no_swap", raw),
     later("checker_priority", process_priority),
     later("checker_process_name", raw),
+    alias(
+        "checker_rlimit_rtime",
+        "checker_rlimit_rttime",
+        rlimit_rttime,
+    ),
     later("checker_rlimit_rttime", rlimit_rttime),
     later("checker_rt_priority", rt_priority),
     later("config_save_dir", raw),
@@ -133,9 +139,9 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("nftables_ipvs_start_fwmark", raw),
     later("nftables_priority", nftables_priority),
     kw("no_checker_emails", raw),
-    kw("no_email_faults", no_email_faults),
-    kw("notification_email", notification_email),
-    kw("notification_email_from", notification_email_from),
+    later("no_email_faults", no_email_faults),
+    later("notification_email", notification_email),
+    later("notification_email_from", notification_email_from),
     kw("notify_fifo", notify_fifo),
     kw("notify_fifo_script", fifo_script),
     later("process_monitor_rcv_bufs", raw_bufs),
@@ -290,9 +296,9 @@ fn garp_lower_prio_repeat(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
 fn garp_extra_if(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     let (all, rest) = match node.args.first() {
         Some(t) if t.text == "all" => (true, &node.args[1..]),
-        _ => (false, &node.args[..]),
+        _ => (false, node.args),
     };
-    let Some(token) = ctx.value(values::required(&node.keyword, rest)) else {
+    let Some(token) = ctx.value(values::required(node.keyword, rest)) else {
         return;
     };
     if let Some(interval) = ctx.value(values::timer(token, 0.0, 86400.0)) {
@@ -336,8 +342,11 @@ fn smtp_helo_name(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
 }
 
 fn script_user(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
-    match util::user_group(&node.args) {
-        Some(user) => g.script_user = Some(user),
+    match util::user_group(node.args) {
+        Some(user) => {
+            g.script_user = Some(user);
+            g.script_user_loc = Loc(Some(node.keyword.span));
+        }
         None => ctx.report(
             Diagnostic::error(Some(node.keyword.span), "script_user requires a user name")
                 .with_help("expected `script_user USER [GROUP]`"),
@@ -442,12 +451,30 @@ fn shutdown_script(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     g.shutdown_script = util::script(ctx, node);
 }
 
-fn vrrp_iptables(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+fn vrrp_iptables(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+    if g.vrrp_ipsets.is_none() {
+        iptables_replaced(ctx, node);
+    }
     g.vrrp_iptables = Some(node.args.iter().map(|t| t.text.clone()).collect());
 }
 
-fn vrrp_ipsets(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+fn vrrp_ipsets(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+    if g.vrrp_iptables.is_none() {
+        iptables_replaced(ctx, node);
+    }
     g.vrrp_ipsets = Some(node.args.iter().map(|t| t.text.clone()).collect());
+}
+
+/// keepalived 2.2.7 (built with nftables) replaces iptables/ipsets by nftables, and so
+/// does keel.
+fn iptables_replaced(ctx: &mut Ctx<'_>, node: &Node) {
+    ctx.report(
+        Diagnostic::warning(
+            Some(node.keyword.span),
+            "iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option",
+        )
+        .with_help("use `nftables` in global_defs"),
+    );
 }
 
 fn nftables(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {

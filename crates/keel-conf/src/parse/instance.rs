@@ -110,7 +110,8 @@ static KEYWORDS: &[Keyword<P>] = &[
         p.instance.higher_prio_send_advert = util::flag(ctx, node)
     }),
     kw("interface", |ctx, node, p| {
-        p.instance.interface = util::string(ctx, node)
+        p.instance.interface = util::string(ctx, node);
+        p.instance.interface_loc = Loc(Some(node.keyword.span));
     }),
     later("kernel_rx_buf_size", |ctx, node, p| {
         if util::int::<u64>(ctx, node, 0, i64::MAX).is_some() {
@@ -394,7 +395,7 @@ fn authentication(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
 fn unicast_peer(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
     p.unicast_keyword = true;
     for line in node.children() {
-        let Some(address) = ctx.value(values::ip(&line.keyword)) else {
+        let Some(address) = ctx.value(values::ip(line.keyword)) else {
             continue;
         };
         let mut peer = UnicastPeer {
@@ -422,6 +423,10 @@ fn unicast_peer(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
                     .with_help("expected min_ttl N or max_ttl N"),
                 ),
             }
+        }
+        // spec §2.6: min_ttl/max_ttl imply check_unicast_src.
+        if peer.min_ttl.is_some() || peer.max_ttl.is_some() {
+            p.instance.check_unicast_src = true;
         }
         p.instance.unicast_peer.push(peer);
     }
@@ -491,7 +496,28 @@ pub fn tracking_block(ctx: &mut Ctx<'_>, node: &Node, tracking: &mut Tracking) {
         _ => (&mut tracking.track_bfd, 253),
     };
     for line in node.children() {
-        let (weight, reverse) = util::weight_args(ctx, &line.args, max);
+        // keepalived accepts ±254 for every tracker and clamps the ±253 kinds with a
+        // warning ("weight for s cannot be +/-254. Setting to +/-253").
+        let (mut weight, reverse) = util::weight_args(ctx, line.args, 254);
+        if let Some(w) = weight.filter(|w| w.abs() > max) {
+            let span = line
+                .args
+                .iter()
+                .find(|t| t.text == w.to_string())
+                .map(|t| t.span);
+            ctx.report(
+                Diagnostic::warning(
+                    span,
+                    format!(
+                        "weight for {} cannot be +/-{}. Setting to +/-{max}",
+                        line.keyword.text,
+                        w.abs()
+                    ),
+                )
+                .with_help(format!("expected an integer -{max}..{max}")),
+            );
+            weight = Some(w.signum() * max);
+        }
         list.push(TrackRef {
             name: line.keyword.text.clone(),
             weight,

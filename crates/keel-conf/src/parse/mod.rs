@@ -7,6 +7,8 @@
 //! error with a "did you mean" suggestion; parsing continues with the next statement.
 
 pub mod address;
+#[cfg(test)]
+mod block_tests;
 pub mod global;
 pub mod instance;
 pub mod lvs;
@@ -27,7 +29,7 @@ use crate::token::Line;
 use crate::tree::{self, Node};
 
 /// Parses preprocessed lines into a configuration, without cross-checks against the
-/// machine beyond what keyword handlers need. Use [`crate::parse`] for the full pipeline.
+/// machine beyond what keyword handlers need. Use [`crate::parse()`] for the full pipeline.
 pub fn config(lines: &[Line], fs: &dyn FileSystem, host: &dyn Host) -> (Config, Vec<Diagnostic>) {
     let (nodes, tree_diagnostics) = tree::build(lines);
     let mut ctx = Ctx::new(fs, host);
@@ -90,7 +92,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// A keyword handler: reads `node` into `target`.
-pub type Handler<T> = fn(&mut Ctx<'_>, &Node, &mut T);
+pub type Handler<T> = fn(&mut Ctx<'_>, &Node<'_>, &mut T);
 
 /// One entry of a block's keyword table.
 pub struct Keyword<T: 'static> {

@@ -8,7 +8,7 @@ use super::{Ctx, Keyword, alias, global, instance, kw, later, lvs, statics, sync
 
 /// Root keywords, sorted by name (byte order: upper case first).
 pub static KEYWORDS: &[Keyword<Config>] = &[
-    later("SSL", lvs::ssl),
+    kw("SSL", lvs::ssl),
     kw("bfd_instance", track::bfd_instance),
     kw("child_wait_time", child_wait_time),
     later("garp_group", statics::garp_group),

@@ -3,8 +3,8 @@
 //! `interface_up_down_delays`.
 
 use crate::diag::Diagnostic;
-use crate::model::Config;
 use crate::model::track::{GarpGroup, InterfaceDelay, LinkbeatInterface, TrackGroup};
+use crate::model::{Config, Loc};
 use crate::tree::Node;
 use crate::values;
 
@@ -49,20 +49,37 @@ static TRACK_GROUP_KEYWORDS: &[Keyword<TrackGroup>] = &[kw("group", |_, node, g|
 pub fn names(node: &Node) -> Vec<String> {
     node.children()
         .iter()
-        .flat_map(|line| std::iter::once(&line.keyword).chain(line.args.iter()))
+        .flat_map(|line| std::iter::once(line.keyword).chain(line.args.iter()))
         .map(|t| t.text.clone())
         .collect()
 }
 
 /// `garp_group { garp_interval S; gna_interval S; interface IF | interfaces { IF ... } }`.
 pub fn garp_group(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
-    let mut group = GarpGroup::default();
+    let mut group = GarpGroup {
+        span: Loc(Some(util::block_end(node))),
+        ..GarpGroup::default()
+    };
     dispatch(ctx, node.children(), GARP_GROUP_KEYWORDS, &mut group);
     if group.interfaces.is_empty() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             "garp_group has no interfaces - ignoring",
         ));
+        return;
+    }
+    // keepalived: "garp group N does not have any delay set - removing".
+    if group.garp_interval.is_none() && group.gna_interval.is_none() {
+        ctx.report(
+            Diagnostic::error(
+                Some(util::block_end(node)),
+                format!(
+                    "garp group {} does not have any delay set - removing",
+                    config.vrrp.garp_groups.len()
+                ),
+            )
+            .with_help("set garp_interval or gna_interval"),
+        );
         return;
     }
     config.vrrp.garp_groups.push(group);

@@ -194,7 +194,7 @@ fn deprecated_keyword_warns_with_its_replacement() {
 #[test]
 fn lvs_blocks_are_accepted_without_unknown_keywords() {
     // Input: a virtual_server with a real_server and a checker.
-    // Output: no "unknown keyword" diagnostics; the block is marked not supported yet.
+    // Output: no "unknown keyword" diagnostics; the virtual server is in the model.
     let text = "virtual_server 10.0.0.1 80 {\n lb_algo rr\n real_server 10.0.0.2 80 {\n TCP_CHECK {\n connect_timeout 3\n }\n }\n}\n";
     let (config, diagnostics) = parse_text(text, &Fake::corpus());
     assert!(
@@ -203,10 +203,71 @@ fn lvs_blocks_are_accepted_without_unknown_keywords() {
             .all(|d| !d.message.contains("unknown keyword")),
         "{diagnostics:?}"
     );
+    assert_eq!(config.lvs.virtual_servers.len(), 1);
+}
+
+#[test]
+fn seed_configs_load_through_the_whole_front_end() {
+    // Input: master.conf and backup.conf as files, on a machine with eth0, /usr/bin/pidof,
+    // the notify script, only root (no keepalived_script user).
+    // Output: the seed values and exit code 6, as keepalived 2.2.7 gives for both.
+    use crate::memfs::{FakeHost, MemoryFs};
+    use crate::preprocess::PreprocessOptions;
+    use std::path::Path;
+
+    let mut fs = MemoryFs::new()
+        .with_file("/etc/keepalived/master.conf", SEED_MASTER)
+        .with_file("/etc/keepalived/backup.conf", seed_backup())
+        .with_file("/etc/keepalived/notify.sh", "#!/bin/sh\n")
+        .with_file("/usr/bin/pidof", "");
+    assert!(fs.set_mode("/etc/keepalived/notify.sh", 0o755));
+    assert!(fs.set_mode("/usr/bin/pidof", 0o755));
+    let host = FakeHost::new()
+        .with_interface("eth0")
+        .with_user("root", 0, 0)
+        .with_group("root", 0)
+        .with_path_dir("/usr/bin");
+    let options = PreprocessOptions {
+        config_id: "lb1".into(),
+        ..PreprocessOptions::default()
+    };
+
+    let master = crate::load(
+        &fs,
+        &host,
+        Path::new("/etc/keepalived/master.conf"),
+        &options,
+    );
+    assert_eq!(
+        exit_code(&master.diagnostics),
+        6,
+        "{:?}",
+        master.diagnostics
+    );
+    let vi = &master.config.vrrp.instances[0];
+    assert_eq!((vi.state, vi.priority), (Some(InitialState::Master), 100));
+    assert_eq!(master.config.vrrp.scripts[0].weight, -3);
+    let rendered = master.diagnostics[0].render(&master.sources);
     assert!(
-        config
-            .not_supported
-            .iter()
-            .any(|n| n.keyword == "virtual_server")
+        rendered.contains("--> /etc/keepalived/master.conf:12:8"),
+        "{rendered}"
+    );
+
+    let backup = crate::load(
+        &fs,
+        &host,
+        Path::new("/etc/keepalived/backup.conf"),
+        &options,
+    );
+    assert_eq!(exit_code(&backup.diagnostics), 6);
+    let vi = &backup.config.vrrp.instances[0];
+    assert_eq!((vi.state, vi.priority), (Some(InitialState::Backup), 99));
+    assert_eq!(backup.config.vrrp.scripts[0].weight, -1);
+    assert_eq!(
+        (
+            backup.config.vrrp.scripts[0].fall,
+            backup.config.vrrp.scripts[0].rise
+        ),
+        (2, 1)
     );
 }

@@ -34,7 +34,7 @@ pub fn vrrp_script(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     dispatch(ctx, node.children(), SCRIPT_KEYWORDS, &mut script);
     if script.script.command.is_empty() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!("no script set for vrrp_script {} - removing", script.name),
         ));
         return;
@@ -44,7 +44,7 @@ pub fn vrrp_script(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
 
 static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
     kw("fall", |ctx, node, s| {
-        if let Some(v) = util::int(ctx, node, 1, i64::from(u32::MAX)) {
+        if let Some(v) = util::int(ctx, node, 1, i64::from(i32::MAX)) {
             s.fall = v;
         }
     }),
@@ -55,22 +55,24 @@ static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
         }
     }),
     kw("rise", |ctx, node, s| {
-        if let Some(v) = util::int(ctx, node, 1, i64::from(u32::MAX)) {
+        if let Some(v) = util::int(ctx, node, 1, i64::from(i32::MAX)) {
             s.rise = v;
         }
     }),
     kw("script", |ctx, node, s| {
-        if let Some(script) = util::script(ctx, node) {
+        // keepalived 2.2.7: every word after `script` belongs to the command (a user is
+        // given with the `user` keyword), unlike notify scripts.
+        if let Some(script) = util::command_line(ctx, node) {
             s.script = script;
         }
     }),
     kw("timeout", |ctx, node, s| {
         s.timeout = util::timer(ctx, node, 0.000001, 86400.0 * 365.0);
     }),
-    kw("user", |ctx, node, s| match util::user_group(&node.args) {
+    kw("user", |ctx, node, s| match util::user_group(node.args) {
         Some(user) => s.user = Some(user),
         None => ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             "user requires a user name",
         )),
     }),
@@ -122,7 +124,7 @@ pub fn track_file(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     dispatch(ctx, node.children(), FILE_KEYWORDS, &mut file);
     if file.file.is_empty() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!("no file set for track_file {} - ignoring", file.name),
         ));
         return;
@@ -141,7 +143,7 @@ static FILE_KEYWORDS: &[Keyword<TrackFile>] = &[
             value: 0,
             overwrite: false,
         };
-        for token in &node.args {
+        for token in node.args {
             if token.text == "overwrite" {
                 init.overwrite = true;
             } else if let Some(value) = ctx.value(values::integer(
@@ -184,7 +186,7 @@ pub fn vrrp_track_process(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     dispatch(ctx, node.children(), PROCESS_KEYWORDS, &mut process);
     if process.process.is_empty() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!(
                 "vrrp_track_process {} has no process specified - ignoring",
                 process.name
@@ -194,7 +196,7 @@ pub fn vrrp_track_process(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     }
     if let Some(max) = process.quorum_max.filter(|max| *max < process.quorum) {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!(
                 "vrrp_track_process {}: quorum_max {max} is less than quorum {}",
                 process.name, process.quorum
@@ -224,17 +226,8 @@ static PROCESS_KEYWORDS: &[Keyword<TrackProcess>] = &[
     }),
     kw("process", |ctx, node, p| {
         // keepalived: "process NAME [PARAMS]"; the whole parameter list is matched.
-        if util::arg(ctx, node).is_some() {
-            let mut words = Vec::new();
-            for token in &node.args {
-                match values::split_command(&token.text, token.span) {
-                    Ok(split) if token.kind == crate::token::TokenKind::Quoted => {
-                        words.extend(split)
-                    }
-                    _ => words.push(token.text.clone()),
-                }
-            }
-            p.process = words;
+        if let Some(command) = util::command_line(ctx, node) {
+            p.process = command.command;
         }
     }),
     kw("quorum", |ctx, node, p| {
@@ -284,7 +277,7 @@ pub fn bfd_instance(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     dispatch(ctx, node.children(), BFD_KEYWORDS, &mut bfd);
     if bfd.neighbor_ip.is_none() {
         ctx.report(Diagnostic::error(
-            Some(node.keyword.span),
+            Some(util::block_end(node)),
             format!(
                 "BFD instance {} has no neighbor address set, disabling instance",
                 bfd.name

@@ -2,7 +2,7 @@
 
 use crate::diag::Diagnostic;
 use crate::model::{Loc, RawKeyword, Script, Seconds, UserGroup};
-use crate::token::Token;
+use crate::token::{Token, TokenKind};
 use crate::tree::Node;
 use crate::values;
 
@@ -27,7 +27,7 @@ pub fn block_name(ctx: &mut Ctx<'_>, node: &Node) -> Option<String> {
 
 /// The first argument, reporting a missing one.
 pub fn arg<'n>(ctx: &mut Ctx<'_>, node: &'n Node) -> Option<&'n Token> {
-    ctx.value(values::required(&node.keyword, &node.args))
+    ctx.value(values::required(node.keyword, node.args))
 }
 
 /// The first argument's text.
@@ -49,7 +49,7 @@ pub fn timer(ctx: &mut Ctx<'_>, node: &Node, min: f64, max: f64) -> Option<Secon
 
 /// A flag with an optional BOOL; `None` after reporting a bad BOOL.
 pub fn flag(ctx: &mut Ctx<'_>, node: &Node) -> Option<bool> {
-    ctx.value(values::flag(&node.args))
+    ctx.value(values::flag(node.args))
 }
 
 /// The keyword and its arguments, kept as written.
@@ -62,7 +62,7 @@ pub fn raw(node: &Node) -> RawKeyword {
 
 /// A script-valued keyword: `KW "cmd args" [user [[:]group]]` (spec §2.1).
 pub fn script(ctx: &mut Ctx<'_>, node: &Node) -> Option<Script> {
-    script_from(ctx, &node.keyword, &node.args)
+    script_from(ctx, node.keyword, node.args)
 }
 
 /// A script from its command token and optional user/group tokens.
@@ -88,6 +88,36 @@ pub fn script_from(ctx: &mut Ctx<'_>, keyword: &Token, args: &[Token]) -> Option
         user: user.as_ref().map(|u| u.user.clone()),
         group: user.and_then(|u| u.group),
         span: Loc(Some(command_token.span)),
+    })
+}
+
+/// A command that takes the whole rest of the line (`vrrp_script`'s `script`, `process`):
+/// quoted tokens are split as a shell would, bare words are taken as they are.
+pub fn command_line(ctx: &mut Ctx<'_>, node: &Node) -> Option<Script> {
+    let first = arg(ctx, node)?;
+    let mut command = Vec::new();
+    for token in node.args {
+        if token.kind == TokenKind::Quoted {
+            command.extend(ctx.value(values::split_command(&token.text, token.span))?);
+        } else {
+            command.push(token.text.clone());
+        }
+    }
+    if command.is_empty() {
+        ctx.report(
+            Diagnostic::error(
+                Some(first.span),
+                format!("{} has an empty command", node.name()),
+            )
+            .with_help("expected \"PROGRAM [ARGS...]\""),
+        );
+        return None;
+    }
+    Some(Script {
+        command,
+        user: None,
+        group: None,
+        span: Loc(Some(first.span)),
     })
 }
 
@@ -138,4 +168,13 @@ pub fn weight_args(ctx: &mut Ctx<'_>, args: &[Token], max: i64) -> (Option<i32>,
         i += 1;
     }
     (weight, reverse)
+}
+
+/// Where keepalived reports a problem found when a block ends: its closing brace (or the
+/// keyword when the block never closed).
+pub fn block_end(node: &Node) -> crate::source::Span {
+    node.block
+        .as_ref()
+        .and_then(|b| b.close)
+        .unwrap_or(node.keyword.span)
 }

@@ -1,0 +1,143 @@
+//! The `keel` binary's command line as an operator meets it: what is printed where, and the
+//! exit code. No privileges needed.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Run, Scratch, keel, run_with_timeout};
+
+fn keel_with(args: &[&str]) -> Run {
+    let mut command = std::process::Command::new(keel());
+    command.args(args);
+    run_with_timeout(command, Duration::from_secs(10))
+}
+
+#[test]
+fn version_banner_goes_to_stderr_and_names_keepalived() {
+    // Input: keel -v. Output: exit 0, "Keel v… (keepalived v2.2.7 compatible)" on stderr.
+    let run = keel_with(&["-v"]);
+    assert_eq!(run.code, Some(0));
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.starts_with("Keel v"), "{}", run.stderr);
+    assert!(run.stderr.contains("keepalived v2.2.7"), "{}", run.stderr);
+}
+
+#[test]
+fn help_lists_keepalived_options() {
+    let run = keel_with(&["--help"]);
+    assert_eq!(run.code, Some(0));
+    for option in [
+        "-f, --use-file=FILE",
+        "-t, --config-test[=LOG_FILE]",
+        "--signum=SIGFUNC",
+    ] {
+        assert!(
+            run.stderr.contains(option),
+            "missing {option}:\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn signum_prints_the_number_on_stdout() {
+    // Input: --signum=JSON, --signum=STOP, --signum=stop. Output: 36, 15, refusal.
+    assert_eq!(keel_with(&["--signum=JSON"]).stdout, "36\n");
+    assert_eq!(keel_with(&["--signum", "STOP"]).stdout, "15\n");
+    let unknown = keel_with(&["--signum=stop"]);
+    assert_eq!(unknown.code, Some(1));
+    assert_eq!(unknown.stderr, "keel: Unknown sigfunc stop\n");
+}
+
+#[test]
+fn features_not_built_say_so_and_fail() {
+    // Input: genhash mode, a log file, no mode at all. Output: a clear message, exit 1.
+    let genhash = keel_with(&["-T", "-s", "127.0.0.1", "-p", "80", "-u", "/"]);
+    assert_eq!(genhash.code, Some(1));
+    assert_eq!(genhash.stderr, "keel: --genhash is not supported yet\n");
+    let log_file = keel_with(&["-t", "-g/tmp/keel.log"]);
+    assert_eq!(log_file.code, Some(1));
+    assert_eq!(log_file.stderr, "keel: --log-file is not supported yet\n");
+    let daemon = keel_with(&["-n", "-f", "/nonexistent.conf"]);
+    assert_eq!(daemon.code, Some(1));
+    assert_eq!(daemon.stderr, "keel: the daemon is not built yet\n");
+}
+
+#[test]
+fn bad_options_are_refused_like_keepalived() {
+    let unknown = keel_with(&["-Q"]);
+    assert_eq!(unknown.code, Some(1));
+    assert_eq!(unknown.stderr, "keel: Unknown option -Q\n");
+    let missing = keel_with(&["--use-file="]);
+    assert_eq!(missing.code, Some(1));
+    assert_eq!(
+        missing.stderr,
+        "keel: Missing parameter for option --use-file\n"
+    );
+}
+
+#[test]
+fn config_test_of_a_missing_file_cannot_run() {
+    // Input: keel -t -f /nonexistent. keepalived 2.2.7 prints "Config files missing" and
+    // exits 0; keel exits 4 ("cannot run") so `keel -t && reload` never passes a typo.
+    let run = keel_with(&["-t", "-f", "/nonexistent/keepalived.conf"]);
+    assert_eq!(run.code, Some(4));
+    assert!(
+        run.stderr
+            .contains("Config files missing '/nonexistent/keepalived.conf'")
+    );
+    assert!(
+        run.stderr.ends_with("keel: configuration has 1 error\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn config_test_writes_to_the_log_file_when_attached() {
+    // Input: keel --config-test=LOG -f bad.conf. Output: nothing on stderr, the diagnostic
+    // in LOG, exit 5.
+    let dir = Scratch::new("keel-cli");
+    let conf = dir.write("bad.conf", "global_defs {\n    router_idd X\n}\n");
+    let log = dir.path.join("check.log");
+    let run = keel_with(&[
+        &format!("--config-test={}", log.display()),
+        "-f",
+        &conf.to_string_lossy(),
+    ]);
+    assert_eq!(run.code, Some(5), "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let text = std::fs::read_to_string(&log).expect("the log was written");
+    assert!(text.contains(&format!("{}:2:5", conf.display())), "{text}");
+}
+
+#[test]
+fn config_test_in_a_network_namespace_exits_zero_like_keepalived() {
+    // Input: `net_namespace blue` and an unknown keyword. keepalived 2.2.7's -t prints the
+    // error and exits 0 whenever a namespace is set (config or -s); keel does the same and
+    // says so.
+    let dir = Scratch::new("keel-cli");
+    let conf = dir.write(
+        "ns.conf",
+        "net_namespace blue\nglobal_defs {\n    bogus_kw 1\n}\n",
+    );
+    let run = keel_with(&["-t", "-f", &conf.to_string_lossy()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{}:3:5", conf.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("net_namespace blue"), "{}", run.stderr);
+    // The same without the namespace keyword but with -s.
+    let plain = dir.write("plain.conf", "global_defs {\n    bogus_kw 1\n}\n");
+    assert_eq!(
+        keel_with(&["-t", "-f", &plain.to_string_lossy()]).code,
+        Some(5)
+    );
+    assert_eq!(
+        keel_with(&["-t", "-s", "blue", "-f", &plain.to_string_lossy()]).code,
+        Some(0)
+    );
+}
