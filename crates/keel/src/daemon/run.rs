@@ -26,6 +26,18 @@ use crate::vrrp_config::{self, DaemonConfig};
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
     log::init(&options.logging);
+    // Read the configuration before forking or writing pid files, so a configuration that
+    // cannot run is reported on the terminal and leaves nothing behind.
+    let config = match load_config(options) {
+        Ok(config) => config,
+        Err(error) => {
+            log::error(&error);
+            if !options.logging.console {
+                eprint!("{error}");
+            }
+            return 1;
+        }
+    };
     if !options.dont_fork {
         if let Err(error) = process::daemonize(options.logging.console) {
             log::error(&format!("cannot daemonize: {error}"));
@@ -50,7 +62,7 @@ pub fn run(options: &Options) -> i32 {
         }
     };
     let code = runtime.block_on(async {
-        let mut daemon = match Daemon::start(options.clone()).await {
+        let mut daemon = match Daemon::start(options.clone(), config).await {
             Ok(daemon) => daemon,
             Err(error) => {
                 log::error(&error);
@@ -85,7 +97,7 @@ struct Daemon {
 }
 
 impl Daemon {
-    async fn start(options: Options) -> Result<Daemon, String> {
+    async fn start(options: Options, config: Config) -> Result<Daemon, String> {
         let netlink = Netlink::open().map_err(|e| format!("netlink: {e}"))?;
         let (events_tx, events_rx) = unbounded_channel();
         let mut daemon = Daemon {
@@ -109,7 +121,6 @@ impl Daemon {
             "Starting VRRP child process, pid={}",
             std::process::id()
         ));
-        let config = load_config(&daemon.options)?;
         daemon.refresh_links().await;
         let mapped = daemon.map(&config).await;
         daemon.router = Router::new(mapped.router.clone(), Instant::now())
@@ -888,8 +899,13 @@ fn load_config(options: &Options) -> Result<Config, String> {
     }
     // keepalived runs with what it could read unless the configuration cannot run at all.
     if keel_conf::diag::exit_code(&loaded.diagnostics) == 4 {
+        let rendered: String = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.render(&loaded.sources))
+            .collect();
         return Err(format!(
-            "{}: configuration cannot run",
+            "{rendered}keel: {}: configuration cannot run\n",
             options.config_file.display()
         ));
     }
