@@ -35,6 +35,8 @@ pub enum Event {
         bytes: Vec<u8>,
         /// What the kernel said about it.
         received: Received,
+        /// When the receive task got it.
+        at: std::time::Instant,
     },
     /// A tracked object's new raw result.
     Tracker {

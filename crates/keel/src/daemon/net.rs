@@ -17,6 +17,10 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Event;
 
+/// `SIOCGSTAMPNS` (linux/sockios.h, 0x8907; the libc crate does not export it). On 64-bit
+/// targets it fills a `struct timespec` of the native layout.
+const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
+
 /// The largest datagram read: an IPv4 header with options, AH, and 255 IPv6 addresses fit.
 const RECEIVE_BUFFER: usize = 4096;
 
@@ -30,6 +34,30 @@ pub enum Socket {
 }
 
 impl Socket {
+    /// When the kernel received the last packet read from this socket (`SIOCGSTAMPNS`), as
+    /// an [`Instant`](std::time::Instant); `None` for the first packet (the ioctl turns
+    /// timestamping on) or when the kernel has none.
+    fn kernel_receive_time(&self) -> Option<std::time::Instant> {
+        use std::os::fd::AsRawFd;
+        let fd = match self {
+            Socket::V4(socket) => socket.as_raw_fd(),
+            Socket::V6(socket) => socket.as_raw_fd(),
+        };
+        let mut stamp = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: SIOCGSTAMPNS writes one timespec into `stamp`, which outlives the call.
+        if unsafe { libc::ioctl(fd, SIOCGSTAMPNS, &mut stamp) } < 0 {
+            return None;
+        }
+        let stamp = std::time::UNIX_EPOCH
+            .checked_add(Duration::new(stamp.tv_sec as u64, stamp.tv_nsec as u32))?;
+        let age = std::time::SystemTime::now().duration_since(stamp).ok()?;
+        // A stale or implausible stamp (clock stepped) is worse than none.
+        (age < Duration::from_secs(1)).then(|| std::time::Instant::now() - age)
+    }
+
     async fn recv(&self, buf: &mut [u8]) -> keel_sys::Result<Received> {
         match self {
             Socket::V4(socket) => socket.recv(buf).await,
@@ -115,6 +143,11 @@ impl Endpoint {
                                 family,
                                 bytes: buf[..received.len.min(buf.len())].to_vec(),
                                 received,
+                                // The down timer restarts from here, not from when the
+                                // loop gets to the packet (RFC 5798 §6.4.2).
+                                at: socket
+                                    .kernel_receive_time()
+                                    .unwrap_or_else(std::time::Instant::now),
                             };
                             if events.send(event).is_err() {
                                 return;

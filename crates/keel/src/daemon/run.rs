@@ -195,6 +195,7 @@ impl Daemon {
                 family,
                 bytes,
                 received,
+                at,
             } => {
                 // The group keepalived ≤ 1.3.6 put in unicast pseudo-headers (spec §3.1).
                 let group4 = self
@@ -219,8 +220,7 @@ impl Daemon {
                 };
                 match decode(family, &bytes, &received, group4, &ah_key) {
                     Decoded::Advert(advert) => {
-                        let now = Instant::now();
-                        if !self.router.handle_advert(now, &interface, &advert) {
+                        if !self.router.handle_advert(at, &interface, &advert) {
                             log::detail(&format!(
                                 "advert for unknown VRID {} on {interface} from {}",
                                 advert.vrid, advert.source
@@ -873,7 +873,7 @@ async fn precise_sleep_until(deadline: Instant) {
 }
 
 /// How much of a timer wait is done with a blocking high-resolution sleep.
-const PRECISE_SLEEP_MARGIN: Duration = Duration::from_micros(1500);
+const PRECISE_SLEEP_MARGIN: Duration = Duration::from_micros(3000);
 
 /// Logs a netlink failure unless it is `benign` (already there / already gone).
 fn report(owner: &str, what: &str, result: keel_sys::Result<()>, benign: i32) {
