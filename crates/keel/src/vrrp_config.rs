@@ -210,6 +210,18 @@ pub fn map(
     for instance in &config.vrrp.instances {
         match map_instance(config, instance, release_vips_on_stop, primary_address) {
             Ok(mut mapped) => {
+                if instance.use_vmac.is_some() {
+                    out.warnings.push(format!(
+                        "{}: use_vmac is not supported yet; the instance runs on {}",
+                        instance.name, mapped.interface
+                    ));
+                }
+                if !instance.tracking.track_bfd.is_empty() {
+                    out.warnings.push(format!(
+                        "{}: track_bfd is not supported yet and is ignored",
+                        instance.name
+                    ));
+                }
                 mapped.trackers = trackers(config, &instance.tracking, &mut used);
                 mapped.notify = notify(
                     &instance.notify,

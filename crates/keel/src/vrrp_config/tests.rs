@@ -247,3 +247,37 @@ fn command_keys_quote_what_needs_quoting() {
     };
     assert_eq!(command_key(&script), r#"/x 'arg two' 'it'\''s'"#);
 }
+
+// Input: an instance with use_vmac and a track_bfd.
+// Output: it still runs, on its base interface, and the warnings say what is not done.
+#[test]
+fn features_not_built_yet_are_warned_about() {
+    let config = load(
+        r#"
+bfd_instance b1 {
+  neighbor_ip 10.0.0.2
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 3
+  use_vmac
+  track_bfd {
+    b1
+  }
+  virtual_ipaddress { 10.0.0.100 }
+}
+"#,
+    );
+    assert_eq!(config.router.instances.len(), 1);
+    assert_eq!(config.router.instances[0].interface, "eth0");
+    assert!(
+        config.warnings.iter().any(|w| w.contains("use_vmac")),
+        "{:?}",
+        config.warnings
+    );
+    assert!(
+        config.warnings.iter().any(|w| w.contains("track_bfd")),
+        "{:?}",
+        config.warnings
+    );
+}
