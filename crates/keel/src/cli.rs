@@ -49,6 +49,8 @@ pub enum Command {
     DumpJson,
     /// Run the daemon (`-d` asks it to dump the configuration at start-up).
     Run,
+    /// `--demo` (keel only): the live failover demo in throwaway network namespaces.
+    Demo,
 }
 
 /// A parsed command line.
@@ -383,6 +385,8 @@ struct RawArgs {
     ignore_sigint: bool,
     #[arg(short = 'v', long = "version")]
     version: bool,
+    #[arg(long = "demo")]
+    demo: bool,
     #[arg(short = 'h', long = "help")]
     help: bool,
     /// Words that are not options: keepalived reports them and carries on.
@@ -491,6 +495,8 @@ impl RawArgs {
             Command::Help
         } else if self.version {
             Command::Version
+        } else if self.demo {
+            Command::Demo
         } else if let Some(name) = self.signum {
             match SignalFunction::from_name(&name) {
                 Some(function) => Command::Signum(function),

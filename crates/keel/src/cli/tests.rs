@@ -320,6 +320,14 @@ fn options_without_a_feature_yet_are_named() {
     assert_eq!(log.options.unsupported(&log.command), vec!["--log-file"]);
     let fd = parsed(&["--config-fd=3", "-t"]);
     assert_eq!(fd.options.unsupported(&fd.command), vec!["--config-fd"]);
+    // The daemon writes the log file (keepalived_vrrp.log).
+    let daemon_log = parsed(&["-g"]);
+    assert!(
+        daemon_log
+            .options
+            .unsupported(&daemon_log.command)
+            .is_empty()
+    );
     let snmp = parsed(&["-x"]);
     assert_eq!(snmp.options.unsupported(&snmp.command), vec!["--snmp"]);
     // With -t, SNMP changes nothing (as in keepalived), so it is accepted.

@@ -1,0 +1,181 @@
+//! Process plumbing: daemon mode, pid files, signals, systemd readiness and watchdog.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{Event, Signal, log};
+use crate::cli::Options;
+
+/// keepalived's pid files (spec §1.3): the main one and the VRRP one. keel is one process,
+/// so both hold its pid. Removed on drop.
+#[derive(Debug)]
+pub struct PidFiles {
+    paths: Vec<PathBuf>,
+}
+
+impl PidFiles {
+    /// Writes `/run/keepalived.pid` and `/run/vrrp.pid` (or `-p`/`-r`). Refuses to start
+    /// when one names a live process, as keepalived does.
+    pub fn create(options: &Options) -> Result<PidFiles, String> {
+        let paths = vec![
+            options
+                .pid_files
+                .main
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("/run/keepalived.pid")),
+            options
+                .pid_files
+                .vrrp
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("/run/vrrp.pid")),
+        ];
+        for path in &paths {
+            if let Some(pid) = std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| text.trim().parse::<u32>().ok())
+            {
+                if pid != std::process::id() && alive(pid) {
+                    return Err(format!(
+                        "daemon is already running (pid {pid} in {})",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        let pid = format!("{}\n", std::process::id());
+        for path in &paths {
+            std::fs::write(path, &pid)
+                .map_err(|e| format!("cannot write pid file {}: {e}", path.display()))?;
+        }
+        Ok(PidFiles { paths })
+    }
+}
+
+impl Drop for PidFiles {
+    fn drop(&mut self) {
+        for path in &self.paths {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Whether process `pid` exists (and is not a zombie we could reap).
+pub fn alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state letter follows the parenthesised command name.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| state != "Z" && state != "X")
+}
+
+/// Detaches from the terminal: fork (the parent exits 0), setsid, chdir /, stdio to
+/// /dev/null (stderr kept with `-l`). Call before any thread exists.
+pub fn daemonize(keep_stderr: bool) -> Result<(), String> {
+    // SAFETY: called before the runtime starts, so the process is single-threaded and fork
+    // duplicates only this thread.
+    match unsafe { libc::fork() } {
+        -1 => return Err(std::io::Error::last_os_error().to_string()),
+        0 => {}
+        // SAFETY: _exit ends the parent without running the child's destructors twice.
+        _ => unsafe { libc::_exit(0) },
+    }
+    // SAFETY: setsid and chdir take no pointers but the NUL-terminated literal.
+    unsafe {
+        libc::setsid();
+        libc::chdir(c"/".as_ptr());
+    }
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .map_err(|e| e.to_string())?;
+    use std::os::fd::AsRawFd;
+    let targets: &[libc::c_int] = if keep_stderr { &[0, 1] } else { &[0, 1, 2] };
+    for &fd in targets {
+        // SAFETY: dup2 onto the standard descriptors; `null` stays open for the call.
+        unsafe { libc::dup2(null.as_raw_fd(), fd) };
+    }
+    Ok(())
+}
+
+/// Forwards SIGHUP, SIGTERM, SIGINT (unless `--ignore-sigint`), SIGUSR1, SIGUSR2 and
+/// SIGRTMIN+2 to the loop (spec §1.2).
+pub fn spawn_signal_handlers(events: &UnboundedSender<Event>, ignore_sigint: bool) {
+    let mut wanted = vec![
+        (SignalKind::hangup(), Signal::Reload),
+        (SignalKind::terminate(), Signal::Stop),
+        (SignalKind::user_defined1(), Signal::Data),
+        (SignalKind::user_defined2(), Signal::Stats),
+        (SignalKind::from_raw(libc::SIGRTMIN() + 2), Signal::Json),
+    ];
+    if !ignore_sigint {
+        wanted.push((SignalKind::interrupt(), Signal::Stop));
+    } else {
+        // SAFETY: SIG_IGN for SIGINT has no preconditions.
+        unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+    }
+    for (kind, meaning) in wanted {
+        let mut stream = match signal(kind) {
+            Ok(stream) => stream,
+            Err(error) => {
+                log::error(&format!(
+                    "cannot handle signal {}: {error}",
+                    kind.as_raw_value()
+                ));
+                continue;
+            }
+        };
+        let events = events.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                if events.send(Event::Signal(meaning)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// Sends `message` to systemd's `$NOTIFY_SOCKET` (`Type=notify`), if set.
+pub fn notify_systemd(message: &str) {
+    let Ok(path) = std::env::var("NOTIFY_SOCKET") else {
+        return;
+    };
+    let Ok(socket) = std::os::unix::net::UnixDatagram::unbound() else {
+        return;
+    };
+    let sent = if let Some(name) = path.strip_prefix('@') {
+        use std::os::linux::net::SocketAddrExt;
+        std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+            .and_then(|address| socket.send_to_addr(message.as_bytes(), &address))
+    } else {
+        socket.send_to(message.as_bytes(), &path)
+    };
+    if let Err(error) = sent {
+        log::warn(&format!("systemd notify: {error}"));
+    }
+}
+
+/// Sends `WATCHDOG=1` at half of `$WATCHDOG_USEC`, if set (systemd `WatchdogSec=`).
+pub fn spawn_watchdog() {
+    let Some(usec) = std::env::var("WATCHDOG_USEC")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&v| v > 0)
+    else {
+        return;
+    };
+    let period = Duration::from_micros(usec / 2);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            notify_systemd("WATCHDOG=1");
+        }
+    });
+}
