@@ -1,0 +1,114 @@
+# Shared by bench/vrrp/scale.sh and bench/vrrp/failover.sh (sourced, not run).
+#
+# A lab is one "switch" namespace holding bridges br0..brN-1 (mcast_snooping 0: with
+# snooping on, the bridge filters multicast it has not seen joins for and large IPv6 setups
+# show false split brains, LAB-NOTES) and hosts h0, h1, …, each a namespace whose eK is a
+# veth plugged into brK. Host H has 10.7K.0.(H+1)/16 and fd7K::(H+1)/64 on eK. Namespace names
+# carry the script's pid; lab_down (run from an EXIT trap) deletes them, and every daemon
+# still running in them dies with its namespace's processes.
+
+lab_prefix="kb$$"
+lab_hosts=()
+
+# lab_up HOSTS INTERFACES
+lab_up() {
+  local hosts=$1 interfaces=$2 h k
+  ip netns add "$lab_prefix-sw"
+  ip -n "$lab_prefix-sw" link set lo up
+  for ((k = 0; k < interfaces; k++)); do
+    ip -n "$lab_prefix-sw" link add "br$k" type bridge mcast_snooping 0
+    ip -n "$lab_prefix-sw" link set "br$k" up
+  done
+  for ((h = 0; h < hosts; h++)); do
+    local ns="$lab_prefix-h$h"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    lab_hosts+=("$ns")
+    for ((k = 0; k < interfaces; k++)); do
+      ip -n "$lab_prefix-sw" link add "p$h-$k" type veth peer name "e$k" netns "$ns"
+      ip -n "$lab_prefix-sw" link set "p$h-$k" master "br$k"
+      ip -n "$lab_prefix-sw" link set "p$h-$k" up
+      ip -n "$ns" link set "e$k" up
+      ip -n "$ns" addr add "10.7$k.0.$((h + 1))/16" dev "e$k"
+      ip -n "$ns" -6 addr add "fd7$k::$((h + 1))/64" dev "e$k" nodad
+    done
+  done
+}
+
+lab_down() {
+  local ns pid
+  for ns in "${lab_hosts[@]}" "$lab_prefix-sw"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  done
+  sleep 0.2
+  for ns in "${lab_hosts[@]}" "$lab_prefix-sw"; do ip netns del "$ns" 2>/dev/null || true; done
+  lab_hosts=()
+}
+
+# The IPv6 link-local address of eK in namespace NS: lab_link_local NS K (waits for it).
+lab_link_local() {
+  local i addr
+  for ((i = 0; i < 300; i++)); do
+    addr=$(ip -n "$1" -6 -o addr show dev "e$2" scope link | grep -v tentative |
+      awk '{print $4}' | cut -d/ -f1 | head -1)
+    [ -n "$addr" ] && { echo "$addr"; return; }
+    sleep 0.01
+  done
+  echo "lab_link_local: no link-local address on e$2 in $1" >&2
+  return 1
+}
+
+# Starts a daemon in its own PID namespace inside network namespace NS, so that one SIGKILL
+# to the `unshare` (whose --kill-child SIGKILLs the namespace's init) kills the whole
+# process tree at once: keepalived's VRRP child cannot react to its parent's death with a
+# graceful priority-0 advert, and its parent cannot respawn it.
+#   daemon_start DAEMON NS CONF FILEBASE  -> sets daemon_pid (the unshare's pid)
+daemon_start() {
+  local daemon=$1 ns=$2 conf=$3 base=$4 binary
+  case $daemon in
+    keel) binary=$keel_bin ;;
+    keepalived) binary=$keepalived_bin ;;
+    *) echo "daemon_start: unknown daemon $daemon" >&2; return 1 ;;
+  esac
+  ip netns exec "$ns" unshare --pid --fork --mount-proc --kill-child -- \
+    "$binary" -n -l -P -f "$conf" -p "$base.pid" -r "$base-vrrp.pid" \
+    > "$base.log" 2>&1 &
+  daemon_pid=$!
+}
+
+# SIGKILLs the daemon tree started by daemon_start (its unshare pid) and reaps it.
+daemon_kill() {
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# CPU ticks (utime + stime, /proc/PID/stat fields 14 and 15) of every process in NS.
+ns_cpu_ticks() {
+  local pid total=0 stat rest
+  for pid in $(ip netns pids "$1"); do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    rest=${stat##*) }   # fields from 3 on (the command name may hold spaces)
+    read -r -a f <<< "$rest"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+
+# Summed VmRSS (kB) of every process in NS.
+ns_rss_kb() {
+  local pid total=0 kb
+  for pid in $(ip netns pids "$1"); do
+    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
+    total=$((total + ${kb:-0}))
+  done
+  echo "$total"
+}
+
+# Epoch seconds with microseconds (what tcpdump -tt prints).
+now() { echo "${EPOCHREALTIME}"; }
+
+machine_line() {
+  local cpu
+  cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+  echo "$cpu, $(nproc) CPUs, Linux $(uname -r)"
+}

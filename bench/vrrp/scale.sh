@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# VRRP scale benchmark (issue 4): a master host (priority 200) and a backup host (priority
+# 100) on a bridge, 510 VRRPv3 instances per interface (255 IPv4 + 255 IPv6 VRIDs, one VIP
+# each), keel and keepalived 2.2.7 on the same configs, side by side in one run.
+#
+#   bench/vrrp/scale.sh [CASE...]     (root; default: all cases below)
+#
+# A case is DAEMON:INTERFACES:ADVERT_INT, e.g. keel:1:0.1. Default: keel and keepalived with
+# one interface at advert_int 1 and 0.1, then keel alone with four interfaces (2,040
+# instances) at 1 and 0.1.
+#
+# Per case: both daemons start at once (backup first); "converged" is the time from start
+# until every VIP is on the master and none on the backup (`ip -o addr`, polled every
+# 100 ms). After SETTLE seconds, a WINDOW-second steady window: CPU (utime + stime of every
+# process in the host's namespace = the daemon's process tree) as % of one core, VmRSS summed
+# over the tree at the window's end, and adverts on the bridges counted by source: those from
+# the backup's addresses must be 0 (a backup that sends took over: a spurious takeover). The
+# VIP counts are checked again at the window's end (no flap).
+# Prints one Markdown table row per case (and the raw numbers to stderr).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+settle=${SETTLE:-8}
+window=${WINDOW:-30}
+if [ "$(id -u)" != 0 ]; then echo "scale.sh: needs root (network namespaces)" >&2; exit 1; fi
+command -v keepalived >/dev/null || { echo "scale.sh: keepalived is not installed" >&2; exit 1; }
+command -v tcpdump >/dev/null || { echo "scale.sh: tcpdump is not installed" >&2; exit 1; }
+
+cargo build --release -q -p keel
+keel_bin=$PWD/target/release/keel
+keepalived_bin=$(command -v keepalived)
+. bench/vrrp/lab.sh
+work=$(mktemp -d)
+trap 'lab_down; rm -rf "$work"' EXIT
+hz=$(getconf CLK_TCK)
+
+# scale_conf STATE PRIORITY INTERFACES ADVERT_INT: 510 instances per interface.
+scale_conf() {
+  local state=$1 priority=$2 interfaces=$3 interval=$4 k n
+  printf 'global_defs {\n  vrrp_version 3\n}\n'
+  for ((k = 0; k < interfaces; k++)); do
+    for ((n = 1; n <= 255; n++)); do
+      printf 'vrrp_instance v4_%d_%d {\n  state %s\n  interface e%d\n  virtual_router_id %d\n  priority %d\n  advert_int %s\n  virtual_ipaddress {\n    10.7%d.1.%d/16\n  }\n}\n' \
+        "$k" "$n" "$state" "$k" "$n" "$priority" "$interval" "$k" "$n"
+      printf 'vrrp_instance v6_%d_%d {\n  state %s\n  interface e%d\n  virtual_router_id %d\n  priority %d\n  advert_int %s\n  virtual_ipaddress {\n    fd7%d::1:%d/64\n  }\n}\n' \
+        "$k" "$n" "$state" "$k" "$n" "$priority" "$interval" "$k" "$n"
+    done
+  done
+}
+
+# VIPs (of this benchmark's ranges) that host NS holds.
+vip_count() {
+  ip -n "$1" -o addr show | grep -cE ' (10\.7[0-3]\.1\.[0-9]+/16|fd7[0-3]::1:[0-9a-f]+/64) ' || true
+}
+
+run_case() {
+  local daemon=$1 interfaces=$2 interval=$3
+  local expected=$((510 * interfaces)) master backup k start converged=""
+  lab_up 2 "$interfaces"
+  master=${lab_hosts[0]} backup=${lab_hosts[1]}
+  scale_conf MASTER 200 "$interfaces" "$interval" > "$work/master.conf"
+  scale_conf BACKUP 100 "$interfaces" "$interval" > "$work/backup.conf"
+  # The backup's source addresses: 10.7K.0.2 and its link-local address on each eK.
+  local filter="" ll
+  for ((k = 0; k < interfaces; k++)); do
+    ll=$(lab_link_local "$backup" "$k")
+    filter+="${filter:+ or }src host 10.7$k.0.2 or src host $ll"
+  done
+
+  start=$(now)
+  local backup_pid master_pid
+  daemon_start "$daemon" "$backup" "$work/backup.conf" "$work/backup"
+  backup_pid=$daemon_pid
+  daemon_start "$daemon" "$master" "$work/master.conf" "$work/master"
+  master_pid=$daemon_pid
+  local limit=$(awk -v i="$interval" 'BEGIN {print i * 3 + 60}')
+  while :; do
+    local held_master held_backup elapsed
+    held_master=$(vip_count "$master")
+    held_backup=$(vip_count "$backup")
+    elapsed=$(awk -v a="$(now)" -v b="$start" 'BEGIN {printf "%.2f", a - b}')
+    if [ "$held_master" = "$expected" ] && [ "$held_backup" = 0 ]; then
+      converged=$elapsed
+      break
+    fi
+    if awk -v e="$elapsed" -v l="$limit" 'BEGIN {exit !(e > l)}'; then
+      echo "$daemon $interfaces $interval: no convergence in ${limit}s (master $held_master, backup $held_backup of $expected)" >&2
+      break
+    fi
+    sleep 0.1
+  done
+
+  sleep "$settle"
+  # Adverts on every bridge during the window, one capture per bridge.
+  local captures=()
+  for ((k = 0; k < interfaces; k++)); do
+    ip netns exec "$lab_prefix-sw" tcpdump -i "br$k" -B 16384 -n -w "$work/br$k.pcap" \
+      'ip proto 112 or ip6 proto 112' 2> "$work/br$k.tcpdump" &
+    captures+=($!)
+  done
+  sleep 1 # tcpdump is listening
+  local m0 b0 m1 b1
+  m0=$(ns_cpu_ticks "$master"); b0=$(ns_cpu_ticks "$backup")
+  sleep "$window"
+  m1=$(ns_cpu_ticks "$master"); b1=$(ns_cpu_ticks "$backup")
+  local master_rss backup_rss end_master end_backup
+  master_rss=$(ns_rss_kb "$master"); backup_rss=$(ns_rss_kb "$backup")
+  end_master=$(vip_count "$master"); end_backup=$(vip_count "$backup")
+  for pid in "${captures[@]}"; do kill -INT "$pid"; wait "$pid" || true; done
+  local total=0 from_backup=0 dropped=0
+  for ((k = 0; k < interfaces; k++)); do
+    total=$((total + $(tcpdump -r "$work/br$k.pcap" -n 2>/dev/null | wc -l)))
+    from_backup=$((from_backup + $(tcpdump -r "$work/br$k.pcap" -n "$filter" 2>/dev/null | wc -l)))
+    dropped=$((dropped + $(awk '/dropped by kernel/ {print $1}' "$work/br$k.tcpdump")))
+  done
+  daemon_kill "$master_pid"; daemon_kill "$backup_pid"
+  lab_down
+
+  local master_cpu backup_cpu
+  master_cpu=$(awk -v d=$((m1 - m0)) -v hz="$hz" -v w="$window" 'BEGIN {printf "%.2f", 100 * d / hz / w}')
+  backup_cpu=$(awk -v d=$((b1 - b0)) -v hz="$hz" -v w="$window" 'BEGIN {printf "%.2f", 100 * d / hz / w}')
+  local rate=$(awk -v t="$total" -v w="$window" 'BEGIN {printf "%.0f", t / w}')
+  echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s cpu_ticks master=$((m1 - m0)) backup=$((b1 - b0)) hz=$hz rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
+  printf '| %s | %d | %s | %s | %s | %s | %s | %.1f | %.1f | %d | %s | %s/%s |\n' \
+    "$daemon" "$expected" "$interval" "${converged:-never}" \
+    "$(awk -v i="$interval" 'BEGIN {print i * 3 + 3}')" \
+    "$master_cpu" "$backup_cpu" "$(awk -v k="$master_rss" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$backup_rss" 'BEGIN {print k / 1024}')" "$from_backup" "$rate" \
+    "$end_master" "$end_backup"
+}
+
+cases=("$@")
+if [ ${#cases[@]} = 0 ]; then
+  cases=(keel:1:1 keepalived:1:1 keel:1:0.1 keepalived:1:0.1 keel:4:1 keel:4:0.1)
+fi
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(machine_line); $(keepalived --version 2>&1 | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo '| daemon | instances | advert_int (s) | converged (s) | target (s) | CPU master (% core) | CPU backup (% core) | RSS master (MB) | RSS backup (MB) | backup adverts in window | adverts/s on the wire | VIPs at end master/backup |'
+echo '|---|---|---|---|---|---|---|---|---|---|---|---|'
+for c in "${cases[@]}"; do
+  IFS=: read -r daemon interfaces interval <<< "$c"
+  run_case "$daemon" "$interfaces" "$interval"
+done
