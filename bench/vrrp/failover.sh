@@ -4,6 +4,7 @@
 # keepalived ⇄ keepalived in the same run.
 #
 #   bench/vrrp/failover.sh [REPEATS] [INTERVAL...]   (root; default 7 repeats of 1 0.1 0.01)
+#   DAEMONS="keel" bench/vrrp/failover.sh …          (only some daemons)
 #
 # Each repeat: the master is SIGKILLed (its whole process tree at once, see daemon_start in
 # lab.sh), the backup takes over, then the master is restarted and preempts back. A capture
@@ -21,8 +22,9 @@ if [ "$(id -u)" != 0 ]; then echo "failover.sh: needs root (network namespaces)"
 command -v keepalived >/dev/null || { echo "failover.sh: keepalived is not installed" >&2; exit 1; }
 command -v tcpdump >/dev/null || { echo "failover.sh: tcpdump is not installed" >&2; exit 1; }
 
-cargo build --release -q -p keel
-keel_bin=$PWD/target/release/keel
+# KEEL_BIN: a keel binary to measure instead of building the release one.
+if [ -z "${KEEL_BIN:-}" ]; then cargo build --release -q -p keel; fi
+keel_bin=${KEEL_BIN:-$PWD/target/release/keel}
 keepalived_bin=$(command -v keepalived)
 . bench/vrrp/lab.sh
 work=$(mktemp -d)
@@ -110,7 +112,7 @@ echo
 echo '| daemon | advert_int (s) | 3 × advert_int + skew (s) | failovers | ratio min | ratio median | ratio max |'
 echo '|---|---|---|---|---|---|---|'
 for interval in "${intervals[@]}"; do
-  for daemon in keel keepalived; do
-    run_case "$daemon" "$interval"
+  for daemon in ${DAEMONS:-keel keepalived}; do
+    run_case "$daemon" "$interval" || { lab_down; echo "| $daemon | $interval | failed (see stderr) | | | | |"; }
   done
 done

@@ -25,8 +25,9 @@ if [ "$(id -u)" != 0 ]; then echo "scale.sh: needs root (network namespaces)" >&
 command -v keepalived >/dev/null || { echo "scale.sh: keepalived is not installed" >&2; exit 1; }
 command -v tcpdump >/dev/null || { echo "scale.sh: tcpdump is not installed" >&2; exit 1; }
 
-cargo build --release -q -p keel
-keel_bin=$PWD/target/release/keel
+# KEEL_BIN: a keel binary to measure instead of building the release one.
+if [ -z "${KEEL_BIN:-}" ]; then cargo build --release -q -p keel; fi
+keel_bin=${KEEL_BIN:-$PWD/target/release/keel}
 keepalived_bin=$(command -v keepalived)
 . bench/vrrp/lab.sh
 work=$(mktemp -d)
@@ -98,6 +99,8 @@ run_case() {
     captures+=($!)
   done
   sleep 1 # tcpdump is listening
+  local capture_start capture_end
+  capture_start=$(now)
   local m0 b0 m1 b1
   m0=$(ns_cpu_ticks "$master"); b0=$(ns_cpu_ticks "$backup")
   sleep "$window"
@@ -105,10 +108,12 @@ run_case() {
   local master_rss backup_rss end_master end_backup
   master_rss=$(ns_rss_kb "$master"); backup_rss=$(ns_rss_kb "$backup")
   end_master=$(vip_count "$master"); end_backup=$(vip_count "$backup")
+  capture_end=$(now)
   for pid in "${captures[@]}"; do kill -INT "$pid"; wait "$pid" || true; done
   local total=0 from_backup=0 dropped=0
   for ((k = 0; k < interfaces; k++)); do
-    total=$((total + $(tcpdump -r "$work/br$k.pcap" -n 2>/dev/null | wc -l)))
+    total=$((total + $(tcpdump -r "$work/br$k.pcap" -n -tt 2>/dev/null |
+      awk -v a="$capture_start" -v b="$capture_end" '$1 >= a && $1 < b' | wc -l)))
     from_backup=$((from_backup + $(tcpdump -r "$work/br$k.pcap" -n "$filter" 2>/dev/null | wc -l)))
     dropped=$((dropped + $(awk '/dropped by kernel/ {print $1}' "$work/br$k.tcpdump")))
   done
@@ -118,7 +123,8 @@ run_case() {
   local master_cpu backup_cpu
   master_cpu=$(awk -v d=$((m1 - m0)) -v hz="$hz" -v w="$window" 'BEGIN {printf "%.2f", 100 * d / hz / w}')
   backup_cpu=$(awk -v d=$((b1 - b0)) -v hz="$hz" -v w="$window" 'BEGIN {printf "%.2f", 100 * d / hz / w}')
-  local rate=$(awk -v t="$total" -v w="$window" 'BEGIN {printf "%.0f", t / w}')
+  local rate
+  rate=$(awk -v t="$total" -v a="$capture_start" -v b="$capture_end" 'BEGIN {printf "%.0f", t / (b - a)}')
   echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s cpu_ticks master=$((m1 - m0)) backup=$((b1 - b0)) hz=$hz rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
   printf '| %s | %d | %s | %s | %s | %s | %s | %.1f | %.1f | %d | %s | %s/%s |\n' \
     "$daemon" "$expected" "$interval" "${converged:-never}" \
@@ -138,5 +144,5 @@ echo '| daemon | instances | advert_int (s) | converged (s) | target (s) | CPU m
 echo '|---|---|---|---|---|---|---|---|---|---|---|---|'
 for c in "${cases[@]}"; do
   IFS=: read -r daemon interfaces interval <<< "$c"
-  run_case "$daemon" "$interfaces" "$interval"
+  run_case "$daemon" "$interfaces" "$interval" || { lab_down; echo "| $daemon | $((510 * interfaces)) | $interval | failed (see stderr) |"; }
 done
