@@ -55,7 +55,7 @@ vip_count() {
 
 run_case() {
   local daemon=$1 interfaces=$2 interval=$3
-  local expected=$((510 * interfaces)) master backup k start converged=""
+  local expected=$((510 * interfaces)) master backup k start converged="" backup_peak=0
   lab_up 2 "$interfaces"
   master=${lab_hosts[0]} backup=${lab_hosts[1]}
   scale_conf MASTER 200 "$interfaces" "$interval" > "$work/master.conf"
@@ -78,6 +78,7 @@ run_case() {
     local held_master held_backup elapsed
     held_master=$(vip_count "$master")
     held_backup=$(vip_count "$backup")
+    [ "$held_backup" -gt "$backup_peak" ] && backup_peak=$held_backup
     elapsed=$(awk -v a="$(now)" -v b="$start" 'BEGIN {printf "%.2f", a - b}')
     if [ "$held_master" = "$expected" ] && [ "$held_backup" = 0 ]; then
       converged=$elapsed
@@ -110,7 +111,14 @@ run_case() {
   end_master=$(vip_count "$master"); end_backup=$(vip_count "$backup")
   capture_end=$(now)
   for pid in "${captures[@]}"; do kill -INT "$pid"; wait "$pid" || true; done
-  local total=0 from_backup=0 dropped=0
+  local total=0 from_backup=0 dropped=0 period
+  # The master's advert period as the wire shows it: the mean gap between consecutive
+  # adverts of one instance (source + VRID), over every instance.
+  period=$(for ((k = 0; k < interfaces; k++)); do
+      tcpdump -r "$work/br$k.pcap" -n -tt 2>/dev/null | awk -v k="$k" '{print k, $0}'
+    done | awk '{ match($0, /vrid [0-9]+/); key = $1 " " $4 " " substr($0, RSTART, RLENGTH)
+      if (key in last) { sum += $2 - last[key]; n++ } last[key] = $2 }
+      END { if (n) printf "%.4f", sum / n; else printf "n/a" }')
   for ((k = 0; k < interfaces; k++)); do
     total=$((total + $(tcpdump -r "$work/br$k.pcap" -n -tt 2>/dev/null |
       awk -v a="$capture_start" -v b="$capture_end" '$1 >= a && $1 < b' | wc -l)))
@@ -125,7 +133,7 @@ run_case() {
   backup_cpu=$(awk -v d=$((b1 - b0)) -v hz="$hz" -v w="$window" 'BEGIN {printf "%.2f", 100 * d / hz / w}')
   local rate
   rate=$(awk -v t="$total" -v a="$capture_start" -v b="$capture_end" 'BEGIN {printf "%.0f", t / (b - a)}')
-  echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s cpu_ticks master=$((m1 - m0)) backup=$((b1 - b0)) hz=$hz rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
+  echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s backup_peak_vips=$backup_peak cpu_ticks master=$((m1 - m0)) backup=$((b1 - b0)) hz=$hz rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped, mean period per instance ${period}s) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
   printf '| %s | %d | %s | %s | %s | %s | %s | %.1f | %.1f | %d | %s | %s/%s |\n' \
     "$daemon" "$expected" "$interval" "${converged:-never}" \
     "$(awk -v i="$interval" 'BEGIN {print i * 3 + 3}')" \
