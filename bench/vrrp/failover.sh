@@ -69,7 +69,11 @@ run_case() {
   pause=$(awk -v i="$interval" 'BEGIN {print (i * 5 > 1) ? i * 5 : 1}')
   for ((rep = 1; rep <= repeats; rep++)); do
     sleep "$pause"
-    master_alone || { echo "$daemon $interval: not exactly one holder before kill $rep" >&2; return 1; }
+    master_alone || {
+      echo "$daemon $interval: not exactly one holder before kill $rep; logs:" >&2
+      tail -n 4 "$work"/r*.log >&2
+      return 1
+    }
     kills+=("$(now)")
     daemon_kill "$r0_pid"
     wait_for 15 backup_holds || { echo "$daemon $interval: r1 never took over (kill $rep)" >&2; return 1; }

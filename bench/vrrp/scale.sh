@@ -134,9 +134,9 @@ run_case() {
   local rate
   rate=$(awk -v t="$total" -v a="$capture_start" -v b="$capture_end" 'BEGIN {printf "%.0f", t / (b - a)}')
   echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s backup_peak_vips=$backup_peak cpu_ticks master=$((m1 - m0)) backup=$((b1 - b0)) hz=$hz rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped, mean period per instance ${period}s) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
-  printf '| %s | %d | %s | %s | %s | %s | %s | %.1f | %.1f | %d | %s | %s/%s |\n' \
+  printf '| %s | %d | %s | %s | %s | %d | %s | %s | %.1f | %.1f | %d | %s | %s/%s |\n' \
     "$daemon" "$expected" "$interval" "${converged:-never}" \
-    "$(awk -v i="$interval" 'BEGIN {print i * 3 + 3}')" \
+    "$(awk -v i="$interval" 'BEGIN {print i * 3 + 3}')" "$backup_peak" \
     "$master_cpu" "$backup_cpu" "$(awk -v k="$master_rss" 'BEGIN {print k / 1024}')" \
     "$(awk -v k="$backup_rss" 'BEGIN {print k / 1024}')" "$from_backup" "$rate" \
     "$end_master" "$end_backup"
@@ -148,8 +148,8 @@ if [ ${#cases[@]} = 0 ]; then
 fi
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(machine_line); $(keepalived --version 2>&1 | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo '| daemon | instances | advert_int (s) | converged (s) | target (s) | CPU master (% core) | CPU backup (% core) | RSS master (MB) | RSS backup (MB) | backup adverts in window | adverts/s on the wire | VIPs at end master/backup |'
-echo '|---|---|---|---|---|---|---|---|---|---|---|---|'
+echo '| daemon | instances | advert_int (s) | converged (s) | target (s) | peak VIPs on backup while converging | CPU master (% core) | CPU backup (% core) | RSS master (MB) | RSS backup (MB) | backup adverts in window | adverts/s on the wire | VIPs at end master/backup |'
+echo '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
 for c in "${cases[@]}"; do
   IFS=: read -r daemon interfaces interval <<< "$c"
   run_case "$daemon" "$interfaces" "$interval" || { lab_down; echo "| $daemon | $((510 * interfaces)) | $interval | failed (see stderr) |"; }
