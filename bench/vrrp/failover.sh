@@ -56,6 +56,10 @@ run_case() {
   local daemon=$1 interval=$2 rep r0_pid r1_pid kills=()
   lab_up 2 1
   r0_ns=${lab_hosts[0]} r1_ns=${lab_hosts[1]}
+  # A directory per case: a pid file left by an earlier case would name pid 1 of the new
+  # PID namespace, and keepalived would refuse to start as "already running".
+  local work=$work/$daemon-$interval
+  mkdir -p "$work"
   conf MASTER 150 "$interval" > "$work/r0.conf"
   conf BACKUP 100 "$interval" > "$work/r1.conf"
   ip netns exec "$lab_prefix-sw" tcpdump -i br0 -B 16384 -n -w "$work/wire.pcap" \

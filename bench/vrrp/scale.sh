@@ -58,6 +58,10 @@ run_case() {
   local expected=$((510 * interfaces)) master backup k start converged="" backup_peak=0
   lab_up 2 "$interfaces"
   master=${lab_hosts[0]} backup=${lab_hosts[1]}
+  # A directory per case: a pid file left by an earlier case would name pid 1 of the new
+  # PID namespace, and keepalived would refuse to start as "already running".
+  local work=$work/$daemon-$interfaces-$interval
+  mkdir -p "$work"
   scale_conf MASTER 200 "$interfaces" "$interval" > "$work/master.conf"
   scale_conf BACKUP 100 "$interfaces" "$interval" > "$work/backup.conf"
   # The backup's source addresses: 10.7K.0.2 and its link-local address on each eK.
