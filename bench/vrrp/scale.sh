@@ -34,25 +34,6 @@ work=$(mktemp -d)
 trap 'lab_down; rm -rf "$work"' EXIT
 hz=$(getconf CLK_TCK)
 
-# scale_conf STATE PRIORITY INTERFACES ADVERT_INT: 510 instances per interface.
-scale_conf() {
-  local state=$1 priority=$2 interfaces=$3 interval=$4 k n
-  printf 'global_defs {\n  vrrp_version 3\n}\n'
-  for ((k = 0; k < interfaces; k++)); do
-    for ((n = 1; n <= 255; n++)); do
-      printf 'vrrp_instance v4_%d_%d {\n  state %s\n  interface e%d\n  virtual_router_id %d\n  priority %d\n  advert_int %s\n  virtual_ipaddress {\n    10.7%d.1.%d/16\n  }\n}\n' \
-        "$k" "$n" "$state" "$k" "$n" "$priority" "$interval" "$k" "$n"
-      printf 'vrrp_instance v6_%d_%d {\n  state %s\n  interface e%d\n  virtual_router_id %d\n  priority %d\n  advert_int %s\n  virtual_ipaddress {\n    fd7%d::1:%d/64\n  }\n}\n' \
-        "$k" "$n" "$state" "$k" "$n" "$priority" "$interval" "$k" "$n"
-    done
-  done
-}
-
-# VIPs (of this benchmark's ranges) that host NS holds.
-vip_count() {
-  ip -n "$1" -o addr show | grep -cE ' (10\.7[0-3]\.1\.[0-9]+/16|fd7[0-3]::1:[0-9a-f]+/64) ' || true
-}
-
 run_case() {
   local daemon=$1 interfaces=$2 interval=$3
   local expected=$((510 * interfaces)) master backup k start converged="" backup_peak=0
