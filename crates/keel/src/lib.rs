@@ -8,5 +8,7 @@ pub mod cli;
 pub mod config_test;
 pub mod daemon;
 pub mod dump;
+pub mod genhash;
 pub mod host;
+pub mod ops;
 pub mod vrrp_config;
