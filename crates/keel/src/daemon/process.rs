@@ -1,64 +1,42 @@
 //! Process plumbing: daemon mode, pid files, signals, systemd readiness and watchdog.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
+
+use keel_conf::model::RootOptions;
 
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Event, Signal, log};
 use crate::cli::Options;
+use crate::ops::pidfile::{PidFile, PidLayout, Process, RUN_DIR};
 
-/// keepalived's pid files (spec §1.3): the main one and the VRRP one. keel is one process,
-/// so both hold its pid. Removed on drop.
+/// keepalived's pid files (spec §1.3): the main one and the VRRP one, laid out by
+/// [`crate::ops::pidfile`] (`-p`/`-r`, `use_pid_dir`, `instance`, namespace). keel is one
+/// process, so both hold its pid. Removed on drop.
 #[derive(Debug)]
 pub struct PidFiles {
-    paths: Vec<PathBuf>,
+    _files: Vec<PidFile>,
 }
 
 impl PidFiles {
-    /// Writes `/run/keepalived.pid` and `/run/vrrp.pid` (or `-p`/`-r`). Refuses to start
-    /// when one names a live process, as keepalived does.
-    pub fn create(options: &Options) -> Result<PidFiles, String> {
-        let paths = vec![
-            options
-                .pid_files
-                .main
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("/run/keepalived.pid")),
-            options
-                .pid_files
-                .vrrp
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("/run/vrrp.pid")),
-        ];
-        for path in &paths {
-            if let Some(pid) = std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| text.trim().parse::<u32>().ok())
-            {
-                if pid != std::process::id() && alive(pid) {
-                    return Err(format!(
-                        "daemon is already running (pid {pid} in {})",
-                        path.display()
-                    ));
-                }
-            }
+    /// Takes both pid files; refuses to start when one names a live process, as keepalived
+    /// does.
+    pub fn create(options: &Options, root: &RootOptions) -> Result<PidFiles, String> {
+        let layout = PidLayout {
+            overrides: options.pid_files.clone(),
+            use_pid_dir: root.use_pid_dir,
+            instance: root.instance.clone(),
+            namespace: options.namespace.clone().or(root.net_namespace.clone()),
+        };
+        let pid = std::process::id() as i32;
+        let mut files = Vec::new();
+        for process in [Process::Main, Process::Vrrp] {
+            let path = layout.path(process, Path::new(RUN_DIR));
+            files.push(PidFile::acquire(&path, pid).map_err(|e| e.to_string())?);
         }
-        let pid = format!("{}\n", std::process::id());
-        for path in &paths {
-            std::fs::write(path, &pid)
-                .map_err(|e| format!("cannot write pid file {}: {e}", path.display()))?;
-        }
-        Ok(PidFiles { paths })
-    }
-}
-
-impl Drop for PidFiles {
-    fn drop(&mut self) {
-        for path in &self.paths {
-            let _ = std::fs::remove_file(path);
-        }
+        Ok(PidFiles { _files: files })
     }
 }
 

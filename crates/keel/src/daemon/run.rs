@@ -43,7 +43,7 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     }
-    let pid_files = match process::PidFiles::create(options) {
+    let pid_files = match process::PidFiles::create(options, &config.root) {
         Ok(files) => files,
         Err(error) => {
             log::error(&error);
