@@ -88,6 +88,8 @@ struct Daemon {
     fifo: Option<NotifyFifo>,
     /// The running FIFO script's pid (SIGTERMed at stop, spec §3.8).
     fifo_script: Option<u32>,
+    /// systemd's notification socket, when run as `Type=notify`.
+    systemd: Option<std::sync::Arc<crate::ops::systemd::Notifier>>,
     trackers: Vec<tokio::task::JoinHandle<()>>,
     events_tx: UnboundedSender<Event>,
     events_rx: UnboundedReceiver<Event>,
@@ -111,6 +113,7 @@ impl Daemon {
             installed: HashSet::new(),
             fifo: None,
             fifo_script: None,
+            systemd: None,
             trackers: Vec::new(),
             events_tx,
             events_rx,
@@ -158,8 +161,7 @@ impl Daemon {
         for name in down {
             daemon.link_changed(&name, false).await;
         }
-        process::notify_systemd("READY=1");
-        process::spawn_watchdog();
+        daemon.systemd = process::start_systemd();
         Ok(daemon)
     }
 
@@ -291,6 +293,17 @@ impl Daemon {
         }
     }
 
+    fn tell_systemd(
+        &self,
+        message: impl FnOnce(&crate::ops::systemd::Notifier) -> std::io::Result<()>,
+    ) {
+        if let Some(systemd) = &self.systemd {
+            if let Err(error) = message(systemd) {
+                log::warn(&format!("systemd notify: {error}"));
+            }
+        }
+    }
+
     async fn link_changed(&mut self, name: &str, up: bool) {
         log::info(&format!(
             "Netlink reports {name} {}",
@@ -339,12 +352,14 @@ impl Daemon {
 
     async fn reload(&mut self) {
         log::info("Reloading");
+        self.tell_systemd(|systemd| systemd.reloading());
         let config = match load_config(&self.options) {
             Ok(config) => config,
             Err(error) => {
                 log::error(&format!(
                     "reload failed, keeping the running configuration: {error}"
                 ));
+                self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
                 return;
             }
         };
@@ -354,6 +369,7 @@ impl Daemon {
             log::error(&format!(
                 "reload refused, keeping the running configuration: {error}"
             ));
+            self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
             return;
         }
         self.config = mapped;
@@ -362,10 +378,12 @@ impl Daemon {
         self.restart_trackers();
         self.drain().await;
         log::info("Reload finished");
+        self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
     }
 
     async fn stop(&mut self) {
         log::info("Stopping");
+        self.tell_systemd(|systemd| systemd.stopping());
         self.router.handle(Instant::now(), RouterInput::Stop);
         let mut scripts = Vec::new();
         while let Some(action) = self.router.poll_action() {
