@@ -18,7 +18,7 @@ use support::{Netns, Run, corpus_dir, keel, run_with_timeout};
 
 /// Files on which keel's exit code must equal keepalived's. Raise it as keel improves; it
 /// is the number reached when it was last raised.
-const MIN_AGREEMENT: usize = 301;
+const MIN_AGREEMENT: usize = 325;
 
 /// A run that takes longer than this is a hang.
 const HANG_TIMEOUT: Duration = Duration::from_secs(5);
