@@ -299,7 +299,20 @@ fn cli_error(error: &clap::Error) -> CliError {
         (ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::NoEquals, Some(arg)) => {
             CliError::MissingParameter(option_name(arg))
         }
-        _ => CliError::Other(error.render().to_string().trim_end().to_string()),
+        // getopt: a flag given `=VALUE` is an unknown option, spelt as written.
+        (ErrorKind::TooManyValues, Some(arg)) => {
+            let value = match error.get(ContextKind::InvalidValue) {
+                Some(ContextValue::String(value)) => value.clone(),
+                _ => String::new(),
+            };
+            CliError::UnknownOption(format!("{}={value}", option_name(arg)))
+        }
+        _ => {
+            // clap's first line, without its "error: " label and usage block.
+            let rendered = error.render().to_string();
+            let first = rendered.lines().next().unwrap_or_default();
+            CliError::Other(first.trim_start_matches("error: ").to_string())
+        }
     }
 }
 
