@@ -16,6 +16,8 @@
 //! | [`process`], [`proc_events`] | `/proc`, proc connector | `track_process` |
 //! | [`fifo`] | FIFO | `notify_fifo` (spec §3.8) |
 //! | [`smtp`] | TCP | `smtp_alert` |
+//! | [`lb`], [`ipvs`] | generic netlink "IPVS" | virtual/real servers, `lvs_*` globals (spec §3.12) |
+//! | [`nft`] | nftables (`nft -f`) | virtual/real servers as DNAT where the kernel has no IPVS |
 //!
 //! Each adapter the daemon drives sits behind a small trait so the daemon can be tested
 //! with fakes: [`socket::AdvertSocket`], [`packet::FrameSender`], [`netlink::NetlinkApi`],
@@ -31,7 +33,10 @@
 pub mod error;
 pub mod fifo;
 pub mod inotify;
+pub mod ipvs;
+pub mod lb;
 pub mod netlink;
+pub mod nft;
 pub mod packet;
 pub mod proc_events;
 pub mod process;

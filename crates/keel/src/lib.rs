@@ -7,4 +7,6 @@
 pub mod cli;
 pub mod config_test;
 pub mod dump;
+pub mod genhash;
 pub mod host;
+pub mod ops;
