@@ -38,6 +38,8 @@ pub struct DaemonConfig {
     pub track_interfaces: Vec<(TrackerId, String)>,
     /// `notify_fifo` / `vrrp_notify_fifo` (the VRRP one wins when both are set).
     pub notify_fifo: Option<Fifo>,
+    /// `vrrp_notify_fifo_script` / `notify_fifo_script`: reads the FIFO for the daemon's life.
+    pub fifo_script: Option<Script>,
     /// `script_user` (run scripts as this user; root when unset).
     pub script_user: Option<(String, Option<String>)>,
     /// Where alert mails go, when `smtp_server` and `notification_email` are configured.
@@ -180,6 +182,20 @@ pub fn map(
             .vrrp_notify_fifo
             .clone()
             .or_else(|| config.global_defs.notify_fifo.clone()),
+        fifo_script: {
+            // spec §3.8: the script of the FIFO in use, started with the FIFO's name.
+            let keyword = if config.global_defs.vrrp_notify_fifo.is_some() {
+                "vrrp_notify_fifo_script"
+            } else {
+                "notify_fifo_script"
+            };
+            config
+                .global_defs
+                .fifo_scripts
+                .iter()
+                .find(|(k, _)| k == keyword)
+                .map(|(_, script)| script.clone())
+        },
         script_user: config
             .global_defs
             .script_user

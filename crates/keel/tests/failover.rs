@@ -121,7 +121,7 @@ fn keel_failover_at_100_ms() {
 
 #[test]
 fn keel_failover_at_10_ms() {
-    failover(0.01, "kfo3", 5);
+    failover(0.01, "kfo3", 7);
 }
 
 // Input: r0 MASTER with VIP .100, r1 BACKUP; both configs gain .101, SIGHUP to both; then

@@ -148,7 +148,7 @@ fn systemd_readiness_and_watchdog() {
         let n = socket.recv(&mut buf).expect("a notification within 5 s");
         messages.push(String::from_utf8_lossy(&buf[..n]).into_owned());
     }
-    assert_eq!(messages[0], "READY=1", "{messages:?}");
+    assert!(messages[0].starts_with("READY=1\n"), "{messages:?}");
     // Three pings at half of 400 ms take about 400 ms after the first.
     assert!(
         start.elapsed() < Duration::from_secs(3),
@@ -220,4 +220,67 @@ fn routes_rules_and_static_objects_follow_the_daemon() {
     assert!(!routes().contains("10.98.0.0/24"), "{}", routes());
     assert!(!rules().contains("lookup 100"), "{}", rules());
     assert!(!holds(host, "10.88.0.100") && !holds(host, "10.88.0.50"));
+}
+
+// Input: vrrp_notify_fifo with a vrrp_notify_fifo_script that copies the FIFO to a file;
+// the instance becomes MASTER, then SIGTERM.
+// Output: the script got the FIFO's path as its last argument and saw keepalived's lines in
+// order: BACKUP (init), MASTER, STOP; it is gone after the daemon stops.
+#[test]
+fn notify_fifo_lines_reach_the_fifo_script() {
+    let _serial = serial();
+    let (lab, dir) = lab("kfifo", 1);
+    let host = lab.host(0);
+    let copy = dir.path().join("fifo-copy");
+    let script = dir.path().join("fifo.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nexec cat \"$1\" >> {}\n", copy.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fifo = dir.path().join("keel.fifo");
+    let conf = dir.path().join("keel.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n  vrrp_notify_fifo {}\n  vrrp_notify_fifo_script {}\n}}\n{CONFIG}",
+            fifo.display(),
+            script.display()
+        ),
+    )
+    .unwrap();
+    let child = host
+        .ns
+        .command(&vrrp_lab::keel_binary())
+        .args(["-n", "-G", "-P", "-f"])
+        .arg(&conf)
+        .arg("-p")
+        .arg(dir.path().join("k.pid"))
+        .arg("-r")
+        .arg(dir.path().join("v.pid"))
+        .spawn()
+        .expect("starting keel");
+    let mut guard = keel_lab::ChildGuard::new(child);
+    let read = || std::fs::read_to_string(&copy).unwrap_or_default();
+    assert!(
+        wait_until(Duration::from_secs(6), || read().contains("MASTER")).is_some(),
+        "FIFO copy: {:?}",
+        read()
+    );
+    // SAFETY: kill has no memory-safety preconditions; the pid is our own child.
+    unsafe { libc::kill(guard.pid() as i32, libc::SIGTERM) };
+    let _ = guard.child_mut().wait();
+    assert!(wait_until(Duration::from_secs(2), || read().contains("STOP")).is_some());
+    assert_eq!(
+        read(),
+        "INSTANCE \"VI_1\" BACKUP 150\nINSTANCE \"VI_1\" MASTER 150\nINSTANCE \"VI_1\" STOP 150\n"
+    );
+    // The script exec'd `cat FIFO`: that is the process SIGTERM must have ended.
+    let scripts = std::process::Command::new("pgrep")
+        .args(["-f", &format!("cat {}", fifo.display())])
+        .output()
+        .unwrap();
+    assert!(scripts.stdout.is_empty(), "the FIFO script was stopped");
 }

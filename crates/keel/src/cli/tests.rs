@@ -347,6 +347,18 @@ fn help_and_version_texts_name_keel_and_keepalived() {
 }
 
 #[test]
+fn the_first_option_that_exits_wins_as_with_getopt() {
+    // Input: -v -h; -h -v; --signum=DATA -v. Output: keepalived acts on the first one.
+    assert_eq!(parsed(&["-v", "-h"]).command, Command::Version);
+    assert_eq!(parsed(&["-h", "-v"]).command, Command::Help);
+    assert_eq!(
+        parsed(&["--signum=DATA", "-v", "-t"]).command,
+        Command::Signum(SignalFunction::Data)
+    );
+    assert_eq!(parsed(&["-t", "-v"]).command, Command::Version);
+}
+
+#[test]
 fn double_dash_ends_the_options() {
     // Input: `-t -- -f x`. Output: -f is not an option; both words are reported as stray.
     let run = parsed(&["-t", "--", "-f", "x"]);

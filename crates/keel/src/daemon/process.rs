@@ -1,64 +1,43 @@
 //! Process plumbing: daemon mode, pid files, signals, systemd readiness and watchdog.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
+
+use keel_conf::model::RootOptions;
 
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Event, Signal, log};
 use crate::cli::Options;
+use crate::ops::pidfile::{PidFile, PidLayout, Process, RUN_DIR};
+use crate::ops::systemd::Notifier;
 
-/// keepalived's pid files (spec §1.3): the main one and the VRRP one. keel is one process,
-/// so both hold its pid. Removed on drop.
+/// keepalived's pid files (spec §1.3): the main one and the VRRP one, laid out by
+/// [`crate::ops::pidfile`] (`-p`/`-r`, `use_pid_dir`, `instance`, namespace). keel is one
+/// process, so both hold its pid. Removed on drop.
 #[derive(Debug)]
 pub struct PidFiles {
-    paths: Vec<PathBuf>,
+    _files: Vec<PidFile>,
 }
 
 impl PidFiles {
-    /// Writes `/run/keepalived.pid` and `/run/vrrp.pid` (or `-p`/`-r`). Refuses to start
-    /// when one names a live process, as keepalived does.
-    pub fn create(options: &Options) -> Result<PidFiles, String> {
-        let paths = vec![
-            options
-                .pid_files
-                .main
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("/run/keepalived.pid")),
-            options
-                .pid_files
-                .vrrp
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("/run/vrrp.pid")),
-        ];
-        for path in &paths {
-            if let Some(pid) = std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| text.trim().parse::<u32>().ok())
-            {
-                if pid != std::process::id() && alive(pid) {
-                    return Err(format!(
-                        "daemon is already running (pid {pid} in {})",
-                        path.display()
-                    ));
-                }
-            }
+    /// Takes both pid files; refuses to start when one names a live process, as keepalived
+    /// does.
+    pub fn create(options: &Options, root: &RootOptions) -> Result<PidFiles, String> {
+        let layout = PidLayout {
+            overrides: options.pid_files.clone(),
+            use_pid_dir: root.use_pid_dir,
+            instance: root.instance.clone(),
+            namespace: options.namespace.clone().or(root.net_namespace.clone()),
+        };
+        let pid = std::process::id() as i32;
+        let mut files = Vec::new();
+        for process in [Process::Main, Process::Vrrp] {
+            let path = layout.path(process, Path::new(RUN_DIR));
+            files.push(PidFile::acquire(&path, pid).map_err(|e| e.to_string())?);
         }
-        let pid = format!("{}\n", std::process::id());
-        for path in &paths {
-            std::fs::write(path, &pid)
-                .map_err(|e| format!("cannot write pid file {}: {e}", path.display()))?;
-        }
-        Ok(PidFiles { paths })
-    }
-}
-
-impl Drop for PidFiles {
-    fn drop(&mut self) {
-        for path in &self.paths {
-            let _ = std::fs::remove_file(path);
-        }
+        Ok(PidFiles { _files: files })
     }
 }
 
@@ -141,41 +120,32 @@ pub fn spawn_signal_handlers(events: &UnboundedSender<Event>, ignore_sigint: boo
     }
 }
 
-/// Sends `message` to systemd's `$NOTIFY_SOCKET` (`Type=notify`), if set.
-pub fn notify_systemd(message: &str) {
-    let Ok(path) = std::env::var("NOTIFY_SOCKET") else {
-        return;
+/// systemd `Type=notify` (spec §1.3 of keel's ops): readiness now, and `WATCHDOG=1` at half
+/// of `WatchdogSec=` from a task of the daemon's own runtime, so a stuck loop stops the
+/// pings. Returns the notifier for reload and stop messages.
+pub fn start_systemd() -> Option<Arc<Notifier>> {
+    let notifier = match Notifier::from_env() {
+        Ok(notifier) if notifier.is_enabled() => Arc::new(notifier),
+        Ok(_) => return None,
+        Err(error) => {
+            log::warn(&format!("systemd notify socket: {error}"));
+            return None;
+        }
     };
-    let Ok(socket) = std::os::unix::net::UnixDatagram::unbound() else {
-        return;
-    };
-    let sent = if let Some(name) = path.strip_prefix('@') {
-        use std::os::linux::net::SocketAddrExt;
-        std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
-            .and_then(|address| socket.send_to_addr(message.as_bytes(), &address))
-    } else {
-        socket.send_to(message.as_bytes(), &path)
-    };
-    if let Err(error) = sent {
+    if let Err(error) = notifier.ready("VRRP instances running") {
         log::warn(&format!("systemd notify: {error}"));
     }
-}
-
-/// Sends `WATCHDOG=1` at half of `$WATCHDOG_USEC`, if set (systemd `WatchdogSec=`).
-pub fn spawn_watchdog() {
-    let Some(usec) = std::env::var("WATCHDOG_USEC")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|&v| v > 0)
-    else {
-        return;
-    };
-    let period = Duration::from_micros(usec / 2);
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(period);
-        loop {
-            ticks.tick().await;
-            notify_systemd("WATCHDOG=1");
-        }
-    });
+    if let Some(period) = notifier.watchdog_interval() {
+        let pinger = Arc::clone(&notifier);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            loop {
+                ticks.tick().await;
+                if let Err(error) = pinger.watchdog() {
+                    log::warn(&format!("systemd watchdog: {error}"));
+                }
+            }
+        });
+    }
+    Some(notifier)
 }

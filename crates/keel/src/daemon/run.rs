@@ -6,22 +6,21 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use keel_conf::Config;
-use keel_conf::model::{Route, Rule};
 use keel_conf::preprocess::PreprocessOptions;
 use keel_sys::fifo::NotifyFifo;
-use keel_sys::netlink::{AddressScope, AddressSpec, Netlink};
-use keel_sys::packet::{FrameSender, PacketSocket};
+use keel_sys::netlink::Netlink;
+use keel_sys::packet::PacketSocket;
 use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
-use keel_vrrp::{
-    Action, Authentication, Family, Notification, Router, RouterAction, RouterInput, Source, State,
-};
+use keel_vrrp::{Action, Authentication, Family, Router, RouterInput};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::net::{Decoded, Endpoint, decode};
-use super::{Event, Signal, dump, log, process, routes, trackers};
+use super::{Event, Signal, dump, log, process, trackers};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
 use crate::vrrp_config::{self, DaemonConfig};
+
+mod effects;
 
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
@@ -44,7 +43,7 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     }
-    let pid_files = match process::PidFiles::create(options) {
+    let pid_files = match process::PidFiles::create(options, &config.root) {
         Ok(files) => files,
         Err(error) => {
             log::error(&error);
@@ -87,6 +86,10 @@ struct Daemon {
     /// Addresses we installed, so their removal by someone else can be told from ours.
     installed: HashSet<(u32, IpAddr)>,
     fifo: Option<NotifyFifo>,
+    /// The running FIFO script's pid (SIGTERMed at stop, spec §3.8).
+    fifo_script: Option<u32>,
+    /// systemd's notification socket, when run as `Type=notify`.
+    systemd: Option<std::sync::Arc<crate::ops::systemd::Notifier>>,
     trackers: Vec<tokio::task::JoinHandle<()>>,
     events_tx: UnboundedSender<Event>,
     events_rx: UnboundedReceiver<Event>,
@@ -109,6 +112,8 @@ impl Daemon {
             packet_sockets: HashMap::new(),
             installed: HashSet::new(),
             fifo: None,
+            fifo_script: None,
+            systemd: None,
             trackers: Vec::new(),
             events_tx,
             events_rx,
@@ -156,8 +161,7 @@ impl Daemon {
         for name in down {
             daemon.link_changed(&name, false).await;
         }
-        process::notify_systemd("READY=1");
-        process::spawn_watchdog();
+        daemon.systemd = process::start_systemd();
         Ok(daemon)
     }
 
@@ -289,6 +293,17 @@ impl Daemon {
         }
     }
 
+    fn tell_systemd(
+        &self,
+        message: impl FnOnce(&crate::ops::systemd::Notifier) -> std::io::Result<()>,
+    ) {
+        if let Some(systemd) = &self.systemd {
+            if let Err(error) = message(systemd) {
+                log::warn(&format!("systemd notify: {error}"));
+            }
+        }
+    }
+
     async fn link_changed(&mut self, name: &str, up: bool) {
         log::info(&format!(
             "Netlink reports {name} {}",
@@ -337,12 +352,14 @@ impl Daemon {
 
     async fn reload(&mut self) {
         log::info("Reloading");
+        self.tell_systemd(|systemd| systemd.reloading());
         let config = match load_config(&self.options) {
             Ok(config) => config,
             Err(error) => {
                 log::error(&format!(
                     "reload failed, keeping the running configuration: {error}"
                 ));
+                self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
                 return;
             }
         };
@@ -352,6 +369,7 @@ impl Daemon {
             log::error(&format!(
                 "reload refused, keeping the running configuration: {error}"
             ));
+            self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
             return;
         }
         self.config = mapped;
@@ -360,10 +378,12 @@ impl Daemon {
         self.restart_trackers();
         self.drain().await;
         log::info("Reload finished");
+        self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
     }
 
     async fn stop(&mut self) {
         log::info("Stopping");
+        self.tell_systemd(|systemd| systemd.stopping());
         self.router.handle(Instant::now(), RouterInput::Stop);
         let mut scripts = Vec::new();
         while let Some(action) = self.router.poll_action() {
@@ -377,349 +397,14 @@ impl Daemon {
             task.abort();
         }
         self.static_objects(false).await;
+        // Let the FIFO script read the last lines (STOP) before it is told to go.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.stop_fifo_script();
         // spec §3.3: notify_stop scripts get up to 1 s before the daemon exits.
         let limit = Instant::now() + Duration::from_secs(1);
         while Instant::now() < limit && scripts.iter().any(|&pid| process::alive(pid)) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    }
-
-    async fn execute(&mut self, routed: RouterAction) {
-        let RouterAction { source, action } = routed;
-        let (name, interface) = match &source {
-            Source::Instance { name, interface } => (name.to_string(), Some(interface.to_string())),
-            Source::Group { name } => (name.to_string(), None),
-        };
-        match action {
-            Action::SendAdvert(advert) => {
-                let Some(interface) = interface else { return };
-                let family = Family::of(advert.source);
-                let ttl = self.setup(&name).map_or(255, |setup| setup.unicast_ttl);
-                let sequence = self.ah_sequence.entry(name.clone()).or_insert(0);
-                *sequence = sequence.wrapping_add(1);
-                let sequence = *sequence;
-                match self.endpoints.get_mut(&(interface.clone(), family)) {
-                    Some(endpoint) => {
-                        if let Err(error) = endpoint.send(&advert, ttl, sequence).await {
-                            log::detail(&format!("({name}) advert not sent: {error}"));
-                        }
-                    }
-                    None => log::detail(&format!("({name}) no socket on {interface}")),
-                }
-            }
-            Action::AddAddresses { addresses, accept } => {
-                let Some(interface) = interface else { return };
-                if !accept && !self.warned_no_accept {
-                    self.warned_no_accept = true;
-                    log::warn(&format!(
-                        "({name}) no_accept: keel does not install the DROP firewall rules yet"
-                    ));
-                }
-                for address in addresses {
-                    let Some(spec) = self.address_spec(&name, &interface, address) else {
-                        continue;
-                    };
-                    match self.netlink.add_address(&spec).await {
-                        Ok(()) => {}
-                        Err(error) if error.netlink_errno() == Some(libc::EEXIST) => {}
-                        Err(error) => {
-                            log::error(&format!("({name}) cannot add {address}: {error}"));
-                            continue;
-                        }
-                    }
-                    self.installed.insert((spec.ifindex, address));
-                }
-                // spec §3.3: routes and rules follow the VIPs (adding again is harmless).
-                self.virtual_routes(&name, true).await;
-            }
-            Action::RemoveAddresses { addresses } => {
-                let Some(interface) = interface else { return };
-                for address in addresses {
-                    let Some(spec) = self.address_spec(&name, &interface, address) else {
-                        continue;
-                    };
-                    self.installed.remove(&(spec.ifindex, address));
-                    match self.netlink.delete_address(&spec).await {
-                        Ok(()) => {}
-                        Err(error) if error.netlink_errno() == Some(libc::EADDRNOTAVAIL) => {}
-                        Err(error) => {
-                            log::error(&format!("({name}) cannot remove {address}: {error}"))
-                        }
-                    }
-                }
-            }
-            Action::SendGratuitous { addresses } => {
-                let Some(interface) = interface else { return };
-                for &address in addresses.iter() {
-                    let device = self
-                        .setup(&name)
-                        .and_then(|s| s.addresses.iter().find(|a| a.address == address))
-                        .and_then(|a| a.dev.clone())
-                        .unwrap_or_else(|| interface.clone());
-                    if let Err(error) = self.send_gratuitous(&device, address).await {
-                        log::detail(&format!("({name}) gratuitous for {address}: {error}"));
-                    }
-                }
-            }
-            Action::StateChanged { from, to } => {
-                if from == State::Master {
-                    self.virtual_routes(&name, false).await;
-                }
-                let text = match (from, to) {
-                    (State::Init, State::Backup) => "Entering BACKUP STATE (init)".to_string(),
-                    (_, to) => format!("Entering {} STATE", to.as_str()),
-                };
-                log::info(&format!("({name}) {text}"));
-            }
-            Action::Notify(notification) => {
-                self.notify(&notification);
-                self.mail(&notification);
-            }
-            Action::FifoLine(line) => {
-                if let Some(fifo) = &mut self.fifo {
-                    if let Err(error) = fifo.write_line(&line) {
-                        log::warn(&format!("notify FIFO: {error}"));
-                    }
-                }
-            }
-        }
-    }
-
-    /// Starts the notification's scripts (fire-and-forget, reaped in the background) and
-    /// returns their pids.
-    fn notify(&self, notification: &Notification) -> Vec<u32> {
-        let mut pids = Vec::new();
-        for call in &notification.scripts {
-            let Some(script) = self.config.scripts.get(&call.command) else {
-                continue;
-            };
-            if script.command.is_empty() {
-                continue;
-            }
-            let mut argv = script.command.clone();
-            argv.extend(call.extra_args.iter().cloned());
-            let user = script
-                .user
-                .as_ref()
-                .map(|u| (u.clone(), script.group.clone()))
-                .or_else(|| self.config.script_user.clone());
-            let command = ScriptCommand {
-                argv: argv.clone(),
-                user: resolve_user(user.as_ref()),
-                timeout: None,
-            };
-            match ProcessRunner.spawn_detached(&command) {
-                Ok(pid) => {
-                    log::detail(&format!("notify: {} (pid {pid})", argv.join(" ")));
-                    pids.push(pid);
-                }
-                Err(error) => log::warn(&format!("notify {}: {error}", argv.join(" "))),
-            }
-        }
-        pids
-    }
-
-    /// spec §3.8: with `smtp_alert`, an instance's MASTER/BACKUP/FAULT sends a mail, in
-    /// the background so a slow server never delays VRRP.
-    fn mail(&self, notification: &Notification) {
-        let Some(smtp) = &self.config.smtp else {
-            return;
-        };
-        if notification.kind != keel_vrrp::NotifyKind::Instance
-            || !self
-                .setup(&notification.name)
-                .is_some_and(|setup| setup.smtp_alert)
-        {
-            return;
-        }
-        let Some(alert) = keel_sys::smtp::vrrp_instance_alert(
-            &smtp.router_id,
-            &notification.name,
-            notification.state.as_str(),
-        ) else {
-            return;
-        };
-        let smtp = smtp.clone();
-        tokio::spawn(async move {
-            let server = match tokio::net::lookup_host((smtp.server.0.as_str(), smtp.server.1))
-                .await
-                .map(|mut addresses| addresses.next())
-            {
-                Ok(Some(server)) => server,
-                _ => {
-                    log::error(&format!("smtp_server {} does not resolve", smtp.server.0));
-                    return;
-                }
-            };
-            let settings = keel_sys::smtp::SmtpSettings {
-                server,
-                helo_name: smtp.helo_name,
-                from: smtp.from,
-                to: smtp.to,
-                timeout: smtp.timeout,
-            };
-            match keel_sys::smtp::send_alert(&settings, &alert).await {
-                Ok(()) => log::info(&format!("SMTP alert sent: {}", alert.subject)),
-                Err(error) => log::error(&format!("SMTP alert to {server}: {error}")),
-            }
-        });
-    }
-
-    async fn send_gratuitous(&mut self, device: &str, address: IpAddr) -> Result<(), String> {
-        if !self.packet_sockets.contains_key(device) {
-            let socket = PacketSocket::open(device).map_err(|e| e.to_string())?;
-            let info = keel_sys::packet::interface_info(device).map_err(|e| e.to_string())?;
-            self.packet_sockets
-                .insert(device.to_string(), (socket, info.mac));
-        }
-        let Some((socket, mac)) = self.packet_sockets.get(device) else {
-            return Err("no packet socket".into());
-        };
-        let mac = keel_wire::ethernet::Address(*mac);
-        let mut frame = [0u8; 128];
-        let len = match address {
-            IpAddr::V4(vip) => keel_wire::arp::emit_gratuitous(mac, vip, &mut frame),
-            IpAddr::V6(vip) => keel_wire::ndisc::emit_unsolicited_na(mac, vip, false, &mut frame),
-        }
-        .map_err(|e| e.to_string())?;
-        socket
-            .send_frame(&frame[..len])
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    /// Installs (`add`) or removes an instance's `virtual_routes` and `virtual_rules`.
-    async fn virtual_routes(&mut self, name: &str, add: bool) {
-        let Some(setup) = self.setup(name) else {
-            return;
-        };
-        let (routes, rules) = (setup.routes.clone(), setup.rules.clone());
-        self.apply_routes(name, &routes, &rules, add).await;
-    }
-
-    async fn apply_routes(&self, owner: &str, routes: &[Route], rules: &[Rule], add: bool) {
-        let links: HashMap<String, u32> = self
-            .links
-            .iter()
-            .map(|(name, (index, _))| (name.clone(), *index))
-            .collect();
-        // Rules after routes when adding, before them when removing.
-        if !add {
-            for rule in rules {
-                match routes::rule_spec(rule) {
-                    Ok(spec) => report(
-                        owner,
-                        "rule",
-                        self.netlink.delete_rule(&spec).await,
-                        libc::ENOENT,
-                    ),
-                    Err(error) => log::warn(&format!("({owner}) {error}")),
-                }
-            }
-        }
-        for route in routes {
-            match routes::route_spec(route, &links) {
-                Ok(spec) if add => report(
-                    owner,
-                    "route",
-                    self.netlink.add_route(&spec).await,
-                    libc::EEXIST,
-                ),
-                Ok(spec) => report(
-                    owner,
-                    "route",
-                    self.netlink.delete_route(&spec).await,
-                    libc::ESRCH,
-                ),
-                Err(error) => log::warn(&format!("({owner}) {error}")),
-            }
-        }
-        if add {
-            for rule in rules {
-                match routes::rule_spec(rule) {
-                    Ok(spec) => report(
-                        owner,
-                        "rule",
-                        self.netlink.add_rule(&spec).await,
-                        libc::EEXIST,
-                    ),
-                    Err(error) => log::warn(&format!("({owner}) {error}")),
-                }
-            }
-        }
-    }
-
-    /// `static_ipaddress`, `static_routes`, `static_rules`: at start (`add`) and at stop.
-    async fn static_objects(&mut self, add: bool) {
-        let links: HashMap<String, u32> = self
-            .links
-            .iter()
-            .map(|(name, (index, _))| (name.clone(), *index))
-            .collect();
-        let (addresses, routes, rules) = (
-            self.config.static_addresses.clone(),
-            self.config.static_routes.clone(),
-            self.config.static_rules.clone(),
-        );
-        for address in &addresses {
-            match routes::static_address_spec(address, &links) {
-                Ok(spec) if add => report(
-                    "static",
-                    "address",
-                    self.netlink.add_address(&spec).await,
-                    libc::EEXIST,
-                ),
-                Ok(spec) => report(
-                    "static",
-                    "address",
-                    self.netlink.delete_address(&spec).await,
-                    libc::EADDRNOTAVAIL,
-                ),
-                Err(error) => log::warn(&error),
-            }
-        }
-        self.apply_routes("static", &routes, &rules, add).await;
-    }
-
-    fn setup(&self, name: &str) -> Option<&vrrp_config::InstanceSetup> {
-        self.config.instances.iter().find(|s| s.name == name)
-    }
-
-    /// The rtnetlink form of one VIP with its options (spec §2.6).
-    fn address_spec(&self, name: &str, interface: &str, address: IpAddr) -> Option<AddressSpec> {
-        let vip = self
-            .setup(name)
-            .and_then(|s| s.addresses.iter().find(|a| a.address == address));
-        let device = vip
-            .and_then(|v| v.dev.clone())
-            .unwrap_or_else(|| interface.to_string());
-        let Some(&(ifindex, _)) = self.links.get(&device) else {
-            log::warn(&format!(
-                "({name}) interface {device} of {address} not found"
-            ));
-            return None;
-        };
-        let full = if address.is_ipv4() { 32 } else { 128 };
-        let mut spec = AddressSpec::new(ifindex, address, vip.map_or(full, |v| v.prefix_len));
-        if let Some(vip) = vip {
-            spec.broadcast = vip.broadcast.as_deref().and_then(|b| b.parse().ok());
-            spec.scope = match vip.scope.as_deref() {
-                Some("site") => AddressScope::Site,
-                Some("link") => AddressScope::Link,
-                Some("host") => AddressScope::Host,
-                Some("nowhere") => AddressScope::Nowhere,
-                _ => AddressScope::Global,
-            };
-            spec.label = vip.label.clone();
-            spec.peer = vip.peer.map(|p| p.address);
-            spec.options.nodad = vip.nodad;
-            spec.options.noprefixroute = vip.noprefixroute;
-            spec.options.home = vip.home;
-            spec.options.mngtmpaddr = vip.mngtmpaddr;
-            spec.options.autojoin = vip.autojoin;
-            spec.preferred_lifetime = vip.preferred_lft;
-        }
-        Some(spec)
     }
 
     async fn refresh_links(&mut self) {
@@ -822,11 +507,41 @@ impl Daemon {
         {
             return;
         }
+        self.stop_fifo_script();
         self.fifo = wanted.and_then(|path| {
             NotifyFifo::open(Path::new(&path))
                 .map_err(|e| log::error(&format!("notify FIFO {path}: {e}")))
                 .ok()
         });
+        let (Some(fifo), Some(script)) = (&self.fifo, &self.config.fifo_script) else {
+            return;
+        };
+        let mut argv = script.command.clone();
+        argv.push(fifo.path().to_string_lossy().into_owned());
+        let user = script
+            .user
+            .as_ref()
+            .map(|u| (u.clone(), script.group.clone()))
+            .or_else(|| self.config.script_user.clone());
+        let command = ScriptCommand {
+            argv: argv.clone(),
+            user: resolve_user(user.as_ref()),
+            timeout: None,
+        };
+        match ProcessRunner.spawn_detached(&command) {
+            Ok(pid) => self.fifo_script = Some(pid),
+            Err(error) => log::error(&format!("notify FIFO script {}: {error}", argv.join(" "))),
+        }
+    }
+
+    fn stop_fifo_script(&mut self) {
+        if let Some(pid) = self.fifo_script.take() {
+            if process::alive(pid) {
+                // SAFETY: kill has no memory-safety preconditions; `pid` is the FIFO script
+                // this daemon started and has not yet reaped.
+                unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+            }
+        }
     }
 
     fn restart_trackers(&mut self) {
@@ -874,15 +589,6 @@ async fn precise_sleep_until(deadline: Instant) {
 
 /// How much of a timer wait is done with a blocking high-resolution sleep.
 const PRECISE_SLEEP_MARGIN: Duration = Duration::from_micros(3000);
-
-/// Logs a netlink failure unless it is `benign` (already there / already gone).
-fn report(owner: &str, what: &str, result: keel_sys::Result<()>, benign: i32) {
-    if let Err(error) = result {
-        if error.netlink_errno() != Some(benign) {
-            log::error(&format!("({owner}) {what}: {error}"));
-        }
-    }
-}
 
 fn load_config(options: &Options) -> Result<Config, String> {
     let preprocess = PreprocessOptions {
