@@ -36,5 +36,8 @@ if [ "$daemon" = keel ] && command -v perf > /dev/null; then
     echo "== $host (pid $pid): perf, children-inclusive, top entries"
     perf report -q -i "$work/$host.data" --children --percent-limit 4 --stdio 2> /dev/null |
       grep -E '^ +[0-9]' | head -40
+    echo "== $host: callers of the hottest user-space symbols (self time)"
+    perf report -q -i "$work/$host.data" --no-children --percent-limit 3 --stdio -G 2> /dev/null |
+      grep -v '^$' | head -60
   done
 fi
