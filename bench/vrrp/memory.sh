@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Where a daemon's memory goes: RSS of keel and keepalived alone on one host (no peer), with
+# one VRRPv3 instance and with the scale benchmark's 510, and keel with mimalloc returning
+# freed memory at once (MIMALLOC_PURGE_DELAY=0), so live data and allocator slack can be
+# told apart. RSS is read 6 s after the start, summed over the daemon's processes.
+#   bench/vrrp/memory.sh      (root; needs keepalived)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "$(id -u)" != 0 ]; then echo "memory.sh: needs root (network namespaces)" >&2; exit 1; fi
+if [ -z "${KEEL_BIN:-}" ]; then cargo build --release -q -p keel; fi
+keel_bin=${KEEL_BIN:-$PWD/target/release/keel}
+keepalived_bin=$(command -v keepalived)
+. bench/vrrp/lab.sh
+work=$(mktemp -d)
+trap 'lab_down; rm -rf "$work"' EXIT
+lab_up 1 1
+ns=${lab_hosts[0]}
+scale_conf MASTER 200 1 1 > "$work/510.conf"
+sed -n 1,12p "$work/510.conf" > "$work/1.conf" # global_defs and the first instance
+
+run() { # LABEL DAEMON CONF [NAME=VALUE in the daemon's environment]
+  [ -n "${4:-}" ] && export "${4?}"
+  daemon_start "$2" "$ns" "$3" "$work/$2-$RANDOM"
+  local pid=$daemon_pid
+  [ -n "${4:-}" ] && unset "${4%%=*}"
+  sleep 6
+  echo "$1: RSS $(ns_rss_kb "$ns") kB in $(ns_daemon_pids "$ns" | wc -l) process(es)"
+  daemon_kill "$pid"
+  sleep 0.5
+}
+run "keel, 1 instance" keel "$work/1.conf"
+run "keel, 510 instances" keel "$work/510.conf"
+run "keel, 510 instances, MIMALLOC_PURGE_DELAY=0" keel "$work/510.conf" MIMALLOC_PURGE_DELAY=0
+run "keepalived, 1 instance" keepalived "$work/1.conf"
+run "keepalived, 510 instances" keepalived "$work/510.conf"
