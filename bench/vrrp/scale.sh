@@ -11,8 +11,8 @@
 #
 # Per case: both daemons start at once (backup first); "converged" is the time from start
 # until every VIP is on the master and none on the backup (`ip -o addr`, polled every
-# 100 ms). After SETTLE seconds, a WINDOW-second steady window: CPU (utime + stime of every
-# process in the host's namespace = the daemon's process tree) as % of one core, VmRSS summed
+# 100 ms). After SETTLE seconds, a WINDOW-second steady window: CPU (utime + stime of the
+# daemon's process tree, lab.sh's ns_daemon_pids) as % of one core, VmRSS summed
 # over the tree at the window's end, and adverts on the bridges counted by source: those from
 # the backup's addresses must be 0 (a backup that sends took over: a spurious takeover). The
 # VIP counts are checked again at the window's end (no flap).
