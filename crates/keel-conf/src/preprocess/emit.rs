@@ -89,6 +89,7 @@ pub(super) fn emit_plain(
     lines: &mut Vec<Line>,
     blocks: &mut Vec<String>,
     last_keyword: &mut String,
+    raw_tokens: &mut Vec<lex::RawToken>,
     s: &str,
     place: (FileId, u32, u32),
 ) {
@@ -115,12 +116,12 @@ pub(super) fn emit_plain(
         let piece = &s[offset..];
         let brace = lex::find_brace(piece);
         let head = piece[..brace.unwrap_or(piece.len())].trim_end_matches([' ', '\t']);
-        let (raw_tokens, _) = lex::tokenize(head);
+        lex::tokenize_into(head, raw_tokens);
         if let Some(first) = raw_tokens.first().filter(|t| t.kind == TokenKind::Word) {
             last_keyword.clear();
             last_keyword.push_str(&head[first.text.clone()]);
         }
-        for raw in raw_tokens {
+        for raw in raw_tokens.drain(..) {
             let span = Span {
                 file,
                 line,
