@@ -89,7 +89,7 @@ pub(super) fn emit_plain(
     lines: &mut Vec<Line>,
     blocks: &mut Vec<String>,
     last_keyword: &mut String,
-    raw_tokens: &mut Vec<lex::RawToken>,
+    scratch: &mut Scratch,
     s: &str,
     place: (FileId, u32, u32),
 ) {
@@ -109,8 +109,11 @@ pub(super) fn emit_plain(
             chars(text)
         }
     };
-    // Most lines are a keyword, a value or two and perhaps a brace.
-    let mut tokens = Vec::with_capacity(4);
+    let Scratch {
+        raw: raw_tokens,
+        tokens,
+    } = scratch;
+    tokens.clear();
     let mut offset = 0;
     while offset < s.len() {
         let piece = &s[offset..];
@@ -160,6 +163,17 @@ pub(super) fn emit_plain(
         }
     }
     if !tokens.is_empty() {
-        lines.push(Line { tokens });
+        // Collected from a drain, the line's vector is allocated at its exact length: a
+        // 60,000-line file keeps every token until it is parsed.
+        lines.push(Line {
+            tokens: tokens.drain(..).collect(),
+        });
     }
+}
+
+/// Buffers [`emit_plain`] reuses from line to line.
+#[derive(Default)]
+pub(super) struct Scratch {
+    raw: Vec<lex::RawToken>,
+    tokens: Vec<Token>,
 }

@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use self::defs::{Context, Definition, Definitions, Rng, Substituted};
-use self::emit::emit_plain;
+use self::emit::{Scratch, emit_plain};
 use self::include::Checks;
 use self::repeat::Repeat;
 use self::text::Text;
@@ -144,8 +144,8 @@ struct Preprocessor<'a> {
     pwd: String,
     /// `${_INSTANCE}`.
     instance: String,
-    /// Scratch space for the lexer, reused for every line.
-    raw_tokens: Vec<lex::RawToken>,
+    /// Buffers of the lexer, reused for every line.
+    scratch: Scratch,
 }
 
 impl<'a> Preprocessor<'a> {
@@ -176,7 +176,7 @@ impl<'a> Preprocessor<'a> {
                 .instance
                 .clone()
                 .unwrap_or_else(|| options.config_id.clone()),
-            raw_tokens: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -255,7 +255,7 @@ impl<'a> Preprocessor<'a> {
                             &mut self.lines,
                             &mut self.blocks,
                             &mut self.last_keyword,
-                            &mut self.raw_tokens,
+                            &mut self.scratch,
                             content,
                             place,
                         );
