@@ -163,11 +163,11 @@ pub(super) fn emit_plain(
         }
     }
     if !tokens.is_empty() {
-        // Collected from a drain, the line's vector is allocated at its exact length: a
-        // 60,000-line file keeps every token until it is parsed.
-        lines.push(Line {
-            tokens: tokens.drain(..).collect(),
-        });
+        // The line's vector is allocated at its exact length (the scratch one keeps its
+        // room for the next line): a 60,000-line file keeps every token until it is parsed.
+        let mut exact = Vec::with_capacity(tokens.len());
+        exact.append(tokens);
+        lines.push(Line { tokens: exact });
     }
 }
 
