@@ -31,6 +31,22 @@ pub fn decomment(raw: &str) -> Decommented {
         .iter()
         .position(|&b| b != b' ' && b != b'\t')
         .unwrap_or(bytes.len());
+    // Most lines hold no quote, backslash or comment: then only the trailing blanks go.
+    if !bytes[start..]
+        .iter()
+        .any(|&b| matches!(b, b'"' | b'\\' | b'!' | b'#'))
+    {
+        let mut end = bytes.len();
+        while end > start && matches!(bytes[end - 1], b' ' | b'\t') {
+            end -= 1;
+        }
+        return Decommented {
+            content: start..end,
+            escapes: Vec::new(),
+            continuation: None,
+            unterminated_quote: None,
+        };
+    }
     let mut in_quote = false;
     let mut quote_start = None;
     let mut comment = None;
@@ -115,20 +131,28 @@ pub struct RawToken {
 /// A quote always starts a new token. Returns the tokens and, if a quote is never closed,
 /// its position: keepalived drops the rest of such a line ("Unmatched quote").
 pub fn tokenize(line: &str) -> (Vec<RawToken>, Option<usize>) {
+    let mut tokens = Vec::new();
+    let unmatched = tokenize_into(line, &mut tokens);
+    (tokens, unmatched)
+}
+
+/// [`tokenize`] into a buffer the caller reuses (it is cleared first), so lexing a large
+/// file allocates no vector per line. Returns the position of a quote never closed.
+pub fn tokenize_into(line: &str, tokens: &mut Vec<RawToken>) -> Option<usize> {
     let bytes = line.as_bytes();
     let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\x0b' | b'\n');
-    let mut tokens = Vec::with_capacity(4);
+    tokens.clear();
     let mut i = 0;
     loop {
         while i < bytes.len() && is_space(bytes[i]) {
             i += 1;
         }
         if i == bytes.len() {
-            return (tokens, None);
+            return None;
         }
         if bytes[i] == b'"' {
             let Some(close) = bytes[i + 1..].iter().position(|&b| b == b'"') else {
-                return (tokens, Some(i));
+                return Some(i);
             };
             let close = i + 1 + close;
             tokens.push(RawToken {

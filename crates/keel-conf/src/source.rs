@@ -34,13 +34,21 @@ pub struct SourceFile {
 impl SourceFile {
     /// Wraps a file's text.
     pub fn new(path: PathBuf, text: String) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // A 60,000-line configuration is indexed once per load: memchr finds the newlines
+        // many bytes at a time, and the estimate of ~24 bytes a line avoids regrowing.
+        let mut line_starts = Vec::with_capacity(text.len() / 24 + 2);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile {
             path,
             text,
             line_starts,
         }
+    }
+
+    /// How many lines the file has (a last line without a newline counts).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
     }
 
     /// The text of 1-based line `line`, without its newline; `None` past the end.

@@ -31,7 +31,7 @@ pub fn load(options: &Options) -> Loaded {
     };
     let mut loaded = keel_conf::load(
         &RealFs,
-        &RealHost,
+        &RealHost::default(),
         &options.config_file,
         &preprocess_options,
     );

@@ -63,71 +63,46 @@ impl FileSystem for RealFs {
 }
 
 /// The machine keel runs on: its interfaces, users, groups and environment.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RealHost;
+///
+/// Answers about interfaces, users and groups are remembered: a configuration asks about
+/// the same interface for every instance and the same script user for every script, and
+/// each NSS lookup of a user reads several files. Make one per configuration load, so a
+/// reload sees interfaces and users that appeared since.
+#[derive(Debug, Default)]
+pub struct RealHost {
+    interfaces: Memo<bool>,
+    users: Memo<Option<(u32, u32)>>,
+    groups: Memo<Option<u32>>,
+}
+
+/// Answers by name, filled on first use.
+type Memo<T> = std::sync::Mutex<std::collections::HashMap<String, T>>;
+
+/// The remembered answer for `name`, or `lookup`'s (then remembered).
+fn memo<T: Copy>(memo: &Memo<T>, name: &str, lookup: impl FnOnce(&str) -> T) -> T {
+    // A poisoned lock only means another lookup panicked; its map is still consistent.
+    let mut map = memo
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&answer) = map.get(name) {
+        return answer;
+    }
+    let answer = lookup(name);
+    map.insert(name.to_owned(), answer);
+    answer
+}
 
 impl Host for RealHost {
     fn interface_exists(&self, name: &str) -> bool {
-        // IFNAMSIZ is 16 including the terminating NUL.
-        if name.is_empty() || name.len() >= 16 {
-            return false;
-        }
-        let Ok(name) = CString::new(name) else {
-            return false;
-        };
-        // SAFETY: `name` is a valid NUL-terminated string that outlives the call.
-        unsafe { libc::if_nametoindex(name.as_ptr()) != 0 }
+        memo(&self.interfaces, name, interface_exists)
     }
 
     fn user(&self, name: &str) -> Option<(u32, u32)> {
-        let name = CString::new(name).ok()?;
-        let mut buffer = vec![0u8; 4096];
-        loop {
-            // SAFETY: an all-zero passwd is a valid value for getpwnam_r to fill.
-            let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
-            let mut result: *mut libc::passwd = std::ptr::null_mut();
-            // SAFETY: every pointer is valid for the call; `buffer` is writable for its
-            // whole length and outlives every use of `entry`'s string fields (none here).
-            let status = unsafe {
-                libc::getpwnam_r(
-                    name.as_ptr(),
-                    &mut entry,
-                    buffer.as_mut_ptr().cast(),
-                    buffer.len(),
-                    &mut result,
-                )
-            };
-            if status == libc::ERANGE && buffer.len() < 1 << 20 {
-                buffer.resize(buffer.len() * 4, 0);
-                continue;
-            }
-            return (status == 0 && !result.is_null()).then_some((entry.pw_uid, entry.pw_gid));
-        }
+        memo(&self.users, name, user)
     }
 
     fn group(&self, name: &str) -> Option<u32> {
-        let name = CString::new(name).ok()?;
-        let mut buffer = vec![0u8; 4096];
-        loop {
-            // SAFETY: an all-zero group is a valid value for getgrnam_r to fill.
-            let mut entry: libc::group = unsafe { std::mem::zeroed() };
-            let mut result: *mut libc::group = std::ptr::null_mut();
-            // SAFETY: as for getpwnam_r above.
-            let status = unsafe {
-                libc::getgrnam_r(
-                    name.as_ptr(),
-                    &mut entry,
-                    buffer.as_mut_ptr().cast(),
-                    buffer.len(),
-                    &mut result,
-                )
-            };
-            if status == libc::ERANGE && buffer.len() < 1 << 20 {
-                buffer.resize(buffer.len() * 4, 0);
-                continue;
-            }
-            return (status == 0 && !result.is_null()).then_some(entry.gr_gid);
-        }
+        memo(&self.groups, name, group)
     }
 
     fn env(&self, name: &str) -> Option<String> {
@@ -137,6 +112,72 @@ impl Host for RealHost {
     fn path_dirs(&self) -> Vec<PathBuf> {
         let path = std::env::var_os("PATH").unwrap_or_else(|| DEFAULT_PATH.into());
         std::env::split_paths(&path).collect()
+    }
+}
+
+/// `if_nametoindex(3)` in the current network namespace.
+fn interface_exists(name: &str) -> bool {
+    // IFNAMSIZ is 16 including the terminating NUL.
+    if name.is_empty() || name.len() >= 16 {
+        return false;
+    }
+    let Ok(name) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: `name` is a valid NUL-terminated string that outlives the call.
+    unsafe { libc::if_nametoindex(name.as_ptr()) != 0 }
+}
+
+/// `getpwnam_r(3)`: uid and primary gid.
+fn user(name: &str) -> Option<(u32, u32)> {
+    let name = CString::new(name).ok()?;
+    let mut buffer = vec![0u8; 4096];
+    loop {
+        // SAFETY: an all-zero passwd is a valid value for getpwnam_r to fill.
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the call; `buffer` is writable for its
+        // whole length and outlives every use of `entry`'s string fields (none here).
+        let status = unsafe {
+            libc::getpwnam_r(
+                name.as_ptr(),
+                &mut entry,
+                buffer.as_mut_ptr().cast(),
+                buffer.len(),
+                &mut result,
+            )
+        };
+        if status == libc::ERANGE && buffer.len() < 1 << 20 {
+            buffer.resize(buffer.len() * 4, 0);
+            continue;
+        }
+        return (status == 0 && !result.is_null()).then_some((entry.pw_uid, entry.pw_gid));
+    }
+}
+
+/// `getgrnam_r(3)`: gid.
+fn group(name: &str) -> Option<u32> {
+    let name = CString::new(name).ok()?;
+    let mut buffer = vec![0u8; 4096];
+    loop {
+        // SAFETY: an all-zero group is a valid value for getgrnam_r to fill.
+        let mut entry: libc::group = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        // SAFETY: as for getpwnam_r above.
+        let status = unsafe {
+            libc::getgrnam_r(
+                name.as_ptr(),
+                &mut entry,
+                buffer.as_mut_ptr().cast(),
+                buffer.len(),
+                &mut result,
+            )
+        };
+        if status == libc::ERANGE && buffer.len() < 1 << 20 {
+            buffer.resize(buffer.len() * 4, 0);
+            continue;
+        }
+        return (status == 0 && !result.is_null()).then_some(entry.gr_gid);
     }
 }
 
@@ -282,18 +323,32 @@ mod tests {
     #[test]
     fn host_sees_loopback_root_and_environment() {
         // Input: the machine keel runs on. Output: `lo` exists, root is uid 0, PATH splits.
-        assert!(RealHost.interface_exists("lo"));
-        assert!(!RealHost.interface_exists("no-such-if0"));
-        assert!(!RealHost.interface_exists("a/b"));
-        assert!(!RealHost.interface_exists("an-interface-name-too-long"));
-        assert_eq!(RealHost.user("root"), Some((0, 0)));
-        assert_eq!(RealHost.user("no_such_user_keel"), None);
-        assert_eq!(RealHost.group("root"), Some(0));
-        assert_eq!(RealHost.group("no_such_group_keel"), None);
-        assert_eq!(
-            RealHost.env("PATH").is_some(),
-            !RealHost.path_dirs().is_empty()
-        );
+        let host = RealHost::default();
+        assert!(host.interface_exists("lo"));
+        assert!(!host.interface_exists("no-such-if0"));
+        assert!(!host.interface_exists("a/b"));
+        assert!(!host.interface_exists("an-interface-name-too-long"));
+        assert_eq!(host.user("root"), Some((0, 0)));
+        assert_eq!(host.user("no_such_user_keel"), None);
+        assert_eq!(host.group("root"), Some(0));
+        assert_eq!(host.group("no_such_group_keel"), None);
+        assert_eq!(host.env("PATH").is_some(), !host.path_dirs().is_empty());
+    }
+
+    #[test]
+    fn each_name_is_looked_up_once_per_host() {
+        // Input: the same user, group and interface asked about three times (as for three
+        // scripts and three instances). Output: the same answers, one NSS lookup each.
+        let host = RealHost::default();
+        for _ in 0..3 {
+            assert_eq!(host.user("root"), Some((0, 0)));
+            assert_eq!(host.user("no_such_user_keel"), None);
+            assert_eq!(host.group("root"), Some(0));
+            assert!(host.interface_exists("lo"));
+        }
+        assert_eq!(host.users.lock().map_or(0, |map| map.len()), 2);
+        assert_eq!(host.groups.lock().map_or(0, |map| map.len()), 1);
+        assert_eq!(host.interfaces.lock().map_or(0, |map| map.len()), 1);
     }
 
     #[test]

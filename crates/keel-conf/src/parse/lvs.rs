@@ -22,8 +22,6 @@ mod tests;
 mod validate;
 mod value;
 
-use std::collections::HashSet;
-
 use crate::diag::Diagnostic;
 use crate::model::lvs::{
     Family, Granularity, Method, Protocol, Scheduler, Service, SorryServer, VirtualServer,
@@ -50,6 +48,14 @@ pub fn virtual_server(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     if let Service::Address { address, .. } = parsed.vs.service {
         parsed.vs.ip_family = Some(Family::of(address));
     }
+    // Large services hold hundreds of real servers; grow their vectors once.
+    let real_servers = node
+        .children()
+        .iter()
+        .filter(|child| child.name() == "real_server")
+        .count();
+    parsed.vs.real_servers.reserve(real_servers);
+    parsed.checkers.reserve(real_servers);
     dispatch(ctx, node.children(), KEYWORDS, &mut parsed);
     if let Some(vs) = validate::finish(ctx, node, parsed, config) {
         config.lvs.virtual_servers.push(vs);
@@ -67,7 +73,7 @@ pub(crate) struct Parsed {
     /// The real servers' checkers, before their options are resolved (index = real server).
     pub checkers: Vec<Vec<checker::Parsed>>,
     /// (address, port) of the real servers so far, to drop duplicates in O(1).
-    pub seen: HashSet<(std::net::IpAddr, u16)>,
+    pub seen: util::FastSet<(std::net::IpAddr, u16)>,
 }
 
 impl Parsed {
@@ -77,7 +83,7 @@ impl Parsed {
             sched_set: false,
             method_set: false,
             checkers: Vec::new(),
-            seen: HashSet::new(),
+            seen: util::FastSet::default(),
         }
     }
 }

@@ -165,7 +165,7 @@ pub const fn later<T>(name: &'static str, handler: Handler<T>) -> Keyword<T> {
 /// Runs each node through the table of its block.
 pub fn dispatch<T>(ctx: &mut Ctx<'_>, nodes: &[Node], table: &[Keyword<T>], target: &mut T) {
     for node in nodes {
-        match table.binary_search_by(|k| k.name.cmp(node.name())) {
+        match table.binary_search_by(|k| compare_keyword(k.name, node.name())) {
             Ok(index) => {
                 let keyword = &table[index];
                 if let Some(replacement) = keyword.replacement {
@@ -197,6 +197,15 @@ pub fn dispatch<T>(ctx: &mut Ctx<'_>, nodes: &[Node], table: &[Keyword<T>], targ
                 ctx.report(diagnostic);
             }
         }
+    }
+}
+
+/// Byte order of two keywords, as `str::cmp`. Most probes of a table's binary search
+/// differ in the first byte, which is decided here without a call to `memcmp`.
+fn compare_keyword(a: &str, b: &str) -> std::cmp::Ordering {
+    match a.as_bytes().first().cmp(&b.as_bytes().first()) {
+        std::cmp::Ordering::Equal => a.cmp(b),
+        decided => decided,
     }
 }
 

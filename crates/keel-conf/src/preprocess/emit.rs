@@ -89,6 +89,7 @@ pub(super) fn emit_plain(
     lines: &mut Vec<Line>,
     blocks: &mut Vec<String>,
     last_keyword: &mut String,
+    scratch: &mut Scratch,
     s: &str,
     place: (FileId, u32, u32),
 ) {
@@ -108,19 +109,22 @@ pub(super) fn emit_plain(
             chars(text)
         }
     };
-    // Most lines are a keyword, a value or two and perhaps a brace.
-    let mut tokens = Vec::with_capacity(4);
+    let Scratch {
+        raw: raw_tokens,
+        tokens,
+    } = scratch;
+    tokens.clear();
     let mut offset = 0;
     while offset < s.len() {
         let piece = &s[offset..];
         let brace = lex::find_brace(piece);
         let head = piece[..brace.unwrap_or(piece.len())].trim_end_matches([' ', '\t']);
-        let (raw_tokens, _) = lex::tokenize(head);
+        lex::tokenize_into(head, raw_tokens);
         if let Some(first) = raw_tokens.first().filter(|t| t.kind == TokenKind::Word) {
             last_keyword.clear();
             last_keyword.push_str(&head[first.text.clone()]);
         }
-        for raw in raw_tokens {
+        for raw in raw_tokens.drain(..) {
             let span = Span {
                 file,
                 line,
@@ -159,6 +163,17 @@ pub(super) fn emit_plain(
         }
     }
     if !tokens.is_empty() {
-        lines.push(Line { tokens });
+        // The line's vector is allocated at its exact length (the scratch one keeps its
+        // room for the next line): a 60,000-line file keeps every token until it is parsed.
+        let mut exact = Vec::with_capacity(tokens.len());
+        exact.append(tokens);
+        lines.push(Line { tokens: exact });
     }
+}
+
+/// Buffers [`emit_plain`] reuses from line to line.
+#[derive(Default)]
+pub(super) struct Scratch {
+    raw: Vec<lex::RawToken>,
+    tokens: Vec<Token>,
 }

@@ -18,13 +18,13 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use self::defs::{Context, Definition, Definitions, Rng, Substituted};
-use self::emit::emit_plain;
+use self::emit::{Scratch, emit_plain};
 use self::include::Checks;
 use self::repeat::Repeat;
 use self::text::Text;
 use crate::diag::{Class, Diagnostic};
 use crate::lex;
-use crate::source::{FileId, FileSystem, Host, SourceMap, Span};
+use crate::source::{FileId, FileSystem, Host, SourceFile, SourceMap, Span};
 use crate::token::{Line, Token, TokenKind};
 
 /// How the configuration is read (keepalived's command line).
@@ -144,6 +144,8 @@ struct Preprocessor<'a> {
     pwd: String,
     /// `${_INSTANCE}`.
     instance: String,
+    /// Buffers of the lexer, reused for every line.
+    scratch: Scratch,
 }
 
 impl<'a> Preprocessor<'a> {
@@ -174,6 +176,7 @@ impl<'a> Preprocessor<'a> {
                 .instance
                 .clone()
                 .unwrap_or_else(|| options.config_id.clone()),
+            scratch: Scratch::default(),
         }
     }
 
@@ -197,6 +200,9 @@ impl<'a> Preprocessor<'a> {
 
     fn open_file(&mut self, path: PathBuf, text: String) {
         let id = self.sources.add(path.clone(), text);
+        // Nearly every line of a large file becomes one logical line.
+        let line_count = self.sources.file(id).map_or(0, SourceFile::line_count);
+        self.lines.reserve(line_count);
         self.frames.push(Frame::File {
             id,
             path,
@@ -240,14 +246,16 @@ impl<'a> Preprocessor<'a> {
                     if decommented.escapes.is_empty()
                         && decommented.continuation.is_none()
                         && self.collecting.is_none()
-                        && !content.contains(['$', '@', '~'])
-                        && !content.contains("include")
+                        && !may_hold_directive(content)
                     {
-                        let place = (id, number, column(raw, decommented.content.start));
+                        // Only blanks precede the content, so its column is its byte offset.
+                        let col = u32::try_from(decommented.content.start + 1).unwrap_or(u32::MAX);
+                        let place = (id, number, col);
                         emit_plain(
                             &mut self.lines,
                             &mut self.blocks,
                             &mut self.last_keyword,
+                            &mut self.scratch,
                             content,
                             place,
                         );
@@ -636,6 +644,17 @@ impl<'a> Preprocessor<'a> {
             dir.to_string_lossy().into_owned()
         };
     }
+}
+
+/// True if `s` holds a `$`, `@`, `~` or `include` anywhere: only such a line (or what
+/// follows one of its braces) can be changed by a directive or be an include.
+fn may_hold_directive(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'$' | b'@' | b'~' => true,
+        b'i' => bytes[i..].starts_with(b"include"),
+        _ => false,
+    })
 }
 
 /// The 1-based column of byte `offset` of `line`.

@@ -7,7 +7,7 @@ use crate::model::Config;
 use crate::model::lvs::{Family, Method, Protocol, Scheduler, Service, VirtualServer};
 use crate::tree::Node;
 
-use super::super::Ctx;
+use super::super::{Ctx, util};
 use super::{Parsed, checker, tunnelled, value};
 
 /// Applies the end-of-block fix-ups and resolves the checkers; `None` when keepalived
@@ -151,7 +151,7 @@ pub(super) fn finish(
     ports(ctx, &mut vs, here);
     // A DR/TUN port reset can make two real servers one destination; keepalived 2.2.7
     // checks duplicates before the reset and keeps both, which IPVS then refuses.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = util::FastSet::default();
     vs.real_servers.retain(|rs| {
         if seen.insert((rs.address, rs.port)) {
             return true;
