@@ -16,6 +16,7 @@
 //! | [`process`], [`proc_events`] | `/proc`, proc connector | `track_process` |
 //! | [`fifo`] | FIFO | `notify_fifo` (spec §3.8) |
 //! | [`smtp`] | TCP | `smtp_alert` |
+//! | [`lb`], [`ipvs`] | generic netlink "IPVS" | virtual/real servers, `lvs_*` globals (spec §3.12) |
 //!
 //! Each adapter the daemon drives sits behind a small trait so the daemon can be tested
 //! with fakes: [`socket::AdvertSocket`], [`packet::FrameSender`], [`netlink::NetlinkApi`],
@@ -31,6 +32,8 @@
 pub mod error;
 pub mod fifo;
 pub mod inotify;
+pub mod ipvs;
+pub mod lb;
 pub mod netlink;
 pub mod packet;
 pub mod proc_events;
