@@ -64,6 +64,11 @@ fn main() -> ExitCode {
             exit_code(verdict)
         }
         Command::Run => {
+            // lbd hook: `keel -C` runs only the health checkers, in the foreground. The
+            // daemon's Run arm replaces this once it spawns keel::checker::run_checker.
+            if invocation.options.subsystems.checkers && !invocation.options.subsystems.vrrp {
+                return exit_code(keel::checker::standalone::run(&invocation.options));
+            }
             // The daemon engineer replaces this arm: until the daemon exists, `-d` dumps
             // the configuration and stops there.
             if invocation.options.dump == Some(DumpFormat::Data) {

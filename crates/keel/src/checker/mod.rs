@@ -1,0 +1,267 @@
+//! The health-checker process: keepalived's checker child (spec §1.1) as a tokio task.
+//!
+//! keel-check decides; this module does. Each [`keel_check::Action`] becomes I/O:
+//! `RunProbe` a keel-probe task (at most [`CheckerOptions::max_concurrent_probes`] at a
+//! time), whose outcome returns as an [`Input::ProbeResult`]; `LoadBalancerChanged` a
+//! `keel_lb::diff` between what is applied and [`Checks::desired`], applied to IPVS or
+//! nftables; `Notify` a detached script; `FifoLine` a line on `notify_fifo` /
+//! `lvs_notify_fifo`; `Smtp` a mail. FILE_CHECK files are read once a second and reported
+//! when their verdict changes.
+//!
+//! Start and stop follow keepalived (spec §2.3, §3.12): `lvs_flush` empties the table
+//! first; at stop `omega` notifiers run, then keel removes what it installed, or flushes
+//! everything (`lvs_flush_on_stop`), or only its virtual servers (`lvs_flush_on_stop VS`);
+//! `-I` (`--dont-release-ipvs`) leaves the table as it is.
+
+mod backend;
+mod effects;
+pub mod nft;
+pub mod standalone;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use keel_check::{Action, CheckerId, Checks, Input, ProbeKind};
+use keel_conf::Config;
+use keel_lb::Desired;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::time::Instant;
+
+pub use backend::Backend;
+
+use crate::check_config::{BackendChoice, CheckPlan};
+use effects::Effects;
+
+/// How the daemon runs the checker (from the command line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckerOptions {
+    /// `-I` / `--dont-release-ipvs`: leave the load balancer as it is at exit.
+    pub dont_release_ipvs: bool,
+    /// Overrides `keel_lb_backend` from the configuration.
+    pub backend: Option<BackendChoice>,
+    /// The most probes in flight at once; keepalived runs every checker on one thread,
+    /// keel bounds sockets and scripts instead.
+    pub max_concurrent_probes: usize,
+}
+
+impl Default for CheckerOptions {
+    fn default() -> Self {
+        CheckerOptions {
+            dont_release_ipvs: false,
+            backend: None,
+            max_concurrent_probes: 512,
+        }
+    }
+}
+
+/// Runs the checker until `shutdown` turns `true` (or its sender is dropped), then stops
+/// the way keepalived's checker child does. Errors only when it cannot start: an invalid
+/// checker configuration, or no usable data plane.
+pub async fn run_checker(
+    config: Config,
+    options: CheckerOptions,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let plan = Arc::new(CheckPlan::from_config(&config));
+    for warning in &plan.warnings {
+        eprintln!("keel checker: {warning}");
+    }
+    let choice = options.backend.unwrap_or(plan.settings.backend);
+    let mut backend = Backend::open(choice)?;
+    let seed = u64::from(std::process::id()) ^ 0x6b65_656c;
+    let start = Instant::now();
+    let mut checks =
+        Checks::new(plan.check.clone(), start.into_std(), seed).context("checker configuration")?;
+    backend::check_supported(&backend, &checks.desired())?;
+    eprintln!(
+        "keel checker: {} virtual servers, {} checkers, {} backend",
+        plan.check.virtual_servers.len(),
+        checks.checker_ids().count(),
+        backend.name()
+    );
+    if plan.settings.lvs_flush {
+        backend.flush().context("lvs_flush")?;
+    }
+    let mut applied = backend.adopt(&checks.desired())?;
+    let mut effects = Effects::new(&plan.settings);
+    let (result_tx, mut result_rx) = mpsc::unbounded_channel();
+    let probes = Arc::new(Semaphore::new(options.max_concurrent_probes.max(1)));
+    let mut files = FileWatch::new(&plan, &checks);
+    let mut file_tick = tokio::time::interval(Duration::from_secs(1));
+
+    loop {
+        drain(
+            &mut checks,
+            &plan,
+            &mut backend,
+            &mut applied,
+            &mut effects,
+            &result_tx,
+            &probes,
+        );
+        let deadline = checks
+            .poll_timeout()
+            .map(Instant::from_std)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => {
+                checks.handle_timeout(Instant::now().into_std());
+            }
+            Some((checker, outcome)) = result_rx.recv() => {
+                report(&mut checks, checker, outcome);
+            }
+            _ = file_tick.tick(), if !files.is_empty() => {
+                for (checker, outcome) in files.changes().await {
+                    report(&mut checks, checker, outcome);
+                }
+            }
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break;
+                }
+            }
+        }
+    }
+
+    // spec §1.1: at stop, omega notifiers run, then the service's entries go.
+    let _ = checks.handle(Instant::now().into_std(), Input::Stop);
+    while let Some(action) = checks.poll_action() {
+        match action {
+            Action::LoadBalancerChanged | Action::RunProbe(_) => {}
+            other => effects.perform(other),
+        }
+    }
+    if options.dont_release_ipvs {
+        return Ok(());
+    }
+    let result = match plan.settings.lvs_flush_on_stop {
+        Some(false) => backend.flush(),
+        Some(true) => backend.remove_services(&applied),
+        None => {
+            let (_, result) = backend::converge(&mut backend, &applied, &Desired::default());
+            result
+        }
+    };
+    if let (Backend::Nftables(nft), Ok(())) = (&mut backend, &result) {
+        // keel's tables exist only for keel: an empty one goes too.
+        return nft.flush();
+    }
+    result
+}
+
+/// Performs every pending action.
+fn drain(
+    checks: &mut Checks,
+    plan: &Arc<CheckPlan>,
+    backend: &mut Backend,
+    applied: &mut Desired,
+    effects: &mut Effects,
+    result_tx: &mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
+    probes: &Arc<Semaphore>,
+) {
+    while let Some(action) = checks.poll_action() {
+        match action {
+            Action::RunProbe(request) => {
+                let Some(probe) = plan.probe_request(&request) else {
+                    continue;
+                };
+                let result_tx = result_tx.clone();
+                let probes = probes.clone();
+                tokio::spawn(async move {
+                    // The semaphore is never closed, so acquiring only waits.
+                    let Ok(_permit) = probes.acquire_owned().await else {
+                        return;
+                    };
+                    let outcome = outcome(keel_probe::run(&probe).await);
+                    let _ = result_tx.send((request.checker, outcome));
+                });
+            }
+            Action::LoadBalancerChanged => {
+                let desired = checks.desired();
+                let (now_applied, result) = backend::converge(backend, applied, &desired);
+                *applied = now_applied;
+                if let Err(error) = result {
+                    eprintln!("keel checker: {} backend: {error:#}", backend.name());
+                }
+            }
+            other => effects.perform(other),
+        }
+    }
+}
+
+fn report(checks: &mut Checks, checker: CheckerId, outcome: keel_check::ProbeOutcome) {
+    let input = Input::ProbeResult { checker, outcome };
+    if let Err(error) = checks.handle(Instant::now().into_std(), input) {
+        eprintln!("keel checker: {error}");
+    }
+}
+
+/// keel-probe's verdict in keel-check's words.
+fn outcome(outcome: keel_probe::ProbeOutcome) -> keel_check::ProbeOutcome {
+    match outcome {
+        keel_probe::ProbeOutcome::Up => keel_check::ProbeOutcome::Up,
+        keel_probe::ProbeOutcome::UpWithWeight(weight) => {
+            keel_check::ProbeOutcome::UpWithWeight(weight)
+        }
+        keel_probe::ProbeOutcome::UpWithWeightOffset(offset) => {
+            keel_check::ProbeOutcome::UpWithWeightOffset(offset)
+        }
+        keel_probe::ProbeOutcome::Down { reason } => keel_check::ProbeOutcome::Down { reason },
+    }
+}
+
+/// FILE_CHECK checkers: keel-check never schedules them, the daemon reports their file's
+/// verdict whenever it changes (and once at start).
+struct FileWatch {
+    checkers: Vec<(CheckerId, keel_probe::FileSpec)>,
+    last: HashMap<CheckerId, keel_check::ProbeOutcome>,
+}
+
+impl FileWatch {
+    fn new(plan: &CheckPlan, checks: &Checks) -> FileWatch {
+        let mut checkers = Vec::new();
+        for id in checks.checker_ids() {
+            let Some(status) = checks.checker(id) else {
+                continue;
+            };
+            if !matches!(status.probe.kind, ProbeKind::File { .. }) {
+                continue;
+            }
+            let path = status.path;
+            let template = plan
+                .probes
+                .get(path.virtual_server)
+                .and_then(|vs| vs.get(path.real_server))
+                .and_then(|rs| rs.get(path.checker));
+            if let Some(keel_probe::ProbeSpec::File(spec)) = template.map(|t| &t.spec) {
+                checkers.push((id, spec.clone()));
+            }
+        }
+        FileWatch {
+            checkers,
+            last: HashMap::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.checkers.is_empty()
+    }
+
+    async fn changes(&mut self) -> Vec<(CheckerId, keel_check::ProbeOutcome)> {
+        let mut changed = Vec::new();
+        for (id, spec) in &self.checkers {
+            let request = keel_probe::ProbeRequest::new(
+                keel_probe::ProbeSpec::File(spec.clone()),
+                std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
+            );
+            let verdict = outcome(keel_probe::run(&request).await);
+            if self.last.get(id) != Some(&verdict) {
+                self.last.insert(*id, verdict.clone());
+                changed.push((*id, verdict));
+            }
+        }
+        changed
+    }
+}
