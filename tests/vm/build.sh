@@ -18,6 +18,10 @@ mkdir -p "$cache"
 out=$(cd "$out" && pwd)
 cache=$out/cache
 
+# One build at a time: test binaries (or engineers) sharing OUT_DIR wait for each other.
+exec 9>"$out/.lock"
+flock 9
+
 if [ -s "$out/vmlinuz" ] && [ -s "$out/base.cpio.gz" ] && [ "$out/base.cpio.gz" -nt "$0" ]; then
     exit 0
 fi
@@ -31,12 +35,22 @@ done
 
 # The cloud kernel: resolve the versioned package behind the meta package, download it once.
 if ! ls "$cache"/linux-image-*-cloud-amd64_*.deb >/dev/null 2>&1; then
-    pkg=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/^ *Depends: \(linux-image-[^ ]*-cloud-amd64\).*/\1/p' | head -n1)
+    resolve() {
+        apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+            sed -n 's/^ *Depends: \(linux-image-[^ ]*-cloud-amd64\).*/\1/p' | head -n1
+    }
+    pkg=$(resolve)
+    if [ -z "$pkg" ]; then
+        # A fresh machine may have no package lists yet.
+        apt-get update -q >&2 || true
+        pkg=$(resolve)
+    fi
     if [ -z "$pkg" ]; then
         echo "build.sh: cannot resolve linux-image-cloud-amd64 (run apt-get update)" >&2
         exit 1
     fi
-    (cd "$cache" && apt-get download "$pkg" && chown -R --reference=. . 2>/dev/null || true)
+    # apt warns that root downloads unsandboxed into a directory _apt cannot write: harmless.
+    (cd "$cache" && apt-get download "$pkg" >&2)
     ls "$cache"/linux-image-*-cloud-amd64_*.deb >/dev/null 2>&1 || { echo "build.sh: download of $pkg failed" >&2; exit 1; }
 fi
 deb=$(ls "$cache"/linux-image-*-cloud-amd64_*.deb | head -n1)

@@ -11,7 +11,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 payload=$(cd "$1" && pwd)
 out=${2:-$here/../../target/vm}
-"$here/build.sh" "$out"
+"$here/build.sh" "$out" >&2
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -512,6 +512,21 @@ fn track_references(config: &mut Config, out: &mut Vec<Diagnostic>) {
         .iter()
         .map(|b| b.name.as_str())
         .collect();
+    // keepalived checks a sync group's track_script names too ("(G) track script x not
+    // found, ignoring...").
+    for group in &mut config.vrrp.sync_groups {
+        let name = group.name.clone();
+        group.tracking.track_script.retain(|r| {
+            if scripts.contains_key(r.name.as_str()) {
+                return true;
+            }
+            out.push(Diagnostic::error(
+                r.span.0,
+                format!("({name}) track script {} not found, ignoring...", r.name),
+            ));
+            false
+        });
+    }
     for instance in &mut config.vrrp.instances {
         let name = instance.name.clone();
         let owner = instance.priority == 255;
@@ -560,6 +575,7 @@ fn track_references(config: &mut Config, out: &mut Vec<Diagnostic>) {
 }
 
 /// A route without `dev` cannot be tracked; keepalived says so and stops tracking it.
+/// A tracked route must be keepalived's own protocol (RTPROT_KEEPALIVED, 18).
 fn untrackable_routes(config: &mut Config, out: &mut Vec<Diagnostic>) {
     let instances = config
         .vrrp
@@ -567,6 +583,21 @@ fn untrackable_routes(config: &mut Config, out: &mut Vec<Diagnostic>) {
         .iter_mut()
         .flat_map(|i| i.virtual_routes.iter_mut());
     for route in config.vrrp.static_routes.iter_mut().chain(instances) {
+        let foreign_protocol = route.options.iter_mut().find(|(k, v)| {
+            (k == "proto" || k == "protocol") && !matches!(v.as_deref(), Some("keepalived" | "18"))
+        });
+        if let Some((_, protocol)) = foreign_protocol {
+            if !route.no_track {
+                out.push(
+                    Diagnostic::warning(
+                        route.span.0,
+                        "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol",
+                    )
+                    .with_help("drop `protocol`, or add `no_track`"),
+                );
+                *protocol = Some("keepalived".to_owned());
+            }
+        }
         if route.dev.is_none() && !route.no_track {
             out.push(
                 Diagnostic::warning(

@@ -72,9 +72,9 @@ fn corpus_verdicts_agree_with_keepalived() {
         accepted_by_keepalived.is_empty(),
         "keepalived accepts these: {accepted_by_keepalived:?}"
     );
-    // The rest of the disagreements are mostly LVS blocks, which keel does not parse yet.
+    // All 325 agreed when this was written; allow a little drift, never a regression to 0.
     assert!(
-        agree * 100 >= total * 88,
+        agree * 100 >= total * 99,
         "agreement fell to {agree}/{total}"
     );
 }

@@ -724,6 +724,16 @@ fn vrrp_instance(p: &mut Printer, i: &Instance) {
             p.line("use_vmac", &args);
         }
         p.flag("vmac_xmit_base", i.vmac_xmit_base);
+        p.flag("use_vmac_addr", i.use_vmac_addr);
+        if let Some(extra) = i.garp_extra_if {
+            let mut args = if extra.all {
+                vec!["all".to_owned()]
+            } else {
+                vec![]
+            };
+            args.push(secs(extra.interval));
+            p.line("garp_extra_if", &args);
+        }
         p.flag("dont_track_primary", i.dont_track_primary);
         p.flag("track_src_ip", i.track_src_ip);
         p.flag("promote_secondaries", i.promote_secondaries);

@@ -104,7 +104,8 @@ fn address() -> impl Strategy<Value = VirtualAddress> {
                     dev,
                     use_vmac: flags[0],
                     scope,
-                    label,
+                    // keepalived labels IPv4 addresses only.
+                    label: if address.is_ipv4() { label } else { None },
                     peer,
                     home: flags[1],
                     nodad: flags[2],
@@ -248,7 +249,7 @@ fn notify() -> impl Strategy<Value = Notify> {
 fn raw() -> impl Strategy<Value = RawKeyword> {
     (
         prop_oneof![
-            Just("garp_extra_if"),
+            Just("old_unicast_checksum"),
             Just("vrf"),
             Just("use_ipvlan"),
             Just("auth_hmac")
@@ -342,6 +343,11 @@ fn instance() -> impl Strategy<Value = Instance> {
                 .any(|p| p.min_ttl.is_some() || p.max_ttl.is_some());
         i.nopreempt = f[3];
         i.vmac_xmit_base = f[4];
+        i.use_vmac_addr = f[5];
+        i.garp_extra_if = f[6].then_some(GarpExtraIf {
+            all: f[7],
+            interval: Seconds::from_micros(2_500_000),
+        });
         i.dont_track_primary = f[5];
         i.track_src_ip = f[6];
         i.promote_secondaries = f[7];

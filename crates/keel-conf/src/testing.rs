@@ -180,7 +180,8 @@ impl CorpusHost {
 impl FileSystem for CorpusHost {
     #[allow(clippy::disallowed_methods)] // test-only adapter over the real corpus files
     fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        // keepalived reads bytes; a stray non-UTF-8 byte must not hide the file.
+        std::fs::read(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
     }
     fn glob(&self, pattern: &str) -> Vec<PathBuf> {
         let path = PathBuf::from(pattern);

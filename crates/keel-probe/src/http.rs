@@ -301,14 +301,15 @@ where
     .await?;
     let mut reader = ResponseReader::default();
     let mut buffer = vec![0u8; 64 * 1024];
+    // keepalived compat: a reply that never starts is a "WEB read" timeout, one that
+    // stalls later an "HTTP read" timeout (genhash prints the difference).
+    let mut step = "WEB read";
     loop {
-        let read = within(timeout, "HTTP read", async {
-            stream
-                .read(&mut buffer)
-                .await
-                .map_err(io_error("HTTP read"))
+        let read = within(timeout, step, async {
+            stream.read(&mut buffer).await.map_err(io_error(step))
         })
         .await;
+        step = "HTTP read";
         match read {
             Ok(0) => break,
             Ok(count) => reader.push(&buffer[..count]),

@@ -61,6 +61,7 @@ impl ReplyPattern {
             data: Vec::with_capacity(nibbles.len() / 2),
             wildcards: Vec::with_capacity(nibbles.len() / 2),
         };
+        // The length is even (checked above), so every chunk has two nibbles.
         for pair in nibbles.chunks(2) {
             let (high, high_wild) = nibble(pair[0])?;
             let (low, low_wild) = nibble(pair[1])?;

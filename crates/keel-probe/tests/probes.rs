@@ -228,6 +228,54 @@ async fn ssl_get_against_a_self_signed_server() {
 }
 
 #[tokio::test]
+async fn http_get_over_ipv6_sends_a_bracketed_host() {
+    // Input: HTTP_GET to a server on [::1] without a virtual host.
+    // Output: up; the Host header is "[::1]:PORT" (RFC 2732, as keepalived sends it).
+    let server = servers::http_on("[::1]:0", pages()).await;
+    let spec = http_spec(vec![UrlCheck::new("/")]);
+    assert_eq!(
+        run(&request(ProbeSpec::Http(spec), server.address)).await,
+        ProbeOutcome::Up
+    );
+    let seen = server.requests.lock().expect("not poisoned").clone();
+    assert!(seen[0].contains(&format!("Host: [::1]:{}\r\n", server.address.port())));
+}
+
+#[tokio::test]
+async fn ssl_get_loads_a_client_certificate() {
+    // Input: SSL_GET with SSL { certificate key } from a fresh key pair; then with a key
+    // file that does not exist.
+    // Output: up; down with a TLS error naming the key.
+    let (server, _) = servers::https(pages()).await;
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let client =
+        rcgen::generate_simple_self_signed(vec!["client".to_string()]).expect("client certificate");
+    let certificate = directory.path().join("client.pem");
+    let key = directory.path().join("client.key");
+    std::fs::write(&certificate, client.cert.pem()).expect("write certificate");
+    std::fs::write(&key, client.signing_key.serialize_pem()).expect("write key");
+    let mut spec = http_spec(vec![UrlCheck::new("/")]);
+    spec.tls = Some(TlsOptions {
+        certificate: Some(certificate.clone()),
+        key: Some(key),
+        ..TlsOptions::default()
+    });
+    assert_eq!(
+        run(&request(ProbeSpec::Http(spec.clone()), server.address)).await,
+        ProbeOutcome::Up
+    );
+    spec.tls = Some(TlsOptions {
+        certificate: Some(certificate),
+        key: Some(directory.path().join("missing.key")),
+        ..TlsOptions::default()
+    });
+    assert_down(
+        run(&request(ProbeSpec::Http(spec), server.address)).await,
+        "missing.key",
+    );
+}
+
+#[tokio::test]
 async fn ssl_get_with_an_unrelated_ca_is_down() {
     // Input: SSL_GET with a ca that did not sign the server's certificate.
     // Output: down, TLS handshake failure.
@@ -275,41 +323,64 @@ async fn smtp_check_speaks_helo_and_quit() {
 }
 
 #[tokio::test]
-async fn dns_check_against_dnsmasq() {
-    // Input: DNS_CHECK type A name test.example (dnsmasq answers), type MX for a name it
-    // has no data or upstream for, and a port where nothing listens.
-    // Output: up; down with the error rcode; down on port unreachable.
-    let dnsmasq = servers::dnsmasq();
-    let spec = |query_type, name: &str| {
-        ProbeSpec::Dns(DnsSpec {
-            query_type,
-            name: name.to_string(),
-        })
-    };
+async fn smtp_check_against_aiosmtpd() {
+    // Input: SMTP_CHECK with the default helo_name against a real aiosmtpd.
+    // Output: up; once the server is stopped, down.
+    let server = servers::aiosmtpd();
+    let spec = ProbeSpec::Smtp(SmtpSpec::default());
     assert_eq!(
-        run(&request(
-            spec(DnsQueryType::A, "test.example"),
-            dnsmasq.address
-        ))
-        .await,
+        run(&request(spec.clone(), server.address)).await,
+        ProbeOutcome::Up
+    );
+    let address = server.address;
+    drop(server);
+    assert_down(run(&request(spec, address)).await, "connection");
+}
+
+#[tokio::test]
+async fn dns_check_against_dnsmasq() {
+    // Input: DNS_CHECK against dnsmasq, authoritative for zone.example: the default
+    // (SOA of "."), SOA zone.example, A www.zone.example, TXT txt.zone.example, AAAA
+    // www.zone.example (no such record), MX of a name outside its zone (refused), and a
+    // port where nothing listens.
+    // Output: "." is refused (down); up four times; down with the rcode; down on port
+    // unreachable.
+    let dnsmasq = servers::dnsmasq();
+    let probe = |query_type, name: &str| {
+        request(
+            ProbeSpec::Dns(DnsSpec {
+                query_type,
+                name: name.to_string(),
+            }),
+            dnsmasq.address,
+        )
+    };
+    let default = request(ProbeSpec::Dns(DnsSpec::default()), dnsmasq.address);
+    assert_down(run(&default).await, "Refused");
+    assert_eq!(
+        run(&probe(DnsQueryType::Soa, "zone.example")).await,
+        ProbeOutcome::Up
+    );
+    assert_eq!(
+        run(&probe(DnsQueryType::A, "www.zone.example")).await,
+        ProbeOutcome::Up
+    );
+    assert_eq!(
+        run(&probe(DnsQueryType::Txt, "txt.zone.example")).await,
+        ProbeOutcome::Up
+    );
+    // keepalived compat: NOERROR passes even without an answer of the asked type.
+    assert_eq!(
+        run(&probe(DnsQueryType::Aaaa, "www.zone.example")).await,
         ProbeOutcome::Up
     );
     assert_down(
-        run(&request(
-            spec(DnsQueryType::Mx, "nowhere.invalid"),
-            dnsmasq.address,
-        ))
-        .await,
+        run(&probe(DnsQueryType::Mx, "nowhere.invalid")).await,
         "rcode",
     );
-    assert_down(
-        run(&request(
-            spec(DnsQueryType::A, "test.example"),
-            servers::closed_port(),
-        ))
-        .await,
-        "DNS receive",
-    );
+    let mut unreachable = probe(DnsQueryType::A, "www.zone.example");
+    unreachable.target = servers::closed_port();
+    assert_down(run(&unreachable).await, "DNS receive");
 }
 
 #[tokio::test]
@@ -446,7 +517,7 @@ fn ping_check_without_echo_reply_is_down() {
 
 fn misc(script: &str, dynamic: bool, timeout: Duration) -> ProbeRequest {
     let spec = MiscSpec {
-        command: vec!["/bin/sh".to_string(), "-c".to_string(), script.to_string()],
+        command: vec!["sh".to_string(), "-c".to_string(), script.to_string()],
         timeout,
         dynamic,
         user: None,
@@ -490,10 +561,16 @@ async fn misc_check_timeout_kills_the_process_group() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
     let pid = std::fs::read_to_string(&pid_file).expect("sleeper pid");
-    let alive = std::path::Path::new(&format!("/proc/{}", pid.trim())).exists()
-        && !std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
-            .unwrap_or_default()
-            .contains(") Z ");
+    let stat = format!("/proc/{}/stat", pid.trim());
+    // Signals are delivered asynchronously: give the sleeper a moment to die.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut alive = true;
+    while alive && Instant::now() < deadline {
+        alive = std::fs::read_to_string(&stat).is_ok_and(|stat| !stat.contains(") Z "));
+        if alive {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     assert!(
         !alive,
         "the script's background child must be killed with its group"

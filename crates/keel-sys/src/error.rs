@@ -51,6 +51,12 @@ pub enum Error {
         /// The reply text.
         text: String,
     },
+    /// The `nft` program refused a ruleset (its message, then the script).
+    #[error("nft: {0}")]
+    Nft(String),
+    /// A load-balancer op did not fit the state the backend holds (keel-lb's strict apply).
+    #[error("load balancer state: {0}")]
+    LbState(#[from] keel_lb::ApplyError),
     /// An operation did not complete in its time budget.
     #[error("{0} timed out")]
     TimedOut(&'static str),

@@ -17,6 +17,7 @@
 //! | [`fifo`] | FIFO | `notify_fifo` (spec §3.8) |
 //! | [`smtp`] | TCP | `smtp_alert` |
 //! | [`lb`], [`ipvs`] | generic netlink "IPVS" | virtual/real servers, `lvs_*` globals (spec §3.12) |
+//! | [`nft`] | nftables (`nft -f`) | virtual/real servers as DNAT where the kernel has no IPVS |
 //!
 //! Each adapter the daemon drives sits behind a small trait so the daemon can be tested
 //! with fakes: [`socket::AdvertSocket`], [`packet::FrameSender`], [`netlink::NetlinkApi`],
@@ -35,6 +36,7 @@ pub mod inotify;
 pub mod ipvs;
 pub mod lb;
 pub mod netlink;
+pub mod nft;
 pub mod packet;
 pub mod proc_events;
 pub mod process;

@@ -8,7 +8,7 @@
 //! that the kernel reads back as the same state, and prints `ipvsadm` output between
 //! markers. The host test then asserts on those tables.
 //!
-//! Needs root-free qemu and, for the first run, `apt-get download` of the kernel: Debian
+//! Needs qemu (TCG, no KVM) and, for the first run, `apt-get download` of the kernel: Debian
 //! packages qemu-system-x86, busybox-static, cpio, xz-utils, ipvsadm, keepalived.
 
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ use keel_lb::{
     SchedulerFlags, ServiceKey, ServiceSettings, TunnelChecksum, TunnelType, diff,
 };
 use keel_sys::ipvs::{Ipvs, SyncDaemon, SyncRole, Timeouts};
-use keel_sys::lb::LbBackend;
+use keel_sys::lb::{Backend, BackendChoice, LbBackend};
 
 const BEGIN: &str = "==KEEL-VM-BEGIN==";
 const END: &str = "==KEEL-VM-END==";
@@ -54,7 +54,8 @@ fn tunnel(tunnel: TunnelType, checksum: TunnelChecksum) -> ForwardingMethod {
 }
 
 /// The first state: NAT, DR and TUN (ipip, gue, gre); rr, wrr, lc, wlc, sh, mh; persistence
-/// with granularity; fwmark; TCP, UDP (with `ops`) and SCTP; IPv4 and IPv6.
+/// with granularity and with the SIP engine; fwmark; TCP, UDP (with `ops`) and SCTP; IPv4
+/// and IPv6.
 fn initial() -> Desired {
     use ForwardingMethod::{DirectRouting as Dr, Nat};
     let mut desired = Desired::default();
@@ -179,6 +180,15 @@ fn initial() -> Desired {
         settings(Scheduler::Rr),
         &[(rs("10.0.1.1", 3868), with(1, Nat))],
     );
+    service(
+        vip("192.168.201.21", 5060, Protocol::Udp),
+        ServiceSettings {
+            persistence: Some(Persistence::per_client(60, Family::Inet)),
+            persistence_engine: Some("sip".into()),
+            ..settings(Scheduler::Rr)
+        },
+        &[(rs("10.0.1.1", 5060), with(1, Nat))],
+    );
     desired
 }
 
@@ -262,6 +272,14 @@ virtual_server 192.168.201.20 3868 {
     lvs_method NAT
     protocol SCTP
     real_server 10.0.1.1 3868 { weight 1 }
+}
+virtual_server 192.168.201.21 5060 {
+    lvs_sched rr
+    lvs_method NAT
+    protocol UDP
+    persistence_timeout 60
+    persistence_engine sip
+    real_server 10.0.1.1 5060 { weight 1 }
 }
 "#;
 
@@ -358,7 +376,22 @@ fn in_vm_payload() {
     );
     println!("refusals ok");
 
-    // lvs_flush: everything goes, services keel did not add included.
+    // Every lvs_sched: one service moves through each in place (IPVS_CMD_SET_SERVICE) and
+    // reads back with it; a scheduler whose module the kernel lacks is refused with ENOENT.
+    let mut available = Vec::new();
+    for scheduler in Scheduler::ALL {
+        match ipvs.edit_service(&web, &settings(scheduler)) {
+            Ok(()) => {
+                assert_eq!(ipvs.services().unwrap(), vec![(web, settings(scheduler))]);
+                available.push(scheduler.name());
+            }
+            Err(error) => assert_eq!(error.netlink_errno(), Some(libc::ENOENT), "{error}"),
+        }
+    }
+    section("schedulers", &format!("{}\n", available.join(" ")));
+    ipvs.delete_service(&web).unwrap();
+
+    // Stop without lvs_flush_on_stop: keel removes what it applied and nothing else.
     assert!(
         Command::new("ipvsadm")
             .args(["-A", "-u", "192.168.201.50:53", "-s", "rr"])
@@ -366,7 +399,18 @@ fn in_vm_payload() {
             .unwrap()
             .success()
     );
-    ipvs.flush().unwrap();
+    // The automatic choice takes IPVS where the kernel has it.
+    let mut backend = Backend::open(BackendChoice::Auto).unwrap();
+    assert_eq!(backend.kind(), "ipvs");
+    backend
+        .apply(&diff(&Desired::default(), &initial()))
+        .unwrap();
+    backend.stop(&initial(), false).unwrap();
+    section("removed-own", &ipvsadm(&["-Ln"]));
+
+    // lvs_flush_on_stop: everything goes, services keel did not add included.
+    let backend = Backend::open(BackendChoice::Ipvs).unwrap();
+    backend.stop(&Desired::default(), true).unwrap();
     assert_eq!(ipvs.current().unwrap(), Desired::default());
     section("after-flush", &ipvsadm(&["-Ln"]));
 
@@ -548,7 +592,7 @@ fn ipvs_tables_in_vm() {
     // The first table, as ipvsadm prints it.
     let initial = table(section("initial"));
     assert_eq!(initial, table(EXPECTED_INITIAL), "{}", section("initial"));
-    assert!(section("initial").starts_with("ops 27\n"));
+    assert!(section("initial").starts_with("ops 29\n"));
     let tunnels = section("initial-tunnels");
     for line in [
         "-> 10.0.2.1:80 Tunnel ipip 1 0 0",
@@ -601,8 +645,19 @@ fn ipvs_tables_in_vm() {
             vec!["-> 10.0.1.1:8080 Masq 0 0 0".to_string()]
         )
     );
-    // Removing everything: 17 destinations, then 9 services.
-    assert!(step("empty", 26).is_empty());
+    // Removing everything: 18 destinations, then 10 services.
+    assert!(step("empty", 28).is_empty());
+    // Debian 12's kernel has every scheduler but twos (Linux 6.2 added it).
+    assert_eq!(
+        section("schedulers").trim(),
+        "rr wrr lc wlc lblc sh mh dh fo ovf lblcr sed nq"
+    );
+    assert_eq!(
+        table(section("removed-own")),
+        table("UDP  192.168.201.50:53 rr\n"),
+        "{}",
+        section("removed-own")
+    );
     assert!(table(section("after-flush")).is_empty());
 
     assert!(
@@ -661,6 +716,8 @@ TCP  [2001:db8::15]:80 wrr
 FWM  7 wrr persistent 60
   -> 10.0.1.1:0                   Route   2      0          0
   -> 10.0.1.2:0                   Route   1      0          0
+UDP  192.168.201.21:5060 rr persistent 60 pe sip
+  -> 10.0.1.1:5060                Masq    1      0          0
 ";
 
 /// Every line of an ipvsadm listing, whitespace collapsed.

@@ -375,6 +375,12 @@ fn probe_kinds(
             }),
         ),
         CheckerKind::Dns(dns) => {
+            if matches!(dns.query_type, lvs::DnsType::Rrsig | lvs::DnsType::Dnskey) {
+                warnings.push(format!(
+                    "DNS_CHECK type {}: keel queries SOA instead",
+                    dns.query_type.keyword()
+                ));
+            }
             let (check_type, probe_type) = dns_type(dns.query_type);
             (
                 ProbeKind::Dns {
@@ -578,6 +584,9 @@ fn dns_type(query_type: lvs::DnsType) -> (DnsQueryType, keel_probe::DnsQueryType
         lvs::DnsType::Mx => (DnsQueryType::Mx, P::Mx),
         lvs::DnsType::Txt => (DnsQueryType::Txt, P::Txt),
         lvs::DnsType::Aaaa => (DnsQueryType::Aaaa, P::Aaaa),
+        // keel-probe builds no RRSIG/DNSKEY queries yet; SOA also proves the server answers
+        // (checker_config warns about the substitution).
+        lvs::DnsType::Rrsig | lvs::DnsType::Dnskey => (DnsQueryType::Soa, P::Soa),
     }
 }
 

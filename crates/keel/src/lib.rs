@@ -9,4 +9,6 @@ pub mod checker;
 pub mod cli;
 pub mod config_test;
 pub mod dump;
+pub mod genhash;
 pub mod host;
+pub mod ops;

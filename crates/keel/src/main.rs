@@ -49,10 +49,7 @@ fn main() -> ExitCode {
             println!("{}", function.number());
             ExitCode::SUCCESS
         }
-        Command::Genhash(_) => {
-            eprintln!("keel: --genhash is not supported yet");
-            ExitCode::from(1)
-        }
+        Command::Genhash(arguments) => keel::genhash::main(&arguments),
         Command::ConfigTest { log_file } => {
             exit_code(config_test::run(&invocation.options, log_file.as_deref()))
         }

@@ -241,9 +241,10 @@ fn http_through_nftables_follows_weights_and_health() {
     // Input: three healthy real servers of weight 1, 2, 3 behind 192.0.2.10:80.
     // Output: all three in keel's DNAT map; 600 fresh connections split 100/200/300 (±10%).
     wait_for(&lab.director, Duration::from_secs(15), |rules| {
-        ["10.77.1.2", "10.77.2.2", "10.77.3.2"]
-            .iter()
-            .all(|rs| rules.contains(rs))
+        rules.contains("table inet keel")
+            && ["10.77.1.2", "10.77.2.2", "10.77.3.2"]
+                .iter()
+                .all(|rs| rules.contains(rs))
     });
     // The python servers may still be binding; the checks passing says they listen.
     let counts = requests(&lab.client, 600);
@@ -277,8 +278,9 @@ fn http_through_nftables_follows_weights_and_health() {
     unsafe { libc::kill(keel.pid() as i32, libc::SIGTERM) };
     let status = keel.child_mut().wait().expect("keel exits");
     assert!(status.success(), "keel exit {status:?}\n{}", log_text());
+    let rules = nft_rules(&lab.director);
     assert!(
-        !nft_rules(&lab.director).contains("table ip keel"),
-        "keel's table outlived it"
+        !rules.contains(" keel "),
+        "keel's table outlived it:\n{rules}"
     );
 }

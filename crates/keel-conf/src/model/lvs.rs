@@ -442,7 +442,8 @@ pub struct RealServer {
     pub port: u16,
     /// `weight` (the virtual server's `weight`, 1 by default).
     pub weight: u32,
-    /// `inhibit_on_failure`: weight 0 instead of removal when down.
+    /// `inhibit_on_failure [BOOL]`: weight 0 instead of removal when down (the virtual
+    /// server's setting, as read before this real server, unless written).
     pub inhibit_on_failure: bool,
     /// `notify_up SCRIPT`.
     pub notify_up: Option<Script>,

@@ -172,6 +172,10 @@ pub struct Instance {
     pub use_vmac: Option<Vmac>,
     /// `vmac_xmit_base`.
     pub vmac_xmit_base: bool,
+    /// `use_vmac_addr`: use the VMAC's MAC on the base interface.
+    pub use_vmac_addr: bool,
+    /// `garp_extra_if [all] S` (and deprecated `vmac_garp_intvl`).
+    pub garp_extra_if: Option<super::global::GarpExtraIf>,
     /// `dont_track_primary`.
     pub dont_track_primary: bool,
     /// `track_src_ip`.
@@ -246,6 +250,8 @@ impl Instance {
             accept: None,
             use_vmac: None,
             vmac_xmit_base: false,
+            use_vmac_addr: false,
+            garp_extra_if: None,
             dont_track_primary: false,
             track_src_ip: false,
             promote_secondaries: false,

@@ -114,6 +114,16 @@ pub fn virtual_address(ctx: &mut Ctx<'_>, node: &Node) -> Option<VirtualAddress>
                     );
                 }
             }
+            ("label", Some(_)) if address.address.is_ipv6() => ctx.report(
+                Diagnostic::warning(
+                    Some(token.span),
+                    format!(
+                        "Cannot specify label for IPv6 addresses ({}) - ignoring label",
+                        address.address
+                    ),
+                )
+                .with_help("labels exist for IPv4 addresses only"),
+            ),
             ("label", Some(v)) => address.label = Some(v.text.clone()),
             ("peer", Some(v)) => address.peer = ctx.value(values::prefix(v)),
             ("preferred_lft", Some(v)) => {

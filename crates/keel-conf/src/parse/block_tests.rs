@@ -501,3 +501,33 @@ fn garp_group_needs_a_delay() {
     );
     assert!(config.vrrp.garp_groups.is_empty());
 }
+
+#[test]
+fn keepalived_warnings_for_statics_labels_and_route_protocols() {
+    // Input: `static_ipaddress track1 {` with an IPv6 label, a static route with
+    // `protocol bird`, and a sync group tracking an unknown script.
+    // Output: keepalived's three warnings/errors; the label dropped; the route's protocol
+    // reset to keepalived.
+    let text = format!(
+        "static_ipaddress track1 {{\n fe80::9/64 dev eth0 label x\n}}\nstatic_routes {{\n 10.4.0.0/16 dev eth0 protocol bird\n}}\nvrrp_sync_group G {{\n group {{\n  VI_1\n }}\n track_script {{\n  nope\n }}\n}}\n{}",
+        instance("")
+    );
+    let (config, diagnostics) = parse_text(&text);
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.contains(&"Block static_ipaddress has extra parameters track1 ..."),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"Cannot specify label for IPv6 addresses (fe80::9) - ignoring label")
+    );
+    assert!(messages.contains(
+        &"Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol"
+    ));
+    assert!(messages.contains(&"(G) track script nope not found, ignoring..."));
+    assert_eq!(config.vrrp.static_ipaddress[0].label, None);
+    assert_eq!(
+        config.vrrp.static_routes[0].options,
+        [("protocol".to_owned(), Some("keepalived".to_owned()))]
+    );
+}

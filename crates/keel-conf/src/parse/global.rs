@@ -1,9 +1,7 @@
 //! `global_defs { ... }` (spec §2.3).
 
 use crate::diag::Diagnostic;
-use crate::model::global::{
-    DynamicInterfaces, Fifo, GarpExtraIf, GlobalDefs, LvsSyncDaemon, SmtpServer,
-};
+use crate::model::global::{DynamicInterfaces, Fifo, GlobalDefs, LvsSyncDaemon, SmtpServer};
 use crate::model::{Config, Loc, Seconds};
 use crate::tree::Node;
 use crate::values;
@@ -137,8 +135,8 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("nftables_counters", nftables_counters),
     later("nftables_ifindex", nftables_ifindex),
     later("nftables_ipvs", raw),
-    later("nftables_ipvs_priority", raw),
-    later("nftables_ipvs_start_fwmark", raw),
+    later("nftables_ipvs_priority", raw_i32),
+    later("nftables_ipvs_start_fwmark", raw_u32),
     later("nftables_priority", nftables_priority),
     kw("no_checker_emails", raw),
     later("no_email_faults", no_email_faults),
@@ -150,7 +148,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("process_monitor_rcv_bufs_force", raw),
     later("process_name", raw),
     later("process_names", raw),
-    later("random_seed", raw),
+    later("random_seed", raw_u32),
     later("reload_check_config", raw),
     later("reload_file", raw),
     later("reload_repeat", raw),
@@ -217,7 +215,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     alias("vrrp_rlimit_rtime", "vrrp_rlimit_rttime", rlimit_rttime),
     later("vrrp_rlimit_rttime", rlimit_rttime),
     later("vrrp_rt_priority", rt_priority),
-    later("vrrp_rx_bufs_multiplier", raw),
+    later("vrrp_rx_bufs_multiplier", raw_positive),
     later("vrrp_rx_bufs_policy", raw),
     kw("vrrp_skip_check_adv_addr", vrrp_skip_check_adv_addr),
     later("vrrp_startup_delay", vrrp_startup_delay),
@@ -235,6 +233,9 @@ raw_int!(rt_priority, 1, 99);
 raw_int!(rlimit_rttime, 1, i64::from(u32::MAX));
 raw_int!(raw_bufs, 0, i64::from(u32::MAX));
 raw_int!(json_version, 1, 2);
+raw_int!(raw_u32, 0, i64::from(u32::MAX));
+raw_int!(raw_positive, 1, i64::from(u32::MAX));
+raw_int!(raw_i32, i64::from(i32::MIN), i64::from(i32::MAX));
 
 flag!(checker_log_all_failures, checker_log_all_failures);
 flag!(enable_script_security, enable_script_security);
@@ -296,15 +297,8 @@ fn garp_lower_prio_repeat(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
 }
 
 fn garp_extra_if(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
-    let (all, rest) = match node.args.first() {
-        Some(t) if t.text == "all" => (true, &node.args[1..]),
-        _ => (false, node.args),
-    };
-    let Some(token) = ctx.value(values::required(node.keyword, rest)) else {
-        return;
-    };
-    if let Some(interval) = ctx.value(values::timer(token, 0.0, 86400.0)) {
-        g.garp.extra_if = Some(GarpExtraIf { all, interval });
+    if let Some(extra) = util::garp_extra_if(ctx, node) {
+        g.garp.extra_if = Some(extra);
     }
 }
 

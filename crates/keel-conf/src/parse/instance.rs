@@ -59,7 +59,7 @@ pub struct Parsed {
 type P = Parsed;
 
 /// Instance keywords, sorted by name.
-static KEYWORDS: &[Keyword<P>] = &[
+pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     kw("accept", |_, _, p| p.instance.accept = Some(true)),
     kw("advert_int", |ctx, node, p| {
         // keepalived: "Advert interval (x) not valid! Must be > 0 - ignoring".
@@ -85,8 +85,8 @@ static KEYWORDS: &[Keyword<P>] = &[
     kw("down_timer_adverts", |ctx, node, p| {
         p.instance.down_timer_adverts = util::int(ctx, node, 1, 100)
     }),
-    kw("garp_extra_if", |_, node, p| {
-        p.instance.other.push(util::raw(node))
+    kw("garp_extra_if", |ctx, node, p| {
+        p.instance.garp_extra_if = util::garp_extra_if(ctx, node)
     }),
     kw("garp_lower_prio_delay", |ctx, node, p| {
         p.instance.garp_lower_prio_delay = util::timer(ctx, node, 0.0, 86400.0)
@@ -244,9 +244,7 @@ static KEYWORDS: &[Keyword<P>] = &[
         p.instance.other.push(util::raw(node))
     }),
     later("use_vmac", use_vmac),
-    later("use_vmac_addr", |_, node, p| {
-        p.instance.other.push(util::raw(node))
-    }),
+    later("use_vmac_addr", |_, _, p| p.instance.use_vmac_addr = true),
     later("v3_checksum_as_v2", |_, node, p| {
         p.instance.other.push(util::raw(node))
     }),
@@ -274,8 +272,8 @@ static KEYWORDS: &[Keyword<P>] = &[
         let rules = address::rule_block(ctx, node);
         p.instance.virtual_rules.extend(rules);
     }),
-    dep("vmac_garp_intvl", "garp_extra_if", |_, node, p| {
-        p.instance.other.push(util::raw(node))
+    dep("vmac_garp_intvl", "garp_extra_if", |ctx, node, p| {
+        p.instance.garp_extra_if = util::garp_extra_if(ctx, node)
     }),
     kw("vmac_xmit_base", |_, _, p| p.instance.vmac_xmit_base = true),
     later("vrf", |_, node, p| p.instance.other.push(util::raw(node))),

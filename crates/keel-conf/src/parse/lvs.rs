@@ -100,11 +100,11 @@ static KEYWORDS: &[Keyword<P>] = &[
             p.vs.delay_loop = v;
         }
     }),
-    later("flag-1", |_, _, p| p.vs.scheduler_flags.flag_1 = true),
-    later("flag-2", |_, _, p| p.vs.scheduler_flags.flag_2 = true),
-    later("flag-3", |_, _, p| p.vs.scheduler_flags.flag_3 = true),
+    kw("flag-1", |_, _, p| p.vs.scheduler_flags.flag_1 = true),
+    kw("flag-2", |_, _, p| p.vs.scheduler_flags.flag_2 = true),
+    kw("flag-3", |_, _, p| p.vs.scheduler_flags.flag_3 = true),
     kw("ha_suspend", |_, _, p| p.vs.ha_suspend = true),
-    later("hashed", |ctx, node, p| {
+    kw("hashed", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Sh) {
             p.vs.hashed = true;
         }
@@ -125,18 +125,18 @@ static KEYWORDS: &[Keyword<P>] = &[
     alias("lb_kind", "lvs_method", lvs_method),
     kw("lvs_method", lvs_method),
     kw("lvs_sched", lvs_sched),
-    later("mh-fallback", |ctx, node, p| {
+    kw("mh-fallback", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Mh) {
             p.vs.scheduler_flags.flag_1 = true;
         }
     }),
-    later("mh-port", |ctx, node, p| {
+    kw("mh-port", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Mh) {
             p.vs.scheduler_flags.flag_2 = true;
         }
     }),
     kw("omega", |_, _, p| p.vs.omega = true),
-    later("ops", |_, _, p| p.vs.ops = true),
+    kw("ops", |_, _, p| p.vs.ops = true),
     later("persistence_engine", |ctx, node, p| {
         p.vs.persistence_engine = util::string(ctx, node)
     }),
@@ -218,12 +218,12 @@ static KEYWORDS: &[Keyword<P>] = &[
     kw("retry", |ctx, node, p| {
         p.vs.retry = util::int(ctx, node, 1, i64::from(u32::MAX))
     }),
-    later("sh-fallback", |ctx, node, p| {
+    kw("sh-fallback", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Sh) {
             p.vs.scheduler_flags.flag_1 = true;
         }
     }),
-    later("sh-port", |ctx, node, p| {
+    kw("sh-port", |ctx, node, p| {
         if sched_flag_allowed(ctx, node, p, Scheduler::Sh) {
             p.vs.scheduler_flags.flag_2 = true;
         }

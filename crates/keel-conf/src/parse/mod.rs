@@ -186,7 +186,16 @@ pub fn dispatch<T>(ctx: &mut Ctx<'_>, nodes: &[Node], table: &[Keyword<T>], targ
                 }
                 (keyword.handler)(ctx, node, target);
             }
-            Err(_) => ctx.report(unknown_keyword(node, table.iter().map(|k| k.name))),
+            Err(_) => {
+                let mut diagnostic = unknown_keyword(node, table.iter().map(|k| k.name));
+                if diagnostic.help.is_none() {
+                    if let Some(home) = home_block(node.name()) {
+                        diagnostic =
+                            diagnostic.with_help(format!("'{}' belongs in {home}", node.name()));
+                    }
+                }
+                ctx.report(diagnostic);
+            }
         }
     }
 }
@@ -204,6 +213,23 @@ pub fn unknown_keyword<'n>(node: &Node, known: impl Iterator<Item = &'n str>) ->
     match best {
         Some((_, suggestion)) => diagnostic.with_help(format!("did you mean '{suggestion}'?")),
         None => diagnostic,
+    }
+}
+
+/// The block a keyword belongs to when it is written in the wrong one (`vrrp_strict` in
+/// a vrrp_instance, `priority` at the top level).
+fn home_block(name: &str) -> Option<&'static str> {
+    fn has<T>(table: &[Keyword<T>], name: &str) -> bool {
+        table.binary_search_by(|k| k.name.cmp(name)).is_ok()
+    }
+    if has(root::KEYWORDS, name) {
+        Some("the top level")
+    } else if has(global::KEYWORDS, name) {
+        Some("global_defs")
+    } else if has(instance::KEYWORDS, name) {
+        Some("a vrrp_instance block")
+    } else {
+        None
     }
 }
 

@@ -12,20 +12,43 @@ use super::{Ctx, Keyword, address, dispatch, kw, util};
 
 /// `static_ipaddress { ADDR ... }`.
 pub fn static_ipaddress(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
+    extra_parameters(ctx, node);
     let addresses = address::address_block(ctx, node);
     config.vrrp.static_ipaddress.extend(addresses);
 }
 
 /// `static_routes { ROUTE ... }`.
 pub fn static_routes(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
+    extra_parameters(ctx, node);
     let routes = address::route_block(ctx, node);
     config.vrrp.static_routes.extend(routes);
 }
 
 /// `static_rules { RULE ... }`.
 pub fn static_rules(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
+    extra_parameters(ctx, node);
     let rules = address::rule_block(ctx, node);
     config.vrrp.static_rules.extend(rules);
+}
+
+/// keepalived: "Block static_ipaddress has extra parameters x ..." (the words are ignored).
+fn extra_parameters(ctx: &mut Ctx<'_>, node: &Node) {
+    if let Some(first) = node.args.first() {
+        ctx.report(
+            Diagnostic::warning(
+                Some(first.span),
+                format!(
+                    "Block {} has extra parameters {} ...",
+                    node.name(),
+                    first.text
+                ),
+            )
+            .with_help(format!(
+                "`{} {{` takes no name; use track_group on each line",
+                node.name()
+            )),
+        );
+    }
 }
 
 /// `track_group NAME { group { VI ... } }`.

@@ -271,3 +271,29 @@ fn seed_configs_load_through_the_whole_front_end() {
         (2, 1)
     );
 }
+
+#[test]
+fn a_keyword_in_the_wrong_block_names_its_block() {
+    // Input: `vrrp_strict` inside a vrrp_instance, `priority` at the top level.
+    // Output: unknown keyword errors whose help names the right block.
+    let text = "priority 100\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n vrrp_strict\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n";
+    let (_, diagnostics) = parse_text(text, &Fake::corpus());
+    let helps: Vec<(&str, Option<&str>)> = diagnostics
+        .iter()
+        .filter(|d| d.message.starts_with("unknown keyword"))
+        .map(|d| (d.message.as_str(), d.help.as_deref()))
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            (
+                "unknown keyword 'priority'",
+                Some("'priority' belongs in a vrrp_instance block")
+            ),
+            (
+                "unknown keyword 'vrrp_strict'",
+                Some("'vrrp_strict' belongs in global_defs")
+            ),
+        ]
+    );
+}

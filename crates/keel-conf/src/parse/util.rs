@@ -178,3 +178,14 @@ pub fn block_end(node: &Node) -> crate::source::Span {
         .and_then(|b| b.close)
         .unwrap_or(node.keyword.span)
 }
+
+/// `garp_extra_if [all] S` (global `vrrp_garp_extra_if` and per instance).
+pub fn garp_extra_if(ctx: &mut Ctx<'_>, node: &Node) -> Option<crate::model::global::GarpExtraIf> {
+    let (all, rest) = match node.args.first() {
+        Some(t) if t.text == "all" => (true, &node.args[1..]),
+        _ => (false, node.args),
+    };
+    let token = ctx.value(values::required(node.keyword, rest))?;
+    let interval = ctx.value(values::timer(token, 0.0, 86400.0))?;
+    Some(crate::model::global::GarpExtraIf { all, interval })
+}

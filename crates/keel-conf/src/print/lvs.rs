@@ -161,18 +161,23 @@ fn virtual_server(p: &mut Printer, vs: &VirtualServer) {
                 p.line("sorry_server_lvs_method", &method_args(method));
             }
         }
-        vs.real_servers.iter().for_each(|rs| real_server(p, rs));
+        vs.real_servers
+            .iter()
+            .for_each(|rs| real_server(p, rs, vs.inhibit_on_failure));
     });
 }
 
-fn real_server(p: &mut Printer, rs: &RealServer) {
+/// A real server; `inhibit_default` is what it inherits from its virtual server.
+fn real_server(p: &mut Printer, rs: &RealServer, inhibit_default: bool) {
     let mut args = vec![rs.address.to_string()];
     if rs.port != 0 {
         args.push(rs.port.to_string());
     }
     p.block("real_server", &args, |p| {
         p.opt("weight", Some(rs.weight));
-        p.flag("inhibit_on_failure", rs.inhibit_on_failure);
+        if rs.inhibit_on_failure != inhibit_default {
+            p.line("inhibit_on_failure", &[rs.inhibit_on_failure.to_string()]);
+        }
         if let Some(script) = &rs.notify_up {
             p.script("notify_up", script);
         }

@@ -67,9 +67,12 @@ async fn read_head<S: AsyncReadExt + Unpin>(stream: &mut S) -> String {
 
 /// A plain HTTP/1.0 server answering `pages` (404 for any other path).
 pub async fn http(pages: Vec<Page>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
+    http_on("127.0.0.1:0", pages).await
+}
+
+/// The same HTTP server on another loopback address (`[::1]:0` for IPv6).
+pub async fn http_on(bind: &str, pages: Vec<Page>) -> Server {
+    let listener = TcpListener::bind(bind).await.expect("bind loopback");
     let address = listener.local_addr().expect("bound address");
     let requests = Arc::new(Mutex::new(Vec::new()));
     let seen = requests.clone();
@@ -231,7 +234,8 @@ pub fn closed_port() -> SocketAddr {
     socket.local_addr().expect("bound address")
 }
 
-/// Debian's dnsmasq on a loopback port, authoritative for `test.example` only.
+/// Debian's dnsmasq on a loopback port, authoritative for `zone.example` only: an SOA,
+/// `www.zone.example` A 127.0.0.1 and `txt.zone.example` TXT; no upstream.
 pub struct Dnsmasq {
     pub address: SocketAddr,
     child: Child,
@@ -256,12 +260,15 @@ pub fn dnsmasq() -> Dnsmasq {
             "--listen-address=127.0.0.1",
             "--pid-file=",
             &format!("--port={}", address.port()),
-            "--address=/test.example/127.0.0.1",
+            "--auth-server=ns.zone.example",
+            "--auth-zone=zone.example",
+            "--host-record=www.zone.example,127.0.0.1",
+            "--txt-record=txt.zone.example,keel",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("dnsmasq must be installed (Debian package dnsmasq)");
+        .expect("dnsmasq must be installed (Debian package dnsmasq-base)");
     let server = Dnsmasq { address, child };
     // Ready once it answers on its port.
     let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind loopback");
@@ -278,4 +285,40 @@ pub fn dnsmasq() -> Dnsmasq {
         }
     }
     panic!("dnsmasq did not answer on {address}");
+}
+
+/// aiosmtpd (PyPI / Debian python3-aiosmtpd) on a loopback port.
+pub struct Aiosmtpd {
+    pub address: SocketAddr,
+    child: Child,
+}
+
+impl Drop for Aiosmtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn aiosmtpd() -> Aiosmtpd {
+    let address = closed_port();
+    let child = Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &address.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 with aiosmtpd must be installed");
+    let mut server = Aiosmtpd { address, child };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(address).is_ok() {
+            return server;
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("aiosmtpd exited: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("aiosmtpd did not listen on {address}");
 }

@@ -19,7 +19,7 @@ use crate::error::Result;
 
 /// Puts what identifies `key` (`IPVS_SVC_ATTR_AF` + protocol/address/port, or fwmark).
 pub(crate) fn put_service_key(request: &mut Request, key: &ServiceKey) {
-    request.put_u16(SVC_ATTR_AF, family_number(key.family()));
+    request.put_u16(SVC_ATTR_AF, key.family().af());
     match *key {
         ServiceKey::Address {
             address,
@@ -90,10 +90,7 @@ pub(crate) fn put_destination(
         .put_u32(DEST_ATTR_WEIGHT, destination.weight)
         .put_u32(DEST_ATTR_U_THRESH, destination.upper_threshold)
         .put_u32(DEST_ATTR_L_THRESH, destination.lower_threshold)
-        .put_u16(
-            DEST_ATTR_ADDR_FAMILY,
-            family_number(Family::of(dest.address)),
-        );
+        .put_u16(DEST_ATTR_ADDR_FAMILY, Family::of(dest.address).af());
     if let ForwardingMethod::Tunnel { tunnel, checksum } = destination.method {
         let (kind, port) = match tunnel {
             TunnelType::Ipip => (TUNNEL_TYPE_IPIP, 0),
@@ -253,14 +250,6 @@ pub(crate) fn nested(message: &[u8], kind: u16) -> Result<&[u8]> {
         }
     }
     Err(malformed(format!("attribute {kind} missing")))
-}
-
-/// `AF_INET` / `AF_INET6`.
-pub(crate) fn family_number(family: Family) -> u16 {
-    match family {
-        Family::Inet => AF_INET,
-        Family::Inet6 => AF_INET6,
-    }
 }
 
 fn family_of(number: u16) -> Result<Family> {

@@ -320,8 +320,8 @@ impl Ipvs {
     }
 
     fn send(&self, operation: &'static str, request: Request) -> Result<u32> {
+        let seq = request.seq();
         let bytes = request.finish();
-        let seq = u32::from_ne_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
         self.socket
             .send(&bytes, 0)
             .map_err(|e| Error::io(operation, e))?;

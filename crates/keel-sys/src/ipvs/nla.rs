@@ -25,6 +25,7 @@ const NLA_HEADER_LEN: usize = 4;
 pub(crate) struct Request {
     bytes: Vec<u8>,
     open_nests: Vec<usize>,
+    seq: u32,
 }
 
 impl Request {
@@ -40,7 +41,13 @@ impl Request {
         Request {
             bytes,
             open_nests: Vec::new(),
+            seq,
         }
+    }
+
+    /// The sequence number the kernel's answer will carry.
+    pub(crate) fn seq(&self) -> u32 {
+        self.seq
     }
 
     /// Appends an attribute with a raw payload.

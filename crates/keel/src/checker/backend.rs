@@ -1,105 +1,48 @@
-//! The data plane the checker programs: IPVS over generic netlink where the kernel has it,
-//! nftables elsewhere (issue 5, part 3), picked by `keel_lb_backend`.
+//! The checker's use of keel-sys's data planes (IPVS over generic netlink, or nftables DNAT
+//! where the kernel has no IPVS; issue 5, part 3): open by `keel_lb_backend`, converge on
+//! keel-check's desired state, and keepalived's flush rules at start and stop (spec §2.3).
 
-use anyhow::{Context, Result, bail};
-use keel_lb::{Desired, Op, diff};
-use keel_sys::ipvs::Ipvs;
-use keel_sys::lb::LbBackend;
+use anyhow::{Context, Result};
+use keel_lb::{Desired, diff};
+use keel_sys::lb::{Backend, BackendChoice as SysChoice, LbBackend};
 
-use super::nft::Nftables;
 use crate::check_config::BackendChoice;
 
-/// One opened data plane.
-#[derive(Debug)]
-pub enum Backend {
-    /// The kernel's IPVS table.
-    Ipvs(Ipvs),
-    /// keel's nftables DNAT tables.
-    Nftables(Nftables),
+/// Opens the backend `choice` names; `Auto` takes IPVS when the kernel has the "IPVS"
+/// generic-netlink family (spec §3.12), else nftables.
+pub fn open(choice: BackendChoice) -> Result<Backend> {
+    let sys_choice = match choice {
+        BackendChoice::Auto => SysChoice::Auto,
+        BackendChoice::Ipvs => SysChoice::Ipvs,
+        BackendChoice::Nftables => SysChoice::Nftables,
+    };
+    Backend::open(sys_choice).with_context(|| format!("opening the {choice:?} load balancer"))
 }
 
-impl Backend {
-    /// Opens the backend `choice` names. `Auto` probes the generic-netlink family "IPVS"
-    /// (spec §3.12) and falls back to nftables when the kernel does not have it.
-    pub fn open(choice: BackendChoice) -> Result<Backend> {
-        match choice {
-            BackendChoice::Ipvs => Ok(Backend::Ipvs(
-                Ipvs::open().context("keel_lb_backend ipvs: the kernel has no IPVS")?,
-            )),
-            BackendChoice::Nftables => Ok(Backend::Nftables(Nftables::open()?)),
-            BackendChoice::Auto => match Ipvs::open() {
-                Ok(ipvs) => Ok(Backend::Ipvs(ipvs)),
-                Err(_) => Ok(Backend::Nftables(Nftables::open().context(
-                    "the kernel has no IPVS and nftables is not usable either",
-                )?)),
-            },
+/// What the data plane already holds of the services keel wants: keel adopts such a
+/// service and edits it into shape, as keepalived does, instead of failing to add it.
+pub fn adopt(backend: &Backend, wanted: &Desired) -> Result<Desired> {
+    let mut adopted = Desired::default();
+    for (key, service) in backend.current()?.services {
+        if wanted.services.contains_key(&key) {
+            adopted.services.insert(key, service);
         }
     }
-
-    /// `ipvs` or `nftables`, for the log.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Backend::Ipvs(_) => "ipvs",
-            Backend::Nftables(_) => "nftables",
-        }
-    }
-
-    /// What the data plane holds of the services in `wanted`: keel adopts an existing
-    /// service instead of failing to add it (keepalived edits such a service in place).
-    pub fn adopt(&self, wanted: &Desired) -> Result<Desired> {
-        let current = match self {
-            Backend::Ipvs(ipvs) => ipvs.current()?,
-            Backend::Nftables(nft) => nft.current().clone(),
-        };
-        let mut adopted = Desired::default();
-        for (key, service) in current.services {
-            if wanted.services.contains_key(&key) {
-                adopted.services.insert(key, service);
-            }
-        }
-        Ok(adopted)
-    }
-
-    /// Applies `ops` in order.
-    pub fn apply(&mut self, ops: &[Op]) -> Result<()> {
-        match self {
-            Backend::Ipvs(ipvs) => Ok(ipvs.apply(ops)?),
-            Backend::Nftables(nft) => nft.apply(ops),
-        }
-    }
-
-    /// What the data plane holds now.
-    pub fn current(&self) -> Result<Desired> {
-        match self {
-            Backend::Ipvs(ipvs) => Ok(ipvs.current()?),
-            Backend::Nftables(nft) => Ok(nft.current().clone()),
-        }
-    }
-
-    /// Empties the whole table (`lvs_flush`, `lvs_flush_on_stop`).
-    pub fn flush(&mut self) -> Result<()> {
-        match self {
-            Backend::Ipvs(ipvs) => Ok(ipvs.flush()?),
-            Backend::Nftables(nft) => nft.flush(),
-        }
-    }
-
-    /// Deletes whole services (`lvs_flush_on_stop VS`): the services `configured` names,
-    /// with every destination they hold, keel's or not.
-    pub fn remove_services(&mut self, configured: &Desired) -> Result<()> {
-        let current = self.current()?;
-        let mut doomed = Desired::default();
-        for (key, service) in current.services {
-            if configured.services.contains_key(&key) {
-                doomed.services.insert(key, service);
-            }
-        }
-        self.apply(&diff(&doomed, &Desired::default()))
-    }
+    Ok(adopted)
 }
 
-/// Brings `backend` from `applied` to `desired`; on failure re-reads what the data plane
-/// holds so the next change diffs against the truth. Returns the state now applied.
+/// `lvs_flush`: empties the IPVS table at start. nftables starts empty anyway (keel-sys
+/// replaces a `keel` table left behind when it opens).
+pub fn flush(backend: &Backend) -> Result<()> {
+    if let Backend::Ipvs(ipvs) = backend {
+        ipvs.flush().context("lvs_flush")?;
+    }
+    Ok(())
+}
+
+/// Brings `backend` from `applied` to `desired`. Returns the state now applied: `desired`,
+/// or after a refusal what the data plane reads back as (so the next change diffs against
+/// the truth), with the error.
 pub fn converge(
     backend: &mut Backend,
     applied: &Desired,
@@ -113,19 +56,27 @@ pub fn converge(
         Ok(()) => (desired.clone(), Ok(())),
         Err(error) => {
             let truth = backend.current().unwrap_or_else(|_| applied.clone());
-            (truth, Err(error))
+            (truth, Err(error.into()))
         }
     }
 }
 
-/// Refuses a configuration the chosen backend cannot carry, before anything is installed.
-pub fn check_supported(backend: &Backend, desired: &Desired) -> Result<()> {
-    if let Backend::Nftables(_) = backend {
-        for family in [keel_lb::Family::Inet, keel_lb::Family::Inet6] {
-            if let Err(error) = super::nft::render(desired, family) {
-                bail!("nftables backend: {error}");
+/// keepalived's stop (spec §2.3): without `lvs_flush_on_stop` only what keel applied goes;
+/// `lvs_flush_on_stop` flushes the whole IPVS table; `lvs_flush_on_stop VS` deletes the
+/// virtual servers keel configured, with whatever destinations they hold. nftables: keel's
+/// table goes in every case (it holds nothing else).
+pub fn stop(mut backend: Backend, applied: &Desired, flush_on_stop: Option<bool>) -> Result<()> {
+    match (&mut backend, flush_on_stop) {
+        (Backend::Ipvs(_), Some(true)) => {
+            let mut doomed = Desired::default();
+            for (key, service) in backend.current()?.services {
+                if applied.services.contains_key(&key) {
+                    doomed.services.insert(key, service);
+                }
             }
+            backend.apply(&diff(&doomed, &Desired::default()))?;
+            Ok(())
         }
+        _ => Ok(backend.stop(applied, flush_on_stop == Some(false))?),
     }
-    Ok(())
 }

@@ -15,7 +15,6 @@
 
 mod backend;
 mod effects;
-pub mod nft;
 pub mod standalone;
 
 use std::collections::HashMap;
@@ -26,10 +25,9 @@ use anyhow::{Context, Result};
 use keel_check::{Action, CheckerId, Checks, Input, ProbeKind};
 use keel_conf::Config;
 use keel_lb::Desired;
+use keel_sys::lb::Backend;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::Instant;
-
-pub use backend::Backend;
 
 use crate::check_config::{BackendChoice, CheckPlan};
 use effects::Effects;
@@ -69,22 +67,21 @@ pub async fn run_checker(
         eprintln!("keel checker: {warning}");
     }
     let choice = options.backend.unwrap_or(plan.settings.backend);
-    let mut backend = Backend::open(choice)?;
+    let mut backend = backend::open(choice)?;
     let seed = u64::from(std::process::id()) ^ 0x6b65_656c;
     let start = Instant::now();
     let mut checks =
         Checks::new(plan.check.clone(), start.into_std(), seed).context("checker configuration")?;
-    backend::check_supported(&backend, &checks.desired())?;
     eprintln!(
         "keel checker: {} virtual servers, {} checkers, {} backend",
         plan.check.virtual_servers.len(),
         checks.checker_ids().count(),
-        backend.name()
+        backend.kind()
     );
     if plan.settings.lvs_flush {
-        backend.flush().context("lvs_flush")?;
+        backend::flush(&backend)?;
     }
-    let mut applied = backend.adopt(&checks.desired())?;
+    let mut applied = backend::adopt(&backend, &checks.desired())?;
     let mut effects = Effects::new(&plan.settings);
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
     let probes = Arc::new(Semaphore::new(options.max_concurrent_probes.max(1)));
@@ -136,19 +133,7 @@ pub async fn run_checker(
     if options.dont_release_ipvs {
         return Ok(());
     }
-    let result = match plan.settings.lvs_flush_on_stop {
-        Some(false) => backend.flush(),
-        Some(true) => backend.remove_services(&applied),
-        None => {
-            let (_, result) = backend::converge(&mut backend, &applied, &Desired::default());
-            result
-        }
-    };
-    if let (Backend::Nftables(nft), Ok(())) = (&mut backend, &result) {
-        // keel's tables exist only for keel: an empty one goes too.
-        return nft.flush();
-    }
-    result
+    backend::stop(backend, &applied, plan.settings.lvs_flush_on_stop)
 }
 
 /// Performs every pending action.
@@ -183,7 +168,7 @@ fn drain(
                 let (now_applied, result) = backend::converge(backend, applied, &desired);
                 *applied = now_applied;
                 if let Err(error) = result {
-                    eprintln!("keel checker: {} backend: {error:#}", backend.name());
+                    eprintln!("keel checker: {} backend: {error:#}", backend.kind());
                 }
             }
             other => effects.perform(other),

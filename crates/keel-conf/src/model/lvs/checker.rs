@@ -218,11 +218,15 @@ pub enum DnsType {
     Txt,
     /// AAAA.
     Aaaa,
+    /// RRSIG.
+    Rrsig,
+    /// DNSKEY.
+    Dnskey,
 }
 
 impl DnsType {
     /// Every type with its keyword.
-    pub const ALL: [(&'static str, DnsType); 7] = [
+    pub const ALL: [(&'static str, DnsType); 9] = [
         ("A", DnsType::A),
         ("NS", DnsType::Ns),
         ("CNAME", DnsType::Cname),
@@ -230,6 +234,8 @@ impl DnsType {
         ("MX", DnsType::Mx),
         ("TXT", DnsType::Txt),
         ("AAAA", DnsType::Aaaa),
+        ("RRSIG", DnsType::Rrsig),
+        ("DNSKEY", DnsType::Dnskey),
     ];
 
     /// The keyword spelling.

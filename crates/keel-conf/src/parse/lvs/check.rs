@@ -95,23 +95,22 @@ fn scripts(config: &mut Config, fs: &dyn FileSystem, host: &dyn Host, out: &mut 
         }
     };
     for vs in &mut config.lvs.virtual_servers {
-        let label = format!("quorum script of virtual server {}", vs.service);
         for slot in [&mut vs.quorum_up, &mut vs.quorum_down] {
-            if slot
-                .as_ref()
-                .is_some_and(|s| !keep(s, ScriptKind::Notify, &label, out))
-            {
-                *slot = None;
+            if let Some(script) = slot.as_ref() {
+                let label = format!("quorum script of virtual server {}", vs.service);
+                if !keep(script, ScriptKind::Notify, &label, out) {
+                    *slot = None;
+                }
             }
         }
         for rs in &mut vs.real_servers {
-            let label = format!("notify script of real server [{}]:{}", rs.address, rs.port);
             for slot in [&mut rs.notify_up, &mut rs.notify_down] {
-                if slot
-                    .as_ref()
-                    .is_some_and(|s| !keep(s, ScriptKind::Notify, &label, out))
-                {
-                    *slot = None;
+                if let Some(script) = slot.as_ref() {
+                    let label =
+                        format!("notify script of real server [{}]:{}", rs.address, rs.port);
+                    if !keep(script, ScriptKind::Notify, &label, out) {
+                        *slot = None;
+                    }
                 }
             }
             rs.checkers.retain(|c| match &c.kind {

@@ -24,6 +24,8 @@ pub(crate) struct Parsed {
     pub kind: Kind,
     pub written: Written,
     pub span: Span,
+    /// `name` was given (DNS_CHECK takes one).
+    written_name: bool,
 }
 
 /// The common options as written (`None` = inherit).
@@ -136,6 +138,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, node: &Node) -> Option<Parsed> {
         kind,
         written: Written::default(),
         span: node.keyword.span,
+        written_name: false,
     };
     read_block(ctx, node.children(), tables, &mut parsed);
     finish(ctx, node, parsed)
@@ -215,6 +218,15 @@ fn finish(ctx: &mut Ctx<'_>, node: &Node, mut parsed: Parsed) -> Option<Parsed> 
                 "FILE_CHECK has no track_file specified - ignoring",
             ));
             return None;
+        }
+        Kind::Udp(u) if u.min_reply_length > u.max_reply_length => {
+            ctx.report(Diagnostic::warning(
+                Some(end),
+                format!(
+                    "UDP_CHECK min_reply length {} > max_reply_length {} - will always fail",
+                    u.min_reply_length, u.max_reply_length
+                ),
+            ));
         }
         Kind::Bfd { name } if name.is_none() => {
             ctx.report(Diagnostic::error(
@@ -533,8 +545,32 @@ static SMTP: &[Keyword<Parsed>] = &[
 
 static DNS: &[Keyword<Parsed>] = &[
     kw("name", |ctx, node, p| {
-        if let (Kind::Dns(d), Some(name)) = (&mut p.kind, util::string(ctx, node)) {
-            d.name = name;
+        let Some(token) = util::arg(ctx, node) else {
+            return;
+        };
+        let Kind::Dns(d) = &mut p.kind else {
+            return;
+        };
+        let text = &token.text;
+        // A DNS name may be "." (the root); otherwise no label may be empty.
+        // keepalived 2.2.7 also rejects a one-character first label ("a.example.com"),
+        // a bug keel does not copy.
+        if text != "." && (text.starts_with('.') || text.contains("..")) {
+            ctx.report(
+                Diagnostic::error(
+                    Some(token.span),
+                    format!("DNS_CHECK name '{text}' has empty label - ignoring"),
+                )
+                .with_help("labels are separated by single dots"),
+            );
+        } else if p.written_name {
+            ctx.report(Diagnostic::error(
+                Some(node.keyword.span),
+                "DNS_CHECK name already specified - ignoring",
+            ));
+        } else {
+            d.name = text.clone();
+            p.written_name = true;
         }
     }),
     kw("type", |ctx, node, p| {
@@ -553,7 +589,7 @@ static DNS: &[Keyword<Parsed>] = &[
                     Some(token.span),
                     format!("unknown DNS check type {} - ignoring", token.text),
                 )
-                .with_help("expected A|NS|CNAME|SOA|MX|TXT|AAAA"),
+                .with_help("expected A|NS|CNAME|SOA|MX|TXT|AAAA|RRSIG|DNSKEY"),
             ),
         }
     }),
@@ -605,7 +641,11 @@ static UDP: &[Keyword<Parsed>] = &[
         }
     }),
     kw("payload", |ctx, node, p| {
-        let Some(token) = util::arg(ctx, node) else {
+        let Some(token) = node.args.first() else {
+            ctx.report(Diagnostic::error(
+                Some(node.keyword.span),
+                "UDP_CHECK payload requires a payload",
+            ));
             return;
         };
         match value::hex_bytes(&token.text) {
@@ -650,16 +690,7 @@ static FILE: &[Keyword<Parsed>] = &[
             *track_file = Some((token.text.clone(), token.span));
         }
     }),
-    kw("weight", |ctx, node, p| {
-        let (w, r) = util::weight_args(ctx, &weight_with_keyword(node), 254);
-        if let Kind::File {
-            weight, reverse, ..
-        } = &mut p.kind
-        {
-            *weight = w.or(*weight);
-            *reverse = r.unwrap_or(*reverse);
-        }
-    }),
+    kw("weight", file_weight),
 ];
 
 static BFD: &[Keyword<Parsed>] = &[
@@ -676,10 +707,40 @@ static BFD: &[Keyword<Parsed>] = &[
     }),
 ];
 
-/// `weight N [reverse]` as the `weight W [reverse]` tokens [`util::weight_args`] reads.
-fn weight_with_keyword(node: &Node) -> Vec<crate::token::Token> {
-    let mut tokens = Vec::with_capacity(node.args.len() + 1);
-    tokens.push(node.keyword.clone());
-    tokens.extend(node.args.iter().cloned());
-    tokens
+/// `weight N [reverse|noreverse]` in FILE_CHECK. keepalived 2.2.7 only logs a weight
+/// outside -254..254 or an unknown option (exit 0), so keel notes them.
+fn file_weight(ctx: &mut Ctx<'_>, node: &Node, p: &mut Parsed) {
+    let Kind::File {
+        weight, reverse, ..
+    } = &mut p.kind
+    else {
+        return;
+    };
+    let Some(value) = node.args.first() else {
+        ctx.report(Diagnostic::note(
+            Some(node.keyword.span),
+            "track file weight missing",
+        ));
+        return;
+    };
+    match values::int::<i32>(value, -254, 254) {
+        Ok(w) => *weight = Some(w),
+        Err(_) => ctx.report(
+            Diagnostic::note(
+                Some(value.span),
+                "weight for track file must be in [-254..254] inclusive. Ignoring...",
+            )
+            .with_help("expected an integer -254..254"),
+        ),
+    }
+    for option in &node.args[1..] {
+        match option.text.as_str() {
+            "reverse" => *reverse = true,
+            "noreverse" => *reverse = false,
+            other => ctx.report(Diagnostic::note(
+                Some(option.span),
+                format!("unknown track file weight option {other} - ignoring"),
+            )),
+        }
+    }
 }

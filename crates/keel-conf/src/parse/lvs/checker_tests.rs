@@ -365,3 +365,51 @@ fn checker_scripts_follow_keepalived_script_security() {
     let (_, diagnostics) = crate::parse(&lines(&unsafe_misc), &host, &host);
     assert_eq!(exit_code(&diagnostics), 6);
 }
+
+#[test]
+fn dns_names_udp_lengths_and_file_weights_follow_keepalived() {
+    // Input: DNS_CHECK type rrsig, a name with an empty label, then two names; UDP_CHECK
+    // with min > max and a bare payload; FILE_CHECK weight 300 and `noreverse`.
+    // Output: RRSIG; "has empty label" and "name already specified" errors, the first
+    // good name kept; the UDP warning and error; FILE_CHECK problems are notes only
+    // (keepalived 2.2.7 exits 0 for them).
+    let text = vs_rs(
+        "  DNS_CHECK {\n   type rrsig\n   name ab..cd\n   name ab.cd\n   name ef.gh\n  }\n  UDP_CHECK {\n   min_reply_length 10\n   max_reply_length 5\n   payload\n  }\n",
+    );
+    let (config, diagnostics) = parse(&text);
+    find(
+        &diagnostics,
+        "DNS_CHECK name 'ab..cd' has empty label - ignoring",
+    );
+    find(&diagnostics, "DNS_CHECK name already specified - ignoring");
+    find(
+        &diagnostics,
+        "min_reply length 10 > max_reply_length 5 - will always fail",
+    );
+    find(&diagnostics, "UDP_CHECK payload requires a payload");
+    let CheckerKind::Dns(dns) = &config.lvs.virtual_servers[0].real_servers[0].checkers[0].kind
+    else {
+        panic!("a DNS_CHECK");
+    };
+    assert_eq!(
+        (dns.query_type, dns.name.as_str()),
+        (DnsType::Rrsig, "ab.cd")
+    );
+
+    let file = "track_file tf {\n file /tmp/x\n}\n".to_owned()
+        + &vs_rs(
+            "  FILE_CHECK {\n   track_file tf\n   weight 300\n  }\n  FILE_CHECK {\n   track_file tf\n   weight 3 noreverse\n  }\n",
+        );
+    let (config, diagnostics) = parse(&file);
+    assert_eq!(exit_code(&diagnostics), 0, "{diagnostics:#?}");
+    find(&diagnostics, "weight for track file must be in [-254..254]");
+    let checkers = &config.lvs.virtual_servers[0].real_servers[0].checkers;
+    let weights: Vec<Option<i32>> = checkers
+        .iter()
+        .map(|c| match &c.kind {
+            CheckerKind::File(f) => f.weight,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(weights, vec![None, Some(3)]);
+}

@@ -34,6 +34,8 @@ pub(super) fn real_server(ctx: &mut Ctx<'_>, node: &Node, p: &mut Parsed) {
         rs: RealServer::new(address, port, p.vs.weight, loc),
         checkers: Vec::new(),
     };
+    // keepalived `alloc_rs` copies the service's weight and inhibit setting so far.
+    rs.rs.inhibit_on_failure = p.vs.inhibit_on_failure;
     dispatch(ctx, node.children(), KEYWORDS, &mut rs);
     let Rs { mut rs, checkers } = rs;
 

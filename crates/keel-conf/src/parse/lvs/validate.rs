@@ -1,6 +1,6 @@
 //! What keepalived 2.2.7 does at a virtual server's closing brace (`vs_end_handler`) and in
 //! `validate_check_config`: each fix-up below is one of its messages, with the verdict
-//! `keepalived -t` gives for it (all exit 5).
+//! `keepalived -t` gives for it (all exit 5). Defaults and ranges are spec §2.7's.
 
 use crate::diag::Diagnostic;
 use crate::model::Config;
@@ -68,18 +68,20 @@ pub(super) fn finish(
         return None;
     }
 
-    for (index, parsed) in checkers.into_iter().enumerate() {
-        let mut resolved = Vec::with_capacity(parsed.len());
-        for one in parsed {
-            resolved.extend(checker::resolve(
-                ctx,
-                one,
-                &vs.real_servers[index],
-                &vs,
-                config,
-            ));
-        }
-        vs.real_servers[index].checkers = resolved;
+    // Checkers were read beside their real server (same order, same count).
+    let resolved: Vec<Vec<_>> = vs
+        .real_servers
+        .iter()
+        .zip(checkers)
+        .map(|(rs, parsed)| {
+            parsed
+                .into_iter()
+                .flat_map(|one| checker::resolve(ctx, one, rs, &vs, config))
+                .collect()
+        })
+        .collect();
+    for (rs, checkers) in vs.real_servers.iter_mut().zip(resolved) {
+        rs.checkers = checkers;
     }
 
     match vs.service {

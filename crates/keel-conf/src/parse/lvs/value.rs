@@ -174,10 +174,11 @@ pub fn hex_bytes(text: &str) -> Option<Vec<u8>> {
         return None;
     }
     text.as_bytes()
-        .chunks(2)
+        .chunks_exact(2)
         .map(|pair| {
-            let high = char::from(pair[0]).to_digit(16)?;
-            let low = char::from(pair[1]).to_digit(16)?;
+            let [high, low] = pair else { return None };
+            let high = char::from(*high).to_digit(16)?;
+            let low = char::from(*low).to_digit(16)?;
             u8::try_from(high * 16 + low).ok()
         })
         .collect()
