@@ -272,6 +272,21 @@ fn http_through_nftables_follows_weights_and_health() {
     assert_eq!(after.get("rs1"), Some(&40), "{after:?}");
     assert_eq!(after.get("rs2"), Some(&80), "{after:?}");
 
+    // Input: SIGHUP after the file gives rs1 weight 4 instead of 1.
+    // Output: new connections split 4:2 between rs1 and rs2 (rs3 still down).
+    std::fs::write(&config, CONFIG.replacen("weight 1", "weight 4", 1)).expect("config written");
+    // SAFETY: kill(2) on the pid of a child we own and have not reaped.
+    unsafe { libc::kill(keel.pid() as i32, libc::SIGHUP) };
+    std::thread::sleep(Duration::from_secs(2));
+    let reloaded = requests(&lab.client, 120);
+    let rs1 = reloaded.get("rs1").copied().unwrap_or(0) as f64;
+    assert!(
+        (rs1 - 80.0).abs() <= 8.0,
+        "after reload: {reloaded:?}\n{}",
+        log_text()
+    );
+    assert_eq!(reloaded.get("rs3"), None, "{reloaded:?}");
+
     // Input: keel gets SIGTERM.
     // Output: it exits 0 and its nft table is gone.
     // SAFETY: kill(2) on the pid of a child we own and have not reaped.

@@ -54,15 +54,42 @@ impl Default for CheckerOptions {
     }
 }
 
+/// What the daemon tells a running checker.
+#[derive(Debug, Clone)]
+pub enum CheckerEvent {
+    /// A new configuration (SIGHUP): unchanged checkers keep their state (spec §1.1).
+    Reload(Box<Config>),
+    /// A virtual address appeared on or left this host (drives `ha_suspend`).
+    AddressLocal {
+        /// The address.
+        address: std::net::IpAddr,
+        /// Whether it is local now.
+        local: bool,
+    },
+}
+
 /// Runs the checker until `shutdown` turns `true` (or its sender is dropped), then stops
 /// the way keepalived's checker child does. Errors only when it cannot start: an invalid
-/// checker configuration, or no usable data plane.
+/// checker configuration, or no usable data plane. Without a daemon feeding
+/// [`CheckerEvent`]s, `ha_suspend` virtual servers are judged once, at start, by whether
+/// their address is local.
 pub async fn run_checker(
     config: Config,
     options: CheckerOptions,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> Result<()> {
-    let plan = Arc::new(CheckPlan::from_config(&config));
+    let (_events_tx, events_rx) = mpsc::unbounded_channel();
+    run_checker_with_events(config, options, shutdown, events_rx).await
+}
+
+/// [`run_checker`], also taking reloads and address changes from the daemon.
+pub async fn run_checker_with_events(
+    config: Config,
+    options: CheckerOptions,
+    mut shutdown: watch::Receiver<bool>,
+    mut events: mpsc::UnboundedReceiver<CheckerEvent>,
+) -> Result<()> {
+    let mut plan = Arc::new(CheckPlan::from_config(&config));
     for warning in &plan.warnings {
         eprintln!("keel checker: {warning}");
     }
@@ -80,6 +107,10 @@ pub async fn run_checker(
     );
     if plan.settings.lvs_flush {
         backend::flush(&backend)?;
+    }
+    for address in suspended_addresses(&plan) {
+        let local = is_local(address);
+        let _ = checks.handle(start.into_std(), Input::AddressLocal { address, local });
     }
     let mut applied = backend::adopt(&backend, &checks.desired())?;
     let mut effects = Effects::new(&plan.settings);
@@ -114,6 +145,30 @@ pub async fn run_checker(
                     report(&mut checks, checker, outcome);
                 }
             }
+            Some(event) = events.recv() => {
+                let now = Instant::now().into_std();
+                let input = match event {
+                    CheckerEvent::Reload(config) => {
+                        let next = CheckPlan::from_config(&config);
+                        for warning in &next.warnings {
+                            eprintln!("keel checker: {warning}");
+                        }
+                        let input = Input::Reload(next.check.clone());
+                        plan = Arc::new(next);
+                        input
+                    }
+                    CheckerEvent::AddressLocal { address, local } => {
+                        Input::AddressLocal { address, local }
+                    }
+                };
+                let reload = matches!(input, Input::Reload(_));
+                if let Err(error) = checks.handle(now, input) {
+                    eprintln!("keel checker: {error}");
+                }
+                if reload {
+                    files = FileWatch::new(&plan, &checks);
+                }
+            }
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
                     break;
@@ -134,6 +189,25 @@ pub async fn run_checker(
         return Ok(());
     }
     backend::stop(backend, &applied, plan.settings.lvs_flush_on_stop)
+}
+
+/// The addresses of `ha_suspend` virtual servers.
+fn suspended_addresses(plan: &CheckPlan) -> Vec<std::net::IpAddr> {
+    plan.check
+        .virtual_servers
+        .iter()
+        .filter(|vs| vs.ha_suspend)
+        .filter_map(|vs| match vs.target {
+            keel_check::VirtualServerTarget::Address { address, .. } => Some(address),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `address` is configured on this host: only a local address can be bound
+/// (without `ip_nonlocal_bind`).
+fn is_local(address: std::net::IpAddr) -> bool {
+    std::net::UdpSocket::bind((address, 0)).is_ok()
 }
 
 /// Performs every pending action.

@@ -1,13 +1,14 @@
-//! `keel -C`: the checker alone, in the foreground, until SIGTERM or SIGINT.
+//! `keel -C`: the checker alone, in the foreground, until SIGTERM or SIGINT; SIGHUP
+//! reloads.
 //!
 //! This is the smallest entry the command line needs while the daemon (VRRP side, pid
 //! files, reload, daemonising) is built elsewhere; the daemon spawns [`super::run_checker`]
 //! itself and this module then only serves `-C` until it is folded in.
 
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
-use super::{CheckerOptions, run_checker};
+use super::{CheckerEvent, CheckerOptions, run_checker_with_events};
 use crate::cli::Options;
 use crate::config_test;
 
@@ -35,13 +36,33 @@ pub fn run(options: &Options) -> i32 {
     };
     let result = runtime.block_on(async {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let (mut term, mut int) = match (
+        let (mut term, mut int, mut hup) = match (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
         ) {
-            (Ok(term), Ok(int)) => (term, int),
-            (Err(error), _) | (_, Err(error)) => anyhow::bail!("signal handlers: {error}"),
+            (Ok(term), Ok(int), Ok(hup)) => (term, int, hup),
+            (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
+                anyhow::bail!("signal handlers: {error}")
+            }
         };
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let reload_options = options.clone();
+        tokio::spawn(async move {
+            // spec §1.1: SIGHUP re-reads the configuration; a file keepalived could not run
+            // is reported and the old configuration stays.
+            while hup.recv().await.is_some() {
+                let loaded = config_test::load(&reload_options);
+                let verdict = config_test::report(
+                    &loaded.diagnostics,
+                    &loaded.sources,
+                    &mut std::io::stderr(),
+                );
+                if verdict != 4 {
+                    let _ = events_tx.send(CheckerEvent::Reload(Box::new(loaded.config)));
+                }
+            }
+        });
         tokio::spawn(async move {
             tokio::select! {
                 _ = term.recv() => {}
@@ -51,7 +72,7 @@ pub fn run(options: &Options) -> i32 {
             // Keep the sender alive until the checker has seen the change.
             std::future::pending::<()>().await;
         });
-        run_checker(loaded.config, checker_options, shutdown_rx).await
+        run_checker_with_events(loaded.config, checker_options, shutdown_rx, events_rx).await
     });
     match result {
         Ok(()) => 0,
