@@ -84,6 +84,11 @@ pub struct CheckerSettings {
     pub backend: BackendChoice,
     /// `script_user` (user, group) for notify scripts without their own.
     pub script_user: Option<(String, Option<String>)>,
+    /// Notify scripts written with their own `user [group]`, by command line as
+    /// keel-check hands them back.
+    pub script_users: std::collections::BTreeMap<String, (String, Option<String>)>,
+    /// `lvs_timeouts tcp tcpfin udp` in seconds (0 leaves one unchanged), IPVS only.
+    pub lvs_timeouts: [u32; 3],
 }
 
 /// A probe as keel-probe runs it, without the per-attempt target and timeout (those come
@@ -168,6 +173,33 @@ impl CheckPlan {
             to: global.notification_email.clone(),
             timeout: duration(global.smtp_connect_timeout),
         });
+        let script_users = config
+            .lvs
+            .virtual_servers
+            .iter()
+            .flat_map(|vs| {
+                let quorum = vs.quorum_up.iter().chain(vs.quorum_down.iter());
+                let notify = vs
+                    .real_servers
+                    .iter()
+                    .flat_map(|rs| rs.notify_up.iter().chain(rs.notify_down.iter()));
+                quorum.chain(notify)
+            })
+            .filter_map(|script| {
+                let user = script.user.clone()?;
+                Some((script_line(script), (user, script.group.clone())))
+            })
+            .collect();
+        let timeout_secs = |value: Option<Seconds>| {
+            value.map_or(0, |s| {
+                u32::try_from(s.micros() / 1_000_000).unwrap_or(u32::MAX)
+            })
+        };
+        let lvs_timeouts = [
+            timeout_secs(global.lvs_timeouts.tcp),
+            timeout_secs(global.lvs_timeouts.tcpfin),
+            timeout_secs(global.lvs_timeouts.udp),
+        ];
         let settings = CheckerSettings {
             router_id: global.router_id.clone().unwrap_or_default(),
             fifos,
@@ -179,6 +211,8 @@ impl CheckPlan {
                 .script_user
                 .as_ref()
                 .map(|user| (user.user.clone(), user.group.clone())),
+            script_users,
+            lvs_timeouts,
         };
         CheckPlan {
             check,

@@ -45,6 +45,7 @@ global_defs {
   keel_lb_backend nftables
   lvs_flush
   lvs_flush_on_stop
+  lvs_timeouts tcp 900 tcpfin 120 udp 300
 }
 virtual_server 192.0.2.10 80 {
   delay_loop 2
@@ -142,7 +143,7 @@ fn an_http_and_tcp_pool_keeps_its_options() {
 #[test]
 fn global_settings_reach_the_checker_process() {
     // Input: global_defs with router_id, lvs_notify_fifo, an SMTP server, lvs_flush,
-    // lvs_flush_on_stop and keel_lb_backend nftables.
+    // lvs_flush_on_stop, lvs_timeouts and keel_lb_backend nftables.
     // Output: each lands in the checker's settings.
     let settings = plan(WEB).settings;
     assert_eq!(settings.router_id, "lb1");
@@ -156,6 +157,7 @@ fn global_settings_reach_the_checker_process() {
     assert!(settings.lvs_flush);
     assert_eq!(settings.lvs_flush_on_stop, Some(false));
     assert_eq!(settings.backend, BackendChoice::Nftables);
+    assert_eq!(settings.lvs_timeouts, [900, 120, 300]);
 }
 
 #[test]

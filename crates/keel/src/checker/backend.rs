@@ -40,6 +40,17 @@ pub fn flush(backend: &Backend) -> Result<()> {
     Ok(())
 }
 
+/// `lvs_timeouts` (spec §2.3), IPVS only: nftables NAT follows conntrack's own timeouts.
+pub fn set_timeouts(backend: &Backend, [tcp, tcp_fin, udp]: [u32; 3]) -> Result<()> {
+    if let Backend::Ipvs(ipvs) = backend
+        && (tcp, tcp_fin, udp) != (0, 0, 0)
+    {
+        let timeouts = keel_sys::ipvs::Timeouts { tcp, tcp_fin, udp };
+        ipvs.set_timeouts(&timeouts).context("lvs_timeouts")?;
+    }
+    Ok(())
+}
+
 /// Brings `backend` from `applied` to `desired`. Returns the state now applied: `desired`,
 /// or after a refusal what the data plane reads back as (so the next change diffs against
 /// the truth), with the error.

@@ -17,6 +17,7 @@ pub struct Effects {
     smtp: Option<SmtpConfig>,
     router_id: String,
     script_user: UserIds,
+    script_users: std::collections::BTreeMap<String, UserIds>,
 }
 
 impl Effects {
@@ -43,7 +44,21 @@ impl Effects {
                 },
             )
             .unwrap_or_else(UserIds::root);
+        let script_users = settings
+            .script_users
+            .iter()
+            .filter_map(
+                |(line, (user, group))| match UserIds::lookup(user, group.as_deref()) {
+                    Ok(ids) => Some((line.clone(), ids)),
+                    Err(error) => {
+                        eprintln!("keel checker: {line}: user {user}: {error} - using script_user");
+                        None
+                    }
+                },
+            )
+            .collect();
         Effects {
+            script_users,
             fifos,
             smtp: settings.smtp.clone(),
             router_id: settings.router_id.clone(),
@@ -57,7 +72,11 @@ impl Effects {
             Action::Notify { script, event } => {
                 let command = ScriptCommand {
                     argv: split_command(&script),
-                    user: self.script_user.clone(),
+                    user: self
+                        .script_users
+                        .get(&script)
+                        .unwrap_or(&self.script_user)
+                        .clone(),
                     timeout: None,
                 };
                 if command.argv.is_empty() {

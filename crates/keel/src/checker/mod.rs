@@ -108,6 +108,7 @@ pub async fn run_checker_with_events(
     if plan.settings.lvs_flush {
         backend::flush(&backend)?;
     }
+    backend::set_timeouts(&backend, plan.settings.lvs_timeouts)?;
     for address in suspended_addresses(&plan) {
         let local = is_local(address);
         let _ = checks.handle(start.into_std(), Input::AddressLocal { address, local });
