@@ -52,10 +52,7 @@ fn signum_prints_the_number_on_stdout() {
 
 #[test]
 fn features_not_built_say_so_and_fail() {
-    // Input: genhash mode, a log file, no mode at all. Output: a clear message, exit 1.
-    let genhash = keel_with(&["-T", "-s", "127.0.0.1", "-p", "80", "-u", "/"]);
-    assert_eq!(genhash.code, Some(1));
-    assert_eq!(genhash.stderr, "keel: --genhash is not supported yet\n");
+    // Input: a log file, no mode at all. Output: a clear message, exit 1.
     let log_file = keel_with(&["-t", "-g/tmp/keel.log"]);
     assert_eq!(log_file.code, Some(1));
     assert_eq!(log_file.stderr, "keel: --log-file is not supported yet\n");
