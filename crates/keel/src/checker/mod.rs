@@ -17,7 +17,7 @@ mod backend;
 mod effects;
 pub mod standalone;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,6 +90,9 @@ pub async fn run_checker_with_events(
     mut events: mpsc::UnboundedReceiver<CheckerEvent>,
 ) -> Result<()> {
     let mut plan = Arc::new(CheckPlan::from_config(&config));
+    // The parsed file (spans, every VRRP block) is not needed past this point; an async
+    // fn would otherwise keep its argument alive until the checker stops.
+    drop(config);
     for warning in &plan.warnings {
         eprintln!("keel checker: {warning}");
     }
@@ -116,7 +119,7 @@ pub async fn run_checker_with_events(
     let mut applied = backend::adopt(&backend, &checks.desired())?;
     let mut effects = Effects::new(&plan.settings);
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
-    let probes = Arc::new(Semaphore::new(options.max_concurrent_probes.max(1)));
+    let mut probes = ProbePool::new(options.max_concurrent_probes, result_tx);
     let mut files = FileWatch::new(&plan, &checks);
     let mut file_tick = tokio::time::interval(Duration::from_secs(1));
 
@@ -127,9 +130,9 @@ pub async fn run_checker_with_events(
             &mut backend,
             &mut applied,
             &mut effects,
-            &result_tx,
-            &probes,
+            &mut probes,
         );
+        probes.launch();
         let deadline = checks
             .poll_timeout()
             .map(Instant::from_std)
@@ -218,8 +221,7 @@ fn drain(
     backend: &mut Backend,
     applied: &mut Desired,
     effects: &mut Effects,
-    result_tx: &mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
-    probes: &Arc<Semaphore>,
+    probes: &mut ProbePool,
 ) {
     while let Some(action) = checks.poll_action() {
         match action {
@@ -227,16 +229,7 @@ fn drain(
                 let Some(probe) = plan.probe_request(&request) else {
                     continue;
                 };
-                let result_tx = result_tx.clone();
-                let probes = probes.clone();
-                tokio::spawn(async move {
-                    // The semaphore is never closed, so acquiring only waits.
-                    let Ok(_permit) = probes.acquire_owned().await else {
-                        return;
-                    };
-                    let outcome = outcome(keel_probe::run(&probe).await);
-                    let _ = result_tx.send((request.checker, outcome));
-                });
+                probes.queue(request.checker, probe);
             }
             Action::LoadBalancerChanged => {
                 let desired = checks.desired();
@@ -247,6 +240,52 @@ fn drain(
                 }
             }
             other => effects.perform(other),
+        }
+    }
+}
+
+/// Probes waiting for a slot, and the slots. A probe becomes a task only when it gets a
+/// slot: a probe future holds every checker type's state (TLS included), so thousands of
+/// queued tasks would cost megabytes where a queued request costs a few hundred bytes.
+struct ProbePool {
+    pending: VecDeque<(CheckerId, keel_probe::ProbeRequest)>,
+    slots: Arc<Semaphore>,
+    result_tx: mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
+}
+
+impl ProbePool {
+    fn new(
+        slots: usize,
+        result_tx: mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
+    ) -> ProbePool {
+        ProbePool {
+            pending: VecDeque::new(),
+            slots: Arc::new(Semaphore::new(slots.max(1))),
+            result_tx,
+        }
+    }
+
+    fn queue(&mut self, checker: CheckerId, probe: keel_probe::ProbeRequest) {
+        self.pending.push_back((checker, probe));
+    }
+
+    /// Starts queued probes while slots are free; a finished probe frees its slot and
+    /// wakes the loop (its result), which calls this again.
+    fn launch(&mut self) {
+        while !self.pending.is_empty() {
+            let Ok(slot) = self.slots.clone().try_acquire_owned() else {
+                return;
+            };
+            let Some((checker, probe)) = self.pending.pop_front() else {
+                return;
+            };
+            let result_tx = self.result_tx.clone();
+            tokio::spawn(async move {
+                let outcome = outcome(keel_probe::run(&probe).await);
+                // Free the slot before the loop hears of the result and launches more.
+                drop(slot);
+                let _ = result_tx.send((checker, outcome));
+            });
         }
     }
 }

@@ -20,6 +20,7 @@ pub fn run(options: &Options) -> i32 {
     if verdict == 4 {
         return verdict;
     }
+    let keel_conf::Loaded { config, .. } = loaded;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -72,7 +73,7 @@ pub fn run(options: &Options) -> i32 {
             // Keep the sender alive until the checker has seen the change.
             std::future::pending::<()>().await;
         });
-        run_checker_with_events(loaded.config, checker_options, shutdown_rx, events_rx).await
+        run_checker_with_events(config, checker_options, shutdown_rx, events_rx).await
     });
     match result {
         Ok(()) => 0,
