@@ -123,6 +123,9 @@ pub async fn run_checker_with_events(
     let mut files = FileWatch::new(&plan, &checks);
     let mut file_tick = tokio::time::interval(Duration::from_secs(1));
 
+    let far = || Instant::now() + Duration::from_secs(3600);
+    let sleep = tokio::time::sleep_until(far());
+    tokio::pin!(sleep);
     loop {
         drain(
             &mut checks,
@@ -136,13 +139,21 @@ pub async fn run_checker_with_events(
         let deadline = checks
             .poll_timeout()
             .map(Instant::from_std)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            .unwrap_or_else(far);
+        // One timer entry for the whole run, moved only when the deadline moves.
+        if sleep.deadline() != deadline {
+            sleep.as_mut().reset(deadline);
+        }
         tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => {
+            _ = &mut sleep => {
                 checks.handle_timeout(Instant::now().into_std());
             }
             Some((checker, outcome)) = result_rx.recv() => {
                 report(&mut checks, checker, outcome);
+                // Take every result already here in one turn of the loop.
+                while let Ok((checker, outcome)) = result_rx.try_recv() {
+                    report(&mut checks, checker, outcome);
+                }
             }
             _ = file_tick.tick(), if !files.is_empty() => {
                 for (checker, outcome) in files.changes().await {
