@@ -60,9 +60,11 @@ keel_pid=$!
 sleep 15
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$keel_pid/stat"; }
-c0=$(cpu); t0=$(date +%s.%N)
+# TCP ActiveOpens of the namespace: the connections keel's checks opened.
+opens() { ip netns exec "$netns" awk '/^Tcp:/ && $6 ~ /^[0-9]+$/ {print $6}' /proc/net/snmp; }
+o0=$(opens); c0=$(cpu); t0=$(date +%s.%N)
 sleep "$window"
-c1=$(cpu); t1=$(date +%s.%N)
+c1=$(cpu); t1=$(date +%s.%N); o1=$(opens)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$keel_pid/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$keel_pid/status")
 threads=$(awk '/Threads/ {print $2}' "/proc/$keel_pid/status")
@@ -71,6 +73,7 @@ cpu_pct=$(echo "($c1 - $c0) * 100 / $ticks / ($t1 - $t0)" | bc -l)
 programmed=$(ip netns exec "$netns" nft list table inet keel | grep -o "127\.0\.0\.1 \. [0-9]*" | wc -l)
 echo "virtual servers: $vs, real servers: $((vs * rs)), window: ${window}s"
 printf "keel CPU: %.1f %% of one core; RSS %d KiB (peak %d KiB); threads %s\n" "$cpu_pct" "$rss" "$hwm" "$threads"
+printf "checks per second: %.0f (configured %d)\n" "$(echo "($o1 - $o0) / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
 echo "destinations in the nft table: $programmed (configured $((vs * rs)))"
 echo "--- keel log"
 cat "$work/keel.log"

@@ -292,7 +292,9 @@ impl ProbePool {
             };
             let result_tx = self.result_tx.clone();
             tokio::spawn(async move {
-                let outcome = outcome(keel_probe::run(&probe).await);
+                // Boxed: the probe future is sized for the largest checker (TLS), and
+                // an unboxed one would be copied whole into every task.
+                let outcome = outcome(Box::pin(keel_probe::run(&probe)).await);
                 // Free the slot before the loop hears of the result and launches more.
                 drop(slot);
                 let _ = result_tx.send((checker, outcome));
