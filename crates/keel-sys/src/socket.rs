@@ -260,6 +260,21 @@ impl VrrpSocketV4 {
     }
 }
 
+impl AsRawFd for VrrpSocketV4 {
+    /// The socket's descriptor, for per-packet ioctls such as `SIOCGSTAMPNS` (the kernel's
+    /// receive time of the last packet, which the daemon times VRRP's down timer from).
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl AsRawFd for VrrpSocketV6 {
+    /// The socket's descriptor (see [`VrrpSocketV4::as_raw_fd`]).
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
 impl AdvertSocket for VrrpSocketV4 {
     async fn send(&self, packet: &[u8], destination: IpAddr) -> Result<()> {
         match destination {

@@ -15,7 +15,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 
 mod options;
 
@@ -49,6 +49,8 @@ pub enum Command {
     DumpJson,
     /// Run the daemon (`-d` asks it to dump the configuration at start-up).
     Run,
+    /// `--demo` (keel only): the live failover demo in throwaway network namespaces.
+    Demo,
 }
 
 /// A parsed command line.
@@ -94,12 +96,39 @@ where
         });
     }
     let normalised = attach_optional_arguments(&args);
-    let raw =
-        match RawArgs::try_parse_from(std::iter::once(OsString::from("keel")).chain(normalised)) {
-            Ok(raw) => raw,
-            Err(error) => return Err(cli_error(&error)),
-        };
-    raw.into_invocation()
+    let argv = std::iter::once(OsString::from("keel")).chain(normalised);
+    let matches = RawArgs::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| cli_error(&e))?;
+    let first_exit = first_exiting_option(&matches);
+    let raw = RawArgs::from_arg_matches(&matches).map_err(|e| cli_error(&e))?;
+    raw.into_invocation(first_exit)
+}
+
+/// Options after which keepalived exits at once, in getopt order: the first one given wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExitingOption {
+    Help,
+    Version,
+    Signum,
+}
+
+/// Which of `-h`, `-v`, `--signum` came first on the command line, if any.
+fn first_exiting_option(matches: &clap::ArgMatches) -> Option<ExitingOption> {
+    [
+        ("help", ExitingOption::Help),
+        ("version", ExitingOption::Version),
+        ("signum", ExitingOption::Signum),
+    ]
+    .into_iter()
+    .filter_map(|(id, option)| {
+        let given = matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+        given
+            .then(|| matches.index_of(id).map(|index| (index, option)))
+            .flatten()
+    })
+    .min_by_key(|(index, _)| *index)
+    .map(|(_, option)| option)
 }
 
 /// keepalived's usage text (`-h`), with keel's name.
@@ -299,7 +328,20 @@ fn cli_error(error: &clap::Error) -> CliError {
         (ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::NoEquals, Some(arg)) => {
             CliError::MissingParameter(option_name(arg))
         }
-        _ => CliError::Other(error.render().to_string().trim_end().to_string()),
+        // getopt: a flag given `=VALUE` is an unknown option, spelt as written.
+        (ErrorKind::TooManyValues, Some(arg)) => {
+            let value = match error.get(ContextKind::InvalidValue) {
+                Some(ContextValue::String(value)) => value.clone(),
+                _ => String::new(),
+            };
+            CliError::UnknownOption(format!("{}={value}", option_name(arg)))
+        }
+        _ => {
+            // clap's first line, without its "error: " label and usage block.
+            let rendered = error.render().to_string();
+            let first = rendered.lines().next().unwrap_or_default();
+            CliError::Other(first.trim_start_matches("error: ").to_string())
+        }
     }
 }
 
@@ -383,6 +425,8 @@ struct RawArgs {
     ignore_sigint: bool,
     #[arg(short = 'v', long = "version")]
     version: bool,
+    #[arg(long = "demo")]
+    demo: bool,
     #[arg(short = 'h', long = "help")]
     help: bool,
     /// Words that are not options: keepalived reports them and carries on.
@@ -391,7 +435,7 @@ struct RawArgs {
 }
 
 impl RawArgs {
-    fn into_invocation(self) -> Result<Invocation, CliError> {
+    fn into_invocation(self, first_exit: Option<ExitingOption>) -> Result<Invocation, CliError> {
         let mut warnings = Vec::new();
         let mut options = Options {
             config_file: self
@@ -487,29 +531,34 @@ impl RawArgs {
             warnings.push(format!("Unexpected argument(s): {}", words.join(" ")));
         }
 
-        let command = if self.help {
-            Command::Help
-        } else if self.version {
-            Command::Version
-        } else if let Some(name) = self.signum {
-            match SignalFunction::from_name(&name) {
+        let command = match (first_exit, self.signum) {
+            (Some(ExitingOption::Help), _) => Command::Help,
+            (Some(ExitingOption::Version), _) => Command::Version,
+            (Some(ExitingOption::Signum), Some(name)) => match SignalFunction::from_name(&name) {
                 Some(function) => Command::Signum(function),
                 None => return Err(CliError::UnknownSignalFunction(name)),
-            }
-        } else if let Some(log) = self.config_test {
-            Command::ConfigTest {
-                log_file: (!log.is_empty()).then(|| PathBuf::from(log)),
-            }
-        } else if options.dump == Some(DumpFormat::Json) {
-            Command::DumpJson
-        } else {
-            Command::Run
+            },
+            _ if self.demo => Command::Demo,
+            _ => mode(self.config_test, &options),
         };
         Ok(Invocation {
             command,
             options,
             warnings,
         })
+    }
+}
+
+/// The mode when no option exits at once: `-t`, `--dump-conf=json`, or the daemon.
+fn mode(config_test: Option<String>, options: &Options) -> Command {
+    if let Some(log) = config_test {
+        Command::ConfigTest {
+            log_file: (!log.is_empty()).then(|| PathBuf::from(log)),
+        }
+    } else if options.dump == Some(DumpFormat::Json) {
+        Command::DumpJson
+    } else {
+        Command::Run
     }
 }
 

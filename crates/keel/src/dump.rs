@@ -3,13 +3,14 @@
 //! `-d` writes keepalived's SIGUSR1 `.data` layout (spec §4.1): `------< Section >------`
 //! headers and indented `Key = value` lines. keepalived says that format is not guaranteed;
 //! keel keeps its section names and the keys operators grep for (`Virtual Router ID`,
-//! `Priority`, `Advert interval`, `Virtual IP (N):`, `Tracked scripts :`), and shows the
-//! configuration only — run-time state (current state, script results) belongs to the
-//! daemon's own dump. `--dump-conf=json` is the typed configuration through serde.
+//! `Priority`, `Advert interval`, `Virtual IP (N):`, `Tracked scripts :`, the LVS
+//! topology of `keepalived_check.data`), and shows the configuration only — run-time state
+//! (current state, script results) belongs to the daemon's own dump. `--dump-conf=json` is the typed configuration through serde.
 
 use std::fmt::Write as _;
 
 use keel_conf::Config;
+use keel_conf::model::lvs::{Method, VirtualServer};
 use keel_conf::model::vrrp::{AuthType, InitialState, Instance, Notify, TrackRef};
 use keel_conf::model::{Script, VirtualAddress, VrrpScript};
 
@@ -27,6 +28,7 @@ pub fn data(config: &Config) -> String {
     vrrp_topology(&mut out, config);
     vrrp_scripts(&mut out, config);
     sync_groups(&mut out, config);
+    lvs_topology(&mut out, config);
     if !config.not_supported.is_empty() {
         section(&mut out, "Not supported yet");
         for keyword in &config.not_supported {
@@ -381,6 +383,73 @@ fn pair(out: &mut String, level: usize, key: &str, value: impl std::fmt::Display
     line(out, level, &format!("{key} = {value}"));
 }
 
+fn lvs_topology(out: &mut String, config: &Config) {
+    let lvs = &config.lvs;
+    if lvs.virtual_servers.is_empty() && lvs.virtual_server_groups.is_empty() {
+        return;
+    }
+    section(out, "LVS Topology");
+    for group in &lvs.virtual_server_groups {
+        pair(out, 1, "Virtual Server Group", &group.name);
+        pair(out, 2, "Entries", group.entries.len());
+    }
+    for server in &lvs.virtual_servers {
+        virtual_server(out, server);
+    }
+}
+
+fn virtual_server(out: &mut String, server: &VirtualServer) {
+    pair(out, 1, "Virtual Server", &server.service);
+    pair(out, 2, "lvs_sched", server.lvs_sched.keyword());
+    pair(out, 2, "lvs_method", method(&server.lvs_method));
+    if let Some(protocol) = server.protocol {
+        pair(out, 2, "protocol", protocol.keyword());
+    }
+    pair(out, 2, "delay_loop", format!("{} sec", server.delay_loop));
+    if let Some(timeout) = server.persistence_timeout {
+        pair(out, 2, "persistence_timeout", timeout);
+    }
+    pair(out, 2, "quorum", server.quorum);
+    pair(out, 2, "hysteresis", server.hysteresis);
+    pair(out, 2, "alpha", on_off(server.alpha));
+    pair(out, 2, "omega", on_off(server.omega));
+    if let Some(sorry) = &server.sorry_server {
+        pair(
+            out,
+            2,
+            "sorry_server",
+            format!("[{}]:{}", sorry.address, sorry.port),
+        );
+    }
+    for real in &server.real_servers {
+        pair(
+            out,
+            2,
+            "Real Server",
+            format!("[{}]:{}", real.address, real.port),
+        );
+        pair(out, 3, "weight", real.weight);
+        if let Some(method) = &real.lvs_method {
+            pair(out, 3, "lvs_method", self::method(method));
+        }
+        for checker in &real.checkers {
+            pair(out, 3, "Checker", checker.kind.keyword());
+        }
+    }
+}
+
+fn method(method: &Method) -> &'static str {
+    match method {
+        Method::Nat => "NAT",
+        Method::Dr => "DR",
+        Method::Tun { .. } => "TUN",
+    }
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +488,18 @@ vrrp_instance VI_1 {
     }
     track_script {
         chk_http weight -30
+    }
+}
+virtual_server 10.0.0.10 80 {
+    delay_loop 6
+    lvs_sched wrr
+    lvs_method NAT
+    protocol TCP
+    real_server 10.0.1.1 8080 {
+        weight 3
+        TCP_CHECK {
+            connect_timeout 3
+        }
     }
 }
 "#;
@@ -469,6 +550,8 @@ vrrp_instance VI_1 {
             "   Weight = -20\n",
             "   Rise = 2\n   Fall = 3\n",
             "------< VRRP Sync groups >------\n VRRP Sync Group = G1\n   VRRP member instances :\n     VI_1\n",
+            "------< LVS Topology >------\n Virtual Server = [10.0.0.10]:80\n   lvs_sched = wrr\n   lvs_method = NAT\n   protocol = TCP\n",
+            "   Real Server = [10.0.1.1]:8080\n     weight = 3\n     Checker = TCP_CHECK\n",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
         }

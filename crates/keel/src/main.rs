@@ -61,26 +61,19 @@ fn main() -> ExitCode {
             exit_code(verdict)
         }
         Command::Run => {
-            // lbd hook: `keel -C` runs only the health checkers, in the foreground. The
-            // daemon's Run arm replaces this once it spawns keel::checker::run_checker.
+            // lbd hook: `keel -C` runs only the health checkers, in the foreground, until
+            // the daemon spawns keel::checker::run_checker next to its VRRP side.
             if invocation.options.subsystems.checkers && !invocation.options.subsystems.vrrp {
                 return exit_code(keel::checker::standalone::run(&invocation.options));
             }
-            // The daemon engineer replaces this arm: until the daemon exists, `-d` dumps
-            // the configuration and stops there.
+            // keepalived's -d: dump the configuration at start-up, then run.
             if invocation.options.dump == Some(DumpFormat::Data) {
                 let loaded = config_test::load(&invocation.options);
-                let verdict = config_test::report(
-                    &loaded.diagnostics,
-                    &loaded.sources,
-                    &mut std::io::stderr(),
-                );
                 eprint!("{}", dump::data(&loaded.config));
-                return exit_code(verdict);
             }
-            eprintln!("keel: the daemon is not built yet");
-            ExitCode::from(1)
+            exit_code(keel::daemon::run(&invocation.options))
         }
+        Command::Demo => exit_code(keel::daemon::demo::run()),
     }
 }
 

@@ -52,13 +52,21 @@ fn signum_prints_the_number_on_stdout() {
 
 #[test]
 fn features_not_built_say_so_and_fail() {
-    // Input: a log file, no mode at all. Output: a clear message, exit 1.
+    // Input: a log file with -t, a daemon without its configuration.
+    // Output: a clear message, exit 1.
     let log_file = keel_with(&["-t", "-g/tmp/keel.log"]);
     assert_eq!(log_file.code, Some(1));
     assert_eq!(log_file.stderr, "keel: --log-file is not supported yet\n");
-    let daemon = keel_with(&["-n", "-f", "/nonexistent.conf"]);
+    // The daemon refuses a configuration it cannot read, before writing any pid file.
+    let daemon = keel_with(&["-n", "-G", "-f", "/nonexistent.conf"]);
     assert_eq!(daemon.code, Some(1));
-    assert_eq!(daemon.stderr, "keel: the daemon is not built yet\n");
+    assert!(
+        daemon
+            .stderr
+            .contains("Config files missing '/nonexistent.conf'"),
+        "{}",
+        daemon.stderr
+    );
 }
 
 #[test]

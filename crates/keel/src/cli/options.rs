@@ -209,12 +209,14 @@ impl Options {
     pub fn unsupported(&self, command: &Command) -> Vec<&'static str> {
         let mut unsupported = Vec::new();
         // Logging to files is done by keepalived's parent while it parses its options, so
-        // it would matter even for `-t`; keel has no file logging yet.
-        if self.logging.file.is_some() {
-            unsupported.push("--log-file");
-        }
-        if self.logging.flush_file {
-            unsupported.push("--flush-log-file");
+        // it would matter even for `-t`; keel's daemon writes the file, `-t` does not yet.
+        if *command != Command::Run {
+            if self.logging.file.is_some() {
+                unsupported.push("--log-file");
+            }
+            if self.logging.flush_file {
+                unsupported.push("--flush-log-file");
+            }
         }
         // keel does not split into keepalived's parent and children, so there is no
         // flattened configuration to receive.

@@ -320,6 +320,14 @@ fn options_without_a_feature_yet_are_named() {
     assert_eq!(log.options.unsupported(&log.command), vec!["--log-file"]);
     let fd = parsed(&["--config-fd=3", "-t"]);
     assert_eq!(fd.options.unsupported(&fd.command), vec!["--config-fd"]);
+    // The daemon writes the log file (keepalived_vrrp.log).
+    let daemon_log = parsed(&["-g"]);
+    assert!(
+        daemon_log
+            .options
+            .unsupported(&daemon_log.command)
+            .is_empty()
+    );
     let snmp = parsed(&["-x"]);
     assert_eq!(snmp.options.unsupported(&snmp.command), vec!["--snmp"]);
     // With -t, SNMP changes nothing (as in keepalived), so it is accepted.
@@ -336,6 +344,18 @@ fn help_and_version_texts_name_keel_and_keepalived() {
     assert!(banner.starts_with("Keel v"));
     assert!(banner.contains("keepalived v2.2.7"));
     assert!(banner.contains("Running on Linux 6.1"));
+}
+
+#[test]
+fn the_first_option_that_exits_wins_as_with_getopt() {
+    // Input: -v -h; -h -v; --signum=DATA -v. Output: keepalived acts on the first one.
+    assert_eq!(parsed(&["-v", "-h"]).command, Command::Version);
+    assert_eq!(parsed(&["-h", "-v"]).command, Command::Help);
+    assert_eq!(
+        parsed(&["--signum=DATA", "-v", "-t"]).command,
+        Command::Signum(SignalFunction::Data)
+    );
+    assert_eq!(parsed(&["-t", "-v"]).command, Command::Version);
 }
 
 #[test]

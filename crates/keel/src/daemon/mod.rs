@@ -1,0 +1,83 @@
+//! The keel daemon: keepalived's VRRP process on a real machine.
+//!
+//! One current-thread tokio runtime carries everything. Receive tasks (one per raw socket),
+//! tracker tasks (scripts, files, processes), the netlink monitor and the signal handlers
+//! all feed one channel of [`Event`]s; the loop turns each into a keel-vrrp input, sleeps
+//! until the engine's next deadline in between, and carries out the engine's actions in
+//! order: adverts, addresses over rtnetlink, gratuitous ARP/NA, notify scripts, FIFO lines.
+
+pub mod demo;
+pub mod dump;
+pub mod log;
+pub mod net;
+pub mod process;
+pub mod routes;
+mod run;
+mod trackers;
+
+use std::net::IpAddr;
+
+use keel_sys::socket::Received;
+use keel_vrrp::{Family, TrackerId, TrackerStatus};
+
+pub use run::run;
+
+/// Something for the loop to handle.
+#[derive(Debug)]
+pub enum Event {
+    /// A packet from a raw socket.
+    Packet {
+        /// Receiving interface.
+        interface: String,
+        /// Socket family.
+        family: Family,
+        /// The bytes (IPv4: whole datagram; IPv6: VRRP payload).
+        bytes: Vec<u8>,
+        /// What the kernel said about it.
+        received: Received,
+        /// When the receive task got it.
+        at: std::time::Instant,
+    },
+    /// A tracked object's new raw result.
+    Tracker {
+        /// Which one.
+        id: TrackerId,
+        /// Its result.
+        status: TrackerStatus,
+    },
+    /// A link changed (or was listed).
+    Link {
+        /// Its name.
+        name: String,
+        /// Its index.
+        index: u32,
+        /// keepalived's "up": IFF_UP and IFF_RUNNING.
+        up: bool,
+    },
+    /// An address disappeared from an interface.
+    AddressRemoved {
+        /// The interface index.
+        ifindex: u32,
+        /// The address.
+        address: IpAddr,
+    },
+    /// The netlink monitor lost events: re-read link states.
+    Resync,
+    /// A signal arrived.
+    Signal(Signal),
+}
+
+/// What a signal asks of the daemon (spec §1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGHUP.
+    Reload,
+    /// SIGTERM, SIGINT.
+    Stop,
+    /// SIGUSR1: `keepalived.data`.
+    Data,
+    /// SIGUSR2: `keepalived.stats`.
+    Stats,
+    /// SIGRTMIN+2: `keepalived.json`.
+    Json,
+}

@@ -1,0 +1,655 @@
+//! The daemon's life: start, the event loop, reload, stop.
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use keel_conf::Config;
+use keel_conf::preprocess::PreprocessOptions;
+use keel_sys::fifo::NotifyFifo;
+use keel_sys::netlink::Netlink;
+use keel_sys::packet::PacketSocket;
+use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
+use keel_vrrp::{Action, Authentication, Family, Router, RouterInput};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use super::net::{Decoded, Endpoint, decode};
+use super::{Event, Signal, dump, log, process, trackers};
+use crate::cli::Options;
+use crate::host::{RealFs, RealHost, default_config_id};
+use crate::vrrp_config::{self, DaemonConfig};
+
+mod effects;
+
+/// Runs the daemon with `options` until it is stopped; returns the exit code.
+pub fn run(options: &Options) -> i32 {
+    log::init(&options.logging);
+    // Read the configuration before forking or writing pid files, so a configuration that
+    // cannot run is reported on the terminal and leaves nothing behind.
+    let config = match load_config(options) {
+        Ok(config) => config,
+        Err(error) => {
+            log::error(&error);
+            if !options.logging.console {
+                eprint!("{error}");
+            }
+            return 1;
+        }
+    };
+    if !options.dont_fork {
+        if let Err(error) = process::daemonize(options.logging.console) {
+            log::error(&format!("cannot daemonize: {error}"));
+            return 1;
+        }
+    }
+    let pid_files = match process::PidFiles::create(options, &config.root) {
+        Ok(files) => files,
+        Err(error) => {
+            log::error(&error);
+            return 1;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            log::error(&format!("cannot start the runtime: {error}"));
+            return 1;
+        }
+    };
+    let code = runtime.block_on(async {
+        let mut daemon = match Daemon::start(options.clone(), config).await {
+            Ok(daemon) => daemon,
+            Err(error) => {
+                log::error(&error);
+                return 1;
+            }
+        };
+        daemon.run().await;
+        0
+    });
+    drop(pid_files);
+    log::info("Stopped");
+    code
+}
+
+struct Daemon {
+    options: Options,
+    config: DaemonConfig,
+    router: Router,
+    netlink: Netlink,
+    endpoints: HashMap<(String, Family), Endpoint>,
+    packet_sockets: HashMap<String, (PacketSocket, [u8; 6])>,
+    /// Addresses we installed, so their removal by someone else can be told from ours.
+    installed: HashSet<(u32, IpAddr)>,
+    fifo: Option<NotifyFifo>,
+    /// The running FIFO script's pid (SIGTERMed at stop, spec §3.8).
+    fifo_script: Option<u32>,
+    /// systemd's notification socket, when run as `Type=notify`.
+    systemd: Option<std::sync::Arc<crate::ops::systemd::Notifier>>,
+    trackers: Vec<tokio::task::JoinHandle<()>>,
+    events_tx: UnboundedSender<Event>,
+    events_rx: UnboundedReceiver<Event>,
+    ah_sequence: HashMap<String, u32>,
+    links: HashMap<String, (u32, bool)>,
+    started: (Instant, SystemTime),
+    warned_no_accept: bool,
+}
+
+impl Daemon {
+    async fn start(options: Options, config: Config) -> Result<Daemon, String> {
+        let netlink = Netlink::open().map_err(|e| format!("netlink: {e}"))?;
+        let (events_tx, events_rx) = unbounded_channel();
+        let mut daemon = Daemon {
+            options,
+            config: DaemonConfig::default(),
+            router: Router::new(Default::default(), Instant::now()).map_err(|e| format!("{e}"))?,
+            netlink,
+            endpoints: HashMap::new(),
+            packet_sockets: HashMap::new(),
+            installed: HashSet::new(),
+            fifo: None,
+            fifo_script: None,
+            systemd: None,
+            trackers: Vec::new(),
+            events_tx,
+            events_rx,
+            ah_sequence: HashMap::new(),
+            links: HashMap::new(),
+            started: (Instant::now(), SystemTime::now()),
+            warned_no_accept: false,
+        };
+        log::info(&format!(
+            "Starting VRRP child process, pid={}",
+            std::process::id()
+        ));
+        daemon.refresh_links().await;
+        let mapped = daemon.map(&config).await;
+        daemon.router = Router::new(mapped.router.clone(), Instant::now())
+            .map_err(|e| format!("configuration refused: {e}"))?;
+        for instance in daemon.router.instances() {
+            for warning in instance.warnings() {
+                log::warn(warning);
+            }
+        }
+        daemon.config = mapped;
+        daemon.open_endpoints();
+        daemon.open_fifo();
+        process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
+        trackers::spawn_link_monitor(&daemon.events_tx);
+        daemon.restart_trackers();
+        let delay = config.global_defs.vrrp_startup_delay.as_duration();
+        if !delay.is_zero() {
+            log::info(&format!(
+                "Delaying startup for {} seconds",
+                delay.as_secs_f64()
+            ));
+            tokio::time::sleep(delay).await;
+        }
+        daemon.static_objects(true).await;
+        daemon.input(RouterInput::Start).await;
+        // spec §3.3: an instance whose interface is down starts in FAULT.
+        let down: Vec<String> = daemon
+            .links
+            .iter()
+            .filter(|(_, (_, up))| !up)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in down {
+            daemon.link_changed(&name, false).await;
+        }
+        daemon.systemd = process::start_systemd();
+        Ok(daemon)
+    }
+
+    async fn run(&mut self) {
+        loop {
+            let deadline = self.router.poll_timeout();
+            let sleep = async {
+                match deadline {
+                    Some(deadline) => precise_sleep_until(deadline).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = sleep => {
+                    self.router.handle_timeout(Instant::now());
+                    self.drain().await;
+                }
+                event = self.events_rx.recv() => {
+                    let Some(event) = event else { return };
+                    if let Event::Signal(Signal::Stop) = event {
+                        self.stop().await;
+                        return;
+                    }
+                    self.handle(event).await;
+                }
+            }
+        }
+    }
+
+    async fn handle(&mut self, event: Event) {
+        match event {
+            Event::Packet {
+                interface,
+                family,
+                bytes,
+                received,
+                at,
+            } => {
+                // The group keepalived ≤ 1.3.6 put in unicast pseudo-headers (spec §3.1).
+                let group4 = self
+                    .config
+                    .router
+                    .instances
+                    .iter()
+                    .find_map(|i| match i.multicast_group {
+                        IpAddr::V4(group) => Some(group),
+                        IpAddr::V6(_) => None,
+                    })
+                    .unwrap_or(Ipv4Addr::new(224, 0, 0, 18));
+                let instances = &self.config.router.instances;
+                let ah_key = |vrid: u8| {
+                    instances
+                        .iter()
+                        .find(|i| i.interface == interface && i.vrid == vrid && i.family == family)
+                        .and_then(|i| match i.authentication {
+                            Authentication::Ah(key) => Some(key),
+                            _ => None,
+                        })
+                };
+                match decode(family, &bytes, &received, group4, &ah_key) {
+                    Decoded::Advert(advert) => {
+                        if !self.router.handle_advert(at, &interface, &advert) {
+                            log::detail(&format!(
+                                "advert for unknown VRID {} on {interface} from {}",
+                                advert.vrid, advert.source
+                            ));
+                        }
+                        self.drain().await;
+                    }
+                    Decoded::Malformed { vrid, kind } => {
+                        log::detail(&format!("malformed packet for VRID {vrid} on {interface}"));
+                        self.input(RouterInput::Malformed {
+                            interface,
+                            family,
+                            vrid,
+                            kind,
+                        })
+                        .await;
+                    }
+                    Decoded::Ignored(why) => {
+                        log::detail(&format!("ignored packet on {interface}: {why}"));
+                    }
+                }
+            }
+            Event::Tracker { id, status } => {
+                log::detail(&format!("tracker {} reports {status:?}", id.0));
+                self.input(RouterInput::Tracker { id, status }).await;
+            }
+            Event::Link { name, index, up } => {
+                let previous = self.links.insert(name.clone(), (index, up));
+                if previous.map(|(_, was)| was) != Some(up) {
+                    self.link_changed(&name, up).await;
+                }
+            }
+            Event::AddressRemoved { ifindex, address } => {
+                if self.installed.remove(&(ifindex, address)) {
+                    let Some(name) = self.link_name(ifindex) else {
+                        return;
+                    };
+                    log::warn(&format!(
+                        "{address} was removed from {name} by someone else"
+                    ));
+                    self.input(RouterInput::AddressRemovedExternally {
+                        interface: name,
+                        address,
+                    })
+                    .await;
+                }
+            }
+            Event::Resync => self.refresh_links().await,
+            Event::Signal(signal) => self.signal(signal).await,
+        }
+    }
+
+    async fn signal(&mut self, signal: Signal) {
+        match signal {
+            Signal::Reload => self.reload().await,
+            Signal::Stop => {}
+            Signal::Data => {
+                let text = dump::data(&self.router, &self.config);
+                write_dump("keepalived.data", &text);
+            }
+            Signal::Stats => write_dump("keepalived.stats", &dump::stats(&self.router)),
+            Signal::Json => {
+                let json = dump::json(&self.router, &self.config, self.started);
+                write_dump("keepalived.json", &json);
+            }
+        }
+    }
+
+    fn tell_systemd(
+        &self,
+        message: impl FnOnce(&crate::ops::systemd::Notifier) -> std::io::Result<()>,
+    ) {
+        if let Some(systemd) = &self.systemd {
+            if let Err(error) = message(systemd) {
+                log::warn(&format!("systemd notify: {error}"));
+            }
+        }
+    }
+
+    async fn link_changed(&mut self, name: &str, up: bool) {
+        log::info(&format!(
+            "Netlink reports {name} {}",
+            if up { "up" } else { "down" }
+        ));
+        if self
+            .config
+            .router
+            .instances
+            .iter()
+            .any(|i| i.interface == name)
+        {
+            self.input(RouterInput::LinkChanged {
+                interface: name.to_string(),
+                up,
+            })
+            .await;
+        }
+        let tracked: Vec<_> = self
+            .config
+            .track_interfaces
+            .iter()
+            .filter(|(_, interface)| interface == name)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in tracked {
+            let status = if up {
+                keel_vrrp::TrackerStatus::Up
+            } else {
+                keel_vrrp::TrackerStatus::Down
+            };
+            self.input(RouterInput::Tracker { id, status }).await;
+        }
+    }
+
+    async fn input(&mut self, input: RouterInput) {
+        self.router.handle(Instant::now(), input);
+        self.drain().await;
+    }
+
+    async fn drain(&mut self) {
+        while let Some(action) = self.router.poll_action() {
+            self.execute(action).await;
+        }
+    }
+
+    async fn reload(&mut self) {
+        log::info("Reloading");
+        self.tell_systemd(|systemd| systemd.reloading());
+        let config = match load_config(&self.options) {
+            Ok(config) => config,
+            Err(error) => {
+                log::error(&format!(
+                    "reload failed, keeping the running configuration: {error}"
+                ));
+                self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
+                return;
+            }
+        };
+        self.refresh_links().await;
+        let mapped = self.map(&config).await;
+        if let Err(error) = self.router.reload(Instant::now(), mapped.router.clone()) {
+            log::error(&format!(
+                "reload refused, keeping the running configuration: {error}"
+            ));
+            self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
+            return;
+        }
+        self.config = mapped;
+        self.open_endpoints();
+        self.open_fifo();
+        self.restart_trackers();
+        self.drain().await;
+        log::info("Reload finished");
+        self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
+    }
+
+    async fn stop(&mut self) {
+        log::info("Stopping");
+        self.tell_systemd(|systemd| systemd.stopping());
+        self.router.handle(Instant::now(), RouterInput::Stop);
+        let mut scripts = Vec::new();
+        while let Some(action) = self.router.poll_action() {
+            if let Action::Notify(notification) = &action.action {
+                scripts.extend(self.notify(notification));
+                continue;
+            }
+            self.execute(action).await;
+        }
+        for task in &self.trackers {
+            task.abort();
+        }
+        self.static_objects(false).await;
+        // Let the FIFO script read the last lines (STOP) before it is told to go.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.stop_fifo_script();
+        // spec §3.3: notify_stop scripts get up to 1 s before the daemon exits.
+        let limit = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < limit && scripts.iter().any(|&pid| process::alive(pid)) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn refresh_links(&mut self) {
+        match self.netlink.links().await {
+            Ok(links) => {
+                for link in links {
+                    let up = link.is_up();
+                    let previous = self.links.insert(link.name.clone(), (link.index, up));
+                    if previous.is_some_and(|(_, was)| was != up) {
+                        self.link_changed(&link.name, up).await;
+                    }
+                }
+            }
+            Err(error) => log::warn(&format!("listing links: {error}")),
+        }
+    }
+
+    fn link_name(&self, ifindex: u32) -> Option<String> {
+        self.links
+            .iter()
+            .find(|(_, (index, _))| *index == ifindex)
+            .map(|(name, _)| name.clone())
+    }
+
+    /// Maps the configuration, resolving each instance's source address from the kernel.
+    async fn map(&self, config: &Config) -> DaemonConfig {
+        let addresses = self.netlink.addresses(None).await.unwrap_or_default();
+        let links = &self.links;
+        let primary = |interface: &str, family: Family| -> Option<IpAddr> {
+            let &(ifindex, _) = links.get(interface)?;
+            let candidates = addresses
+                .iter()
+                .filter(|a| a.ifindex == ifindex && Family::of(a.address) == family);
+            match family {
+                // spec §3.1: the interface's primary IPv4 address.
+                Family::Ipv4 => candidates
+                    .filter(|a| !self.installed.contains(&(ifindex, a.address)))
+                    .map(|a| a.address)
+                    .next(),
+                // spec §3.1: IPv6 adverts come from the link-local address.
+                Family::Ipv6 => candidates
+                    .map(|a| a.address)
+                    .find(|a| matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)),
+            }
+        };
+        let mapped = vrrp_config::map(config, !self.options.dont_release_vrrp, &primary);
+        for warning in &mapped.warnings {
+            log::warn(warning);
+        }
+        mapped
+    }
+
+    fn open_endpoints(&mut self) {
+        for instance in &self.config.router.instances {
+            let key = (instance.interface.clone(), instance.family);
+            let with_ah = self.config.router.instances.iter().any(|i| {
+                i.interface == instance.interface
+                    && matches!(i.authentication, Authentication::Ah(_))
+            });
+            if !self.endpoints.contains_key(&key) {
+                match Endpoint::open(
+                    &instance.interface,
+                    instance.family,
+                    Some(instance.primary_address),
+                    with_ah,
+                    &self.events_tx,
+                ) {
+                    Ok(endpoint) => {
+                        self.endpoints.insert(key.clone(), endpoint);
+                    }
+                    Err(error) => {
+                        log::error(&format!(
+                            "({}) cannot open a VRRP socket on {}: {error}",
+                            instance.name, instance.interface
+                        ));
+                        continue;
+                    }
+                }
+            }
+            if instance.unicast_peers.is_empty() {
+                if let Some(endpoint) = self.endpoints.get_mut(&key) {
+                    if let Err(error) = endpoint.join(instance.multicast_group) {
+                        log::error(&format!(
+                            "({}) cannot join {} on {}: {error}",
+                            instance.name, instance.multicast_group, instance.interface
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn open_fifo(&mut self) {
+        let wanted = self.config.notify_fifo.as_ref().map(|f| f.path.clone());
+        if self
+            .fifo
+            .as_ref()
+            .map(|f| f.path().to_string_lossy().into_owned())
+            == wanted
+        {
+            return;
+        }
+        self.stop_fifo_script();
+        self.fifo = wanted.and_then(|path| {
+            NotifyFifo::open(Path::new(&path))
+                .map_err(|e| log::error(&format!("notify FIFO {path}: {e}")))
+                .ok()
+        });
+        let (Some(fifo), Some(script)) = (&self.fifo, &self.config.fifo_script) else {
+            return;
+        };
+        let mut argv = script.command.clone();
+        argv.push(fifo.path().to_string_lossy().into_owned());
+        let user = script
+            .user
+            .as_ref()
+            .map(|u| (u.clone(), script.group.clone()))
+            .or_else(|| self.config.script_user.clone());
+        let command = ScriptCommand {
+            argv: argv.clone(),
+            user: resolve_user(user.as_ref()),
+            timeout: None,
+        };
+        match ProcessRunner.spawn_detached(&command) {
+            Ok(pid) => self.fifo_script = Some(pid),
+            Err(error) => log::error(&format!("notify FIFO script {}: {error}", argv.join(" "))),
+        }
+    }
+
+    fn stop_fifo_script(&mut self) {
+        if let Some(pid) = self.fifo_script.take() {
+            if process::alive(pid) {
+                // SAFETY: kill has no memory-safety preconditions; `pid` is the FIFO script
+                // this daemon started and has not yet reaped.
+                unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+            }
+        }
+    }
+
+    fn restart_trackers(&mut self) {
+        for task in self.trackers.drain(..) {
+            task.abort();
+        }
+        for script in &self.config.vrrp_scripts {
+            let user = script
+                .user
+                .clone()
+                .or_else(|| self.config.script_user.clone());
+            self.trackers.push(trackers::spawn_script(
+                script,
+                resolve_user(user.as_ref()),
+                &self.events_tx,
+            ));
+        }
+        for file in &self.config.track_files {
+            if let Some(task) = trackers::spawn_file(file, &self.events_tx) {
+                self.trackers.push(task);
+            }
+        }
+        for process in &self.config.track_processes {
+            self.trackers
+                .push(trackers::spawn_process(process, &self.events_tx));
+        }
+    }
+}
+
+/// tokio's timer wheel has millisecond granularity and rounds up, which alone would cost a
+/// 10 ms VRRPv3 instance 3% of its Master_Down_Interval (RFC 5798 §6.4.2). Sleep on the
+/// wheel until just before the deadline, then finish with a high-resolution sleep; the
+/// blocking part is under [`PRECISE_SLEEP_MARGIN`], so the loop stays responsive.
+async fn precise_sleep_until(deadline: Instant) {
+    if let Some(early) = deadline.checked_sub(PRECISE_SLEEP_MARGIN) {
+        if early > Instant::now() {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(early)).await;
+        }
+    }
+    let rest = deadline.saturating_duration_since(Instant::now());
+    if !rest.is_zero() {
+        std::thread::sleep(rest);
+    }
+}
+
+/// How much of a timer wait is done with a blocking high-resolution sleep.
+const PRECISE_SLEEP_MARGIN: Duration = Duration::from_micros(3000);
+
+fn load_config(options: &Options) -> Result<Config, String> {
+    let preprocess = PreprocessOptions {
+        config_id: options.config_id.clone().unwrap_or_else(default_config_id),
+        all_config: options.all_config,
+        instance: None,
+        random_seed: 0,
+    };
+    let loaded = keel_conf::load(&RealFs, &RealHost, &options.config_file, &preprocess);
+    for diagnostic in &loaded.diagnostics {
+        for line in diagnostic.render(&loaded.sources).lines() {
+            log::warn(line);
+        }
+    }
+    // keepalived runs with what it could read unless the configuration cannot run at all.
+    if keel_conf::diag::exit_code(&loaded.diagnostics) == 4 {
+        let rendered: String = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.render(&loaded.sources))
+            .collect();
+        return Err(format!(
+            "{rendered}keel: {}: configuration cannot run\n",
+            options.config_file.display()
+        ));
+    }
+    Ok(loaded.config)
+}
+
+/// A script's identity: the configured user, else root (spec §3.14).
+fn resolve_user(user: Option<&(String, Option<String>)>) -> UserIds {
+    match user {
+        Some((name, group)) => UserIds::lookup(name, group.as_deref()).unwrap_or_else(|error| {
+            log::warn(&format!("script user {name}: {error}; running as root"));
+            UserIds::root()
+        }),
+        None => UserIds::root(),
+    }
+}
+
+/// Writes a dump file under `$TMPDIR` (if an absolute directory) or `/tmp`, mode 0600,
+/// through a temporary file and a rename (spec §1.3, §4.3).
+fn write_dump(name: &str, contents: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let directory = std::env::var("TMPDIR")
+        .ok()
+        .filter(|d| d.starts_with('/') && Path::new(d).is_dir())
+        .unwrap_or_else(|| "/tmp".to_string());
+    let path = Path::new(&directory).join(name);
+    let temporary = Path::new(&directory).join(format!(".{name}.{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(contents.as_bytes()))
+        .and_then(|()| std::fs::rename(&temporary, &path));
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        log::error(&format!("writing {}: {error}", path.display()));
+    }
+}

@@ -1,0 +1,379 @@
+//! Carrying out the engine's actions: adverts, addresses, routes and rules over rtnetlink,
+//! gratuitous ARP/NA, notify scripts, FIFO lines and alert mails (spec §3.3, §3.8, §3.9).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use keel_conf::model::{Route, Rule};
+use keel_sys::netlink::{AddressScope, AddressSpec};
+use keel_sys::packet::{FrameSender, PacketSocket};
+use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner};
+use keel_vrrp::{Action, Family, Notification, RouterAction, Source, State};
+
+use super::{Daemon, resolve_user};
+use crate::daemon::{log, routes};
+use crate::vrrp_config;
+
+impl Daemon {
+    pub(super) async fn execute(&mut self, routed: RouterAction) {
+        let RouterAction { source, action } = routed;
+        let (name, interface) = match &source {
+            Source::Instance { name, interface } => (name.to_string(), Some(interface.to_string())),
+            Source::Group { name } => (name.to_string(), None),
+        };
+        match action {
+            Action::SendAdvert(advert) => {
+                let Some(interface) = interface else { return };
+                let family = Family::of(advert.source);
+                let ttl = self.setup(&name).map_or(255, |setup| setup.unicast_ttl);
+                let sequence = self.ah_sequence.entry(name.clone()).or_insert(0);
+                *sequence = sequence.wrapping_add(1);
+                let sequence = *sequence;
+                match self.endpoints.get_mut(&(interface.clone(), family)) {
+                    Some(endpoint) => {
+                        if let Err(error) = endpoint.send(&advert, ttl, sequence).await {
+                            log::detail(&format!("({name}) advert not sent: {error}"));
+                        }
+                    }
+                    None => log::detail(&format!("({name}) no socket on {interface}")),
+                }
+            }
+            Action::AddAddresses { addresses, accept } => {
+                let Some(interface) = interface else { return };
+                if !accept && !self.warned_no_accept {
+                    self.warned_no_accept = true;
+                    log::warn(&format!(
+                        "({name}) no_accept: keel does not install the DROP firewall rules yet"
+                    ));
+                }
+                for address in addresses {
+                    let Some(spec) = self.address_spec(&name, &interface, address) else {
+                        continue;
+                    };
+                    match self.netlink.add_address(&spec).await {
+                        Ok(()) => {}
+                        Err(error) if error.netlink_errno() == Some(libc::EEXIST) => {}
+                        Err(error) => {
+                            log::error(&format!("({name}) cannot add {address}: {error}"));
+                            continue;
+                        }
+                    }
+                    self.installed.insert((spec.ifindex, address));
+                }
+                // spec §3.3: routes and rules follow the VIPs (adding again is harmless).
+                self.virtual_routes(&name, true).await;
+            }
+            Action::RemoveAddresses { addresses } => {
+                let Some(interface) = interface else { return };
+                for address in addresses {
+                    let Some(spec) = self.address_spec(&name, &interface, address) else {
+                        continue;
+                    };
+                    self.installed.remove(&(spec.ifindex, address));
+                    match self.netlink.delete_address(&spec).await {
+                        Ok(()) => {}
+                        Err(error) if error.netlink_errno() == Some(libc::EADDRNOTAVAIL) => {}
+                        Err(error) => {
+                            log::error(&format!("({name}) cannot remove {address}: {error}"))
+                        }
+                    }
+                }
+            }
+            Action::SendGratuitous { addresses } => {
+                let Some(interface) = interface else { return };
+                for &address in addresses.iter() {
+                    let device = self
+                        .setup(&name)
+                        .and_then(|s| s.addresses.iter().find(|a| a.address == address))
+                        .and_then(|a| a.dev.clone())
+                        .unwrap_or_else(|| interface.clone());
+                    if let Err(error) = self.send_gratuitous(&device, address).await {
+                        log::detail(&format!("({name}) gratuitous for {address}: {error}"));
+                    }
+                }
+            }
+            Action::StateChanged { from, to } => {
+                if from == State::Master {
+                    self.virtual_routes(&name, false).await;
+                }
+                let text = match (from, to) {
+                    (State::Init, State::Backup) => "Entering BACKUP STATE (init)".to_string(),
+                    (_, to) => format!("Entering {} STATE", to.as_str()),
+                };
+                log::info(&format!("({name}) {text}"));
+            }
+            Action::Notify(notification) => {
+                self.notify(&notification);
+                self.mail(&notification);
+            }
+            Action::FifoLine(line) => {
+                if let Some(fifo) = &mut self.fifo {
+                    if let Err(error) = fifo.write_line(&line) {
+                        log::warn(&format!("notify FIFO: {error}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts the notification's scripts (fire-and-forget, reaped in the background) and
+    /// returns their pids.
+    pub(super) fn notify(&self, notification: &Notification) -> Vec<u32> {
+        let mut pids = Vec::new();
+        for call in &notification.scripts {
+            let Some(script) = self.config.scripts.get(&call.command) else {
+                continue;
+            };
+            if script.command.is_empty() {
+                continue;
+            }
+            let mut argv = script.command.clone();
+            argv.extend(call.extra_args.iter().cloned());
+            let user = script
+                .user
+                .as_ref()
+                .map(|u| (u.clone(), script.group.clone()))
+                .or_else(|| self.config.script_user.clone());
+            let command = ScriptCommand {
+                argv: argv.clone(),
+                user: resolve_user(user.as_ref()),
+                timeout: None,
+            };
+            match ProcessRunner.spawn_detached(&command) {
+                Ok(pid) => {
+                    log::detail(&format!("notify: {} (pid {pid})", argv.join(" ")));
+                    pids.push(pid);
+                }
+                Err(error) => log::warn(&format!("notify {}: {error}", argv.join(" "))),
+            }
+        }
+        pids
+    }
+
+    /// spec §3.8: with `smtp_alert`, an instance's MASTER/BACKUP/FAULT sends a mail, in
+    /// the background so a slow server never delays VRRP.
+    pub(super) fn mail(&self, notification: &Notification) {
+        let Some(smtp) = &self.config.smtp else {
+            return;
+        };
+        if notification.kind != keel_vrrp::NotifyKind::Instance
+            || !self
+                .setup(&notification.name)
+                .is_some_and(|setup| setup.smtp_alert)
+        {
+            return;
+        }
+        let Some(alert) = keel_sys::smtp::vrrp_instance_alert(
+            &smtp.router_id,
+            &notification.name,
+            notification.state.as_str(),
+        ) else {
+            return;
+        };
+        let smtp = smtp.clone();
+        tokio::spawn(async move {
+            let server = match tokio::net::lookup_host((smtp.server.0.as_str(), smtp.server.1))
+                .await
+                .map(|mut addresses| addresses.next())
+            {
+                Ok(Some(server)) => server,
+                _ => {
+                    log::error(&format!("smtp_server {} does not resolve", smtp.server.0));
+                    return;
+                }
+            };
+            let settings = keel_sys::smtp::SmtpSettings {
+                server,
+                helo_name: smtp.helo_name,
+                from: smtp.from,
+                to: smtp.to,
+                timeout: smtp.timeout,
+            };
+            match keel_sys::smtp::send_alert(&settings, &alert).await {
+                Ok(()) => log::info(&format!("SMTP alert sent: {}", alert.subject)),
+                Err(error) => log::error(&format!("SMTP alert to {server}: {error}")),
+            }
+        });
+    }
+
+    pub(super) async fn send_gratuitous(
+        &mut self,
+        device: &str,
+        address: IpAddr,
+    ) -> Result<(), String> {
+        if !self.packet_sockets.contains_key(device) {
+            let socket = PacketSocket::open(device).map_err(|e| e.to_string())?;
+            let info = keel_sys::packet::interface_info(device).map_err(|e| e.to_string())?;
+            self.packet_sockets
+                .insert(device.to_string(), (socket, info.mac));
+        }
+        let Some((socket, mac)) = self.packet_sockets.get(device) else {
+            return Err("no packet socket".into());
+        };
+        let mac = keel_wire::ethernet::Address(*mac);
+        let mut frame = [0u8; 128];
+        let len = match address {
+            IpAddr::V4(vip) => keel_wire::arp::emit_gratuitous(mac, vip, &mut frame),
+            IpAddr::V6(vip) => keel_wire::ndisc::emit_unsolicited_na(mac, vip, false, &mut frame),
+        }
+        .map_err(|e| e.to_string())?;
+        socket
+            .send_frame(&frame[..len])
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Installs (`add`) or removes an instance's `virtual_routes` and `virtual_rules`.
+    pub(super) async fn virtual_routes(&mut self, name: &str, add: bool) {
+        let Some(setup) = self.setup(name) else {
+            return;
+        };
+        let (routes, rules) = (setup.routes.clone(), setup.rules.clone());
+        self.apply_routes(name, &routes, &rules, add).await;
+    }
+
+    pub(super) async fn apply_routes(
+        &self,
+        owner: &str,
+        routes: &[Route],
+        rules: &[Rule],
+        add: bool,
+    ) {
+        let links: HashMap<String, u32> = self
+            .links
+            .iter()
+            .map(|(name, (index, _))| (name.clone(), *index))
+            .collect();
+        // Rules after routes when adding, before them when removing.
+        if !add {
+            for rule in rules {
+                match routes::rule_spec(rule) {
+                    Ok(spec) => report(
+                        owner,
+                        "rule",
+                        self.netlink.delete_rule(&spec).await,
+                        libc::ENOENT,
+                    ),
+                    Err(error) => log::warn(&format!("({owner}) {error}")),
+                }
+            }
+        }
+        for route in routes {
+            match routes::route_spec(route, &links) {
+                Ok(spec) if add => report(
+                    owner,
+                    "route",
+                    self.netlink.add_route(&spec).await,
+                    libc::EEXIST,
+                ),
+                Ok(spec) => report(
+                    owner,
+                    "route",
+                    self.netlink.delete_route(&spec).await,
+                    libc::ESRCH,
+                ),
+                Err(error) => log::warn(&format!("({owner}) {error}")),
+            }
+        }
+        if add {
+            for rule in rules {
+                match routes::rule_spec(rule) {
+                    Ok(spec) => report(
+                        owner,
+                        "rule",
+                        self.netlink.add_rule(&spec).await,
+                        libc::EEXIST,
+                    ),
+                    Err(error) => log::warn(&format!("({owner}) {error}")),
+                }
+            }
+        }
+    }
+
+    /// `static_ipaddress`, `static_routes`, `static_rules`: at start (`add`) and at stop.
+    pub(super) async fn static_objects(&mut self, add: bool) {
+        let links: HashMap<String, u32> = self
+            .links
+            .iter()
+            .map(|(name, (index, _))| (name.clone(), *index))
+            .collect();
+        let (addresses, routes, rules) = (
+            self.config.static_addresses.clone(),
+            self.config.static_routes.clone(),
+            self.config.static_rules.clone(),
+        );
+        for address in &addresses {
+            match routes::static_address_spec(address, &links) {
+                Ok(spec) if add => report(
+                    "static",
+                    "address",
+                    self.netlink.add_address(&spec).await,
+                    libc::EEXIST,
+                ),
+                Ok(spec) => report(
+                    "static",
+                    "address",
+                    self.netlink.delete_address(&spec).await,
+                    libc::EADDRNOTAVAIL,
+                ),
+                Err(error) => log::warn(&error),
+            }
+        }
+        self.apply_routes("static", &routes, &rules, add).await;
+    }
+
+    pub(super) fn setup(&self, name: &str) -> Option<&vrrp_config::InstanceSetup> {
+        self.config.instances.iter().find(|s| s.name == name)
+    }
+
+    /// The rtnetlink form of one VIP with its options (spec §2.6).
+    pub(super) fn address_spec(
+        &self,
+        name: &str,
+        interface: &str,
+        address: IpAddr,
+    ) -> Option<AddressSpec> {
+        let vip = self
+            .setup(name)
+            .and_then(|s| s.addresses.iter().find(|a| a.address == address));
+        let device = vip
+            .and_then(|v| v.dev.clone())
+            .unwrap_or_else(|| interface.to_string());
+        let Some(&(ifindex, _)) = self.links.get(&device) else {
+            log::warn(&format!(
+                "({name}) interface {device} of {address} not found"
+            ));
+            return None;
+        };
+        let full = if address.is_ipv4() { 32 } else { 128 };
+        let mut spec = AddressSpec::new(ifindex, address, vip.map_or(full, |v| v.prefix_len));
+        if let Some(vip) = vip {
+            spec.broadcast = vip.broadcast.as_deref().and_then(|b| b.parse().ok());
+            spec.scope = match vip.scope.as_deref() {
+                Some("site") => AddressScope::Site,
+                Some("link") => AddressScope::Link,
+                Some("host") => AddressScope::Host,
+                Some("nowhere") => AddressScope::Nowhere,
+                _ => AddressScope::Global,
+            };
+            spec.label = vip.label.clone();
+            spec.peer = vip.peer.map(|p| p.address);
+            spec.options.nodad = vip.nodad;
+            spec.options.noprefixroute = vip.noprefixroute;
+            spec.options.home = vip.home;
+            spec.options.mngtmpaddr = vip.mngtmpaddr;
+            spec.options.autojoin = vip.autojoin;
+            spec.preferred_lifetime = vip.preferred_lft;
+        }
+        Some(spec)
+    }
+}
+
+/// Logs a netlink failure unless it is `benign` (already there / already gone).
+fn report(owner: &str, what: &str, result: keel_sys::Result<()>, benign: i32) {
+    if let Err(error) = result {
+        if error.netlink_errno() != Some(benign) {
+            log::error(&format!("({owner}) {what}: {error}"));
+        }
+    }
+}

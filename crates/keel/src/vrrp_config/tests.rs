@@ -1,0 +1,283 @@
+//! Scenarios: keepalived.conf text in, the engine's configuration out.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use keel_conf::memfs::{FakeHost, MemoryFs};
+use keel_conf::preprocess::PreprocessOptions;
+use keel_vrrp::{Authentication, Family, InitialState, TrackerKind, Version};
+
+use super::*;
+
+fn load(text: &str) -> DaemonConfig {
+    let mut fs = MemoryFs::new()
+        .with_file("/etc/keepalived/keepalived.conf", text)
+        .with_file("/usr/bin/pidof", "#!/bin/sh\n")
+        .with_file("/etc/keepalived/notify.sh", "#!/bin/sh\n");
+    fs.set_mode("/usr/bin/pidof", 0o755);
+    fs.set_mode("/etc/keepalived/notify.sh", 0o755);
+    let host = FakeHost::new()
+        .with_interface("eth0")
+        .with_interface("eth1")
+        .with_path_dir("/usr/bin");
+    let loaded = keel_conf::load(
+        &fs,
+        &host,
+        Path::new("/etc/keepalived/keepalived.conf"),
+        &PreprocessOptions::default(),
+    );
+    map(
+        &loaded.config,
+        true,
+        &|interface, family| match (interface, family) {
+            ("eth0", Family::Ipv4) => Some("10.0.0.1".parse().unwrap()),
+            ("eth0", Family::Ipv6) => Some("fe80::1".parse().unwrap()),
+            _ => None,
+        },
+    )
+}
+
+const SEED: &str = r#"
+global_defs { router_id LVS_DEVEL }
+vrrp_script chk_nginx {
+script "pidof nginx "
+interval 1
+weight -3
+fall 2
+rise 1
+}
+vrrp_instance VI_1 {
+state MASTER
+interface eth0
+virtual_router_id 51
+priority 100
+advert_int 1
+authentication {
+auth_type PASS
+auth_pass 1111
+}
+virtual_ipaddress {
+192.168.1.199
+}
+track_script {
+chk_nginx
+}
+notify_master "/etc/keepalived/notify.sh master "
+notify_backup "/etc/keepalived/notify.sh backup "
+}
+"#;
+
+// Input: the seed's master.conf.
+// Output: one v2 instance, MASTER wanted, priority 100, PASS "1111" zero-padded, the VIP,
+// source = eth0's address, chk_nginx tracked with weight -3, fall 2, rise 1, run every 1 s.
+#[test]
+fn seed_master_maps_to_a_v2_pass_instance_tracking_its_script() {
+    let config = load(SEED);
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    let vi = &config.router.instances[0];
+    assert_eq!(vi.name, "VI_1");
+    assert_eq!(vi.interface, "eth0");
+    assert_eq!(vi.vrid, 51);
+    assert_eq!(vi.version, Version::V2);
+    assert_eq!(vi.initial_state, InitialState::Master);
+    assert_eq!(vi.priority, 100);
+    assert_eq!(vi.advert_interval, Duration::from_secs(1));
+    assert_eq!(vi.primary_address, "10.0.0.1".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        vi.virtual_addresses,
+        vec!["192.168.1.199".parse::<IpAddr>().unwrap()]
+    );
+    assert_eq!(vi.authentication, Authentication::Pass(*b"1111\0\0\0\0"));
+    assert_eq!(vi.trackers.len(), 1);
+    assert_eq!(vi.trackers[0].id, script_id("chk_nginx"));
+    assert_eq!(vi.trackers[0].weight, -3);
+    assert_eq!(
+        vi.trackers[0].kind,
+        TrackerKind::Script {
+            rise: 1,
+            fall: 2,
+            init_fail: false
+        }
+    );
+    assert_eq!(config.vrrp_scripts.len(), 1);
+    assert_eq!(config.vrrp_scripts[0].script.command, ["pidof", "nginx"]);
+    assert_eq!(config.vrrp_scripts[0].interval, Duration::from_secs(1));
+    // keepalived: a script without a timeout gets its interval.
+    assert_eq!(config.vrrp_scripts[0].timeout, Duration::from_secs(1));
+}
+
+// Input: notify_master with arguments.
+// Output: the engine holds a key that the daemon maps back to the exact argv.
+#[test]
+fn notify_scripts_round_trip_through_their_keys() {
+    let config = load(SEED);
+    let vi = &config.router.instances[0];
+    let master = vi.notify.master.as_ref().expect("notify_master");
+    assert_eq!(
+        config.scripts[master].command,
+        ["/etc/keepalived/notify.sh", "master"]
+    );
+    let backup = vi.notify.backup.as_ref().expect("notify_backup");
+    assert_eq!(
+        config.scripts[backup].command,
+        ["/etc/keepalived/notify.sh", "backup"]
+    );
+    assert_eq!(vi.notify.fault, None);
+}
+
+// Input: a v3 IPv6 instance at 10 ms with unicast peers, a track_interface, global
+// vrrp_version 3, garp_master_delay 0 and a vrrp_notify_fifo.
+// Output: v3, family IPv6, link-local source, peers, interface tracker (FAULT-only,
+// weight 0), no second GARP burst, FIFO lines on, unicast TTL kept for the socket.
+#[test]
+fn v3_ipv6_unicast_instance_with_tracked_interface() {
+    let config = load(
+        r#"
+global_defs {
+  vrrp_version 3
+  vrrp_garp_master_delay 0
+  vrrp_notify_fifo /run/keel.fifo
+}
+vrrp_instance V6 {
+  interface eth0
+  virtual_router_id 7
+  priority 150
+  advert_int 0.01
+  unicast_ttl 64
+  unicast_peer {
+    fe80::2
+  }
+  virtual_ipaddress {
+    2001:db8::100/64
+  }
+  track_interface {
+    eth1
+  }
+}
+"#,
+    );
+    let vi = &config.router.instances[0];
+    assert_eq!(vi.version, Version::V3);
+    assert_eq!(vi.family, Family::Ipv6);
+    assert_eq!(vi.advert_interval, Duration::from_millis(10));
+    assert_eq!(vi.primary_address, "fe80::1".parse::<IpAddr>().unwrap());
+    assert_eq!(vi.unicast_peers.len(), 1);
+    assert_eq!(vi.garp.master_delay, None);
+    assert!(vi.notify.fifo);
+    assert_eq!(vi.trackers[0].id, interface_id("eth1"));
+    assert_eq!(vi.trackers[0].weight, 0);
+    assert_eq!(
+        config.track_interfaces,
+        vec![(interface_id("eth1"), "eth1".to_string())]
+    );
+    assert_eq!(config.instances[0].unicast_ttl, 64);
+    assert_eq!(config.instances[0].addresses[0].prefix_len, 64);
+    assert_eq!(config.notify_fifo.as_ref().unwrap().path, "/run/keel.fifo");
+}
+
+// Input: an instance on an interface with no address, next to a good one.
+// Output: the bad one is skipped with a warning naming it; the good one runs.
+#[test]
+fn instance_without_a_source_address_is_skipped_with_a_warning() {
+    let config = load(
+        r#"
+vrrp_instance BAD {
+  interface eth1
+  virtual_router_id 1
+  virtual_ipaddress { 10.0.0.100 }
+}
+vrrp_instance GOOD {
+  interface eth0
+  virtual_router_id 2
+  virtual_ipaddress { 10.0.0.101 }
+}
+"#,
+    );
+    assert_eq!(config.router.instances.len(), 1);
+    assert_eq!(config.router.instances[0].name, "GOOD");
+    assert!(config.warnings[0].contains("BAD"), "{:?}", config.warnings);
+}
+
+// Input: a sync group of two instances with a group notify and a group-level track_file.
+// Output: the group lists both members, carries its notify and the file tracker; the
+// track_file is watched once.
+#[test]
+fn sync_group_with_group_trackers() {
+    let config = load(
+        r#"
+track_file flag {
+  file /run/flag
+  weight 0
+}
+vrrp_sync_group G {
+  group { A B }
+  notify "/bin/echo group"
+  track_file { flag }
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress { 10.0.0.100 }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  virtual_ipaddress { 10.0.0.101 }
+}
+"#,
+    );
+    let group = &config.router.sync_groups[0];
+    assert_eq!(group.members, ["A", "B"]);
+    assert!(group.notify.generic.is_some());
+    assert_eq!(group.trackers[0].id, file_id("flag"));
+    assert_eq!(config.track_files.len(), 1);
+    assert_eq!(config.track_files[0].path, "/run/flag");
+    // The whole configuration is accepted by the engine.
+    assert!(keel_vrrp::Router::new(config.router.clone(), std::time::Instant::now()).is_ok());
+}
+
+// Input: words with spaces and quotes.
+// Output: the key is a shell-quoted line (for logs), distinct per argv.
+#[test]
+fn command_keys_quote_what_needs_quoting() {
+    let script = Script {
+        command: vec!["/x".into(), "arg two".into(), "it's".into()],
+        ..Script::default()
+    };
+    assert_eq!(command_key(&script), r#"/x 'arg two' 'it'\''s'"#);
+}
+
+// Input: an instance with use_vmac and a track_bfd.
+// Output: it still runs, on its base interface, and the warnings say what is not done.
+#[test]
+fn features_not_built_yet_are_warned_about() {
+    let config = load(
+        r#"
+bfd_instance b1 {
+  neighbor_ip 10.0.0.2
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 3
+  use_vmac
+  track_bfd {
+    b1
+  }
+  virtual_ipaddress { 10.0.0.100 }
+}
+"#,
+    );
+    assert_eq!(config.router.instances.len(), 1);
+    assert_eq!(config.router.instances[0].interface, "eth0");
+    assert!(
+        config.warnings.iter().any(|w| w.contains("use_vmac")),
+        "{:?}",
+        config.warnings
+    );
+    assert!(
+        config.warnings.iter().any(|w| w.contains("track_bfd")),
+        "{:?}",
+        config.warnings
+    );
+}

@@ -1,0 +1,226 @@
+//! Shared pieces of the end-to-end VRRP tests: routers (keel or keepalived) in keel-lab
+//! namespaces, VIP checks with `ip`, and adverts read back from a bridge capture.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use keel_lab::{ChildGuard, Host, Lab, TempDir};
+
+/// Tests that build labs run one at a time: they time failovers on 2 shared cores.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Which daemon runs a router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Daemon {
+    /// This crate's binary.
+    Keel,
+    /// Debian's keepalived 2.2.7.
+    Keepalived,
+}
+
+/// A running router daemon; SIGKILLed (with its PID namespace) on drop.
+pub struct Router {
+    pub guard: ChildGuard,
+    pub log: PathBuf,
+}
+
+impl Router {
+    /// SIGKILL, as a crash.
+    pub fn kill(&mut self) {
+        let _ = self.guard.child_mut().kill();
+        let _ = self.guard.child_mut().wait();
+    }
+
+    /// Sends `signal` to the daemon (keel runs directly under `ip netns exec`).
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill has no memory-safety preconditions; the pid is our own child.
+        unsafe { libc::kill(self.guard.pid() as i32, signal) };
+    }
+
+    /// Waits up to `limit` for the daemon to exit; its exit code.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(status)) = self.guard.child_mut().try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// The daemon's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// Starts `daemon` on `host` with `config`, its files in `dir` under `name`.
+pub fn start(daemon: Daemon, host: &Host, dir: &Path, name: &str, config: &str) -> Router {
+    let conf = dir.join(format!("{name}.conf"));
+    std::fs::write(&conf, config).expect("writing config");
+    let log = dir.join(format!("{name}.log"));
+    let pid = dir.join(format!("{name}.pid"));
+    let vrrp_pid = dir.join(format!("{name}-vrrp.pid"));
+    let guard = match daemon {
+        Daemon::Keel => {
+            let log_file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log)
+                .expect("log file");
+            let child = host
+                .ns
+                .command(&keel_binary())
+                .args(["-n", "-l", "-G", "-D", "-P", "-f"])
+                .arg(&conf)
+                .arg("-p")
+                .arg(&pid)
+                .arg("-r")
+                .arg(&vrrp_pid)
+                .stdout(Stdio::null())
+                .stderr(log_file)
+                .spawn()
+                .expect("starting keel");
+            ChildGuard::new(child)
+        }
+        Daemon::Keepalived => {
+            let (conf, pid, vrrp_pid) = (
+                conf.to_string_lossy().into_owned(),
+                pid.to_string_lossy().into_owned(),
+                vrrp_pid.to_string_lossy().into_owned(),
+            );
+            host.ns.spawn_isolated(
+                &[
+                    "keepalived",
+                    "-n",
+                    "-l",
+                    "-D",
+                    "-P",
+                    "-f",
+                    &conf,
+                    "-p",
+                    &pid,
+                    "-r",
+                    &vrrp_pid,
+                ],
+                Some(&log),
+            )
+        }
+    };
+    Router { guard, log }
+}
+
+/// The keel binary: `$KEEL_BIN` (`./x test` points it at the release build), else the one
+/// cargo built for this test.
+pub fn keel_binary() -> String {
+    std::env::var("KEEL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_keel").to_string())
+}
+
+/// Whether `host` has `vip` on e0 (what `ip -n NS addr` shows an operator).
+pub fn holds(host: &Host, vip: &str) -> bool {
+    let out = host.ns.ip_output(&["-o", "addr", "show", "dev", "e0"]);
+    String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip}/"))
+}
+
+/// Polls `done` every 10 ms for up to `limit`; the time it took, or None.
+pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+/// One advert seen on the bridge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    pub time: f64,
+    pub source: String,
+    pub priority: u8,
+}
+
+/// Adverts in a pcap file (`tcpdump -tt -n -r`), IPv4 or IPv6.
+pub fn adverts(file: &Path) -> Vec<Seen> {
+    let out = std::process::Command::new("tcpdump")
+        .arg("-r")
+        .arg(file)
+        .args(["-tt", "-n"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("tcpdump -r");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let time = words.next()?.parse().ok()?;
+            let family = words.next()?;
+            if family != "IP" && family != "IP6" {
+                return None;
+            }
+            let source = words.next()?.to_string();
+            let priority = line
+                .split("prio ")
+                .nth(1)?
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()?;
+            Some(Seen {
+                time,
+                source,
+                priority,
+            })
+        })
+        .collect()
+}
+
+/// Epoch seconds now (capture timestamps are epoch seconds).
+pub fn epoch() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The gap between `dead`'s last advert and `new`'s first advert after `killed_at` (the
+/// dead master may still send between `killed_at` and its death, so its last advert is the
+/// last one before the takeover, not before `killed_at`).
+pub fn failover_gap(seen: &[Seen], dead: &str, new: &str, killed_at: f64) -> Option<f64> {
+    let first = seen
+        .iter()
+        .find(|s| s.source == new && s.time > killed_at)?
+        .time;
+    let last = seen
+        .iter()
+        .filter(|s| s.source == dead && s.time < first)
+        .map(|s| s.time)
+        .reduce(f64::max)?;
+    Some(first - last)
+}
+
+/// A lab of `hosts` hosts with IPv4 10.88.0.(i+1)/24, plus a temporary directory.
+pub fn lab(prefix: &str, hosts: usize) -> (Lab, TempDir) {
+    keel_lab::require_root();
+    let mut lab = Lab::new(prefix);
+    for index in 0..hosts {
+        let host = lab.add_host();
+        lab.host(host)
+            .add_address(&format!("10.88.0.{}/24", index + 1));
+    }
+    (lab, TempDir::new("keel-e2e"))
+}
+
+/// RFC 5798 §6.1 bound: 3 × interval + (256 − priority) × interval / 256 (v2: seconds).
+pub fn down_interval(interval: f64, priority: u8) -> f64 {
+    3.0 * interval + (256.0 - f64::from(priority)) * interval / 256.0
+}
