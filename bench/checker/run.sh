@@ -20,7 +20,7 @@ work=$(mktemp -d)
 netns="keel-chk-bench-$$"
 cleanup() {
   [ -n "${keel_pid:-}" ] && kill "$keel_pid" 2>/dev/null && wait "$keel_pid" 2>/dev/null
-  [ -n "${listen_pid:-}" ] && kill "$listen_pid" 2>/dev/null
+  [ -n "${listen_pid:-}" ] && kill $listen_pid 2>/dev/null
   ip netns del "$netns" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -50,9 +50,14 @@ trap cleanup EXIT
 
 ip netns add "$netns"
 ip -n "$netns" link set lo up
-ip netns exec "$netns" python3 bench/checker/listeners.py "$base" "$rs" > "$work/listen.log" 2>&1 &
-listen_pid=$!
-until grep -q listening "$work/listen.log"; do sleep 0.2; done
+# Four listener processes of 25 ports each: one asyncio process accepts only ≈2,000
+# connections a second.
+listen_pid=""
+for part in 0 1 2 3; do
+  ip netns exec "$netns" python3 bench/checker/listeners.py "$((base + part * rs / 4))" "$((rs / 4))" > "$work/listen$part.log" 2>&1 &
+  listen_pid="$listen_pid $!"
+done
+for part in 0 1 2 3; do until grep -q listening "$work/listen$part.log"; do sleep 0.2; done; done
 
 ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" > "$work/keel.log" 2>&1 &
 keel_pid=$!
