@@ -4,6 +4,8 @@
 //! [`host`] connects keel-conf to the real machine; [`config_test`] is `-t`, [`dump`] is
 //! `-d` and `--dump-conf=json`.
 
+pub mod check_config;
+pub mod checker;
 pub mod cli;
 pub mod config_test;
 pub mod daemon;

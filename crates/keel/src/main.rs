@@ -61,6 +61,11 @@ fn main() -> ExitCode {
             exit_code(verdict)
         }
         Command::Run => {
+            // lbd hook: `keel -C` runs only the health checkers, in the foreground, until
+            // the daemon spawns keel::checker::run_checker next to its VRRP side.
+            if invocation.options.subsystems.checkers && !invocation.options.subsystems.vrrp {
+                return exit_code(keel::checker::standalone::run(&invocation.options));
+            }
             // keepalived's -d: dump the configuration at start-up, then run.
             if invocation.options.dump == Some(DumpFormat::Data) {
                 let loaded = config_test::load(&invocation.options);

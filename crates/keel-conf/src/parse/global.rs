@@ -114,6 +114,8 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("iproute_usr_dir", raw),
     later("json_dump_file", raw),
     later("json_version", json_version),
+    // keel extension: `keel_lb_backend ipvs|nftables|auto` picks the checker's data plane.
+    kw("keel_lb_backend", raw),
     later("log_unknown_vrids", raw),
     later("lvs_flush", lvs_flush),
     later("lvs_flush_on_stop", lvs_flush_on_stop),

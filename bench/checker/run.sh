@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Checker benchmark on this kernel (nftables backend, keel alone): VS virtual servers x 100
+# real servers, TCP_CHECK at delay_loop 1, against 100 local listeners, in a throwaway
+# network namespace. Reports keel's CPU % (user + system over the window, of one core) and
+# RSS, and whether every destination is programmed.
+#   bench/checker/run.sh [VS [SECONDS]]   (root; default 100 virtual servers = 10,000 real
+#                                          servers, 60 s measured after 15 s of warm-up)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+vs=${1:-100}
+window=${2:-60}
+rs=100
+base=20000
+
+if [ "$(id -u)" != 0 ]; then echo "run.sh: needs root (network namespace)" >&2; exit 1; fi
+cargo build --release -q -p keel
+keel=$PWD/target/release/keel
+
+work=$(mktemp -d)
+netns="keel-chk-bench-$$"
+cleanup() {
+  [ -n "${keel_pid:-}" ] && kill "$keel_pid" 2>/dev/null && wait "$keel_pid" 2>/dev/null
+  [ -n "${listen_pid:-}" ] && kill $listen_pid 2>/dev/null
+  ip netns del "$netns" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+{
+  echo "global_defs {"
+  echo "  keel_lb_backend nftables"
+  echo "}"
+  for v in $(seq 0 $((vs - 1))); do
+    echo "virtual_server 10.$((v / 250)).$((v % 250)).1 80 {"
+    echo "  delay_loop 1"
+    echo "  lvs_sched wrr"
+    echo "  lvs_method NAT"
+    echo "  protocol TCP"
+    for r in $(seq 0 $((rs - 1))); do
+      echo "  real_server 127.0.0.1 $((base + r)) {"
+      echo "    weight 1"
+      echo "    TCP_CHECK {"
+      echo "      connect_timeout 3"
+      echo "    }"
+      echo "  }"
+    done
+    echo "}"
+  done
+} > "$work/keepalived.conf"
+
+ip netns add "$netns"
+ip -n "$netns" link set lo up
+# Four listener processes of 25 ports each: one asyncio process accepts only ≈2,000
+# connections a second.
+listen_pid=""
+for part in 0 1 2 3; do
+  ip netns exec "$netns" python3 bench/checker/listeners.py "$((base + part * rs / 4))" "$((rs / 4))" > "$work/listen$part.log" 2>&1 &
+  listen_pid="$listen_pid $!"
+done
+for part in 0 1 2 3; do until grep -q listening "$work/listen$part.log"; do sleep 0.2; done; done
+
+ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" > "$work/keel.log" 2>&1 &
+keel_pid=$!
+# `ip netns exec` execs keel, so $keel_pid is keel's own pid.
+sleep 15
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$keel_pid/stat"; }
+# TCP ActiveOpens of the namespace: the connections keel's checks opened.
+opens() { ip netns exec "$netns" awk '/^Tcp:/ && $6 ~ /^[0-9]+$/ {print $6}' /proc/net/snmp; }
+o0=$(opens); c0=$(cpu); t0=$(date +%s.%N)
+sleep "$window"
+c1=$(cpu); t1=$(date +%s.%N); o1=$(opens)
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$keel_pid/status")
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$keel_pid/status")
+threads=$(awk '/Threads/ {print $2}' "/proc/$keel_pid/status")
+cpu_pct=$(echo "($c1 - $c0) * 100 / $ticks / ($t1 - $t0)" | bc -l)
+# Every destination is one "127.0.0.1 . PORT" element of a service's map.
+programmed=$(ip netns exec "$netns" nft list table inet keel | grep -o "127\.0\.0\.1 \. [0-9]*" | wc -l)
+echo "virtual servers: $vs, real servers: $((vs * rs)), window: ${window}s"
+printf "keel CPU: %.1f %% of one core; RSS %d KiB (peak %d KiB); threads %s\n" "$cpu_pct" "$rss" "$hwm" "$threads"
+printf "checks per second: %.0f (configured %d)\n" "$(echo "($o1 - $o0) / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
+echo "destinations in the nft table: $programmed (configured $((vs * rs)))"
+echo "--- keel log"
+cat "$work/keel.log"

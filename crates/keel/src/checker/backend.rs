@@ -1,0 +1,93 @@
+//! The checker's use of keel-sys's data planes (IPVS over generic netlink, or nftables DNAT
+//! where the kernel has no IPVS; issue 5, part 3): open by `keel_lb_backend`, converge on
+//! keel-check's desired state, and keepalived's flush rules at start and stop (spec §2.3).
+
+use anyhow::{Context, Result};
+use keel_lb::{Desired, diff};
+use keel_sys::lb::{Backend, BackendChoice as SysChoice, LbBackend};
+
+use crate::check_config::BackendChoice;
+
+/// Opens the backend `choice` names; `Auto` takes IPVS when the kernel has the "IPVS"
+/// generic-netlink family (spec §3.12), else nftables.
+pub fn open(choice: BackendChoice) -> Result<Backend> {
+    let sys_choice = match choice {
+        BackendChoice::Auto => SysChoice::Auto,
+        BackendChoice::Ipvs => SysChoice::Ipvs,
+        BackendChoice::Nftables => SysChoice::Nftables,
+    };
+    Backend::open(sys_choice).with_context(|| format!("opening the {choice:?} load balancer"))
+}
+
+/// What the data plane already holds of the services keel wants: keel adopts such a
+/// service and edits it into shape, as keepalived does, instead of failing to add it.
+pub fn adopt(backend: &Backend, wanted: &Desired) -> Result<Desired> {
+    let mut adopted = Desired::default();
+    for (key, service) in backend.current()?.services {
+        if wanted.services.contains_key(&key) {
+            adopted.services.insert(key, service);
+        }
+    }
+    Ok(adopted)
+}
+
+/// `lvs_flush`: empties the IPVS table at start. nftables starts empty anyway (keel-sys
+/// replaces a `keel` table left behind when it opens).
+pub fn flush(backend: &Backend) -> Result<()> {
+    if let Backend::Ipvs(ipvs) = backend {
+        ipvs.flush().context("lvs_flush")?;
+    }
+    Ok(())
+}
+
+/// `lvs_timeouts` (spec §2.3), IPVS only: nftables NAT follows conntrack's own timeouts.
+pub fn set_timeouts(backend: &Backend, [tcp, tcp_fin, udp]: [u32; 3]) -> Result<()> {
+    if let Backend::Ipvs(ipvs) = backend
+        && (tcp, tcp_fin, udp) != (0, 0, 0)
+    {
+        let timeouts = keel_sys::ipvs::Timeouts { tcp, tcp_fin, udp };
+        ipvs.set_timeouts(&timeouts).context("lvs_timeouts")?;
+    }
+    Ok(())
+}
+
+/// Brings `backend` from `applied` to `desired`. Returns the state now applied: `desired`,
+/// or after a refusal what the data plane reads back as (so the next change diffs against
+/// the truth), with the error.
+pub fn converge(
+    backend: &mut Backend,
+    applied: &Desired,
+    desired: &Desired,
+) -> (Desired, Result<()>) {
+    let ops = diff(applied, desired);
+    if ops.is_empty() {
+        return (applied.clone(), Ok(()));
+    }
+    match backend.apply(&ops) {
+        Ok(()) => (desired.clone(), Ok(())),
+        Err(error) => {
+            let truth = backend.current().unwrap_or_else(|_| applied.clone());
+            (truth, Err(error.into()))
+        }
+    }
+}
+
+/// keepalived's stop (spec §2.3): without `lvs_flush_on_stop` only what keel applied goes;
+/// `lvs_flush_on_stop` flushes the whole IPVS table; `lvs_flush_on_stop VS` deletes the
+/// virtual servers keel configured, with whatever destinations they hold. nftables: keel's
+/// table goes in every case (it holds nothing else).
+pub fn stop(mut backend: Backend, applied: &Desired, flush_on_stop: Option<bool>) -> Result<()> {
+    match (&mut backend, flush_on_stop) {
+        (Backend::Ipvs(_), Some(true)) => {
+            let mut doomed = Desired::default();
+            for (key, service) in backend.current()?.services {
+                if applied.services.contains_key(&key) {
+                    doomed.services.insert(key, service);
+                }
+            }
+            backend.apply(&diff(&doomed, &Desired::default()))?;
+            Ok(())
+        }
+        _ => Ok(backend.stop(applied, flush_on_stop == Some(false))?),
+    }
+}

@@ -1,0 +1,379 @@
+//! The health-checker process: keepalived's checker child (spec §1.1) as a tokio task.
+//!
+//! keel-check decides; this module does. Each [`keel_check::Action`] becomes I/O:
+//! `RunProbe` a keel-probe task (at most [`CheckerOptions::max_concurrent_probes`] at a
+//! time), whose outcome returns as an [`Input::ProbeResult`]; `LoadBalancerChanged` a
+//! `keel_lb::diff` between what is applied and [`Checks::desired`], applied to IPVS or
+//! nftables; `Notify` a detached script; `FifoLine` a line on `notify_fifo` /
+//! `lvs_notify_fifo`; `Smtp` a mail. FILE_CHECK files are read once a second and reported
+//! when their verdict changes.
+//!
+//! Start and stop follow keepalived (spec §2.3, §3.12): `lvs_flush` empties the table
+//! first; at stop `omega` notifiers run, then keel removes what it installed, or flushes
+//! everything (`lvs_flush_on_stop`), or only its virtual servers (`lvs_flush_on_stop VS`);
+//! `-I` (`--dont-release-ipvs`) leaves the table as it is.
+
+mod backend;
+mod effects;
+pub mod standalone;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use keel_check::{Action, CheckerId, Checks, Input, ProbeKind};
+use keel_conf::Config;
+use keel_lb::Desired;
+use keel_sys::lb::Backend;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::time::Instant;
+
+use crate::check_config::{BackendChoice, CheckPlan};
+use effects::Effects;
+
+/// How the daemon runs the checker (from the command line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckerOptions {
+    /// `-I` / `--dont-release-ipvs`: leave the load balancer as it is at exit.
+    pub dont_release_ipvs: bool,
+    /// Overrides `keel_lb_backend` from the configuration.
+    pub backend: Option<BackendChoice>,
+    /// The most probes in flight at once; keepalived runs every checker on one thread,
+    /// keel bounds sockets and scripts instead.
+    pub max_concurrent_probes: usize,
+}
+
+impl Default for CheckerOptions {
+    fn default() -> Self {
+        CheckerOptions {
+            dont_release_ipvs: false,
+            backend: None,
+            max_concurrent_probes: 512,
+        }
+    }
+}
+
+/// What the daemon tells a running checker.
+#[derive(Debug, Clone)]
+pub enum CheckerEvent {
+    /// A new configuration (SIGHUP): unchanged checkers keep their state (spec §1.1).
+    Reload(Box<Config>),
+    /// A virtual address appeared on or left this host (drives `ha_suspend`).
+    AddressLocal {
+        /// The address.
+        address: std::net::IpAddr,
+        /// Whether it is local now.
+        local: bool,
+    },
+}
+
+/// Runs the checker until `shutdown` turns `true` (or its sender is dropped), then stops
+/// the way keepalived's checker child does. Errors only when it cannot start: an invalid
+/// checker configuration, or no usable data plane. Without a daemon feeding
+/// [`CheckerEvent`]s, `ha_suspend` virtual servers are judged once, at start, by whether
+/// their address is local.
+pub async fn run_checker(
+    config: Config,
+    options: CheckerOptions,
+    shutdown: watch::Receiver<bool>,
+) -> Result<()> {
+    let (_events_tx, events_rx) = mpsc::unbounded_channel();
+    run_checker_with_events(config, options, shutdown, events_rx).await
+}
+
+/// [`run_checker`], also taking reloads and address changes from the daemon.
+pub async fn run_checker_with_events(
+    config: Config,
+    options: CheckerOptions,
+    mut shutdown: watch::Receiver<bool>,
+    mut events: mpsc::UnboundedReceiver<CheckerEvent>,
+) -> Result<()> {
+    let mut plan = Arc::new(CheckPlan::from_config(&config));
+    // The parsed file (spans, every VRRP block) is not needed past this point; an async
+    // fn would otherwise keep its argument alive until the checker stops.
+    drop(config);
+    for warning in &plan.warnings {
+        eprintln!("keel checker: {warning}");
+    }
+    let choice = options.backend.unwrap_or(plan.settings.backend);
+    let mut backend = backend::open(choice)?;
+    let seed = u64::from(std::process::id()) ^ 0x6b65_656c;
+    let start = Instant::now();
+    let mut checks =
+        Checks::new(plan.check.clone(), start.into_std(), seed).context("checker configuration")?;
+    eprintln!(
+        "keel checker: {} virtual servers, {} checkers, {} backend",
+        plan.check.virtual_servers.len(),
+        checks.checker_ids().count(),
+        backend.kind()
+    );
+    if plan.settings.lvs_flush {
+        backend::flush(&backend)?;
+    }
+    backend::set_timeouts(&backend, plan.settings.lvs_timeouts)?;
+    for address in suspended_addresses(&plan) {
+        let local = is_local(address);
+        let _ = checks.handle(start.into_std(), Input::AddressLocal { address, local });
+    }
+    let mut applied = backend::adopt(&backend, &checks.desired())?;
+    let mut effects = Effects::new(&plan.settings);
+    let (result_tx, mut result_rx) = mpsc::unbounded_channel();
+    let mut probes = ProbePool::new(options.max_concurrent_probes, result_tx);
+    let mut files = FileWatch::new(&plan, &checks);
+    let mut file_tick = tokio::time::interval(Duration::from_secs(1));
+
+    let far = || Instant::now() + Duration::from_secs(3600);
+    let sleep = tokio::time::sleep_until(far());
+    tokio::pin!(sleep);
+    loop {
+        drain(
+            &mut checks,
+            &plan,
+            &mut backend,
+            &mut applied,
+            &mut effects,
+            &mut probes,
+        );
+        probes.launch();
+        let deadline = checks
+            .poll_timeout()
+            .map(Instant::from_std)
+            .unwrap_or_else(far);
+        // One timer entry for the whole run, moved only when the deadline moves.
+        if sleep.deadline() != deadline {
+            sleep.as_mut().reset(deadline);
+        }
+        tokio::select! {
+            _ = &mut sleep => {
+                checks.handle_timeout(Instant::now().into_std());
+            }
+            Some((checker, outcome)) = result_rx.recv() => {
+                report(&mut checks, checker, outcome);
+                // Take every result already here in one turn of the loop.
+                while let Ok((checker, outcome)) = result_rx.try_recv() {
+                    report(&mut checks, checker, outcome);
+                }
+            }
+            _ = file_tick.tick(), if !files.is_empty() => {
+                for (checker, outcome) in files.changes().await {
+                    report(&mut checks, checker, outcome);
+                }
+            }
+            Some(event) = events.recv() => {
+                let now = Instant::now().into_std();
+                let input = match event {
+                    CheckerEvent::Reload(config) => {
+                        let next = CheckPlan::from_config(&config);
+                        for warning in &next.warnings {
+                            eprintln!("keel checker: {warning}");
+                        }
+                        let input = Input::Reload(next.check.clone());
+                        plan = Arc::new(next);
+                        input
+                    }
+                    CheckerEvent::AddressLocal { address, local } => {
+                        Input::AddressLocal { address, local }
+                    }
+                };
+                let reload = matches!(input, Input::Reload(_));
+                if let Err(error) = checks.handle(now, input) {
+                    eprintln!("keel checker: {error}");
+                }
+                if reload {
+                    files = FileWatch::new(&plan, &checks);
+                }
+            }
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break;
+                }
+            }
+        }
+    }
+
+    // spec §1.1: at stop, omega notifiers run, then the service's entries go.
+    let _ = checks.handle(Instant::now().into_std(), Input::Stop);
+    while let Some(action) = checks.poll_action() {
+        match action {
+            Action::LoadBalancerChanged | Action::RunProbe(_) => {}
+            other => effects.perform(other),
+        }
+    }
+    if options.dont_release_ipvs {
+        return Ok(());
+    }
+    backend::stop(backend, &applied, plan.settings.lvs_flush_on_stop)
+}
+
+/// The addresses of `ha_suspend` virtual servers.
+fn suspended_addresses(plan: &CheckPlan) -> Vec<std::net::IpAddr> {
+    plan.check
+        .virtual_servers
+        .iter()
+        .filter(|vs| vs.ha_suspend)
+        .filter_map(|vs| match vs.target {
+            keel_check::VirtualServerTarget::Address { address, .. } => Some(address),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `address` is configured on this host: only a local address can be bound
+/// (without `ip_nonlocal_bind`).
+fn is_local(address: std::net::IpAddr) -> bool {
+    std::net::UdpSocket::bind((address, 0)).is_ok()
+}
+
+/// Performs every pending action.
+fn drain(
+    checks: &mut Checks,
+    plan: &Arc<CheckPlan>,
+    backend: &mut Backend,
+    applied: &mut Desired,
+    effects: &mut Effects,
+    probes: &mut ProbePool,
+) {
+    while let Some(action) = checks.poll_action() {
+        match action {
+            Action::RunProbe(request) => {
+                let Some(probe) = plan.probe_request(&request) else {
+                    continue;
+                };
+                probes.queue(request.checker, probe);
+            }
+            Action::LoadBalancerChanged => {
+                let desired = checks.desired();
+                let (now_applied, result) = backend::converge(backend, applied, &desired);
+                *applied = now_applied;
+                if let Err(error) = result {
+                    eprintln!("keel checker: {} backend: {error:#}", backend.kind());
+                }
+            }
+            other => effects.perform(other),
+        }
+    }
+}
+
+/// Probes waiting for a slot, and the slots. A probe becomes a task only when it gets a
+/// slot: a probe future holds every checker type's state (TLS included), so thousands of
+/// queued tasks would cost megabytes where a queued request costs a few hundred bytes.
+struct ProbePool {
+    pending: VecDeque<(CheckerId, keel_probe::ProbeRequest)>,
+    slots: Arc<Semaphore>,
+    result_tx: mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
+}
+
+impl ProbePool {
+    fn new(
+        slots: usize,
+        result_tx: mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
+    ) -> ProbePool {
+        ProbePool {
+            pending: VecDeque::new(),
+            slots: Arc::new(Semaphore::new(slots.max(1))),
+            result_tx,
+        }
+    }
+
+    fn queue(&mut self, checker: CheckerId, probe: keel_probe::ProbeRequest) {
+        self.pending.push_back((checker, probe));
+    }
+
+    /// Starts queued probes while slots are free; a finished probe frees its slot and
+    /// wakes the loop (its result), which calls this again.
+    fn launch(&mut self) {
+        while !self.pending.is_empty() {
+            let Ok(slot) = self.slots.clone().try_acquire_owned() else {
+                return;
+            };
+            let Some((checker, probe)) = self.pending.pop_front() else {
+                return;
+            };
+            let result_tx = self.result_tx.clone();
+            tokio::spawn(async move {
+                // Boxed: the probe future is sized for the largest checker (TLS), and
+                // an unboxed one would be copied whole into every task.
+                let outcome = outcome(Box::pin(keel_probe::run(&probe)).await);
+                // Free the slot before the loop hears of the result and launches more.
+                drop(slot);
+                let _ = result_tx.send((checker, outcome));
+            });
+        }
+    }
+}
+
+fn report(checks: &mut Checks, checker: CheckerId, outcome: keel_check::ProbeOutcome) {
+    let input = Input::ProbeResult { checker, outcome };
+    if let Err(error) = checks.handle(Instant::now().into_std(), input) {
+        eprintln!("keel checker: {error}");
+    }
+}
+
+/// keel-probe's verdict in keel-check's words.
+fn outcome(outcome: keel_probe::ProbeOutcome) -> keel_check::ProbeOutcome {
+    match outcome {
+        keel_probe::ProbeOutcome::Up => keel_check::ProbeOutcome::Up,
+        keel_probe::ProbeOutcome::UpWithWeight(weight) => {
+            keel_check::ProbeOutcome::UpWithWeight(weight)
+        }
+        keel_probe::ProbeOutcome::UpWithWeightOffset(offset) => {
+            keel_check::ProbeOutcome::UpWithWeightOffset(offset)
+        }
+        keel_probe::ProbeOutcome::Down { reason } => keel_check::ProbeOutcome::Down { reason },
+    }
+}
+
+/// FILE_CHECK checkers: keel-check never schedules them, the daemon reports their file's
+/// verdict whenever it changes (and once at start).
+struct FileWatch {
+    checkers: Vec<(CheckerId, keel_probe::FileSpec)>,
+    last: HashMap<CheckerId, keel_check::ProbeOutcome>,
+}
+
+impl FileWatch {
+    fn new(plan: &CheckPlan, checks: &Checks) -> FileWatch {
+        let mut checkers = Vec::new();
+        for id in checks.checker_ids() {
+            let Some(status) = checks.checker(id) else {
+                continue;
+            };
+            if !matches!(status.probe.kind, ProbeKind::File { .. }) {
+                continue;
+            }
+            let path = status.path;
+            let template = plan
+                .probes
+                .get(path.virtual_server)
+                .and_then(|vs| vs.get(path.real_server))
+                .and_then(|rs| rs.get(path.checker));
+            if let Some(keel_probe::ProbeSpec::File(spec)) = template.map(|t| &t.spec) {
+                checkers.push((id, spec.clone()));
+            }
+        }
+        FileWatch {
+            checkers,
+            last: HashMap::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.checkers.is_empty()
+    }
+
+    async fn changes(&mut self) -> Vec<(CheckerId, keel_check::ProbeOutcome)> {
+        let mut changed = Vec::new();
+        for (id, spec) in &self.checkers {
+            let request = keel_probe::ProbeRequest::new(
+                keel_probe::ProbeSpec::File(spec.clone()),
+                std::net::SocketAddr::from(([0, 0, 0, 0], 0)),
+            );
+            let verdict = outcome(keel_probe::run(&request).await);
+            if self.last.get(id) != Some(&verdict) {
+                self.last.insert(*id, verdict.clone());
+                changed.push((*id, verdict));
+            }
+        }
+        changed
+    }
+}
