@@ -597,7 +597,12 @@ fn load_config(options: &Options) -> Result<Config, String> {
         instance: None,
         random_seed: 0,
     };
-    let loaded = keel_conf::load(&RealFs, &RealHost, &options.config_file, &preprocess);
+    let loaded = keel_conf::load(
+        &RealFs,
+        &RealHost::default(),
+        &options.config_file,
+        &preprocess,
+    );
     for diagnostic in &loaded.diagnostics {
         for line in diagnostic.render(&loaded.sources).lines() {
             log::warn(line);
