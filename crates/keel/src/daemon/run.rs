@@ -620,6 +620,14 @@ fn load_config(options: &Options) -> Result<Config, String> {
             options.config_file.display()
         ));
     }
+    // Issue 2: a keyword keel parses but does not act on yet is said once, never ignored
+    // silently.
+    for keyword in &loaded.config.not_supported {
+        log::warn(&format!(
+            "keyword '{}' is not supported yet by keel; it has no effect",
+            keyword.keyword
+        ));
+    }
     Ok(loaded.config)
 }
 
