@@ -111,8 +111,19 @@ pub fn spawn_process(process: &ProcessTracker, events: &UnboundedSender<Event>) 
     let events = events.clone();
     tokio::spawn(async move {
         let mut last = None;
+        let mut last_count = None;
         loop {
             let count = matching_processes(&wanted).map_or(0, |pids| pids.len()) as u32;
+            if last_count != Some(count) {
+                last_count = Some(count);
+                let event = Event::ProcessCount {
+                    id: id.clone(),
+                    count,
+                };
+                if events.send(event).is_err() {
+                    return;
+                }
+            }
             let up = count >= quorum && quorum_max.is_none_or(|max| count <= max);
             if last != Some(up) {
                 last = Some(up);
