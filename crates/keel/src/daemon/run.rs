@@ -551,21 +551,34 @@ impl Daemon {
         let (Some(fifo), Some(script)) = (&self.fifo, &self.config.fifo_script) else {
             return;
         };
+        let command = self.script_command(script, [fifo.path().to_string_lossy().into_owned()]);
+        match ProcessRunner.spawn_detached(&command) {
+            Ok(pid) => self.fifo_script = Some(pid),
+            Err(error) => log::error(&format!(
+                "notify FIFO script {}: {error}",
+                command.argv.join(" ")
+            )),
+        }
+    }
+
+    /// A notify or FIFO script with `extra_args` appended, run as its own user, else
+    /// `script_user`, else root (spec §3.14).
+    fn script_command(
+        &self,
+        script: &keel_conf::model::Script,
+        extra_args: impl IntoIterator<Item = String>,
+    ) -> ScriptCommand {
         let mut argv = script.command.clone();
-        argv.push(fifo.path().to_string_lossy().into_owned());
+        argv.extend(extra_args);
         let user = script
             .user
             .as_ref()
             .map(|u| (u.clone(), script.group.clone()))
             .or_else(|| self.config.script_user.clone());
-        let command = ScriptCommand {
-            argv: argv.clone(),
+        ScriptCommand {
+            argv,
             user: resolve_user(user.as_ref()),
             timeout: None,
-        };
-        match ProcessRunner.spawn_detached(&command) {
-            Ok(pid) => self.fifo_script = Some(pid),
-            Err(error) => log::error(&format!("notify FIFO script {}: {error}", argv.join(" "))),
         }
     }
 
