@@ -11,3 +11,19 @@ pub mod pidfile;
 pub mod snapshot;
 pub mod systemd;
 pub mod umask;
+
+use std::path::{Path, PathBuf};
+
+/// `path` with `insert` placed before the last `.` of its file name (appended when the name
+/// has no extension): how keepalived names per-process logs and per-instance dumps.
+pub(crate) fn insert_before_extension(path: &Path, insert: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let renamed = match name.rfind('.') {
+        Some(dot) if dot > 0 => format!("{}{insert}{}", &name[..dot], &name[dot..]),
+        _ => format!("{name}{insert}"),
+    };
+    path.with_file_name(renamed)
+}

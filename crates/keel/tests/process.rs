@@ -95,10 +95,11 @@ fn daemon_mode_pid_files_dumps_and_stop() {
     unsafe { libc::kill(pid, libc::SIGUSR1) };
     let data = dir.path().join("keepalived.data");
     assert!(wait_until(Duration::from_secs(3), || data.exists()).is_some());
+    // keepalived 2.2.7 prints `VRRP Version` between the name and the state (spec §4.1).
+    let text = std::fs::read_to_string(&data).unwrap();
     assert!(
-        std::fs::read_to_string(&data)
-            .unwrap()
-            .contains(" VRRP Instance = VI_1\n   State = MASTER\n")
+        text.contains(" VRRP Instance = VI_1\n   VRRP Version = 2\n   State = MASTER\n"),
+        "{text}"
     );
 
     // SAFETY: as above.

@@ -5,11 +5,11 @@
 use std::ffi::CString;
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::OnceLock;
 
 use crate::cli::{LogFacility, Logging};
+use crate::ops::logging::{LogProcess, log_file, syslog_ident};
 
 /// Where log lines go. One per process, set up once by [`init`].
 #[derive(Debug)]
@@ -26,10 +26,11 @@ static LOG: OnceLock<Log> = OnceLock::new();
 /// `openlog` keeps the pointer: the ident must live for the whole process.
 static IDENT: OnceLock<CString> = OnceLock::new();
 
-/// Sets up the process log from the command line; later calls are ignored.
-pub fn init(logging: &Logging) {
+/// Sets up the process log from the command line (`namespace` is `-s`, which names the
+/// syslog ident); later calls are ignored.
+pub fn init(logging: &Logging, namespace: Option<&str>) {
     let file = logging.file.as_ref().and_then(|path| {
-        let path = vrrp_log_file(path);
+        let path = log_file(path, LogProcess::Vrrp);
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -39,7 +40,11 @@ pub fn init(logging: &Logging) {
             .map(Mutex::new)
     });
     if logging.syslog {
-        let ident = IDENT.get_or_init(|| c"Keepalived_vrrp".to_owned());
+        // spec §1.3: `Keepalived_vrrp`, with `_NS` in a network namespace.
+        let ident = IDENT.get_or_init(|| {
+            let name = syslog_ident(LogProcess::Vrrp, namespace);
+            CString::new(name).unwrap_or_else(|_| c"Keepalived_vrrp".to_owned())
+        });
         // SAFETY: `ident` is a 'static NUL-terminated string, as openlog requires.
         unsafe { libc::openlog(ident.as_ptr(), libc::LOG_PID, facility(logging.facility)) };
     }
@@ -50,19 +55,6 @@ pub fn init(logging: &Logging) {
         flush_file: logging.flush_file,
         detail: logging.detail > 0,
     });
-}
-
-/// keepalived's per-process log file name: `/tmp/keepalived.log` → `/tmp/keepalived_vrrp.log`.
-pub fn vrrp_log_file(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let renamed = match name.rfind('.') {
-        Some(dot) if dot > 0 => format!("{}_vrrp{}", &name[..dot], &name[dot..]),
-        _ => format!("{name}_vrrp"),
-    };
-    path.with_file_name(renamed)
 }
 
 /// Logs an informational line.
@@ -151,20 +143,6 @@ fn facility(facility: LogFacility) -> libc::c_int {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    // Input: -g /tmp/keepalived.log, -g /var/log/keel (no extension).
-    // Output: keepalived's VRRP process names: keepalived_vrrp.log, keel_vrrp.
-    #[test]
-    fn log_file_gets_the_vrrp_suffix_before_the_extension() {
-        assert_eq!(
-            vrrp_log_file(Path::new("/tmp/keepalived.log")),
-            PathBuf::from("/tmp/keepalived_vrrp.log")
-        );
-        assert_eq!(
-            vrrp_log_file(Path::new("/var/log/keel")),
-            PathBuf::from("/var/log/keel_vrrp")
-        );
-    }
 
     // Input: -S local3.
     // Output: LOG_LOCAL3.

@@ -7,9 +7,9 @@
 //! order: adverts, addresses over rtnetlink, gratuitous ARP/NA, notify scripts, FIFO lines.
 
 pub mod demo;
-pub mod dump;
 pub mod log;
 pub mod net;
+mod observe;
 pub mod process;
 pub mod routes;
 mod run;
@@ -60,6 +60,13 @@ pub enum Event {
         ifindex: u32,
         /// The address.
         address: IpAddr,
+    },
+    /// The number of processes matching a `vrrp_track_process` changed (for the dumps).
+    ProcessCount {
+        /// Which tracker.
+        id: TrackerId,
+        /// Matching processes now.
+        count: u32,
     },
     /// The netlink monitor lost events: re-read link states.
     Resync,

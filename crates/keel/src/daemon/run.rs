@@ -15,16 +15,19 @@ use keel_vrrp::{Action, Authentication, Family, Router, RouterInput};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::net::{Decoded, Endpoint, decode};
-use super::{Event, Signal, dump, log, process, trackers};
+use super::observe::Observations;
+use super::{Event, Signal, log, process, trackers};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
+use crate::ops::dump::{DumpKind, DumpPaths, json_version, write_dump};
+use crate::ops::snapshot::Snapshot;
 use crate::vrrp_config::{self, DaemonConfig};
 
 mod effects;
 
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
-    log::init(&options.logging);
+    log::init(&options.logging, options.namespace.as_deref());
     // Read the configuration before forking or writing pid files, so a configuration that
     // cannot run is reported on the terminal and leaves nothing behind.
     let config = match load_config(options) {
@@ -79,6 +82,10 @@ pub fn run(options: &Options) -> i32 {
 struct Daemon {
     options: Options,
     config: DaemonConfig,
+    /// The typed configuration `config` was mapped from (the dumps print it).
+    source: Config,
+    /// Tracker results for the dumps.
+    observations: Observations,
     router: Router,
     netlink: Netlink,
     endpoints: HashMap<(String, Family), Endpoint>,
@@ -95,7 +102,6 @@ struct Daemon {
     events_rx: UnboundedReceiver<Event>,
     ah_sequence: HashMap<String, u32>,
     links: HashMap<String, (u32, bool)>,
-    started: (Instant, SystemTime),
     warned_no_accept: bool,
 }
 
@@ -106,6 +112,8 @@ impl Daemon {
         let mut daemon = Daemon {
             options,
             config: DaemonConfig::default(),
+            source: Config::default(),
+            observations: Observations::default(),
             router: Router::new(Default::default(), Instant::now()).map_err(|e| format!("{e}"))?,
             netlink,
             endpoints: HashMap::new(),
@@ -119,7 +127,6 @@ impl Daemon {
             events_rx,
             ah_sequence: HashMap::new(),
             links: HashMap::new(),
-            started: (Instant::now(), SystemTime::now()),
             warned_no_accept: false,
         };
         log::info(&format!(
@@ -136,6 +143,7 @@ impl Daemon {
             }
         }
         daemon.config = mapped;
+        daemon.source = config.clone();
         daemon.open_endpoints();
         daemon.open_fifo();
         process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
@@ -249,6 +257,7 @@ impl Daemon {
             }
             Event::Tracker { id, status } => {
                 log::detail(&format!("tracker {} reports {status:?}", id.0));
+                self.observations.tracker(&self.source, &id, status);
                 self.input(RouterInput::Tracker { id, status }).await;
             }
             Event::Link { name, index, up } => {
@@ -272,6 +281,7 @@ impl Daemon {
                     .await;
                 }
             }
+            Event::ProcessCount { id, count } => self.observations.process_count(&id, count),
             Event::Resync => self.refresh_links().await,
             Event::Signal(signal) => self.signal(signal).await,
         }
@@ -281,15 +291,39 @@ impl Daemon {
         match signal {
             Signal::Reload => self.reload().await,
             Signal::Stop => {}
-            Signal::Data => {
-                let text = dump::data(&self.router, &self.config);
-                write_dump("keepalived.data", &text);
-            }
-            Signal::Stats => write_dump("keepalived.stats", &dump::stats(&self.router)),
-            Signal::Json => {
-                let json = dump::json(&self.router, &self.config, self.started);
-                write_dump("keepalived.json", &json);
-            }
+            Signal::Data => self.dump(DumpKind::Data),
+            Signal::Stats => self.dump(DumpKind::Stats),
+            Signal::Json => self.dump(DumpKind::Json),
+        }
+    }
+
+    /// Writes one of keepalived's dump files from the engine, the configuration and what
+    /// the trackers reported (spec §4.1–§4.3).
+    fn dump(&self, kind: DumpKind) {
+        let (now, wall_clock) = (Instant::now(), SystemTime::now());
+        let script_user = self.config.script_user.as_ref().map_or((0, 0), |user| {
+            let ids = resolve_user(Some(user));
+            (ids.uid, ids.gid)
+        });
+        let observed = self
+            .observations
+            .observed(wall_clock, &self.links, script_user);
+        let snapshot = Snapshot::from_router(&self.router, &self.source, &observed, now);
+        let global = &self.source.global_defs.other;
+        let namespace = self
+            .options
+            .namespace
+            .clone()
+            .or(self.source.root.net_namespace.clone());
+        let tmpdir = std::env::var_os("TMPDIR");
+        let paths = DumpPaths::resolve(
+            global,
+            tmpdir.as_deref(),
+            namespace.as_deref(),
+            self.source.root.instance.as_deref(),
+        );
+        if let Err(error) = write_dump(kind, &snapshot, &paths, json_version(global)) {
+            log::error(&format!("writing {}: {error}", paths.path(kind).display()));
         }
     }
 
@@ -373,6 +407,7 @@ impl Daemon {
             return;
         }
         self.config = mapped;
+        self.source = config;
         self.open_endpoints();
         self.open_fifo();
         self.restart_trackers();
@@ -516,21 +551,34 @@ impl Daemon {
         let (Some(fifo), Some(script)) = (&self.fifo, &self.config.fifo_script) else {
             return;
         };
+        let command = self.script_command(script, [fifo.path().to_string_lossy().into_owned()]);
+        match ProcessRunner.spawn_detached(&command) {
+            Ok(pid) => self.fifo_script = Some(pid),
+            Err(error) => log::error(&format!(
+                "notify FIFO script {}: {error}",
+                command.argv.join(" ")
+            )),
+        }
+    }
+
+    /// A notify or FIFO script with `extra_args` appended, run as its own user, else
+    /// `script_user`, else root (spec §3.14).
+    fn script_command(
+        &self,
+        script: &keel_conf::model::Script,
+        extra_args: impl IntoIterator<Item = String>,
+    ) -> ScriptCommand {
         let mut argv = script.command.clone();
-        argv.push(fifo.path().to_string_lossy().into_owned());
+        argv.extend(extra_args);
         let user = script
             .user
             .as_ref()
             .map(|u| (u.clone(), script.group.clone()))
             .or_else(|| self.config.script_user.clone());
-        let command = ScriptCommand {
-            argv: argv.clone(),
+        ScriptCommand {
+            argv,
             user: resolve_user(user.as_ref()),
             timeout: None,
-        };
-        match ProcessRunner.spawn_detached(&command) {
-            Ok(pid) => self.fifo_script = Some(pid),
-            Err(error) => log::error(&format!("notify FIFO script {}: {error}", argv.join(" "))),
         }
     }
 
@@ -639,30 +687,5 @@ fn resolve_user(user: Option<&(String, Option<String>)>) -> UserIds {
             UserIds::root()
         }),
         None => UserIds::root(),
-    }
-}
-
-/// Writes a dump file under `$TMPDIR` (if an absolute directory) or `/tmp`, mode 0600,
-/// through a temporary file and a rename (spec §1.3, §4.3).
-fn write_dump(name: &str, contents: &str) {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let directory = std::env::var("TMPDIR")
-        .ok()
-        .filter(|d| d.starts_with('/') && Path::new(d).is_dir())
-        .unwrap_or_else(|| "/tmp".to_string());
-    let path = Path::new(&directory).join(name);
-    let temporary = Path::new(&directory).join(format!(".{name}.{}", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temporary)
-        .and_then(|mut file| file.write_all(contents.as_bytes()))
-        .and_then(|()| std::fs::rename(&temporary, &path));
-    if let Err(error) = written {
-        let _ = std::fs::remove_file(&temporary);
-        log::error(&format!("writing {}: {error}", path.display()));
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use keel_sys::netlink::{NetEvent, NetlinkMonitor};
 use keel_sys::process::{ProcessMatch, matching_processes};
 use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
-use keel_vrrp::TrackerStatus;
+use keel_vrrp::{TrackerId, TrackerStatus};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
@@ -50,13 +50,7 @@ pub fn spawn_script(
                     TrackerStatus::Failure
                 }
             };
-            if events
-                .send(Event::Tracker {
-                    id: id.clone(),
-                    status,
-                })
-                .is_err()
-            {
+            if !report(&events, &id, status) {
                 return;
             }
         }
@@ -78,13 +72,7 @@ pub fn spawn_file(file: &FileTracker, events: &UnboundedSender<Event>) -> Option
         let mut value = watcher.current().unwrap_or(0);
         loop {
             let status = TrackerStatus::Value(i64::from(value));
-            if events
-                .send(Event::Tracker {
-                    id: id.clone(),
-                    status,
-                })
-                .is_err()
-            {
+            if !report(&events, &id, status) {
                 return;
             }
             match watcher.changed().await {
@@ -111,8 +99,19 @@ pub fn spawn_process(process: &ProcessTracker, events: &UnboundedSender<Event>) 
     let events = events.clone();
     tokio::spawn(async move {
         let mut last = None;
+        let mut last_count = None;
         loop {
             let count = matching_processes(&wanted).map_or(0, |pids| pids.len()) as u32;
+            if last_count != Some(count) {
+                last_count = Some(count);
+                let event = Event::ProcessCount {
+                    id: id.clone(),
+                    count,
+                };
+                if events.send(event).is_err() {
+                    return;
+                }
+            }
             let up = count >= quorum && quorum_max.is_none_or(|max| count <= max);
             if last != Some(up) {
                 last = Some(up);
@@ -121,19 +120,22 @@ pub fn spawn_process(process: &ProcessTracker, events: &UnboundedSender<Event>) 
                 } else {
                     TrackerStatus::Down
                 };
-                if events
-                    .send(Event::Tracker {
-                        id: id.clone(),
-                        status,
-                    })
-                    .is_err()
-                {
+                if !report(&events, &id, status) {
                     return;
                 }
             }
             tokio::time::sleep(PROCESS_SCAN_INTERVAL).await;
         }
     })
+}
+
+/// Sends one tracker result to the loop; false once the loop has gone (the task then ends).
+fn report(events: &UnboundedSender<Event>, id: &TrackerId, status: TrackerStatus) -> bool {
+    let event = Event::Tracker {
+        id: id.clone(),
+        status,
+    };
+    events.send(event).is_ok()
 }
 
 /// Forwards link changes and address removals from the kernel.

@@ -22,6 +22,7 @@ use keel_conf::model::RawKeyword;
 pub use data::data_text;
 pub use json::json_text;
 
+use super::insert_before_extension;
 use super::snapshot::Snapshot;
 
 /// Which dump a signal asks for.
@@ -92,7 +93,7 @@ impl DumpPaths {
         let place = |names: [&str; 2], file: &str| {
             let path = configured(names).unwrap_or_else(|| dir.join(file));
             if use_instance && !suffix.is_empty() {
-                insert_before_extension(&path, &suffix)
+                insert_before_extension(&path, &format!(".{suffix}"))
             } else {
                 path
             }
@@ -175,18 +176,6 @@ fn write_private(path: &Path, text: &str) -> io::Result<()> {
         .open(path)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()
-}
-
-fn insert_before_extension(path: &Path, suffix: &str) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let renamed = match name.rfind('.') {
-        Some(dot) if dot > 0 => format!("{}.{suffix}{}", &name[..dot], &name[dot..]),
-        _ => format!("{name}.{suffix}"),
-    };
-    path.with_file_name(renamed)
 }
 
 #[cfg(test)]

@@ -51,15 +51,7 @@ pub fn log_file(path: &Path, process: LogProcess) -> PathBuf {
         LogProcess::Checkers => "_healthcheckers",
         LogProcess::Bfd => "_bfd",
     };
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let renamed = match name.rfind('.') {
-        Some(dot) if dot > 0 => format!("{}{suffix}{}", &name[..dot], &name[dot..]),
-        _ => format!("{name}{suffix}"),
-    };
-    path.with_file_name(renamed)
+    super::insert_before_extension(path, suffix)
 }
 
 /// What to do with one message offered to a [`RateLimiter`].

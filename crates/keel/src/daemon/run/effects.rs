@@ -7,10 +7,10 @@ use std::net::IpAddr;
 use keel_conf::model::{Route, Rule};
 use keel_sys::netlink::{AddressScope, AddressSpec};
 use keel_sys::packet::{FrameSender, PacketSocket};
-use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner};
+use keel_sys::script::{ProcessRunner, ScriptRunner};
 use keel_vrrp::{Action, Family, Notification, RouterAction, Source, State};
 
-use super::{Daemon, resolve_user};
+use super::Daemon;
 use crate::daemon::{log, routes};
 use crate::vrrp_config;
 
@@ -127,18 +127,8 @@ impl Daemon {
             if script.command.is_empty() {
                 continue;
             }
-            let mut argv = script.command.clone();
-            argv.extend(call.extra_args.iter().cloned());
-            let user = script
-                .user
-                .as_ref()
-                .map(|u| (u.clone(), script.group.clone()))
-                .or_else(|| self.config.script_user.clone());
-            let command = ScriptCommand {
-                argv: argv.clone(),
-                user: resolve_user(user.as_ref()),
-                timeout: None,
-            };
+            let command = self.script_command(script, call.extra_args.iter().cloned());
+            let argv = &command.argv;
             match ProcessRunner.spawn_detached(&command) {
                 Ok(pid) => {
                     log::detail(&format!("notify: {} (pid {pid})", argv.join(" ")));
