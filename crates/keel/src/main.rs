@@ -61,8 +61,9 @@ fn main() -> ExitCode {
             exit_code(verdict)
         }
         Command::Run => {
-            // lbd hook: `keel -C` runs only the health checkers, in the foreground, until
-            // the daemon spawns keel::checker::run_checker next to its VRRP side.
+            // `keel -C`: the checker process alone (or as the daemon's checker child);
+            // otherwise the daemon runs VRRP and starts the checker child itself when the
+            // configuration has virtual servers (keel::checker::supervisor).
             if invocation.options.subsystems.checkers && !invocation.options.subsystems.vrrp {
                 return exit_code(keel::checker::standalone::run(&invocation.options));
             }

@@ -20,6 +20,7 @@ use std::net::IpAddr;
 use keel_sys::socket::Received;
 use keel_vrrp::{Family, TrackerId, TrackerStatus};
 
+pub(crate) use run::load_config;
 pub use run::run;
 
 /// Something for the loop to handle.

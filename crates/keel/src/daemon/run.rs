@@ -17,6 +17,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::net::{Decoded, Endpoint, decode};
 use super::observe::Observations;
 use super::{Event, Signal, log, process, trackers};
+use crate::checker::supervisor::{self, ChildCommand, Supervisor};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
 use crate::ops::dump::{DumpKind, DumpPaths, json_version, write_dump};
@@ -40,6 +41,8 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     };
+    // Before daemonising: the child's command line resolves relative paths here.
+    let checker = checker_command(options);
     if !options.dont_fork {
         if let Err(error) = process::daemonize(options.logging.console) {
             log::error(&format!("cannot daemonize: {error}"));
@@ -64,6 +67,7 @@ pub fn run(options: &Options) -> i32 {
         }
     };
     let code = runtime.block_on(async {
+        let checker_wanted = supervisor::wanted(options, &config);
         let mut daemon = match Daemon::start(options.clone(), config).await {
             Ok(daemon) => daemon,
             Err(error) => {
@@ -71,6 +75,10 @@ pub fn run(options: &Options) -> i32 {
                 return 1;
             }
         };
+        daemon.checker = checker.map(|command| {
+            let events = daemon.events_tx.clone();
+            Supervisor::spawn(command, checker_wanted, !options.dont_respawn, events)
+        });
         daemon.run().await;
         0
     });
@@ -103,6 +111,8 @@ struct Daemon {
     ah_sequence: HashMap<String, u32>,
     links: HashMap<String, (u32, bool)>,
     warned_no_accept: bool,
+    /// The health-checker child process (spec §1.1), when `-P` was not given.
+    checker: Option<Supervisor>,
 }
 
 impl Daemon {
@@ -128,6 +138,7 @@ impl Daemon {
             ah_sequence: HashMap::new(),
             links: HashMap::new(),
             warned_no_accept: false,
+            checker: None,
         };
         log::info(&format!(
             "Starting VRRP child process, pid={}",
@@ -291,7 +302,12 @@ impl Daemon {
         match signal {
             Signal::Reload => self.reload().await,
             Signal::Stop => {}
-            Signal::Data => self.dump(DumpKind::Data),
+            Signal::Data => {
+                if let Some(checker) = &self.checker {
+                    checker.dump();
+                }
+                self.dump(DumpKind::Data)
+            }
             Signal::Stats => self.dump(DumpKind::Stats),
             Signal::Json => self.dump(DumpKind::Json),
         }
@@ -397,6 +413,9 @@ impl Daemon {
                 return;
             }
         };
+        if let Some(checker) = &self.checker {
+            checker.reload(supervisor::wanted(&self.options, &config));
+        }
         self.refresh_links().await;
         let mapped = self.map(&config).await;
         if let Err(error) = self.router.reload(Instant::now(), mapped.router.clone()) {
@@ -419,6 +438,7 @@ impl Daemon {
     async fn stop(&mut self) {
         log::info("Stopping");
         self.tell_systemd(|systemd| systemd.stopping());
+        let checker_stopped = self.checker.as_ref().map(Supervisor::stop);
         self.router.handle(Instant::now(), RouterInput::Stop);
         let mut scripts = Vec::new();
         while let Some(action) = self.router.poll_action() {
@@ -439,6 +459,9 @@ impl Daemon {
         let limit = Instant::now() + Duration::from_secs(1);
         while Instant::now() < limit && scripts.iter().any(|&pid| process::alive(pid)) {
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if let Some(stopped) = checker_stopped {
+            let _ = stopped.await;
         }
     }
 
@@ -619,6 +642,16 @@ impl Daemon {
     }
 }
 
+/// The checker child's command line, unless `-P` keeps the checker out.
+fn checker_command(options: &Options) -> Option<ChildCommand> {
+    if !options.subsystems.checkers {
+        return None;
+    }
+    ChildCommand::new(options)
+        .map_err(|error| log::error(&format!("cannot prepare the checker process: {error}")))
+        .ok()
+}
+
 /// tokio's timer wheel has millisecond granularity and rounds up, which alone would cost a
 /// 10 ms VRRPv3 instance 3% of its Master_Down_Interval (RFC 5798 §6.4.2). Sleep on the
 /// wheel until just before the deadline, then finish with a high-resolution sleep; the
@@ -638,7 +671,9 @@ async fn precise_sleep_until(deadline: Instant) {
 /// How much of a timer wait is done with a blocking high-resolution sleep.
 const PRECISE_SLEEP_MARGIN: Duration = Duration::from_micros(3000);
 
-fn load_config(options: &Options) -> Result<Config, String> {
+/// Reads the configuration `options` names, logging its diagnostics; an error when it
+/// cannot run at all (spec §1.4 class 4). The checker process reads it the same way.
+pub(crate) fn load_config(options: &Options) -> Result<Config, String> {
     let preprocess = PreprocessOptions {
         config_id: options.config_id.clone().unwrap_or_else(default_config_id),
         all_config: options.all_config,
