@@ -73,10 +73,13 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     };
-    log::info(&format!(
-        "Starting Healthcheck child process, pid={}",
-        std::process::id()
-    ));
+    // As the daemon's child, the parent has said this already.
+    if parent.is_none() {
+        log::info(&format!(
+            "Starting Healthcheck child process, pid={}",
+            std::process::id()
+        ));
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

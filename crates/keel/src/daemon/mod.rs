@@ -8,6 +8,7 @@
 
 pub mod demo;
 pub mod log;
+mod lvs_sync;
 pub mod net;
 mod observe;
 pub mod process;

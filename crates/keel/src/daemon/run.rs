@@ -14,6 +14,7 @@ use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
 use keel_vrrp::{Action, Authentication, Family, Router, RouterInput};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
+use super::lvs_sync::LvsSync;
 use super::net::{Decoded, Endpoint, decode};
 use super::observe::Observations;
 use super::{Event, Signal, log, process, trackers};
@@ -113,6 +114,8 @@ struct Daemon {
     warned_no_accept: bool,
     /// The health-checker child process (spec §1.1), when `-P` was not given.
     checker: Option<Supervisor>,
+    /// `lvs_sync_daemon`, following its instance's state.
+    lvs_sync: LvsSync,
 }
 
 impl Daemon {
@@ -139,6 +142,7 @@ impl Daemon {
             links: HashMap::new(),
             warned_no_accept: false,
             checker: None,
+            lvs_sync: LvsSync::default(),
         };
         log::info(&format!(
             "Starting VRRP child process, pid={}",
@@ -155,6 +159,7 @@ impl Daemon {
         }
         daemon.config = mapped;
         daemon.source = config.clone();
+        daemon.lvs_sync = LvsSync::new(&config);
         daemon.open_endpoints();
         daemon.open_fifo();
         process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
@@ -425,6 +430,14 @@ impl Daemon {
             self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
             return;
         }
+        let router = &self.router;
+        self.lvs_sync.reload(&config, |name| {
+            router
+                .instances()
+                .iter()
+                .find(|i| i.name() == name)
+                .map(|i| i.state())
+        });
         self.config = mapped;
         self.source = config;
         self.open_endpoints();
@@ -460,6 +473,7 @@ impl Daemon {
         while Instant::now() < limit && scripts.iter().any(|&pid| process::alive(pid)) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        self.lvs_sync.stop();
         if let Some(stopped) = checker_stopped {
             let _ = stopped.await;
         }

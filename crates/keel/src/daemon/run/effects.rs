@@ -93,6 +93,7 @@ impl Daemon {
                 }
             }
             Action::StateChanged { from, to } => {
+                self.lvs_sync.state_changed(&name, to);
                 if from == State::Master {
                     self.virtual_routes(&name, false).await;
                 }
