@@ -480,3 +480,29 @@ fn keel_c_daemonizes_with_pid_and_log_files() {
     let text = std::fs::read_to_string(&log_file).expect("log");
     assert!(text.contains("Stopped"), "{text}");
 }
+
+#[test]
+fn a_checker_that_cannot_start_stops_the_daemon() {
+    let _serial = serial();
+    let (lab, dir) = lab("kdfa", 1);
+    let host = lab.host(0);
+    // Input: `keel_lb_backend ipvs` on this kernel, which has no IPVS: the checker child
+    // exits 1 (keepalived's FATAL) at start.
+    // Output: as keepalived's parent does on a permanent child error, the daemon logs it
+    // and stops as on SIGTERM, VRRP side included: it exits 0 with no VIP on e0.
+    let config = director_config(&["10.88.0.3"], &["10.88.0.3"])
+        .replace("keel_lb_backend nftables", "keel_lb_backend ipvs");
+    let mut keel = start_keel(host, dir.path(), "fatal", &config);
+    assert_eq!(
+        keel.wait_exit(Duration::from_secs(15)),
+        Some(0),
+        "{}",
+        keel.log_text()
+    );
+    let log = keel.log_text();
+    assert!(
+        log.contains("Keepalived_healthcheckers exited with permanent error FATAL. Terminating"),
+        "{log}"
+    );
+    assert!(!holds(host, VIP), "VIP left behind\n{log}");
+}

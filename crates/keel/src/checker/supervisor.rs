@@ -383,6 +383,52 @@ fn signal(child: &Child, number: i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::{self, Command as CliCommand};
+
+    // Input: `keel -f /etc/k.conf -l -D -D -S local3 -G --log-file=/var/log/k.log -I
+    // -c /run/c.pid -i lb1 -e -u 027` (the daemon's own command line).
+    // Output: the child's command line parses back to a checker-only, foreground run of the
+    // same file with the same logging, pid file, config id and stop rules.
+    #[test]
+    fn the_child_command_line_round_trips_through_the_cli() {
+        let daemon = cli::parse([
+            "-f",
+            "/etc/k.conf",
+            "-l",
+            "-D",
+            "-D",
+            "-S",
+            "local3",
+            "-G",
+            "--log-file=/var/log/k.log",
+            "-I",
+            "-c",
+            "/run/c.pid",
+            "-i",
+            "lb1",
+            "-e",
+            "-u",
+            "027",
+        ])
+        .expect("a valid daemon command line");
+        let command = ChildCommand::new(&daemon.options).expect("absolute paths");
+        let child = cli::parse(command.args.clone()).expect("the child's line parses");
+        assert_eq!(child.command, CliCommand::Run);
+        assert!(child.warnings.is_empty(), "{:?}", child.warnings);
+        let (parent, child) = (daemon.options, child.options);
+        assert!(child.subsystems.checkers && !child.subsystems.vrrp);
+        assert!(child.dont_fork);
+        assert_eq!(child.config_file, parent.config_file);
+        assert_eq!(child.logging, parent.logging);
+        assert_eq!(child.pid_files.checkers, parent.pid_files.checkers);
+        assert_eq!(
+            child.pid_files.main, None,
+            "the parent keeps keepalived.pid"
+        );
+        assert_eq!(child.config_id.as_deref(), Some("lb1"));
+        assert!(child.dont_release_ipvs && child.all_config);
+        assert_eq!(child.umask, Some(0o027));
+    }
 
     // Input: a child that dies quickly, again and again; then one that ran 2 minutes.
     // Output: 1 s, 2 s, 4 s ... capped at 60 s; after the long run, at once.
