@@ -5,6 +5,10 @@
 //! all feed one channel of [`Event`]s; the loop turns each into a keel-vrrp input, sleeps
 //! until the engine's next deadline in between, and carries out the engine's actions in
 //! order: adverts, addresses over rtnetlink, gratuitous ARP/NA, notify scripts, FIFO lines.
+//!
+//! The process also does keepalived's parent duties (spec §1.1): pid files, and the health
+//! checkers' child process, started when the configuration has virtual servers and
+//! restarted when it dies (see [`crate::checker::supervisor`] for why a process).
 
 pub mod demo;
 pub mod log;
