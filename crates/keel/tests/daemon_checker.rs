@@ -252,7 +252,8 @@ fn one_process_runs_vrrp_and_the_checker_child() {
 
     // Input: SIGHUP with a file that adds 10.88.0.5 to the :81 service.
     // Output: it appears; the :80 service's rules keep their nft handles (nothing healthy
-    // was flushed), and VRRP stays MASTER.
+    // was flushed), the failed 10.88.0.4 stays out (its checker kept its DOWN state), and
+    // VRRP stays MASTER.
     let before = web_service_chain(&keel_table(&director.ns));
     assert!(
         before.len() >= 3 && before.iter().skip(1).all(|line| line.contains("# handle ")),
@@ -272,6 +273,7 @@ fn one_process_runs_vrrp_and_the_checker_child() {
         keel.log_text()
     );
     assert_eq!(web_service_chain(&keel_table(&director.ns)), before);
+    assert!(!keel_table(&director.ns).contains("10.88.0.4"));
     assert!(holds(director, VIP));
 
     // Input: SIGUSR1.
@@ -393,19 +395,21 @@ fn ha_suspend_runs_checkers_only_on_the_master() {
         "A alone probes once a second: {while_a_master} in 3 s"
     );
 
-    // Input: A is killed (SIGKILL, VIP left behind is removed by the test as a crashed
-    // host's would be), B takes over.
+    // Input: A's daemon is SIGKILLed (the test removes the VIP it leaves behind, as a
+    // crashed host's would vanish), B takes over.
     // Output: B's checker resumes: the real server is probed again, about once a second.
     a.kill();
     lab.host(0)
         .ns
         .ip(&["addr", "del", &format!("{VIP}/24"), "dev", "e0"]);
-    let _ = lab
-        .host(0)
-        .ns
-        .command("nft")
-        .args(["delete", "table", "inet", "keel"])
-        .status();
+    // A's checker child dies with its parent (SIGTERM through PR_SET_PDEATHSIG) and
+    // removes its table on the way out.
+    assert!(
+        wait(Duration::from_secs(10), || keel_table(&lab.host(0).ns)
+            .is_empty()),
+        "A's checker outlived its parent:\n{}",
+        a.log_text()
+    );
     assert!(
         wait(Duration::from_secs(10), || holds(lab.host(1), VIP)),
         "{}",
