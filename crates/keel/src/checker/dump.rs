@@ -102,3 +102,55 @@ fn yes_no(on: bool) -> &'static str {
 fn up_down(on: bool) -> &'static str {
     if on { "up" } else { "down" }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use keel_conf::memfs::{FakeHost, MemoryFs};
+    use keel_conf::preprocess::PreprocessOptions;
+
+    use super::*;
+    use crate::check_config::CheckPlan;
+
+    // Input: a virtual server with two TCP-checked real servers, the second with `alpha`
+    // (down until its first success), dumped before any probe ran.
+    // Output: keepalived's two checker sections; the first real server `Alive = yes`, the
+    // second `Alive = no`, each checker's method and verdict, indented per level.
+    #[test]
+    fn the_dump_shows_each_real_server_and_checker() {
+        let text = "virtual_server 192.0.2.10 80 {\n  delay_loop 5\n  protocol TCP\n  \
+                    real_server 10.0.0.1 80 {\n    TCP_CHECK {\n    }\n  }\n  \
+                    real_server 10.0.0.2 80 {\n    alpha\n    TCP_CHECK {\n    }\n  }\n}\n";
+        let fs = MemoryFs::new().with_file("/etc/keepalived/keepalived.conf", text);
+        let loaded = keel_conf::load(
+            &fs,
+            &FakeHost::new(),
+            Path::new("/etc/keepalived/keepalived.conf"),
+            &PreprocessOptions::default(),
+        );
+        let plan = CheckPlan::from_config(&loaded.config);
+        let now = Instant::now();
+        let checks = Checks::new(plan.check, now, 7).expect("a valid checker configuration");
+        let dump = super::text(&checks, now);
+        let lines: Vec<&str> = dump.lines().collect();
+        assert_eq!(lines[0], "------< LVS Topology >------");
+        assert!(lines[1].starts_with(" Virtual Server = "), "{dump}");
+        let alive: Vec<&str> = lines
+            .iter()
+            .filter(|line| line.starts_with("     Alive = "))
+            .copied()
+            .collect();
+        assert_eq!(alive, vec!["     Alive = yes", "     Alive = no"], "{dump}");
+        assert!(
+            dump.contains("\n------< Health checkers >------\n"),
+            "{dump}"
+        );
+        assert_eq!(
+            dump.matches("   Keepalive method = TCP_CHECK\n").count(),
+            2,
+            "{dump}"
+        );
+        assert!(dump.contains("   Is up = no\n"), "{dump}");
+    }
+}
