@@ -430,6 +430,7 @@ fn keel_c_daemonizes_with_pid_and_log_files() {
     let (lab, dir) = lab("kdcc", 3);
     let host = lab.host(0);
     let _rs = Listener::start(lab.host(2), dir.path(), "rs");
+    let _rs2 = Listener::start(lab.host(1), dir.path(), "rs2");
     let conf = dir.path().join("c.conf");
     std::fs::write(
         &conf,
@@ -442,14 +443,15 @@ fn keel_c_daemonizes_with_pid_and_log_files() {
     let (pid_file, checkers_pid) = (dir.path().join("k.pid"), dir.path().join("c.pid"));
     let log = dir.path().join("keel.log");
 
-    // Input: `keel -C -G -f CONF -p PID -c CHECKERS_PID -g LOG` (no -n).
+    // Input: `keel -C -G -f c.conf -p PID -c CHECKERS_PID -g LOG` (no -n; the file named
+    // relative to the directory keel starts in).
     // Output: the command returns 0 at once; the daemon it left writes both pid files with
     // its pid, logs to LOG with `_healthcheckers` inserted, and programs nftables.
     let status = host
         .ns
         .command(&keel_binary())
-        .args(["-C", "-G", "-f"])
-        .arg(&conf)
+        .current_dir(dir.path())
+        .args(["-C", "-G", "-f", "c.conf"])
         .arg("-p")
         .arg(&pid_file)
         .arg("-c")
@@ -473,6 +475,22 @@ fn keel_c_daemonizes_with_pid_and_log_files() {
     assert!(
         text.contains("Starting Healthcheck child process"),
         "{text}"
+    );
+
+    // Input: SIGHUP after the file gains real server 10.88.0.2.
+    // Output: the daemon (now in `/`) re-reads the same file: 10.88.0.2 joins the table.
+    let text = std::fs::read_to_string(&conf).expect("config");
+    let two = text.replace(
+        "  real_server 10.88.0.3",
+        &format!("{}  real_server 10.88.0.3", real_server("10.88.0.2")),
+    );
+    std::fs::write(&conf, two).expect("writing config");
+    signal(pid, libc::SIGHUP);
+    assert!(
+        wait(Duration::from_secs(10), || keel_table(&host.ns)
+            .contains("10.88.0.2")),
+        "{}",
+        std::fs::read_to_string(&log_file).unwrap_or_default()
     );
 
     // Input: SIGTERM.
