@@ -2,7 +2,6 @@
 //! lines and SMTP alerts, in the order keel-check emits them (spec §3.8: script, FIFO,
 //! mail).
 
-use crate::daemon::log;
 use std::net::SocketAddr;
 
 use keel_check::{Action, SmtpAlert};
@@ -11,6 +10,7 @@ use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
 use keel_sys::smtp::{self, Alert, SmtpSettings};
 
 use crate::check_config::{CheckerSettings, SmtpConfig};
+use crate::daemon::log;
 
 /// Where effects go.
 pub struct Effects {

@@ -19,7 +19,6 @@ mod effects;
 pub mod standalone;
 pub mod supervisor;
 
-use crate::daemon::log;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +32,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::Instant;
 
 use crate::check_config::{BackendChoice, CheckPlan};
+use crate::daemon::log;
 use effects::Effects;
 
 /// How the daemon runs the checker (from the command line).
