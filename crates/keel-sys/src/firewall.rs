@@ -105,13 +105,26 @@ impl VrrpFirewall {
     }
 
     /// Drops traffic to and from `addresses` on behalf of `owner` (an instance entering
-    /// MASTER with accept mode off), replacing what `owner` had; empty removes its rules.
-    pub fn set_drops(&mut self, owner: &str, addresses: &[IpAddr]) -> Result<()> {
-        if addresses.is_empty() {
-            self.drops.remove(owner);
-        } else {
+    /// MASTER with accept mode off), in addition to what `owner` already drops.
+    pub fn drop_addresses(&mut self, owner: &str, addresses: &[IpAddr]) -> Result<()> {
+        if !addresses.is_empty() {
             self.drops
-                .insert(owner.to_string(), addresses.iter().copied().collect());
+                .entry(owner.to_string())
+                .or_default()
+                .extend(addresses.iter().copied());
+        }
+        self.apply()
+    }
+
+    /// Stops dropping `addresses` for `owner` (its VIPs removed: it left MASTER or stopped).
+    pub fn accept_addresses(&mut self, owner: &str, addresses: &[IpAddr]) -> Result<()> {
+        if let Some(set) = self.drops.get_mut(owner) {
+            for address in addresses {
+                set.remove(address);
+            }
+            if set.is_empty() {
+                self.drops.remove(owner);
+            }
         }
         self.apply()
     }
@@ -284,7 +297,7 @@ mod tests {
     fn master_without_accept_drops_its_vips_in_both_families() {
         let mut firewall = firewall();
         firewall
-            .set_drops(
+            .drop_addresses(
                 "VI_1",
                 &["10.9.0.100".parse().unwrap(), "fd00::100".parse().unwrap()],
             )
@@ -301,15 +314,17 @@ mod tests {
         assert!(firewall.drops("10.9.0.100".parse().unwrap()));
     }
 
-    // Input: VI_1 leaves MASTER (its drop list emptied); nothing else is installed.
+    // Input: VI_1 leaves MASTER (its VIP accepted again); nothing else is installed.
     // Output: the script only deletes the tables.
     #[test]
     fn leaving_master_removes_the_tables() {
         let mut firewall = firewall();
         firewall
-            .set_drops("VI_1", &["10.9.0.100".parse().unwrap()])
+            .drop_addresses("VI_1", &["10.9.0.100".parse().unwrap()])
             .unwrap();
-        firewall.set_drops("VI_1", &[]).unwrap();
+        firewall
+            .accept_addresses("VI_1", &["10.9.0.100".parse().unwrap()])
+            .unwrap();
         assert_eq!(firewall.render(), removal("keepalived"));
         assert!(!firewall.drops("10.9.0.100".parse().unwrap()));
     }
@@ -320,12 +335,14 @@ mod tests {
     fn each_instance_owns_its_addresses() {
         let mut firewall = firewall();
         firewall
-            .set_drops("VI_1", &["10.9.0.100".parse().unwrap()])
+            .drop_addresses("VI_1", &["10.9.0.100".parse().unwrap()])
             .unwrap();
         firewall
-            .set_drops("VI_2", &["10.9.0.200".parse().unwrap()])
+            .drop_addresses("VI_2", &["10.9.0.200".parse().unwrap()])
             .unwrap();
-        firewall.set_drops("VI_1", &[]).unwrap();
+        firewall
+            .accept_addresses("VI_1", &["10.9.0.100".parse().unwrap()])
+            .unwrap();
         let script = firewall.render();
         assert!(script.contains("elements = { 10.9.0.200 }"), "{script}");
         assert!(!script.contains("10.9.0.100"), "{script}");
@@ -369,7 +386,7 @@ mod tests {
     fn a_refused_script_is_an_error() {
         let mut firewall = VrrpFirewall::with_program("grep", FirewallSettings::default());
         let error = firewall
-            .set_drops("VI_1", &["10.9.0.100".parse().unwrap()])
+            .drop_addresses("VI_1", &["10.9.0.100".parse().unwrap()])
             .unwrap_err();
         assert!(error.to_string().contains("nft"), "{error}");
         assert!(firewall.applied.is_none());

@@ -14,6 +14,7 @@ pub mod process;
 pub mod routes;
 mod run;
 mod trackers;
+pub mod vmac;
 
 use std::net::IpAddr;
 
@@ -87,4 +88,6 @@ pub enum Signal {
     Stats,
     /// SIGRTMIN+2: `keepalived.json`.
     Json,
+    /// SIGRTMAX-1: `keepalived.stats`, then every counter back to zero.
+    StatsClear,
 }

@@ -1,0 +1,88 @@
+//! The daemon's side of `use_vmac` (spec §3.10): VMACs made at start and reload, their
+//! sockets and addresses forgotten when one goes, everything removed at stop. What a VMAC
+//! is and how the edge translates to the engine is in [`crate::daemon::vmac`].
+
+use std::collections::BTreeMap;
+
+use super::Daemon;
+use crate::daemon::{log, vmac};
+
+impl Daemon {
+    /// Makes the VMACs match the configuration. At `start`, VMACs and firewall tables a
+    /// crashed run left behind are removed first.
+    pub(super) async fn sync_vmacs(&mut self, start: bool) {
+        let plans = vmac::plans(&self.source, &self.config.router);
+        if start {
+            let links = self.netlink.links().await.unwrap_or_default();
+            let prefix = vmac::vmac_prefix(&self.source);
+            self.vmacs
+                .remove_leftovers(&self.netlink, &links, &prefix, &plans)
+                .await;
+            if let Err(error) = self.firewall.clear() {
+                // Only worth a warning when this configuration needs the firewall.
+                if self.needs_firewall() {
+                    log::warn(&format!("removing old firewall tables: {error}"));
+                } else {
+                    log::detail(&format!("removing old firewall tables: {error}"));
+                }
+            }
+        } else if let Err(error) = self
+            .firewall
+            .set_settings(super::firewall::settings(&self.source))
+        {
+            log::error(&format!("firewall: {error}"));
+        }
+        let links: BTreeMap<String, u32> = self
+            .links
+            .iter()
+            .map(|(name, (index, _))| (name.clone(), *index))
+            .collect();
+        let (removed, created) = self.vmacs.sync(&self.netlink, &links, &plans).await;
+        for name in removed {
+            self.endpoints
+                .retain(|(interface, _), _| interface != &name);
+            self.packet_sockets.remove(&name);
+            if let Some((index, _)) = self.links.remove(&name) {
+                // Its addresses go with it; that is not someone else removing a VIP.
+                self.installed.retain(|(ifindex, _)| *ifindex != index);
+            }
+        }
+        for (name, index) in created {
+            self.links.insert(name, (index, true));
+        }
+        if let Err(error) = self.firewall.set_vmacs(self.vmacs.parents()) {
+            log::error(&format!("firewall (VMAC IGMP rule): {error}"));
+        }
+    }
+
+    /// At stop, after the VIPs are gone: VMACs deleted, sysctls restored, firewall tables
+    /// removed.
+    pub(super) async fn stop_vmacs(&mut self) {
+        let indexes: Vec<u32> = self
+            .vmacs
+            .parents()
+            .keys()
+            .filter_map(|name| self.links.get(name).map(|(index, _)| *index))
+            .collect();
+        self.installed
+            .retain(|(ifindex, _)| !indexes.contains(ifindex));
+        self.vmacs.stop(&self.netlink).await;
+        if self.needs_firewall() {
+            if let Err(error) = self.firewall.clear() {
+                log::error(&format!("removing firewall tables: {error}"));
+            }
+        }
+    }
+
+    /// Whether the configuration installs firewall rules: a VMAC, or an instance that is
+    /// not in accept mode (spec §3.7).
+    pub(super) fn needs_firewall(&self) -> bool {
+        !self.vmacs.parents().is_empty()
+            || self
+                .config
+                .router
+                .instances
+                .iter()
+                .any(|instance| !instance.accept_mode())
+    }
+}
