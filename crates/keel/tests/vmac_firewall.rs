@@ -447,3 +447,58 @@ fn sync_group_mail_reaches_aiosmtpd() {
     // Members have no smtp_alert of their own: no instance mail.
     assert!(!text.contains("VRRP Instance VI_1"), "{text}");
 }
+
+// Input: a keel MASTER holding 10.88.0.100 on e0; SIGHUP with use_vmac added, then SIGHUP
+// with it removed again.
+// Output: the VIP moves to a new vrrp.51 and back to e0 (vrrp.51 deleted), with no state
+// change logged by either reload.
+#[test]
+fn reload_adds_and_removes_use_vmac() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmrl", 1);
+    let host = lab.host(0);
+    let plain = vmac_config("MASTER", 150).replace("  use_vmac\n", "");
+    let keel = start(Daemon::Keel, host, dir.path(), "keel", &plain);
+    assert!(
+        wait_until(Duration::from_secs(6), || vrrp_lab::holds(
+            host,
+            "10.88.0.100"
+        ))
+        .is_some()
+    );
+    let entering = || keel.log_text().matches("Entering").count();
+    let transitions = entering();
+    let conf = dir.path().join("keel.conf");
+
+    std::fs::write(&conf, vmac_config("MASTER", 150)).unwrap();
+    keel.signal(libc::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(5), || holds_on(
+            host,
+            "vrrp.51",
+            "10.88.0.100"
+        ) && !vrrp_lab::holds(
+            host,
+            "10.88.0.100"
+        ))
+        .is_some(),
+        "VIP not moved to vrrp.51:\n{}",
+        keel.log_text()
+    );
+    assert_eq!(host.ns.link_mac("vrrp.51"), VMAC);
+
+    std::fs::write(&conf, &plain).unwrap();
+    keel.signal(libc::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(5), || vrrp_lab::holds(
+            host,
+            "10.88.0.100"
+        ) && !has_link(host, "vrrp.51"))
+        .is_some(),
+        "VIP not back on e0:\n{}",
+        keel.log_text()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(entering(), transitions, "{}", keel.log_text());
+    assert!(vrrp_lab::holds(host, "10.88.0.100"));
+}

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use keel_vrrp::State;
+
 use super::Daemon;
 use crate::daemon::{log, vmac};
 
@@ -37,6 +39,22 @@ impl Daemon {
             .iter()
             .map(|(name, (index, _))| (name.clone(), *index))
             .collect();
+        // Where each MASTER's VIPs are now, to move them if a reload changes `use_vmac`.
+        let before: Vec<(String, String)> = self
+            .router
+            .instances()
+            .iter()
+            .filter(|instance| instance.state() == State::Master)
+            .map(|instance| {
+                let name = instance.name().to_string();
+                let device = self
+                    .vmacs
+                    .device(&name)
+                    .unwrap_or(&instance.config().interface)
+                    .to_string();
+                (name, device)
+            })
+            .collect();
         let (removed, created) = self.vmacs.sync(&self.netlink, &links, &plans).await;
         for name in removed {
             self.endpoints
@@ -52,6 +70,69 @@ impl Daemon {
         }
         if let Err(error) = self.firewall.set_vmacs(self.vmacs.parents()) {
             log::error(&format!("firewall (VMAC IGMP rule): {error}"));
+        }
+        for (name, old_device) in before {
+            self.move_vips(&name, &old_device).await;
+        }
+    }
+
+    /// A reload added or dropped `use_vmac` on a MASTER: its VIPs (those without `dev`)
+    /// go from `old_device` to where they belong now, announced with gratuitous ARPs/NAs,
+    /// with no state change (the engine never sees it).
+    async fn move_vips(&mut self, name: &str, old_device: &str) {
+        let Some(instance) = self.router.instance(name) else {
+            return;
+        };
+        let base = instance.config().interface.clone();
+        let new_device = self.vmacs.device(name).unwrap_or(&base).to_string();
+        if new_device == old_device {
+            return;
+        }
+        let addresses: Vec<_> = self
+            .setup(name)
+            .map(|setup| {
+                setup
+                    .addresses
+                    .iter()
+                    .filter(|vip| vip.dev.is_none())
+                    .map(|vip| vip.address)
+                    .collect()
+            })
+            .unwrap_or_default();
+        log::info(&format!(
+            "({name}) moving VIPs from {old_device} to {new_device}"
+        ));
+        let old_index = self.links.get(old_device).map(|(index, _)| *index);
+        for address in addresses {
+            let Some(spec) = self.address_spec(name, &base, address) else {
+                continue;
+            };
+            if let Some(old_index) = old_index {
+                self.installed.remove(&(old_index, address));
+                let mut old = spec.clone();
+                old.ifindex = old_index;
+                if let Err(error) = self.netlink.delete_address(&old).await {
+                    if error.netlink_errno() != Some(libc::EADDRNOTAVAIL) {
+                        log::warn(&format!(
+                            "({name}) removing {address} from {old_device}: {error}"
+                        ));
+                    }
+                }
+            }
+            match self.netlink.add_address(&spec).await {
+                Ok(()) => {}
+                Err(error) if error.netlink_errno() == Some(libc::EEXIST) => {}
+                Err(error) => {
+                    log::error(&format!(
+                        "({name}) cannot add {address} to {new_device}: {error}"
+                    ));
+                    continue;
+                }
+            }
+            self.installed.insert((spec.ifindex, address));
+            if let Err(error) = self.send_gratuitous(&new_device, address).await {
+                log::detail(&format!("({name}) gratuitous for {address}: {error}"));
+            }
         }
     }
 
