@@ -34,6 +34,7 @@ use std::net::IpAddr;
 
 use crate::error::Result;
 use crate::nft::run_script;
+use crate::vmac::VmacFamily;
 
 /// `global_defs` settings of the VRRP tables (spec §2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +64,8 @@ pub struct VrrpFirewall {
     settings: FirewallSettings,
     /// DROP addresses by the instance that installed them.
     drops: BTreeMap<String, BTreeSet<IpAddr>>,
-    /// VMAC name → parent name.
-    vmacs: BTreeMap<String, String>,
+    /// VMAC name → (parent name, the VMAC's family).
+    vmacs: BTreeMap<String, (String, VmacFamily)>,
     /// The script last applied successfully (nothing runs when it would not change).
     applied: Option<String>,
 }
@@ -129,8 +130,9 @@ impl VrrpFirewall {
         self.apply()
     }
 
-    /// The VMACs (name → parent) whose IGMP reports go out of the parent.
-    pub fn set_vmacs(&mut self, vmacs: BTreeMap<String, String>) -> Result<()> {
+    /// The VMACs (name → parent and family) whose IGMP (IPv4) or MLD (IPv6) reports go out
+    /// of the parent; IPv6 VMACs also send no router solicitations (keepalived's rules).
+    pub fn set_vmacs(&mut self, vmacs: BTreeMap<String, (String, VmacFamily)>) -> Result<()> {
         self.vmacs = vmacs;
         self.apply()
     }
@@ -183,8 +185,17 @@ impl VrrpFirewall {
             .copied()
             .filter(|a| family.holds(*a))
             .collect();
-        // keepalived redirects IGMP only; IPv6 VMACs send MLD, which keel leaves alone.
-        let vmacs = family == Family::V4 && !self.vmacs.is_empty();
+        let vmac_family = match family {
+            Family::V4 => VmacFamily::Ipv4,
+            Family::V6 => VmacFamily::Ipv6,
+        };
+        let own_vmacs: Vec<(&String, &String)> = self
+            .vmacs
+            .iter()
+            .filter(|(_, (_, f))| *f == vmac_family)
+            .map(|(name, (parent, _))| (name, parent))
+            .collect();
+        let vmacs = !own_vmacs.is_empty();
         if addresses.is_empty() && !vmacs {
             return String::new();
         }
@@ -202,8 +213,7 @@ impl VrrpFirewall {
         };
         let mut body = String::new();
         if vmacs {
-            let elements: Vec<String> = self
-                .vmacs
+            let elements: Vec<String> = own_vmacs
                 .iter()
                 .map(|(vmac, parent)| format!("\"{vmac}\" : \"{parent}\""))
                 .collect();
@@ -212,6 +222,17 @@ impl VrrpFirewall {
                 "\tmap vmac_map {{\n\t\ttype iface_index : iface_index\n\t\telements = {{ {} }}\n\t}}\n",
                 elements.join(", ")
             );
+            if family == Family::V6 {
+                let names: Vec<String> = own_vmacs
+                    .iter()
+                    .map(|(vmac, _)| format!("\"{vmac}\""))
+                    .collect();
+                let _ = write!(
+                    body,
+                    "\tset vmac_set {{\n\t\ttype iface_index\n\t\telements = {{ {} }}\n\t}}\n",
+                    names.join(", ")
+                );
+            }
         }
         if !addresses.is_empty() {
             let elements: Vec<String> = addresses.iter().map(IpAddr::to_string).collect();
@@ -222,10 +243,20 @@ impl VrrpFirewall {
             );
         }
         body.push_str(&hook("out", "output"));
-        if vmacs {
+        if vmacs && family == Family::V4 {
             let _ = writeln!(
                 body,
                 "\t\tip protocol igmp meta oifkind \"macvlan\" {counter}dup to ip daddr device oif map @vmac_map drop"
+            );
+        }
+        if vmacs && family == Family::V6 {
+            let _ = writeln!(
+                body,
+                "\t\ticmpv6 type mld2-listener-report meta oifkind \"macvlan\" {counter}dup to ip6 daddr device oif map @vmac_map drop"
+            );
+            let _ = writeln!(
+                body,
+                "\t\ticmpv6 type nd-router-solicit meta oifkind \"macvlan\" oif @vmac_set {counter}drop"
             );
         }
         if !addresses.is_empty() {
@@ -348,10 +379,10 @@ mod tests {
         assert!(!script.contains("10.9.0.100"), "{script}");
     }
 
-    // Input: a VMAC vrrp.51 on e0, no DROP addresses, nftables_counters, priority -5,
-    // table name kfw.
-    // Output: the IGMP redirection rule with a counter in `table ip kfw`; no `in` chain and
-    // no IPv6 table.
+    // Input: an IPv4 VMAC vrrp.51 and an IPv6 VMAC vrrp.52 on e0, no DROP addresses,
+    // nftables_counters, priority -5, table name kfw.
+    // Output: the IGMP redirection rule with a counter in `table ip kfw`, the MLD and router
+    // solicitation rules in `table ip6 kfw`; no `in` chain.
     #[test]
     fn vmac_igmp_rule_follows_settings() {
         let mut firewall = VrrpFirewall::with_program(
@@ -363,7 +394,10 @@ mod tests {
             },
         );
         firewall
-            .set_vmacs(BTreeMap::from([("vrrp.51".into(), "e0".into())]))
+            .set_vmacs(BTreeMap::from([
+                ("vrrp.51".into(), ("e0".into(), VmacFamily::Ipv4)),
+                ("vrrp.52".into(), ("e0".into(), VmacFamily::Ipv6)),
+            ]))
             .unwrap();
         let script = firewall.render();
         assert!(
@@ -376,7 +410,20 @@ mod tests {
             "ip protocol igmp meta oifkind \"macvlan\" counter dup to ip daddr device oif map @vmac_map drop"
         ));
         assert!(!script.contains("chain in"));
-        assert!(!script.contains("table ip6 kfw {"));
+        // The IPv6 VMAC: MLD reports from the parent, no router solicitations.
+        assert!(
+            script.contains("table ip6 kfw {\n\tmap vmac_map {"),
+            "{script}"
+        );
+        assert!(
+            script.contains("set vmac_set {\n\t\ttype iface_index\n\t\telements = { \"vrrp.52\" }")
+        );
+        assert!(script.contains(
+            "icmpv6 type mld2-listener-report meta oifkind \"macvlan\" counter dup to ip6 daddr device oif map @vmac_map drop"
+        ));
+        assert!(script.contains(
+            "icmpv6 type nd-router-solicit meta oifkind \"macvlan\" oif @vmac_set counter drop"
+        ));
     }
 
     // Input: nft refuses the script (`grep -f -` reads it and exits 1: nothing matched).

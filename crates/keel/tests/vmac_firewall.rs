@@ -502,3 +502,78 @@ fn reload_adds_and_removes_use_vmac() {
     assert_eq!(entering(), transitions, "{}", keel.log_text());
     assert!(vrrp_lab::holds(host, "10.88.0.100"));
 }
+
+// Input: keel (priority 150) and keepalived 2.2.7 (priority 100), VRRPv3 over IPv6 with
+// use_vmac for VRID 51, VIP fd00::100/64.
+// Output: keel holds the VIP on vrrp.51 with MAC 00:00:5e:00:02:33, which carries e0's
+// link-local and no link-local of its own; keel's adverts leave with that MAC from e0's
+// link-local with a good checksum and keepalived stays BACKUP; SIGKILL of keel moves the
+// VIP to keepalived's vrrp.51.
+#[test]
+fn ipv6_use_vmac_interoperates_with_keepalived() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmac6", 2);
+    let (keel_host, ka_host) = (lab.host(0), lab.host(1));
+    let config = |state: &str, priority: u8| {
+        format!(
+            "vrrp_instance VI_6 {{\n  state {state}\n  interface e0\n  virtual_router_id 51\n  \
+             priority {priority}\n  advert_int 1\n  use_vmac\n  \
+             virtual_ipaddress {{\n    fd00::100/64\n  }}\n}}\n"
+        )
+    };
+    let link_local = keel_host.link_local();
+    let mut capture = lab.capture("ip6 proto 112");
+    let mut keel = start(
+        Daemon::Keel,
+        keel_host,
+        dir.path(),
+        "keel",
+        &config("MASTER", 150),
+    );
+    let _keepalived = start(
+        Daemon::Keepalived,
+        ka_host,
+        dir.path(),
+        "ka",
+        &config("BACKUP", 100),
+    );
+    assert!(
+        wait_until(Duration::from_secs(8), || holds_on(
+            keel_host,
+            "vrrp.51",
+            "fd00::100"
+        ))
+        .is_some(),
+        "keel never held the VIP on vrrp.51:\n{}",
+        keel.log_text()
+    );
+    assert_eq!(keel_host.ns.link_mac("vrrp.51"), "00:00:5e:00:02:33");
+    let addresses = keel_host
+        .ns
+        .ip(&["-6", "-o", "addr", "show", "dev", "vrrp.51"]);
+    assert!(
+        addresses.contains(&format!(" {link_local}/64")),
+        "{addresses}"
+    );
+    assert!(!addresses.contains("fe80::200:5eff"), "{addresses}");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(!holds_on(ka_host, "vrrp.51", "fd00::100"), "split brain");
+    let rows = capture.read_fields(&["eth.src", "ipv6.src", "vrrp.prio", "vrrp.checksum.status"]);
+    let keel_adverts: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "150").collect();
+    assert!(keel_adverts.len() >= 2, "{rows:?}");
+    for row in &keel_adverts {
+        assert_eq!(row[0], "00:00:5e:00:02:33", "{row:?}");
+        assert_eq!(row[1], link_local, "{row:?}");
+        assert_eq!(row[3], "1", "checksum status (tshark: 1 = Good): {row:?}");
+    }
+    keel.kill();
+    assert!(
+        wait_until(Duration::from_secs(6), || holds_on(
+            ka_host,
+            "vrrp.51",
+            "fd00::100"
+        ))
+        .is_some(),
+        "keepalived did not take over"
+    );
+}

@@ -17,9 +17,10 @@
 //!   is deleted at start, before the new one is made.
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv6Addr};
 
 use keel_conf::Config;
-use keel_sys::netlink::{LinkInfo, MacvlanSpec, Netlink};
+use keel_sys::netlink::{AddressSpec, LinkInfo, MacvlanSpec, Netlink};
 use keel_sys::vmac::{SysctlRestore, VmacFamily, configure_vmac_sysctls, vmac_address};
 use keel_vrrp::{Family, RouterConfig};
 
@@ -42,6 +43,9 @@ pub struct VmacPlan {
     pub mac: [u8; 6],
     /// `vmac_xmit_base`: adverts leave from the base interface.
     pub xmit_base: bool,
+    /// IPv6: the base interface's link-local address, which the VMAC gets too (adverts
+    /// leave from it, spec §3.1).
+    pub link_local: Option<Ipv6Addr>,
 }
 
 /// The VMAC plans of a configuration (instances the engine runs only).
@@ -77,6 +81,10 @@ pub fn plans(config: &Config, router: &RouterConfig) -> Vec<VmacPlan> {
                     .and_then(|text| parse_mac(text, mapped.vrid))
                     .unwrap_or(default_mac),
                 xmit_base: instance.vmac_xmit_base,
+                link_local: match mapped.primary_address {
+                    IpAddr::V6(address) => Some(address),
+                    IpAddr::V4(_) => None,
+                },
             })
         })
         .collect()
@@ -235,6 +243,9 @@ impl Vmacs {
                     None
                 }
             };
+            if let Some(link_local) = plan.link_local {
+                ipv6_link_local(netlink, plan, index, link_local).await;
+            }
             created.push((plan.name.clone(), index));
             self.active.insert(
                 plan.instance.clone(),
@@ -292,13 +303,65 @@ impl Vmacs {
         })
     }
 
-    /// VMAC name → parent name, for the firewall's IGMP rule.
-    pub fn parents(&self) -> BTreeMap<String, String> {
+    /// VMAC name → parent name and family, for the firewall's IGMP/MLD rules.
+    pub fn parents(&self) -> BTreeMap<String, (String, VmacFamily)> {
         self.active
             .values()
-            .map(|a| (a.plan.name.clone(), a.plan.base.clone()))
+            .map(|a| {
+                let family = match a.plan.family {
+                    Family::Ipv4 => VmacFamily::Ipv4,
+                    Family::Ipv6 => VmacFamily::Ipv6,
+                };
+                (a.plan.name.clone(), (a.plan.base.clone(), family))
+            })
             .collect()
     }
+}
+
+/// An IPv6 VMAC as keepalived 2.2.7 leaves it: no link-local of its own (`addr_gen_mode`
+/// none; the one the kernel made when it came up is removed, since every router's VMAC
+/// would make the same one from the shared MAC), and the parent's link-local added with
+/// `nodad`, deprecated so the kernel never picks it for other traffic.
+async fn ipv6_link_local(netlink: &Netlink, plan: &VmacPlan, index: u32, link_local: Ipv6Addr) {
+    let path = format!("/proc/sys/net/ipv6/conf/{}/addr_gen_mode", plan.name);
+    if let Err(error) = std::fs::write(&path, "1") {
+        log::warn(&format!("({}) {path}: {error}", plan.instance));
+    }
+    let generated = AddressSpec::new(index, IpAddr::V6(eui64_link_local(plan.mac)), 64);
+    let _ = netlink.delete_address(&generated).await;
+    let mut spec = AddressSpec::new(index, IpAddr::V6(link_local), 64);
+    spec.options.nodad = true;
+    spec.preferred_lifetime = Some(0);
+    if let Err(error) = netlink.add_address(&spec).await {
+        if error.netlink_errno() != Some(libc::EEXIST) {
+            log::error(&format!(
+                "({}) cannot add {link_local} to {}: {error}",
+                plan.instance, plan.name
+            ));
+        }
+    }
+}
+
+/// The link-local address the kernel derives from `mac` (RFC 4291 §2.5.1, modified EUI-64).
+pub fn eui64_link_local(mac: [u8; 6]) -> Ipv6Addr {
+    Ipv6Addr::from([
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        mac[0] ^ 0x02,
+        mac[1],
+        mac[2],
+        0xff,
+        0xfe,
+        mac[3],
+        mac[4],
+        mac[5],
+    ])
 }
 
 async fn delete(netlink: &Netlink, active: Active) {
@@ -348,6 +411,16 @@ mod tests {
             mac: Some(mac),
             parent,
         }
+    }
+
+    // Input: the IPv6 VMAC MAC of VRID 51.
+    // Output: the address `ip` shows the kernel giving it, fe80::200:5eff:fe00:233.
+    #[test]
+    fn kernel_link_local_of_a_vmac() {
+        assert_eq!(
+            eui64_link_local([0, 0, 0x5e, 0, 2, 0x33]),
+            "fe80::200:5eff:fe00:233".parse::<Ipv6Addr>().unwrap()
+        );
     }
 
     // Input: `use_vmac 02:11:22:33:44` for VRID 51, `use_vmac 02:11:22:33:44:55`, junk.
