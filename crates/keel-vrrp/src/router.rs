@@ -324,14 +324,6 @@ impl Router {
         Ok(())
     }
 
-    /// Zeroes every instance's counters (SIGRTMAX-1, spec §1.2: keepalived writes the
-    /// stats, then clears them). State, timers and the last advert seen are untouched.
-    pub fn clear_stats(&mut self) {
-        for instance in &mut self.instances {
-            instance.stats = crate::stats::Stats::default();
-        }
-    }
-
     /// Every instance.
     pub fn instances(&self) -> &[Instance] {
         &self.instances
