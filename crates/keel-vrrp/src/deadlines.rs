@@ -20,12 +20,20 @@ const ABSENT: u32 = u32::MAX;
 /// Every instance's earliest deadline, ordered by (deadline, instance index).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Deadlines {
-    /// Instance indices in heap order: `heap[0]` has the earliest key.
-    heap: Vec<u32>,
+    /// The scheduled instances in heap order: `heap[0]` has the earliest key. Keys live
+    /// in the slots so a comparison reads only this array.
+    heap: Vec<Slot>,
     /// For each instance, its position in `heap`, or [`ABSENT`].
     position: Vec<u32>,
-    /// For each instance, the deadline its slot is keyed by.
-    deadline: Vec<Option<Instant>>,
+}
+
+/// One scheduled instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Slot {
+    deadline: Instant,
+    /// Instance indices fit in u32: a router holds at most one instance per (interface,
+    /// family, VRID), far below 2^32.
+    index: u32,
 }
 
 impl Deadlines {
@@ -34,40 +42,40 @@ impl Deadlines {
         Deadlines {
             heap: Vec::with_capacity(count),
             position: vec![ABSENT; count],
-            deadline: vec![None; count],
         }
     }
 
     /// The earliest deadline and its instance; ties go to the lowest index, the order in
     /// which a scan over the instances would meet them.
     pub(crate) fn earliest(&self) -> Option<(Instant, usize)> {
-        let &top = self.heap.first()?;
-        let index = top as usize;
-        self.deadline[index].map(|deadline| (deadline, index))
+        self.heap
+            .first()
+            .map(|slot| (slot.deadline, slot.index as usize))
     }
 
     /// Records instance `index`'s earliest deadline (`None`: nothing scheduled).
     pub(crate) fn set(&mut self, index: usize, deadline: Option<Instant>) {
-        if self.deadline[index] == deadline {
-            return;
-        }
-        let old = self.deadline[index];
-        self.deadline[index] = deadline;
         let position = self.position[index];
         match (position == ABSENT, deadline) {
             (true, None) => {}
-            (true, Some(_)) => {
+            (true, Some(deadline)) => {
                 let at = self.heap.len();
-                // Instance indices fit in u32: a router holds at most one instance per
-                // (interface, family, VRID), far below 2^32.
-                self.heap.push(index as u32);
+                self.heap.push(Slot {
+                    deadline,
+                    index: index as u32,
+                });
                 self.position[index] = at as u32;
                 self.sift_up(at);
             }
             (false, None) => self.remove_at(position as usize),
-            (false, Some(new)) => {
+            (false, Some(deadline)) => {
                 let at = position as usize;
-                if old.is_some_and(|old| new < old) {
+                let old = self.heap[at].deadline;
+                if deadline == old {
+                    return;
+                }
+                self.heap[at].deadline = deadline;
+                if deadline < old {
                     self.sift_up(at);
                 } else {
                     self.sift_down(at);
@@ -80,7 +88,7 @@ impl Deadlines {
         let last = self.heap.len() - 1;
         self.swap(at, last);
         if let Some(removed) = self.heap.pop() {
-            self.position[removed as usize] = ABSENT;
+            self.position[removed.index as usize] = ABSENT;
         }
         if at < self.heap.len() {
             self.sift_down(at);
@@ -88,16 +96,10 @@ impl Deadlines {
         }
     }
 
-    /// True when the slot at heap position `a` must come before the one at `b`.
-    fn before(&self, a: usize, b: usize) -> bool {
-        let (left, right) = (self.heap[a] as usize, self.heap[b] as usize);
-        (self.deadline[left], left) < (self.deadline[right], right)
-    }
-
     fn sift_up(&mut self, mut at: usize) {
         while at > 0 {
             let parent = (at - 1) / 2;
-            if !self.before(at, parent) {
+            if self.heap[at] >= self.heap[parent] {
                 break;
             }
             self.swap(at, parent);
@@ -106,28 +108,30 @@ impl Deadlines {
     }
 
     fn sift_down(&mut self, mut at: usize) {
+        let len = self.heap.len();
         loop {
             let left = 2 * at + 1;
-            let right = left + 1;
-            let mut first = at;
-            if left < self.heap.len() && self.before(left, first) {
-                first = left;
-            }
-            if right < self.heap.len() && self.before(right, first) {
-                first = right;
-            }
-            if first == at {
+            if left >= len {
                 break;
             }
-            self.swap(at, first);
-            at = first;
+            let right = left + 1;
+            let child = if right < len && self.heap[right] < self.heap[left] {
+                right
+            } else {
+                left
+            };
+            if self.heap[child] >= self.heap[at] {
+                break;
+            }
+            self.swap(at, child);
+            at = child;
         }
     }
 
     fn swap(&mut self, a: usize, b: usize) {
         self.heap.swap(a, b);
-        self.position[self.heap[a] as usize] = a as u32;
-        self.position[self.heap[b] as usize] = b as u32;
+        self.position[self.heap[a].index as usize] = a as u32;
+        self.position[self.heap[b].index as usize] = b as u32;
     }
 }
 
