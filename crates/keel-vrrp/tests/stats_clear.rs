@@ -24,7 +24,7 @@ fn clear_stats_zeroes_counters_and_keeps_state() {
     while router.instances()[0].state() != State::Master
         || router.instances()[0].stats().advert_sent < 2
     {
-        now = router
+        let now = router
             .poll_timeout()
             .expect("a BACKUP or MASTER always has a deadline");
         router.handle_timeout(now);
