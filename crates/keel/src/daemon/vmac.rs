@@ -198,8 +198,22 @@ impl Vmacs {
             .map(|(instance, _)| instance.clone())
             .collect();
         for instance in stale {
-            if let Some(active) = self.active.remove(&instance) {
+            if let Some(mut active) = self.active.remove(&instance) {
                 removed.push(active.plan.name.clone());
+                // Another VMAC on the same parent still needs the parent's sysctls: it
+                // takes over the saved originals instead of having them restored now.
+                if let Some(other) = self
+                    .active
+                    .values_mut()
+                    .find(|other| other.plan.base == active.plan.base)
+                {
+                    if let Some(mine) = active.sysctls.take() {
+                        match &mut other.sysctls {
+                            Some(theirs) => theirs.absorb(mine),
+                            None => other.sysctls = Some(mine),
+                        }
+                    }
+                }
                 delete(netlink, active).await;
             }
         }
