@@ -577,3 +577,52 @@ fn ipv6_use_vmac_interoperates_with_keepalived() {
         "keepalived did not take over"
     );
 }
+
+// Input: keel (priority 150) and keepalived 2.2.7 (priority 100), both with use_vmac and
+// vmac_xmit_base for VRID 51.
+// Output: keel holds the VIP on vrrp.51, its adverts leave from e0 with e0's MAC (and a
+// good checksum), and keepalived hears them: it stays BACKUP without the VIP.
+#[test]
+fn vmac_xmit_base_sends_from_the_parent() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmxb", 2);
+    let (keel_host, ka_host) = (lab.host(0), lab.host(1));
+    let config = |state: &str, priority: u8| {
+        vmac_config(state, priority).replace("  use_vmac\n", "  use_vmac\n  vmac_xmit_base\n")
+    };
+    let mut capture = lab.capture("ip proto 112");
+    let keel = start(
+        Daemon::Keel,
+        keel_host,
+        dir.path(),
+        "keel",
+        &config("MASTER", 150),
+    );
+    let _keepalived = start(
+        Daemon::Keepalived,
+        ka_host,
+        dir.path(),
+        "ka",
+        &config("BACKUP", 100),
+    );
+    assert!(
+        wait_until(Duration::from_secs(8), || holds_on(
+            keel_host,
+            "vrrp.51",
+            "10.88.0.100"
+        ))
+        .is_some(),
+        "keel never held the VIP on vrrp.51:\n{}",
+        keel.log_text()
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(!holds_on(ka_host, "vrrp.51", "10.88.0.100"), "split brain");
+    let rows = capture.read_fields(&["eth.src", "vrrp.prio", "vrrp.checksum.status"]);
+    let keel_adverts: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "150").collect();
+    assert!(keel_adverts.len() >= 3, "{rows:?}");
+    let base_mac = keel_host.mac();
+    for row in &keel_adverts {
+        assert_eq!(row[0], base_mac, "{row:?}");
+        assert_eq!(row[2], "1", "checksum status (tshark: 1 = Good): {row:?}");
+    }
+}
