@@ -626,3 +626,43 @@ fn vmac_xmit_base_sends_from_the_parent() {
         assert_eq!(row[2], "1", "checksum status (tshark: 1 = Good): {row:?}");
     }
 }
+
+// Input: a keel MASTER on vrrp.51; someone runs `ip link del vrrp.51`.
+// Output: keel makes vrrp.51 again (virtual MAC) and the VIP is back on it within a few
+// seconds (the instance may pass through BACKUP for the lost VIP, as keepalived does).
+#[test]
+fn deleted_vmac_is_made_again() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmdel", 1);
+    let host = lab.host(0);
+    let keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        &vmac_config("MASTER", 150),
+    );
+    assert!(
+        wait_until(Duration::from_secs(6), || holds_on(
+            host,
+            "vrrp.51",
+            "10.88.0.100"
+        ))
+        .is_some()
+    );
+    host.ns.ip(&["link", "del", "vrrp.51"]);
+    assert!(
+        wait_until(Duration::from_secs(8), || has_link(host, "vrrp.51")
+            && holds_on(host, "vrrp.51", "10.88.0.100"))
+        .is_some(),
+        "VMAC or VIP not back:\n{}",
+        keel.log_text()
+    );
+    assert_eq!(host.ns.link_mac("vrrp.51"), VMAC);
+    assert!(
+        keel.log_text()
+            .contains("VMAC interface vrrp.51 was deleted; creating it again"),
+        "{}",
+        keel.log_text()
+    );
+}

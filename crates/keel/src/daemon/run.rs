@@ -277,6 +277,7 @@ impl Daemon {
                 if previous.map(|(_, was)| was) != Some(up) {
                     self.link_changed(&name, up).await;
                 }
+                self.vmac_link_event(&name, index, up).await;
             }
             Event::AddressRemoved { ifindex, address } => {
                 if self.installed.remove(&(ifindex, address)) {

@@ -280,6 +280,39 @@ impl Vmacs {
         }
     }
 
+    /// Whether `name`/`index` is a VMAC this daemon made and runs.
+    pub fn is_active_link(&self, name: &str, index: u32) -> bool {
+        self.active
+            .values()
+            .any(|a| a.plan.name == name && a.index == index)
+    }
+
+    /// Forgets the VMAC `name` without deleting it (it is already gone); returns the
+    /// sysctl values it saved, for the VMAC that replaces it.
+    pub fn forget(&mut self, name: &str) -> Option<SysctlRestore> {
+        let instance = self
+            .active
+            .iter()
+            .find(|(_, a)| a.plan.name == name)
+            .map(|(instance, _)| instance.clone())?;
+        self.active.remove(&instance)?.sysctls
+    }
+
+    /// Gives the VMAC `name` the originals `saved` by the one it replaces.
+    pub fn adopt_sysctls(&mut self, name: &str, saved: SysctlRestore) {
+        if let Some(active) = self.active.values_mut().find(|a| a.plan.name == name) {
+            match &mut active.sysctls {
+                Some(own) => {
+                    let newer = std::mem::take(own);
+                    let mut merged = saved;
+                    merged.absorb(newer);
+                    *own = merged;
+                }
+                None => active.sysctls = Some(saved),
+            }
+        }
+    }
+
     /// The interface `instance`'s adverts use: its VMAC unless `vmac_xmit_base`.
     pub fn wire_interface<'a>(&'a self, instance: &str, base: &'a str) -> &'a str {
         match self.active.get(instance) {

@@ -136,6 +136,31 @@ impl Daemon {
         }
     }
 
+    /// A VMAC this daemon runs on was deleted by someone else (`ip link del`): make it
+    /// again, with its sockets, as keepalived does. Its instance has already dropped to
+    /// BACKUP for the lost VIPs (or keeps MASTER, whose VIPs are put back here).
+    pub(super) async fn vmac_link_event(&mut self, name: &str, index: u32, up: bool) {
+        if up || !self.vmacs.is_active_link(name, index) {
+            return;
+        }
+        if self.netlink.link_by_name(name).await.is_ok() {
+            // Only down; macvlans follow their parent, whose state the engine tracks.
+            return;
+        }
+        log::warn(&format!(
+            "VMAC interface {name} was deleted; creating it again"
+        ));
+        let saved = self.vmacs.forget(name);
+        self.endpoints.retain(|(interface, _), _| interface != name);
+        self.packet_sockets.remove(name);
+        self.installed.retain(|(ifindex, _)| *ifindex != index);
+        self.sync_vmacs(false).await;
+        if let Some(saved) = saved {
+            self.vmacs.adopt_sysctls(name, saved);
+        }
+        self.open_endpoints();
+    }
+
     /// At stop, after the VIPs are gone: VMACs deleted, sysctls restored, firewall tables
     /// removed.
     pub(super) async fn stop_vmacs(&mut self) {
