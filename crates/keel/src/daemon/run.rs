@@ -216,8 +216,11 @@ impl Daemon {
                 received,
                 at,
             } => {
-                // A VMAC's packets are its instance's (spec §3.10).
-                let interface = self.vmacs.engine_interface(&wire).to_string();
+                // A VMAC's packets are its instance's (spec §3.10); no copy for the others.
+                let (interface, vmac) = match self.vmacs.parent_of(&wire) {
+                    Some(parent) => (parent.to_string(), Some(wire)),
+                    None => (wire, None),
+                };
                 // The group keepalived ≤ 1.3.6 put in unicast pseudo-headers (spec §3.1).
                 let group4 = self
                     .config
@@ -241,7 +244,8 @@ impl Daemon {
                 };
                 match decode(family, &bytes, &received, group4, &ah_key) {
                     Decoded::Advert(advert) => {
-                        if !self.vmacs.accepts(&wire, family, advert.vrid) {
+                        let wire = vmac.as_deref().unwrap_or(&interface);
+                        if !self.vmacs.accepts(wire, family, advert.vrid) {
                             return;
                         }
                         if !self.router.handle_advert(at, &interface, &advert) {

@@ -329,10 +329,15 @@ impl Vmacs {
     /// The engine's interface for a packet or address event on `interface`: a VMAC's
     /// parent, else `interface` itself.
     pub fn engine_interface<'a>(&'a self, interface: &'a str) -> &'a str {
+        self.parent_of(interface).unwrap_or(interface)
+    }
+
+    /// The parent of `interface` if it is one of the running VMACs.
+    pub fn parent_of(&self, interface: &str) -> Option<&str> {
         self.active
             .values()
             .find(|a| a.plan.name == interface)
-            .map_or(interface, |a| a.plan.base.as_str())
+            .map(|a| a.plan.base.as_str())
     }
 
     /// Whether an advert for `vrid` received on `interface` is for the engine. A VMAC and
