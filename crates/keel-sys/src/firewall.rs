@@ -19,9 +19,10 @@
 //!
 //! The `in` rule is what `no_accept` means (RFC 5798 §6.1 Accept_Mode false: a MASTER that
 //! is not the address owner does not accept packets addressed to the VIPs); `out` stops
-//! the host answering from them. The IGMP rule sends a VMAC's multicast reports out of the
-//! parent instead, so a BACKUP's VMAC never puts the virtual MAC on the wire (which would
-//! teach the switch to send the master's traffic to the backup).
+//! the host answering from them. The IGMP rule (MLD in `ip6 keepalived`, where an IPv6
+//! VMAC's router solicitations are also dropped) sends a VMAC's multicast reports out of
+//! the parent instead, so a BACKUP's VMAC never puts the virtual MAC on the wire (which
+//! would teach the switch to send the master's traffic to the backup).
 //!
 //! Every change re-renders the whole table and replaces it in one `nft -f` transaction
 //! (create, delete, recreate), so the kernel never holds a half-updated ruleset and a table
