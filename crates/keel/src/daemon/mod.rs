@@ -19,6 +19,7 @@ pub mod process;
 pub mod routes;
 mod run;
 mod trackers;
+pub mod vmac;
 
 use std::net::IpAddr;
 
@@ -93,4 +94,6 @@ pub enum Signal {
     Stats,
     /// SIGRTMIN+2: `keepalived.json`.
     Json,
+    /// SIGRTMAX-1: `keepalived.stats`, then every counter back to zero.
+    StatsClear,
 }

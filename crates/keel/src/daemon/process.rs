@@ -102,6 +102,10 @@ pub fn spawn_signal_handlers(events: &UnboundedSender<Event>, ignore_sigint: boo
         (SignalKind::user_defined1(), Signal::Data),
         (SignalKind::user_defined2(), Signal::Stats),
         (SignalKind::from_raw(libc::SIGRTMIN() + 2), Signal::Json),
+        (
+            SignalKind::from_raw(libc::SIGRTMAX() - 1),
+            Signal::StatsClear,
+        ),
     ];
     if !ignore_sigint {
         wanted.push((SignalKind::interrupt(), Signal::Stop));

@@ -26,6 +26,8 @@ use crate::ops::snapshot::Snapshot;
 use crate::vrrp_config::{self, DaemonConfig};
 
 mod effects;
+mod firewall;
+mod vmacs;
 
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
@@ -111,11 +113,14 @@ struct Daemon {
     events_rx: UnboundedReceiver<Event>,
     ah_sequence: HashMap<String, u32>,
     links: HashMap<String, (u32, bool)>,
-    warned_no_accept: bool,
     /// The health-checker child process (spec §1.1), when `-P` was not given.
     checker: Option<Supervisor>,
     /// `lvs_sync_daemon`, following its instance's state.
     lvs_sync: LvsSync,
+    /// `use_vmac` interfaces (spec §3.10).
+    vmacs: super::vmac::Vmacs,
+    /// `no_accept` DROP rules and the VMAC IGMP rule (spec §3.7).
+    firewall: keel_sys::firewall::VrrpFirewall,
 }
 
 impl Daemon {
@@ -140,9 +145,10 @@ impl Daemon {
             events_rx,
             ah_sequence: HashMap::new(),
             links: HashMap::new(),
-            warned_no_accept: false,
             checker: None,
             lvs_sync: LvsSync::default(),
+            vmacs: Default::default(),
+            firewall: keel_sys::firewall::VrrpFirewall::new(firewall::settings(&config)),
         };
         log::info(&format!(
             "Starting VRRP child process, pid={}",
@@ -160,6 +166,7 @@ impl Daemon {
         daemon.config = mapped;
         daemon.source = config.clone();
         daemon.lvs_sync = LvsSync::new(&config);
+        daemon.sync_vmacs(true).await;
         daemon.open_endpoints();
         daemon.open_fifo();
         process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
@@ -219,12 +226,17 @@ impl Daemon {
     async fn handle(&mut self, event: Event) {
         match event {
             Event::Packet {
-                interface,
+                interface: wire,
                 family,
                 bytes,
                 received,
                 at,
             } => {
+                // A VMAC's packets are its instance's (spec §3.10); no copy for the others.
+                let (interface, vmac) = match self.vmacs.parent_of(&wire) {
+                    Some(parent) => (parent.to_string(), Some(wire)),
+                    None => (wire, None),
+                };
                 // The group keepalived ≤ 1.3.6 put in unicast pseudo-headers (spec §3.1).
                 let group4 = self
                     .config
@@ -248,6 +260,10 @@ impl Daemon {
                 };
                 match decode(family, &bytes, &received, group4, &ah_key) {
                     Decoded::Advert(advert) => {
+                        let wire = vmac.as_deref().unwrap_or(&interface);
+                        if !self.vmacs.accepts(wire, family, advert.vrid) {
+                            return;
+                        }
                         if !self.router.handle_advert(at, &interface, &advert) {
                             log::detail(&format!(
                                 "advert for unknown VRID {} on {interface} from {}",
@@ -281,6 +297,7 @@ impl Daemon {
                 if previous.map(|(_, was)| was) != Some(up) {
                     self.link_changed(&name, up).await;
                 }
+                self.vmac_link_event(&name, index, up).await;
             }
             Event::AddressRemoved { ifindex, address } => {
                 if self.installed.remove(&(ifindex, address)) {
@@ -291,7 +308,7 @@ impl Daemon {
                         "{address} was removed from {name} by someone else"
                     ));
                     self.input(RouterInput::AddressRemovedExternally {
-                        interface: name,
+                        interface: self.vmacs.engine_interface(&name).to_string(),
                         address,
                     })
                     .await;
@@ -315,6 +332,11 @@ impl Daemon {
             }
             Signal::Stats => self.dump(DumpKind::Stats),
             Signal::Json => self.dump(DumpKind::Json),
+            Signal::StatsClear => {
+                // spec §1.2: STATS_CLEAR writes the stats, then zeroes the counters.
+                self.dump(DumpKind::Stats);
+                self.router.clear_stats();
+            }
         }
     }
 
@@ -440,6 +462,7 @@ impl Daemon {
         });
         self.config = mapped;
         self.source = config;
+        self.sync_vmacs(false).await;
         self.open_endpoints();
         self.open_fifo();
         self.restart_trackers();
@@ -465,6 +488,7 @@ impl Daemon {
             task.abort();
         }
         self.static_objects(false).await;
+        self.stop_vmacs().await;
         // Let the FIFO script read the last lines (STOP) before it is told to go.
         tokio::time::sleep(Duration::from_millis(50)).await;
         self.stop_fifo_script();
@@ -531,14 +555,18 @@ impl Daemon {
 
     fn open_endpoints(&mut self) {
         for instance in &self.config.router.instances {
-            let key = (instance.interface.clone(), instance.family);
+            let wire = self
+                .vmacs
+                .wire_interface(&instance.name, &instance.interface)
+                .to_string();
+            let key = (wire.clone(), instance.family);
             let with_ah = self.config.router.instances.iter().any(|i| {
                 i.interface == instance.interface
                     && matches!(i.authentication, Authentication::Ah(_))
             });
             if !self.endpoints.contains_key(&key) {
                 match Endpoint::open(
-                    &instance.interface,
+                    &wire,
                     instance.family,
                     Some(instance.primary_address),
                     with_ah,
@@ -549,8 +577,8 @@ impl Daemon {
                     }
                     Err(error) => {
                         log::error(&format!(
-                            "({}) cannot open a VRRP socket on {}: {error}",
-                            instance.name, instance.interface
+                            "({}) cannot open a VRRP socket on {wire}: {error}",
+                            instance.name
                         ));
                         continue;
                     }
@@ -560,8 +588,8 @@ impl Daemon {
                 if let Some(endpoint) = self.endpoints.get_mut(&key) {
                     if let Err(error) = endpoint.join(instance.multicast_group) {
                         log::error(&format!(
-                            "({}) cannot join {} on {}: {error}",
-                            instance.name, instance.multicast_group, instance.interface
+                            "({}) cannot join {} on {wire}: {error}",
+                            instance.name, instance.multicast_group
                         ));
                     }
                 }
