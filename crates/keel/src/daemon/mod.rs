@@ -1,10 +1,12 @@
 //! The keel daemon: keepalived's VRRP process on a real machine.
 //!
-//! One current-thread tokio runtime carries everything. Receive tasks (one per raw socket),
-//! tracker tasks (scripts, files, processes), the netlink monitor and the signal handlers
-//! all feed one channel of [`Event`]s; the loop turns each into a keel-vrrp input, sleeps
-//! until the engine's next deadline in between, and carries out the engine's actions in
-//! order: adverts, addresses over rtnetlink, gratuitous ARP/NA, notify scripts, FIFO lines.
+//! One current-thread tokio runtime carries everything. The loop reads the raw VRRP sockets
+//! itself, every queued datagram per wake-up (no task or channel per packet), and hands each
+//! advert to the engine with its kernel arrival time; tracker tasks (scripts, files,
+//! processes), the netlink monitor and the signal handlers feed one channel of [`Event`]s.
+//! In between the loop sleeps until the engine's next deadline, and carries out the
+//! engine's actions in order: adverts (batched per socket), addresses over rtnetlink,
+//! gratuitous ARP/NA, notify scripts, FIFO lines.
 
 pub mod demo;
 pub mod log;
@@ -17,27 +19,13 @@ mod trackers;
 
 use std::net::IpAddr;
 
-use keel_sys::socket::Received;
-use keel_vrrp::{Family, TrackerId, TrackerStatus};
+use keel_vrrp::{TrackerId, TrackerStatus};
 
 pub use run::run;
 
 /// Something for the loop to handle.
 #[derive(Debug)]
 pub enum Event {
-    /// A packet from a raw socket.
-    Packet {
-        /// Receiving interface.
-        interface: String,
-        /// Socket family.
-        family: Family,
-        /// The bytes (IPv4: whole datagram; IPv6: VRRP payload).
-        bytes: Vec<u8>,
-        /// What the kernel said about it.
-        received: Received,
-        /// When the receive task got it.
-        at: std::time::Instant,
-    },
     /// A tracked object's new raw result.
     Tracker {
         /// Which one.

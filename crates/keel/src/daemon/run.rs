@@ -1,7 +1,7 @@
 //! The daemon's life: start, the event loop, reload, stop.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -11,10 +11,9 @@ use keel_sys::fifo::NotifyFifo;
 use keel_sys::netlink::Netlink;
 use keel_sys::packet::PacketSocket;
 use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
-use keel_vrrp::{Action, Authentication, Family, Router, RouterInput};
+use keel_vrrp::{Action, Family, Router, RouterInput};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use super::net::{Decoded, Endpoint, decode};
 use super::observe::Observations;
 use super::{Event, Signal, log, process, trackers};
 use crate::cli::Options;
@@ -24,6 +23,7 @@ use crate::ops::snapshot::Snapshot;
 use crate::vrrp_config::{self, DaemonConfig};
 
 mod effects;
+mod wire;
 
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
@@ -88,7 +88,8 @@ struct Daemon {
     observations: Observations,
     router: Router,
     netlink: Netlink,
-    endpoints: HashMap<(String, Family), Endpoint>,
+    /// The raw VRRP sockets and what each instance sends with.
+    wire: wire::Wire,
     packet_sockets: HashMap<String, (PacketSocket, [u8; 6])>,
     /// Addresses we installed, so their removal by someone else can be told from ours.
     installed: HashSet<(u32, IpAddr)>,
@@ -100,7 +101,6 @@ struct Daemon {
     trackers: Vec<tokio::task::JoinHandle<()>>,
     events_tx: UnboundedSender<Event>,
     events_rx: UnboundedReceiver<Event>,
-    ah_sequence: HashMap<String, u32>,
     links: HashMap<String, (u32, bool)>,
     warned_no_accept: bool,
 }
@@ -116,7 +116,7 @@ impl Daemon {
             observations: Observations::default(),
             router: Router::new(Default::default(), Instant::now()).map_err(|e| format!("{e}"))?,
             netlink,
-            endpoints: HashMap::new(),
+            wire: wire::Wire::new(Instant::now()),
             packet_sockets: HashMap::new(),
             installed: HashSet::new(),
             fifo: None,
@@ -125,7 +125,6 @@ impl Daemon {
             trackers: Vec::new(),
             events_tx,
             events_rx,
-            ah_sequence: HashMap::new(),
             links: HashMap::new(),
             warned_no_accept: false,
         };
@@ -134,8 +133,10 @@ impl Daemon {
             std::process::id()
         ));
         daemon.refresh_links().await;
-        let mapped = daemon.map(&config).await;
-        daemon.router = Router::new(mapped.router.clone(), Instant::now())
+        let mut mapped = daemon.map(&config).await;
+        // The engine keeps the instance configurations; the daemon reads them from it
+        // rather than keeping a second copy (issue 4: RSS per instance).
+        daemon.router = Router::new(std::mem::take(&mut mapped.router), Instant::now())
             .map_err(|e| format!("configuration refused: {e}"))?;
         for instance in daemon.router.instances() {
             for warning in instance.warnings() {
@@ -143,13 +144,13 @@ impl Daemon {
             }
         }
         daemon.config = mapped;
-        daemon.source = config.clone();
+        let delay = config.global_defs.vrrp_startup_delay.as_duration();
+        daemon.source = config;
         daemon.open_endpoints();
         daemon.open_fifo();
         process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
         trackers::spawn_link_monitor(&daemon.events_tx);
         daemon.restart_trackers();
-        let delay = config.global_defs.vrrp_startup_delay.as_duration();
         if !delay.is_zero() {
             log::info(&format!(
                 "Delaying startup for {} seconds",
@@ -170,6 +171,7 @@ impl Daemon {
             daemon.link_changed(&name, false).await;
         }
         daemon.systemd = process::start_systemd();
+        release_freed_memory();
         Ok(daemon)
     }
 
@@ -182,12 +184,13 @@ impl Daemon {
                     None => std::future::pending().await,
                 }
             };
+            let wire = &self.wire;
+            let readable = std::future::poll_fn(|cx| wire.poll_readable(cx));
+            // Events first (they are rare, and a stop must never wait), then sockets, then
+            // the timer; whichever woke the loop, expired timers are served after it, and
+            // only once the sockets are read (see wire.rs).
             tokio::select! {
                 biased;
-                () = sleep => {
-                    self.router.handle_timeout(Instant::now());
-                    self.drain().await;
-                }
                 event = self.events_rx.recv() => {
                     let Some(event) = event else { return };
                     if let Event::Signal(Signal::Stop) = event {
@@ -196,65 +199,15 @@ impl Daemon {
                     }
                     self.handle(event).await;
                 }
+                (endpoint, socket) = readable => self.receive(endpoint, socket).await,
+                () = sleep => {}
             }
+            self.service_timers().await;
         }
     }
 
     async fn handle(&mut self, event: Event) {
         match event {
-            Event::Packet {
-                interface,
-                family,
-                bytes,
-                received,
-                at,
-            } => {
-                // The group keepalived ≤ 1.3.6 put in unicast pseudo-headers (spec §3.1).
-                let group4 = self
-                    .config
-                    .router
-                    .instances
-                    .iter()
-                    .find_map(|i| match i.multicast_group {
-                        IpAddr::V4(group) => Some(group),
-                        IpAddr::V6(_) => None,
-                    })
-                    .unwrap_or(Ipv4Addr::new(224, 0, 0, 18));
-                let instances = &self.config.router.instances;
-                let ah_key = |vrid: u8| {
-                    instances
-                        .iter()
-                        .find(|i| i.interface == interface && i.vrid == vrid && i.family == family)
-                        .and_then(|i| match i.authentication {
-                            Authentication::Ah(key) => Some(key),
-                            _ => None,
-                        })
-                };
-                match decode(family, &bytes, &received, group4, &ah_key) {
-                    Decoded::Advert(advert) => {
-                        if !self.router.handle_advert(at, &interface, &advert) {
-                            log::detail(&format!(
-                                "advert for unknown VRID {} on {interface} from {}",
-                                advert.vrid, advert.source
-                            ));
-                        }
-                        self.drain().await;
-                    }
-                    Decoded::Malformed { vrid, kind } => {
-                        log::detail(&format!("malformed packet for VRID {vrid} on {interface}"));
-                        self.input(RouterInput::Malformed {
-                            interface,
-                            family,
-                            vrid,
-                            kind,
-                        })
-                        .await;
-                    }
-                    Decoded::Ignored(why) => {
-                        log::detail(&format!("ignored packet on {interface}: {why}"));
-                    }
-                }
-            }
             Event::Tracker { id, status } => {
                 log::detail(&format!("tracker {} reports {status:?}", id.0));
                 self.observations.tracker(&self.source, &id, status);
@@ -344,11 +297,10 @@ impl Daemon {
             if up { "up" } else { "down" }
         ));
         if self
-            .config
             .router
-            .instances
+            .instances()
             .iter()
-            .any(|i| i.interface == name)
+            .any(|i| i.config().interface == name)
         {
             self.input(RouterInput::LinkChanged {
                 interface: name.to_string(),
@@ -374,7 +326,8 @@ impl Daemon {
     }
 
     async fn input(&mut self, input: RouterInput) {
-        self.router.handle(Instant::now(), input);
+        let now = self.wire.tick(Instant::now());
+        self.router.handle(now, input);
         self.drain().await;
     }
 
@@ -382,6 +335,7 @@ impl Daemon {
         while let Some(action) = self.router.poll_action() {
             self.execute(action).await;
         }
+        self.flush_adverts().await;
     }
 
     async fn reload(&mut self) {
@@ -398,8 +352,9 @@ impl Daemon {
             }
         };
         self.refresh_links().await;
-        let mapped = self.map(&config).await;
-        if let Err(error) = self.router.reload(Instant::now(), mapped.router.clone()) {
+        let mut mapped = self.map(&config).await;
+        let router = std::mem::take(&mut mapped.router);
+        if let Err(error) = self.router.reload(Instant::now(), router) {
             log::error(&format!(
                 "reload refused, keeping the running configuration: {error}"
             ));
@@ -412,6 +367,7 @@ impl Daemon {
         self.open_fifo();
         self.restart_trackers();
         self.drain().await;
+        release_freed_memory();
         log::info("Reload finished");
         self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
     }
@@ -428,6 +384,7 @@ impl Daemon {
             }
             self.execute(action).await;
         }
+        self.flush_adverts().await;
         for task in &self.trackers {
             task.abort();
         }
@@ -490,46 +447,6 @@ impl Daemon {
             log::warn(warning);
         }
         mapped
-    }
-
-    fn open_endpoints(&mut self) {
-        for instance in &self.config.router.instances {
-            let key = (instance.interface.clone(), instance.family);
-            let with_ah = self.config.router.instances.iter().any(|i| {
-                i.interface == instance.interface
-                    && matches!(i.authentication, Authentication::Ah(_))
-            });
-            if !self.endpoints.contains_key(&key) {
-                match Endpoint::open(
-                    &instance.interface,
-                    instance.family,
-                    Some(instance.primary_address),
-                    with_ah,
-                    &self.events_tx,
-                ) {
-                    Ok(endpoint) => {
-                        self.endpoints.insert(key.clone(), endpoint);
-                    }
-                    Err(error) => {
-                        log::error(&format!(
-                            "({}) cannot open a VRRP socket on {}: {error}",
-                            instance.name, instance.interface
-                        ));
-                        continue;
-                    }
-                }
-            }
-            if instance.unicast_peers.is_empty() {
-                if let Some(endpoint) = self.endpoints.get_mut(&key) {
-                    if let Err(error) = endpoint.join(instance.multicast_group) {
-                        log::error(&format!(
-                            "({}) cannot join {} on {}: {error}",
-                            instance.name, instance.multicast_group, instance.interface
-                        ));
-                    }
-                }
-            }
-        }
     }
 
     fn open_fifo(&mut self) {
@@ -617,6 +534,15 @@ impl Daemon {
                 .push(trackers::spawn_process(process, &self.events_tx));
         }
     }
+}
+
+/// Returns the memory freed since start-up (the parsed configuration's intermediates, the
+/// mapping's copies) to the kernel now, rather than keeping it in the allocator's free
+/// pages: the daemon then runs for months at its live size (issue 4: RSS). A no-op when
+/// mimalloc is not the global allocator (tests).
+fn release_freed_memory() {
+    // SAFETY: mi_collect has no preconditions; it only walks mimalloc's own heaps.
+    unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
 /// tokio's timer wheel has millisecond granularity and rounds up, which alone would cost a
