@@ -49,6 +49,9 @@ pub const SYNC_GROUP_INTACT: &str = "sync-group members never split (spec §3.6)
 /// The VIP-overlap property's name.
 pub const VIP_EXCLUSIVE: &str =
     "no VIP owned by two connected routers at once once converged (RFC 5798 §1, spec §5.1)";
+/// The timer-queue property's name.
+pub const DEADLINE_IS_EARLIEST: &str =
+    "a router's poll_timeout is the earliest deadline of its instances (CONVENTIONS.md 2)";
 
 /// One VRID on one connected part of a segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +225,34 @@ fn held_by_group(sim: &Sim, views: &[VridView], router: RouterId, instance: &str
         let master = view.and_then(|view| master_of(sim, view));
         master.is_some_and(|(_, master)| !outranks(own, master))
     })
+}
+
+/// Every running router's [`keel_vrrp::Router::poll_timeout`] (its deadline queue) equals
+/// the earliest deadline found by scanning its instances, the computation the queue
+/// replaced: the test-only oracle that keeps the queue honest in every random world.
+pub fn deadline_is_earliest(sim: &Sim) -> Result<(), Violation> {
+    for router in sim.router_ids() {
+        let Some(running) = sim.router(router) else {
+            continue;
+        };
+        let scanned = running
+            .instances()
+            .iter()
+            .filter_map(Instance::poll_timeout)
+            .min();
+        let queued = running.poll_timeout();
+        if queued != scanned {
+            return Err(Violation {
+                property: DEADLINE_IS_EARLIEST,
+                at: sim.now(),
+                detail: format!(
+                    "{}: poll_timeout {queued:?}, scan of the instances {scanned:?}",
+                    sim.name(router)
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// RFC 5798 §6.4.1/§6.4.2, spec §3.3: each running router's fake kernel holds exactly the

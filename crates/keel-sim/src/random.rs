@@ -496,6 +496,7 @@ impl<'a> Runner<'a> {
         self.sim
             .run_until_with(until, |sim| {
                 check::vips_follow_masters(sim)?;
+                check::deadline_is_earliest(sim)?;
                 check::sync_groups_intact(sim)
             })
             .map_err(|error| match error {

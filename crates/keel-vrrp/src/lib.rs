@@ -65,12 +65,14 @@
 
 mod action;
 mod config;
+mod deadlines;
 mod error;
 mod events;
 mod fsm;
 mod group;
 mod input;
 mod instance;
+mod lookup;
 mod priority;
 mod router;
 mod stats;

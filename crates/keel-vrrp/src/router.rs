@@ -8,12 +8,15 @@ use std::time::Instant;
 
 use crate::action::{Action, NotifyState};
 use crate::config::{Family, InstanceConfig};
+use crate::deadlines::Deadlines;
 use crate::error::ConfigError;
 use crate::fsm::State;
 use crate::group::{SyncGroup, SyncGroupConfig};
 use crate::input::{Input, MalformedKind, ReceivedAdvert};
 use crate::instance::Instance;
+use crate::lookup::Lookup;
 use crate::priority::{TrackerId, TrackerStatus};
+use crate::stats::Stats;
 
 /// Everything one daemon runs: `vrrp_instance` and `vrrp_sync_group` blocks.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -111,6 +114,14 @@ pub struct Router {
     groups: Vec<SyncGroup>,
     actions: VecDeque<RouterAction>,
     started: bool,
+    /// Finds instances by (interface, family, VRID), interface or tracker without a scan.
+    lookup: Lookup,
+    /// Each instance's earliest deadline, kept current by [`Router::drain`].
+    deadlines: Deadlines,
+    /// Counts [`Router::handle_timeout`] calls, so each call handles an instance once.
+    timeout_round: u64,
+    /// For each instance, the last `timeout_round` that handled it.
+    handled_in_round: Vec<u64>,
 }
 
 impl Router {
@@ -153,6 +164,10 @@ impl Router {
             .collect();
         Ok(Router {
             sources: built.iter().map(source_of).collect(),
+            lookup: Lookup::build(&built),
+            deadlines: Deadlines::new(built.len()),
+            timeout_round: 0,
+            handled_in_round: vec![0; built.len()],
             instances: built,
             group_of,
             groups,
@@ -184,15 +199,15 @@ impl Router {
                 }
             }
             RouterInput::LinkChanged { interface, up } => {
-                let targets = self.indices(|i| i.config.interface == interface);
+                let targets = self.lookup.on_interface(&interface).to_vec();
                 self.dispatch(now, &targets, &Input::LinkChanged { up });
             }
             RouterInput::Tracker { id, status } => {
-                let targets = self.indices(|i| i.trackers.iter().any(|t| t.object.id == id));
+                let targets = self.lookup.tracking(&id).to_vec();
                 self.dispatch(now, &targets, &Input::Tracker { id, status });
             }
             RouterInput::AddressRemovedExternally { interface, address } => {
-                let targets = self.indices(|i| i.config.interface == interface);
+                let targets = self.lookup.on_interface(&interface).to_vec();
                 self.dispatch(now, &targets, &Input::AddressRemovedExternally(address));
             }
             RouterInput::Reload(config) => {
@@ -222,25 +237,29 @@ impl Router {
         true
     }
 
-    /// Call when the deadline from [`Router::poll_timeout`] has passed.
+    /// Call when the deadline from [`Router::poll_timeout`] has passed. Handles every
+    /// instance that is due, earliest deadline first, each at most once per call; an
+    /// instance that is due again at once (a zero interval) waits for the next call, which
+    /// [`Router::poll_timeout`] asks for by returning a deadline at or before `now`.
+    ///
+    /// Cost: O(log n) per due instance, nothing for the others; no allocation when the
+    /// actions queue has room.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for index in 0..self.instances.len() {
-            if self.instances[index]
-                .poll_timeout()
-                .is_some_and(|deadline| deadline <= now)
-            {
-                self.instances[index].handle_timeout(now);
-                self.settle(now, index);
+        self.timeout_round += 1;
+        while let Some((deadline, index)) = self.deadlines.earliest() {
+            if deadline > now || self.handled_in_round[index] == self.timeout_round {
+                break;
             }
+            self.handled_in_round[index] = self.timeout_round;
+            self.instances[index].handle_timeout(now);
+            self.settle(now, index);
         }
     }
 
-    /// The earliest deadline of all instances.
+    /// The earliest deadline of all instances and groups, in O(1): call it after every
+    /// `handle*` call to know when to call [`Router::handle_timeout`].
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.instances
-            .iter()
-            .filter_map(Instance::poll_timeout)
-            .min()
+        self.deadlines.earliest().map(|(deadline, _)| deadline)
     }
 
     /// The next action, in order.
@@ -317,6 +336,8 @@ impl Router {
         }
         fresh.started = self.started;
         fresh.actions = std::mem::take(&mut self.actions);
+        // The running instances that replaced fresh ones carry their own trackers.
+        fresh.lookup = Lookup::build(&fresh.instances);
         *self = fresh;
         for index in 0..self.instances.len() {
             self.settle(now, index);
@@ -341,16 +362,17 @@ impl Router {
         &self.groups
     }
 
-    fn find(&self, interface: &str, family: Family, vrid: u8) -> Option<usize> {
-        self.instances.iter().position(|i| {
-            i.config.vrid == vrid && i.config.family == family && i.config.interface == interface
-        })
+    /// Zeroes every instance's counters: keepalived's STATS_CLEAR signal (SIGRTMAX-1,
+    /// spec §4: "write stats, zero counters"). Call it right after writing
+    /// `keepalived.stats`; states, timers and everything else are untouched.
+    pub fn clear_stats(&mut self) {
+        for instance in &mut self.instances {
+            instance.stats = Stats::default();
+        }
     }
 
-    fn indices(&self, mut select: impl FnMut(&Instance) -> bool) -> Vec<usize> {
-        (0..self.instances.len())
-            .filter(|&index| select(&self.instances[index]))
-            .collect()
+    fn find(&self, interface: &str, family: Family, vrid: u8) -> Option<usize> {
+        self.lookup.find(interface, family, vrid)
     }
 
     fn dispatch(&mut self, now: Instant, targets: &[usize], input: &Input) {
@@ -387,6 +409,8 @@ impl Router {
         }
     }
 
+    /// Moves the instance's queued actions to the router queue and re-files its deadline.
+    /// Every path that touches an instance ends here, which keeps [`Deadlines`] current.
     fn drain(&mut self, index: usize) {
         while let Some(action) = self.instances[index].poll_action() {
             self.actions.push_back(RouterAction {
@@ -394,6 +418,8 @@ impl Router {
                 action,
             });
         }
+        self.deadlines
+            .set(index, self.instances[index].poll_timeout());
     }
 }
 

@@ -1,6 +1,7 @@
-//! The steady-state receive path allocates nothing (issue 3 benchmark target: "avoid
-//! allocation on the steady-state receive path"). A counting allocator proves it; this file
-//! holds a single test so no other test allocates concurrently.
+//! The steady-state receive and timer paths allocate nothing (issue 3 benchmark target:
+//! "avoid allocation on the steady-state receive path"; issue 4: the Router's per-advert and
+//! per-timer cost). A counting allocator proves it; this file holds a single test so no other
+//! test allocates concurrently.
 
 mod common;
 
@@ -8,7 +9,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-use keel_vrrp::{Router, RouterConfig, RouterInput, SyncGroupConfig};
+use keel_vrrp::{
+    InstanceConfig, ReceivedAdvert, Router, RouterConfig, RouterInput, SyncGroupConfig,
+};
 
 struct Counting;
 
@@ -31,8 +34,10 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-// Input: a started BACKUP (alone, behind a Router, and in a sync group) receiving 1000 of its master's adverts.
-// Output: zero heap allocations during those 1000 calls.
+// Input: a started BACKUP (alone, behind a Router, in a sync group, and one of 510 instances
+// on two interfaces) receiving 1000 of its master's adverts; then a router of 510 MASTER
+// instances running 1000 advert timers (handle_timeout at each poll_timeout, actions drained).
+// Output: zero heap allocations during those calls.
 #[test]
 fn steady_state_receive_allocates_nothing() {
     let start = t0();
@@ -92,4 +97,77 @@ fn steady_state_receive_allocates_nothing() {
         0,
         "sync-group member"
     );
+
+    // 510 instances (VRIDs 1–255 on eth0 and eth1): the advert is found by (interface,
+    // family, VRID) without a scan, and re-filing the down timer does not allocate either.
+    let mut router = Router::new(many(510, 100), start).expect("valid");
+    router.handle(start, RouterInput::Start);
+    while router.poll_action().is_some() {}
+    let packets: Vec<(&str, ReceivedAdvert)> = [("eth0", 7), ("eth1", 200), ("eth0", 255)]
+        .into_iter()
+        .map(|(interface, vrid)| {
+            let mut packet = advert(1, 200);
+            packet.vrid = vrid;
+            (interface, packet)
+        })
+        .collect();
+    for (interface, packet) in &packets {
+        assert!(router.handle_advert(start, interface, packet));
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for i in 1..=1000u64 {
+        let (interface, packet) = &packets[i as usize % packets.len()];
+        router.handle_advert(start + ms(i), interface, packet);
+    }
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        0,
+        "Router::handle_advert, 510 instances"
+    );
+
+    // The timer path: 510 masters (priority 255 starts MASTER at once), each sending an
+    // advert every second. Warm up for 10 s so the action queue reaches its steady size.
+    let mut router = Router::new(many(510, 255), start).expect("valid");
+    router.handle(start, RouterInput::Start);
+    while router.poll_action().is_some() {}
+    let end = start + secs(10);
+    while let Some(deadline) = router.poll_timeout().filter(|&deadline| deadline < end) {
+        router.handle_timeout(deadline);
+        while router.poll_action().is_some() {}
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut adverts = 0;
+    for _ in 0..1000 {
+        let deadline = router
+            .poll_timeout()
+            .expect("a MASTER always has an advert timer");
+        router.handle_timeout(deadline);
+        while let Some(action) = router.poll_action() {
+            adverts += usize::from(matches!(action.action, keel_vrrp::Action::SendAdvert(_)));
+        }
+    }
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        0,
+        "Router::handle_timeout, 510 masters"
+    );
+    // Every instance shares the same 1 s schedule: each call sends all 510 adverts.
+    assert_eq!(adverts, 1000 * 510);
+}
+
+/// `count` instances `VI_<n>` with VRIDs 1–255 on eth0, then on eth1, at `priority`.
+fn many(count: usize, priority: u8) -> RouterConfig {
+    let instances: Vec<InstanceConfig> = (0..count)
+        .map(|n| {
+            let mut instance = config(2, priority);
+            instance.name = format!("VI_{n}");
+            instance.interface = if n < 255 { "eth0" } else { "eth1" }.into();
+            instance.vrid = (n % 255 + 1) as u8;
+            instance
+        })
+        .collect();
+    RouterConfig {
+        instances,
+        sync_groups: vec![],
+    }
 }
