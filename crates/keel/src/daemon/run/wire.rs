@@ -341,6 +341,9 @@ impl Daemon {
                     log::detail(&format!("ignored packet on {interface}: {why}"));
                 }
             }
+            // The advert may have moved a deadline (a priority-0 advert arms Skew_Time);
+            // the engine keeps its deadlines in a heap, so asking costs nothing.
+            deadline = self.router.poll_timeout();
         }
         count
     }
