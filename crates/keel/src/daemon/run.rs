@@ -331,13 +331,6 @@ impl Daemon {
         self.drain().await;
     }
 
-    async fn drain(&mut self) {
-        while let Some(action) = self.router.poll_action() {
-            self.execute(action).await;
-        }
-        self.flush_adverts().await;
-    }
-
     async fn reload(&mut self) {
         log::info("Reloading");
         self.tell_systemd(|systemd| systemd.reloading());
