@@ -21,7 +21,7 @@ fn config(state: &str, priority: u8) -> String {
     )
 }
 
-/// Input: r0 (200, MASTER) and r1 (100, BACKUP) at advert_int 0.1. Once r0 holds the VIP,
+/// Input: r0 (200, MASTER) and, once r0 holds the VIP, r1 (100, BACKUP), at advert_int 0.1;
 /// r1 is frozen (SIGSTOP) for 1 s, three times over: ten of r0's adverts queue in r1's
 /// socket each time while r1's Master_Down timer (0.3 s + skew) expires; then r1 continues
 /// (SIGCONT).
@@ -33,15 +33,17 @@ fn a_backup_frozen_past_its_down_timer_does_not_take_over_when_it_resumes() {
     let _serial = serial();
     let (lab, dir) = lab("klate", 2);
     let (h0, h1) = (lab.host(0), lab.host(1));
-    let mut capture = lab.capture("ip proto 112");
     let r0 = start(Daemon::Keel, h0, dir.path(), "r0", &config("MASTER", 200));
-    let r1 = start(Daemon::Keel, h1, dir.path(), "r1", &config("BACKUP", 100));
     assert!(
         vrrp_lab::wait_until(Duration::from_secs(8), || holds(h0, VIP)).is_some(),
         "r0 never took the VIP: {}",
         r0.log_text()
     );
-    std::thread::sleep(Duration::from_millis(500));
+    // r1 starts once r0 advertises, so only the freezes below can make it take over.
+    let r1 = start(Daemon::Keel, h1, dir.path(), "r1", &config("BACKUP", 100));
+    std::thread::sleep(Duration::from_millis(700));
+    let mut capture = lab.capture("ip proto 112");
+    std::thread::sleep(Duration::from_millis(300));
     for _ in 0..3 {
         r1.signal(libc::SIGSTOP);
         std::thread::sleep(Duration::from_secs(1));
