@@ -10,6 +10,7 @@
 
 pub mod demo;
 pub mod log;
+mod memory;
 pub mod net;
 mod observe;
 pub mod process;

@@ -15,7 +15,7 @@ use keel_vrrp::{Action, Family, Router, RouterInput};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::observe::Observations;
-use super::{Event, Signal, log, process, trackers};
+use super::{Event, Signal, log, memory, process, trackers};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
 use crate::ops::dump::{DumpKind, DumpPaths, json_version, write_dump};
@@ -27,6 +27,7 @@ mod wire;
 
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
+    memory::configure_allocator();
     log::init(&options.logging, options.namespace.as_deref());
     // Read the configuration before forking or writing pid files, so a configuration that
     // cannot run is reported on the terminal and leaves nothing behind.
@@ -171,7 +172,7 @@ impl Daemon {
             daemon.link_changed(&name, false).await;
         }
         daemon.systemd = process::start_systemd();
-        release_freed_memory();
+        memory::release_freed_memory();
         Ok(daemon)
     }
 
@@ -360,7 +361,7 @@ impl Daemon {
         self.open_fifo();
         self.restart_trackers();
         self.drain().await;
-        release_freed_memory();
+        memory::release_freed_memory();
         log::info("Reload finished");
         self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
     }
@@ -527,15 +528,6 @@ impl Daemon {
                 .push(trackers::spawn_process(process, &self.events_tx));
         }
     }
-}
-
-/// Returns the memory freed since start-up (the parsed configuration's intermediates, the
-/// mapping's copies) to the kernel now, rather than keeping it in the allocator's free
-/// pages: the daemon then runs for months at its live size (issue 4: RSS). A no-op when
-/// mimalloc is not the global allocator (tests).
-fn release_freed_memory() {
-    // SAFETY: mi_collect has no preconditions; it only walks mimalloc's own heaps.
-    unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
 /// tokio's timer wheel has millisecond granularity and rounds up, which alone would cost a
