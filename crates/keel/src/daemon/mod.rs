@@ -16,6 +16,7 @@ mod observe;
 pub mod process;
 pub mod routes;
 mod run;
+mod timing;
 mod trackers;
 
 use std::net::IpAddr;

@@ -15,7 +15,7 @@ use keel_vrrp::{Action, Family, Router, RouterInput};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::observe::Observations;
-use super::{Event, Signal, log, memory, process, trackers};
+use super::{Event, Signal, log, memory, process, timing, trackers};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
 use crate::ops::dump::{DumpKind, DumpPaths, json_version, write_dump};
@@ -54,6 +54,8 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     };
+    // This thread runs the event loop: make its timer wake-ups precise (issue 4).
+    timing::tune_current_thread();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -178,10 +180,10 @@ impl Daemon {
 
     async fn run(&mut self) {
         loop {
-            let deadline = self.router.poll_timeout();
+            let next = self.router.next_timer();
             let sleep = async {
-                match deadline {
-                    Some(deadline) => precise_sleep_until(deadline).await,
+                match next {
+                    Some((deadline, timer)) => timing::sleep_until(deadline, timer).await,
                     None => std::future::pending().await,
                 }
             };
@@ -529,25 +531,6 @@ impl Daemon {
         }
     }
 }
-
-/// tokio's timer wheel has millisecond granularity and rounds up, which alone would cost a
-/// 10 ms VRRPv3 instance 3% of its Master_Down_Interval (RFC 5798 §6.4.2). Sleep on the
-/// wheel until just before the deadline, then finish with a high-resolution sleep; the
-/// blocking part is under [`PRECISE_SLEEP_MARGIN`], so the loop stays responsive.
-async fn precise_sleep_until(deadline: Instant) {
-    if let Some(early) = deadline.checked_sub(PRECISE_SLEEP_MARGIN) {
-        if early > Instant::now() {
-            tokio::time::sleep_until(tokio::time::Instant::from_std(early)).await;
-        }
-    }
-    let rest = deadline.saturating_duration_since(Instant::now());
-    if !rest.is_zero() {
-        std::thread::sleep(rest);
-    }
-}
-
-/// How much of a timer wait is done with a blocking high-resolution sleep.
-const PRECISE_SLEEP_MARGIN: Duration = Duration::from_micros(3000);
 
 fn load_config(options: &Options) -> Result<Config, String> {
     let preprocess = PreprocessOptions {
