@@ -99,8 +99,8 @@ pub trait AdvertSocket {
     /// is the VRRP (or AH) payload and the kernel builds the header.
     fn send(&self, packet: &[u8], destination: IpAddr) -> impl Future<Output = Result<()>> + Send;
 
-    /// Waits for the next packet and writes it to `buf`; call it in a loop from the
-    /// interface's receive task.
+    /// Waits for the next packet and writes it to `buf` (one at a time; a loop that reads
+    /// many sockets uses [`VrrpSocket::poll_readable`] and [`VrrpSocket::try_recv_batch`]).
     fn recv(&self, buf: &mut [u8]) -> impl Future<Output = Result<Received>> + Send;
 
     /// Joins multicast `group` on the socket's interface (224.0.0.18, ff02::12, or a
