@@ -17,6 +17,7 @@ use crate::instance::Instance;
 use crate::lookup::Lookup;
 use crate::priority::{TrackerId, TrackerStatus};
 use crate::stats::Stats;
+use crate::timers::Timer;
 
 /// Everything one daemon runs: `vrrp_instance` and `vrrp_sync_group` blocks.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -260,6 +261,14 @@ impl Router {
     /// `handle*` call to know when to call [`Router::handle_timeout`].
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.deadlines.earliest().map(|(deadline, _)| deadline)
+    }
+
+    /// [`Router::poll_timeout`] with the kind of timer that is due then, in O(1): lets the
+    /// daemon spend extra effort on waking precisely only for what needs it, a BACKUP's
+    /// takeover ([`Timer::MasterDown`], RFC 5798 §6.4.2), and not for every advert.
+    pub fn next_timer(&self) -> Option<(Instant, Timer)> {
+        let (_, index) = self.deadlines.earliest()?;
+        self.instances[index].timers.next_timer()
     }
 
     /// The next action, in order.

@@ -80,6 +80,15 @@ impl TimerTable {
         self.deadlines.iter().flatten().min().copied()
     }
 
+    /// The earliest deadline and its timer; on a tie, the timer handled first
+    /// ([`Timer::ALL`] order, so a takeover wins over an advert).
+    pub fn next_timer(&self) -> Option<(Instant, Timer)> {
+        Timer::ALL
+            .iter()
+            .filter_map(|&timer| self.deadline(timer).map(|at| (at, timer)))
+            .min_by_key(|&(at, _)| at)
+    }
+
     /// Disarms and returns `timer` if its deadline is at or before `now`.
     pub fn expire(&mut self, timer: Timer, now: Instant) -> bool {
         match self.deadlines[timer.index()] {
@@ -169,5 +178,24 @@ mod tests {
         assert!(!table.expire(Timer::Advert, base + Duration::from_secs(1)));
         assert!(table.expire(Timer::MasterDown, base + Duration::from_secs(1)));
         assert_eq!(table.next(), Some(base + Duration::from_secs(2)));
+    }
+
+    // Input: MasterDown and Advert armed at the same instant, GarpRefresh earlier, then
+    // GarpRefresh stopped. Output: GarpRefresh first; then MasterDown wins the tie.
+    #[test]
+    fn next_timer_names_the_earliest_and_breaks_ties_in_handling_order() {
+        #[allow(clippy::disallowed_methods)]
+        let base = Instant::now();
+        let mut table = TimerTable::default();
+        assert_eq!(table.next_timer(), None);
+        table.set(Timer::Advert, base + Duration::from_secs(1));
+        table.set(Timer::MasterDown, base + Duration::from_secs(1));
+        table.set(Timer::GarpRefresh, base);
+        assert_eq!(table.next_timer(), Some((base, Timer::GarpRefresh)));
+        table.stop(Timer::GarpRefresh);
+        assert_eq!(
+            table.next_timer(),
+            Some((base + Duration::from_secs(1), Timer::MasterDown))
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use common::*;
 use keel_vrrp::{
-    Action, InstanceConfig, ReceivedAdvert, Router, RouterConfig, RouterInput, State, Stats,
+    Action, InstanceConfig, ReceivedAdvert, Router, RouterConfig, RouterInput, State, Stats, Timer,
     TrackedObject, TrackerId, TrackerStatus,
 };
 
@@ -97,8 +97,9 @@ fn link_and_tracker_events_reach_exactly_their_instances() {
 
 // Input: two backups on one router, priorities 100 and 200 (down intervals 3.609 s and
 // 3.218 s); the daemon wakes late, at 4 s, and calls handle_timeout once.
-// Output: both take over in that one call, the one whose deadline passed first first; the
-// next deadline is each one's advert timer, 1 s later.
+// Output: next_timer names the HIGH backup's takeover first; both take over in that one
+// call, the one whose deadline passed first first; the next deadline is each one's advert
+// timer, 1 s later.
 #[test]
 fn a_late_wake_up_handles_every_due_instance_earliest_first() {
     let start = t0();
@@ -114,7 +115,10 @@ fn a_late_wake_up_handles_every_due_instance_earliest_first() {
         },
         start,
     );
-    assert_eq!(router.poll_timeout(), Some(start + us(3_218_750)));
+    assert_eq!(
+        router.next_timer(),
+        Some((start + us(3_218_750), Timer::MasterDown))
+    );
 
     router.handle_timeout(start + secs(4));
     let masters: Vec<String> = std::iter::from_fn(|| router.poll_action())
@@ -125,7 +129,7 @@ fn a_late_wake_up_handles_every_due_instance_earliest_first() {
         })
         .collect();
     assert_eq!(masters, vec!["HIGH", "LOW"]);
-    assert_eq!(router.poll_timeout(), Some(start + secs(5)));
+    assert_eq!(router.next_timer(), Some((start + secs(5), Timer::Advert)));
 }
 
 // Input: 64 instances (IPv4 and IPv6) on two interfaces, driven by 3,000 seeded random inputs (adverts of
@@ -203,6 +207,11 @@ fn poll_timeout_always_equals_the_scan_of_every_instance() {
                 router.poll_timeout(),
                 scan(&router),
                 "seed {seed}, step {step}"
+            );
+            assert_eq!(
+                router.next_timer().map(|(deadline, _)| deadline),
+                router.poll_timeout(),
+                "seed {seed}, step {step}: next_timer names the same deadline"
             );
         }
     }

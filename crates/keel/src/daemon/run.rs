@@ -1,7 +1,7 @@
 //! The daemon's life: start, the event loop, reload, stop.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -11,13 +11,12 @@ use keel_sys::fifo::NotifyFifo;
 use keel_sys::netlink::Netlink;
 use keel_sys::packet::PacketSocket;
 use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
-use keel_vrrp::{Action, Authentication, Family, Router, RouterInput};
+use keel_vrrp::{Action, Family, Router, RouterInput};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::lvs_sync::LvsSync;
-use super::net::{Decoded, Endpoint, decode};
 use super::observe::Observations;
-use super::{Event, Signal, log, process, trackers};
+use super::{Event, Signal, log, memory, process, timing, trackers};
 use crate::checker::supervisor::{self, ChildCommand, Supervisor};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
@@ -28,9 +27,11 @@ use crate::vrrp_config::{self, DaemonConfig};
 mod effects;
 mod firewall;
 mod vmacs;
+mod wire;
 
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
+    memory::configure_allocator();
     log::init(&options.logging, options.namespace.as_deref());
     // Read the configuration before forking or writing pid files, so a configuration that
     // cannot run is reported on the terminal and leaves nothing behind.
@@ -59,6 +60,8 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     };
+    // This thread runs the event loop: make its timer wake-ups precise (issue 4).
+    timing::tune_current_thread();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -99,7 +102,8 @@ struct Daemon {
     observations: Observations,
     router: Router,
     netlink: Netlink,
-    endpoints: HashMap<(String, Family), Endpoint>,
+    /// The raw VRRP sockets and what each instance sends with.
+    wire: wire::Wire,
     packet_sockets: HashMap<String, (PacketSocket, [u8; 6])>,
     /// Addresses we installed, so their removal by someone else can be told from ours.
     installed: HashSet<(u32, IpAddr)>,
@@ -111,7 +115,6 @@ struct Daemon {
     trackers: Vec<tokio::task::JoinHandle<()>>,
     events_tx: UnboundedSender<Event>,
     events_rx: UnboundedReceiver<Event>,
-    ah_sequence: HashMap<String, u32>,
     links: HashMap<String, (u32, bool)>,
     /// The health-checker child process (spec §1.1), when `-P` was not given.
     checker: Option<Supervisor>,
@@ -134,7 +137,7 @@ impl Daemon {
             observations: Observations::default(),
             router: Router::new(Default::default(), Instant::now()).map_err(|e| format!("{e}"))?,
             netlink,
-            endpoints: HashMap::new(),
+            wire: wire::Wire::new(Instant::now()),
             packet_sockets: HashMap::new(),
             installed: HashSet::new(),
             fifo: None,
@@ -143,7 +146,6 @@ impl Daemon {
             trackers: Vec::new(),
             events_tx,
             events_rx,
-            ah_sequence: HashMap::new(),
             links: HashMap::new(),
             checker: None,
             lvs_sync: LvsSync::default(),
@@ -155,8 +157,10 @@ impl Daemon {
             std::process::id()
         ));
         daemon.refresh_links().await;
-        let mapped = daemon.map(&config).await;
-        daemon.router = Router::new(mapped.router.clone(), Instant::now())
+        let mut mapped = daemon.map(&config).await;
+        // The engine keeps the instance configurations; the daemon reads them from it
+        // rather than keeping a second copy (issue 4: RSS per instance).
+        daemon.router = Router::new(std::mem::take(&mut mapped.router), Instant::now())
             .map_err(|e| format!("configuration refused: {e}"))?;
         for instance in daemon.router.instances() {
             for warning in instance.warnings() {
@@ -164,15 +168,15 @@ impl Daemon {
             }
         }
         daemon.config = mapped;
-        daemon.source = config.clone();
+        let delay = config.global_defs.vrrp_startup_delay.as_duration();
         daemon.lvs_sync = LvsSync::new(&config);
+        daemon.source = config;
         daemon.sync_vmacs(true).await;
         daemon.open_endpoints();
         daemon.open_fifo();
         process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
         trackers::spawn_link_monitor(&daemon.events_tx);
         daemon.restart_trackers();
-        let delay = config.global_defs.vrrp_startup_delay.as_duration();
         if !delay.is_zero() {
             log::info(&format!(
                 "Delaying startup for {} seconds",
@@ -193,24 +197,26 @@ impl Daemon {
             daemon.link_changed(&name, false).await;
         }
         daemon.systemd = process::start_systemd();
+        memory::release_freed_memory();
         Ok(daemon)
     }
 
     async fn run(&mut self) {
         loop {
-            let deadline = self.router.poll_timeout();
+            let next = self.router.next_timer();
             let sleep = async {
-                match deadline {
-                    Some(deadline) => precise_sleep_until(deadline).await,
+                match next {
+                    Some((deadline, timer)) => timing::sleep_until(deadline, timer).await,
                     None => std::future::pending().await,
                 }
             };
+            let wire = &self.wire;
+            let readable = std::future::poll_fn(|cx| wire.poll_readable(cx));
+            // Events first (they are rare, and a stop must never wait), then sockets, then
+            // the timer; whichever woke the loop, expired timers are served after it, and
+            // only once the sockets are read (see wire.rs).
             tokio::select! {
                 biased;
-                () = sleep => {
-                    self.router.handle_timeout(Instant::now());
-                    self.drain().await;
-                }
                 event = self.events_rx.recv() => {
                     let Some(event) = event else { return };
                     if let Event::Signal(Signal::Stop) = event {
@@ -219,74 +225,15 @@ impl Daemon {
                     }
                     self.handle(event).await;
                 }
+                (endpoint, socket) = readable => self.receive(endpoint, socket).await,
+                () = sleep => {}
             }
+            self.service_timers().await;
         }
     }
 
     async fn handle(&mut self, event: Event) {
         match event {
-            Event::Packet {
-                interface: wire,
-                family,
-                bytes,
-                received,
-                at,
-            } => {
-                // A VMAC's packets are its instance's (spec §3.10); no copy for the others.
-                let (interface, vmac) = match self.vmacs.parent_of(&wire) {
-                    Some(parent) => (parent.to_string(), Some(wire)),
-                    None => (wire, None),
-                };
-                // The group keepalived ≤ 1.3.6 put in unicast pseudo-headers (spec §3.1).
-                let group4 = self
-                    .config
-                    .router
-                    .instances
-                    .iter()
-                    .find_map(|i| match i.multicast_group {
-                        IpAddr::V4(group) => Some(group),
-                        IpAddr::V6(_) => None,
-                    })
-                    .unwrap_or(Ipv4Addr::new(224, 0, 0, 18));
-                let instances = &self.config.router.instances;
-                let ah_key = |vrid: u8| {
-                    instances
-                        .iter()
-                        .find(|i| i.interface == interface && i.vrid == vrid && i.family == family)
-                        .and_then(|i| match i.authentication {
-                            Authentication::Ah(key) => Some(key),
-                            _ => None,
-                        })
-                };
-                match decode(family, &bytes, &received, group4, &ah_key) {
-                    Decoded::Advert(advert) => {
-                        let wire = vmac.as_deref().unwrap_or(&interface);
-                        if !self.vmacs.accepts(wire, family, advert.vrid) {
-                            return;
-                        }
-                        if !self.router.handle_advert(at, &interface, &advert) {
-                            log::detail(&format!(
-                                "advert for unknown VRID {} on {interface} from {}",
-                                advert.vrid, advert.source
-                            ));
-                        }
-                        self.drain().await;
-                    }
-                    Decoded::Malformed { vrid, kind } => {
-                        log::detail(&format!("malformed packet for VRID {vrid} on {interface}"));
-                        self.input(RouterInput::Malformed {
-                            interface,
-                            family,
-                            vrid,
-                            kind,
-                        })
-                        .await;
-                    }
-                    Decoded::Ignored(why) => {
-                        log::detail(&format!("ignored packet on {interface}: {why}"));
-                    }
-                }
-            }
             Event::Tracker { id, status } => {
                 log::detail(&format!("tracker {} reports {status:?}", id.0));
                 self.observations.tracker(&self.source, &id, status);
@@ -387,11 +334,10 @@ impl Daemon {
             if up { "up" } else { "down" }
         ));
         if self
-            .config
             .router
-            .instances
+            .instances()
             .iter()
-            .any(|i| i.interface == name)
+            .any(|i| i.config().interface == name)
         {
             self.input(RouterInput::LinkChanged {
                 interface: name.to_string(),
@@ -417,14 +363,9 @@ impl Daemon {
     }
 
     async fn input(&mut self, input: RouterInput) {
-        self.router.handle(Instant::now(), input);
+        let now = self.wire.tick(Instant::now());
+        self.router.handle(now, input);
         self.drain().await;
-    }
-
-    async fn drain(&mut self) {
-        while let Some(action) = self.router.poll_action() {
-            self.execute(action).await;
-        }
     }
 
     async fn reload(&mut self) {
@@ -444,8 +385,9 @@ impl Daemon {
             checker.reload(supervisor::wanted(&self.options, &config));
         }
         self.refresh_links().await;
-        let mapped = self.map(&config).await;
-        if let Err(error) = self.router.reload(Instant::now(), mapped.router.clone()) {
+        let mut mapped = self.map(&config).await;
+        let router = std::mem::take(&mut mapped.router);
+        if let Err(error) = self.router.reload(Instant::now(), router) {
             log::error(&format!(
                 "reload refused, keeping the running configuration: {error}"
             ));
@@ -467,6 +409,7 @@ impl Daemon {
         self.open_fifo();
         self.restart_trackers();
         self.drain().await;
+        memory::release_freed_memory();
         log::info("Reload finished");
         self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
     }
@@ -484,6 +427,7 @@ impl Daemon {
             }
             self.execute(action).await;
         }
+        self.flush_adverts().await;
         for task in &self.trackers {
             task.abort();
         }
@@ -551,50 +495,6 @@ impl Daemon {
             log::warn(warning);
         }
         mapped
-    }
-
-    fn open_endpoints(&mut self) {
-        for instance in &self.config.router.instances {
-            let wire = self
-                .vmacs
-                .wire_interface(&instance.name, &instance.interface)
-                .to_string();
-            let key = (wire.clone(), instance.family);
-            let with_ah = self.config.router.instances.iter().any(|i| {
-                i.interface == instance.interface
-                    && matches!(i.authentication, Authentication::Ah(_))
-            });
-            if !self.endpoints.contains_key(&key) {
-                match Endpoint::open(
-                    &wire,
-                    instance.family,
-                    Some(instance.primary_address),
-                    with_ah,
-                    &self.events_tx,
-                ) {
-                    Ok(endpoint) => {
-                        self.endpoints.insert(key.clone(), endpoint);
-                    }
-                    Err(error) => {
-                        log::error(&format!(
-                            "({}) cannot open a VRRP socket on {wire}: {error}",
-                            instance.name
-                        ));
-                        continue;
-                    }
-                }
-            }
-            if instance.unicast_peers.is_empty() {
-                if let Some(endpoint) = self.endpoints.get_mut(&key) {
-                    if let Err(error) = endpoint.join(instance.multicast_group) {
-                        log::error(&format!(
-                            "({}) cannot join {} on {wire}: {error}",
-                            instance.name, instance.multicast_group
-                        ));
-                    }
-                }
-            }
-        }
     }
 
     fn open_fifo(&mut self) {
@@ -693,25 +593,6 @@ fn checker_command(options: &Options) -> Option<ChildCommand> {
         .map_err(|error| log::error(&format!("cannot prepare the checker process: {error}")))
         .ok()
 }
-
-/// tokio's timer wheel has millisecond granularity and rounds up, which alone would cost a
-/// 10 ms VRRPv3 instance 3% of its Master_Down_Interval (RFC 5798 §6.4.2). Sleep on the
-/// wheel until just before the deadline, then finish with a high-resolution sleep; the
-/// blocking part is under [`PRECISE_SLEEP_MARGIN`], so the loop stays responsive.
-async fn precise_sleep_until(deadline: Instant) {
-    if let Some(early) = deadline.checked_sub(PRECISE_SLEEP_MARGIN) {
-        if early > Instant::now() {
-            tokio::time::sleep_until(tokio::time::Instant::from_std(early)).await;
-        }
-    }
-    let rest = deadline.saturating_duration_since(Instant::now());
-    if !rest.is_zero() {
-        std::thread::sleep(rest);
-    }
-}
-
-/// How much of a timer wait is done with a blocking high-resolution sleep.
-const PRECISE_SLEEP_MARGIN: Duration = Duration::from_micros(3000);
 
 /// Reads the configuration `options` names, logging its diagnostics; an error when it
 /// cannot run at all (spec §1.4 class 4). The checker process reads it the same way.

@@ -8,7 +8,7 @@ use keel_conf::model::{Route, Rule};
 use keel_sys::netlink::{AddressScope, AddressSpec};
 use keel_sys::packet::{FrameSender, PacketSocket};
 use keel_sys::script::{ProcessRunner, ScriptRunner};
-use keel_vrrp::{Action, Family, Notification, RouterAction, Source, State};
+use keel_vrrp::{Action, Notification, RouterAction, Source, State};
 
 use super::Daemon;
 use crate::daemon::{log, routes};
@@ -17,28 +17,20 @@ use crate::vrrp_config;
 impl Daemon {
     pub(super) async fn execute(&mut self, routed: RouterAction) {
         let RouterAction { source, action } = routed;
+        // The hot path: adverts are queued and leave together at the end of the turn.
+        if let Action::SendAdvert(advert) = &action {
+            self.queue_advert(&source, advert);
+            return;
+        }
+        // Anything else happens after the adverts emitted before it (spec §3.3: a new
+        // master's first advert goes out before its addresses are installed).
+        self.flush_adverts().await;
         let (name, interface) = match &source {
             Source::Instance { name, interface } => (name.to_string(), Some(interface.to_string())),
             Source::Group { name } => (name.to_string(), None),
         };
         match action {
-            Action::SendAdvert(advert) => {
-                let Some(interface) = interface else { return };
-                let family = Family::of(advert.source);
-                let ttl = self.setup(&name).map_or(255, |setup| setup.unicast_ttl);
-                let sequence = self.ah_sequence.entry(name.clone()).or_insert(0);
-                *sequence = sequence.wrapping_add(1);
-                let sequence = *sequence;
-                let wire = self.vmacs.wire_interface(&name, &interface).to_string();
-                match self.endpoints.get_mut(&(wire, family)) {
-                    Some(endpoint) => {
-                        if let Err(error) = endpoint.send(&advert, ttl, sequence).await {
-                            log::detail(&format!("({name}) advert not sent: {error}"));
-                        }
-                    }
-                    None => log::detail(&format!("({name}) no socket on {interface}")),
-                }
-            }
+            Action::SendAdvert(_) => {}
             Action::AddAddresses { addresses, accept } => {
                 let Some(interface) = interface else { return };
                 // spec §3.7: keepalived sets the DROP rule before the VIPs.

@@ -57,8 +57,7 @@ impl Daemon {
             .collect();
         let (removed, created) = self.vmacs.sync(&self.netlink, &links, &plans).await;
         for name in removed {
-            self.endpoints
-                .retain(|(interface, _), _| interface != &name);
+            self.wire.close_interface(&name);
             self.packet_sockets.remove(&name);
             if let Some((index, _)) = self.links.remove(&name) {
                 // Its addresses go with it; that is not someone else removing a VIP.
@@ -151,7 +150,7 @@ impl Daemon {
             "VMAC interface {name} was deleted; creating it again"
         ));
         let saved = self.vmacs.forget(name);
-        self.endpoints.retain(|(interface, _), _| interface != name);
+        self.wire.close_interface(name);
         self.packet_sockets.remove(name);
         self.installed.retain(|(ifindex, _)| *ifindex != index);
         self.sync_vmacs(false).await;
