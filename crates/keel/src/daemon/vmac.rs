@@ -22,7 +22,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use keel_conf::Config;
 use keel_sys::netlink::{AddressSpec, LinkInfo, MacvlanSpec, Netlink};
 use keel_sys::vmac::{SysctlRestore, VmacFamily, configure_vmac_sysctls, vmac_address};
-use keel_vrrp::{Family, RouterConfig};
+use keel_vrrp::{Family, InstanceConfig};
 
 use super::log;
 
@@ -48,8 +48,12 @@ pub struct VmacPlan {
     pub link_local: Option<Ipv6Addr>,
 }
 
-/// The VMAC plans of a configuration (instances the engine runs only).
-pub fn plans(config: &Config, router: &RouterConfig) -> Vec<VmacPlan> {
+/// The VMAC plans of a configuration (instances the engine runs only); `mapped` finds the
+/// engine's configuration of an instance by name.
+pub fn plans<'a>(
+    config: &Config,
+    mapped: impl Fn(&str) -> Option<&'a InstanceConfig>,
+) -> Vec<VmacPlan> {
     let prefix = vmac_prefix(config);
     config
         .vrrp
@@ -57,7 +61,7 @@ pub fn plans(config: &Config, router: &RouterConfig) -> Vec<VmacPlan> {
         .iter()
         .filter_map(|instance| {
             let vmac = instance.use_vmac.as_ref()?;
-            let mapped = router.instances.iter().find(|i| i.name == instance.name)?;
+            let mapped = mapped(&instance.name)?;
             let family = mapped.family;
             let default_mac = vmac_address(
                 mapped.vrid,
@@ -550,7 +554,9 @@ mod tests {
         let config = parse(text);
         let mapped =
             crate::vrrp_config::map(&config, true, &|_, _| Some("10.0.0.9".parse().unwrap()));
-        let plans = plans(&config, &mapped.router);
+        let plans = plans(&config, |name| {
+            mapped.router.instances.iter().find(|i| i.name == name)
+        });
         assert_eq!(plans.len(), 2, "{plans:?}");
         assert_eq!(plans[0].name, "kv.51");
         assert_eq!(plans[0].mac, [0, 0, 0x5e, 0, 1, 51]);

@@ -13,7 +13,14 @@ impl Daemon {
     /// Makes the VMACs match the configuration. At `start`, VMACs and firewall tables a
     /// crashed run left behind are removed first.
     pub(super) async fn sync_vmacs(&mut self, start: bool) {
-        let plans = vmac::plans(&self.source, &self.config.router);
+        let router = &self.router;
+        let plans = vmac::plans(&self.source, |name| {
+            router
+                .instances()
+                .iter()
+                .find(|i| i.name() == name)
+                .map(|i| i.config())
+        });
         if start {
             let links = self.netlink.links().await.unwrap_or_default();
             let prefix = vmac::vmac_prefix(&self.source);
