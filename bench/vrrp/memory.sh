@@ -30,6 +30,6 @@ run() { # LABEL DAEMON CONF [NAME=VALUE in the daemon's environment]
 }
 run "keel, 1 instance" keel "$work/1.conf"
 run "keel, 510 instances" keel "$work/510.conf"
-run "keel, 510 instances, MIMALLOC_PURGE_DELAY=0" keel "$work/510.conf" MIMALLOC_PURGE_DELAY=0
+run "keel, 510 instances, MIMALLOC_ARENA_EAGER_COMMIT=0" keel "$work/510.conf" MIMALLOC_ARENA_EAGER_COMMIT=0
 run "keepalived, 1 instance" keepalived "$work/1.conf"
 run "keepalived, 510 instances" keepalived "$work/510.conf"

@@ -15,6 +15,16 @@ use keel::{config_test, dump, host};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Runs before mimalloc's own constructor sets up its first heap (init_array entries with
+/// a priority run before those without, lowest first), so the options apply to it.
+#[used]
+#[unsafe(link_section = ".init_array.00100")]
+static CONFIGURE_ALLOCATOR: extern "C" fn() = configure_allocator;
+
+extern "C" fn configure_allocator() {
+    keel::daemon::memory::configure_allocator_early();
+}
+
 fn main() -> ExitCode {
     let invocation = match cli::parse(std::env::args_os().skip(1)) {
         Ok(invocation) => invocation,

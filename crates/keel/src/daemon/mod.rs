@@ -15,7 +15,7 @@
 pub mod demo;
 pub mod log;
 mod lvs_sync;
-mod memory;
+pub mod memory;
 pub mod net;
 mod observe;
 pub mod process;
