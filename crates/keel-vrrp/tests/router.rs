@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use common::*;
 use keel_vrrp::{
-    Action, InstanceConfig, ReceivedAdvert, Router, RouterConfig, RouterInput, State, Stats,
-    Timer, TrackedObject, TrackerId, TrackerStatus,
+    Action, InstanceConfig, ReceivedAdvert, Router, RouterConfig, RouterInput, State, Stats, Timer,
+    TrackedObject, TrackerId, TrackerStatus,
 };
 
 // Input: 1,020 instances: on eth0 and eth1, VRIDs 1–255 over IPv4 (v2) and over IPv6 (v3).

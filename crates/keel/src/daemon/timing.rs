@@ -2,7 +2,7 @@
 //!
 //! A BACKUP takes over when Master_Down_Interval passes without an advert (RFC 5798
 //! §6.4.2). At `advert_int 0.01` that is 36 ms, so every 36 µs between the deadline and the
-//! new master's first advert costs 0.1 % of the bound. Three sources of such delay are
+//! new master's first advert costs 0.1 % of the bound. Four sources of such delay are
 //! handled here:
 //!
 //! - **Timer resolution.** tokio's timer wheel has 1 ms granularity and rounds up. Deadlines
@@ -11,6 +11,9 @@
 //!   wakes at the deadline, and never blocks the thread while waiting (the previous scheme
 //!   finished each wait with a blocking `nanosleep` of up to 3 ms, during which received
 //!   adverts waited too).
+//! - **Wake-up latency.** Even a precise timer interrupt reaches a loaded VM's thread 60–100
+//!   µs late. For a takeover deadline only, the wait ends 200 µs early and spins on the
+//!   clock to the deadline ([`sleep_until`]).
 //! - **Timer slack.** Without a timerfd the fallback sleeps with `clock_nanosleep`, which
 //!   the kernel may defer by the thread's timer slack (50 µs by default); the loop thread
 //!   sets its slack to 1 ns.
