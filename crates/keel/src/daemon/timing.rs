@@ -25,7 +25,7 @@
 //!   `vrrp_rt_priority`), and children (scripts) get the default slice back
 //!   (`SCHED_FLAG_RESET_ON_FORK`, as keepalived sets for its realtime processes).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
@@ -101,6 +101,8 @@ thread_local! {
     /// The loop thread's timerfd: opened on first use (inside the runtime, which must
     /// register it); `Some(None)` once opening failed, so it is not retried on every wait.
     static TIMER: RefCell<Option<Option<Rc<AsyncFd<OwnedFd>>>>> = const { RefCell::new(None) };
+    /// The expiry the timerfd is armed for, until it is read.
+    static ARMED: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
 fn open_timer() -> Option<Rc<AsyncFd<OwnedFd>>> {
@@ -136,17 +138,27 @@ fn open_timer() -> Option<Rc<AsyncFd<OwnedFd>>> {
 
 async fn wait_on_timerfd(timer: &AsyncFd<OwnedFd>, deadline: Instant) -> io::Result<()> {
     loop {
-        if Instant::now() >= deadline {
+        let now = Instant::now();
+        if now >= deadline {
             return Ok(());
         }
-        // Arming resets the expiration count, so only this deadline can make the fd
-        // readable; readiness left over from a wait the loop abandoned (another event came
-        // first) is found stale below and cleared.
-        arm(timer.get_ref(), deadline)?;
+        // The loop starts a new wait after every event, and on a busy BACKUP each advert
+        // moves the deadline later. An expiry already armed before `deadline` is kept: it
+        // ends in one early wake-up that re-arms, instead of a `timerfd_settime` per advert.
+        // Arming resets the expiration count, so readiness left over from an abandoned
+        // wait is found stale below and cleared.
+        let armed = ARMED.get();
+        if armed.is_none_or(|at| at > deadline || at <= now) {
+            arm(timer.get_ref(), deadline)?;
+            ARMED.set(Some(deadline));
+        }
         let mut guard = timer.readable().await?;
         match guard.try_io(|fd| read_expirations(fd.get_ref())) {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => return Err(error),
+            Ok(Ok(_)) => ARMED.set(None),
+            Ok(Err(error)) => {
+                ARMED.set(None);
+                return Err(error);
+            }
             // Stale readiness: try_io cleared it; loop to wait for the real expiry.
             Err(_would_block) => {}
         }
@@ -334,6 +346,33 @@ mod tests {
             let second = Instant::now() + Duration::from_millis(10);
             sleep_until(second, Timer::Advert).await;
             assert!(Instant::now() >= second);
+        });
+    }
+
+    // Input: a wait for +5 ms abandoned after 1 ms (the expiry stays armed), then a wait for
+    // +8 ms (later: the armed expiry is kept and re-armed when it fires), then one for +2 ms
+    // from then (earlier than nothing armed).
+    // Output: each wait ends at or after its own deadline, never at the kept earlier expiry.
+    #[test]
+    fn a_kept_earlier_expiry_does_not_end_a_later_wait() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime builds on Linux");
+        runtime.block_on(async {
+            let start = Instant::now();
+            tokio::select! {
+                () = sleep_until(start + Duration::from_millis(5), Timer::Advert) => {
+                    panic!("the 5 ms wait cannot beat a 1 ms sleep")
+                }
+                () = tokio::time::sleep(Duration::from_millis(1)) => {}
+            }
+            let later = start + Duration::from_millis(8);
+            sleep_until(later, Timer::Advert).await;
+            assert!(Instant::now() >= later);
+            let next = Instant::now() + Duration::from_millis(2);
+            sleep_until(next, Timer::Advert).await;
+            assert!(Instant::now() >= next);
         });
     }
 
