@@ -16,7 +16,7 @@ trap 'lab_down; rm -rf "$work"' EXIT
 lab_up 1 1
 ns=${lab_hosts[0]}
 scale_conf MASTER 200 1 1 > "$work/510.conf"
-sed -n 1,12p "$work/510.conf" > "$work/1.conf" # global_defs and the first instance
+sed -n 1,13p "$work/510.conf" > "$work/1.conf" # global_defs (3 lines) and the first instance (10)
 
 run() { # LABEL DAEMON CONF [NAME=VALUE in the daemon's environment]
   [ -n "${4:-}" ] && export "${4?}"

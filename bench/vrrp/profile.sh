@@ -35,9 +35,9 @@ if [ "$daemon" = keel ] && command -v perf > /dev/null; then
     perf record -q -g -o "$work/$host.data" -p "$pid" -- sleep "$seconds" 2> /dev/null
     echo "== $host (pid $pid): perf, children-inclusive, top entries"
     perf report -q -i "$work/$host.data" --children --percent-limit 4 --stdio 2> /dev/null |
-      grep -E '^ +[0-9]' | head -40
+      grep -E '^ +[0-9]' | head -40 || true # head closes the pipe early
     echo "== $host: callers of the hottest user-space symbols (self time)"
     perf report -q -i "$work/$host.data" --no-children --percent-limit 3 --stdio -G 2> /dev/null |
-      grep -v '^$' | head -60
+      grep -v '^$' | head -60 || true
   done
 fi

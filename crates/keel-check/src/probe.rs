@@ -152,8 +152,8 @@ pub struct UrlCheck {
     pub path: String,
     /// `status_code` ranges; empty means 200–299.
     pub status_codes: Vec<RangeInclusive<u16>>,
-    /// `digest`: MD5 of the body, lower-case hex.
-    pub digest: Option<String>,
+    /// `digest` lines: MD5s of the body, lower-case hex; the body must match one.
+    pub digests: Vec<String>,
     /// `virtualhost` for this url.
     pub virtualhost: Option<String>,
     /// `regex` the body must match.

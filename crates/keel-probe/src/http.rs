@@ -72,8 +72,9 @@ pub struct UrlCheck {
     pub path: String,
     /// `status_code`: accepted statuses (default 200-299).
     pub status_codes: StatusCodes,
-    /// `digest`: the expected MD5 of the body.
-    pub digest: Option<[u8; 16]>,
+    /// `digest` lines: the body's MD5 must equal one of them (keepalived 2.2.7 accepts
+    /// several per url; any match passes). Empty: the body is not checked.
+    pub digests: Vec<[u8; 16]>,
     /// `virtualhost` of this url; wins over [`HttpSpec::virtualhost`].
     pub virtualhost: Option<String>,
     /// `regex`: must match the body (or must not, with `regex_no_match`).
@@ -92,7 +93,7 @@ impl UrlCheck {
         UrlCheck {
             path: path.into(),
             status_codes: StatusCodes::default(),
-            digest: None,
+            digests: Vec::new(),
             virtualhost: None,
             regex: None,
             regex_no_match: false,
@@ -221,9 +222,9 @@ pub fn judge(url: &UrlCheck, response: &HttpResponse) -> Result<(), ProbeError> 
             )));
         }
     }
-    if let Some(expected) = url.digest
-        && expected != response.digest
-    {
+    // keepalived 2.2.7 (check_http.c): a url with several `digest` lines passes when the
+    // body's MD5 is any one of them.
+    if !url.digests.is_empty() && !url.digests.contains(&response.digest) {
         return Err(ProbeError::BadReply(format!(
             "MD5 digest mismatch for {}: got {}",
             url.path,
@@ -490,14 +491,17 @@ mod tests {
                 .contains("status code 200")
         );
         url.status_codes = StatusCodes::default();
-        url.digest = parse_digest("00000000000000000000000000000000");
+        url.digests = parse_digest("00000000000000000000000000000000")
+            .into_iter()
+            .collect();
         assert!(
             judge(&url, &response)
                 .unwrap_err()
                 .to_string()
                 .contains("MD5")
         );
-        url.digest = Some(response.digest);
+        url.digests = vec![[0; 16], response.digest];
+        assert!(judge(&url, &response).is_ok(), "any listed digest matches");
         url.regex = Some(Pattern::new("ok$").expect("valid regex"));
         assert!(judge(&url, &response).is_ok());
         url.regex_no_match = true;

@@ -79,7 +79,11 @@ async fn http_get_all_urls_must_pass() {
     // Output: up; then down naming the 503.
     let server = servers::http(pages()).await;
     let mut root = UrlCheck::new("/");
-    root.digest = parse_digest("6f5902ac237024bdd0c176cb93063dc4"); // md5("hello world\n")
+    // md5("hello world\n") among two digests: any one matching passes (keepalived 2.2.7).
+    root.digests = vec![
+        [0x11; 16],
+        parse_digest("6f5902ac237024bdd0c176cb93063dc4").expect("32 hex digits"),
+    ];
     let mut health = UrlCheck::new("/health");
     health.regex = Some(Pattern::new("status: (ok|degraded)").expect("valid regex"));
     let spec = http_spec(vec![root.clone(), health.clone()]);
@@ -110,7 +114,7 @@ async fn http_get_status_digest_and_regex_failures() {
     );
 
     let mut wrong_digest = UrlCheck::new("/");
-    wrong_digest.digest = Some([0; 16]);
+    wrong_digest.digests = vec![[0; 16], [2; 16]];
     let spec = http_spec(vec![wrong_digest]);
     assert_down(
         run(&request(ProbeSpec::Http(spec), server.address)).await,
@@ -214,7 +218,7 @@ async fn ssl_get_against_a_self_signed_server() {
     );
 
     let mut wrong = spec.clone();
-    wrong.urls[0].digest = Some([1; 16]);
+    wrong.urls[0].digests = vec![[1; 16]];
     assert_down(
         run(&request(ProbeSpec::Http(wrong), server.address)).await,
         "MD5",

@@ -18,6 +18,7 @@
 //! | [`smtp`] | TCP | `smtp_alert` |
 //! | [`lb`], [`ipvs`] | generic netlink "IPVS" | virtual/real servers, `lvs_*` globals (spec §3.12) |
 //! | [`nft`] | nftables (`nft -f`) | virtual/real servers as DNAT where the kernel has no IPVS |
+//! | [`firewall`] | nftables (`nft -f`) | `no_accept` / strict DROP rules, VMAC IGMP (spec §3.7) |
 //!
 //! Each adapter the daemon drives sits behind a small trait so the daemon can be tested
 //! with fakes: [`socket::AdvertSocket`], [`packet::FrameSender`], [`netlink::NetlinkApi`],
@@ -32,6 +33,7 @@
 
 pub mod error;
 pub mod fifo;
+pub mod firewall;
 pub mod inotify;
 pub mod ipvs;
 pub mod lb;

@@ -57,6 +57,27 @@ pub fn vrrp_instance_alert(router_id: &str, instance: &str, state: &str) -> Opti
     })
 }
 
+/// A sync group's alert as keepalived words it (`vrrp_sync_smtp_notifier`): subject
+/// `[ROUTER_ID] VRRP Group NAME - Entering STATE state` (`Stopping` at stop) and body
+/// `=> All VRRP group instances are now in STATE state <=`. `None` for other states.
+pub fn vrrp_group_alert(router_id: &str, group: &str, state: &str) -> Option<Alert> {
+    let (text, body) = match state {
+        "MASTER" | "BACKUP" | "FAULT" => (
+            format!("Entering {state} state"),
+            format!("=> All VRRP group instances are now in {state} state <="),
+        ),
+        "STOP" => (
+            "Stopping".to_string(),
+            "=> All VRRP group instances are now stopping <=".to_string(),
+        ),
+        _ => return None,
+    };
+    Some(Alert {
+        subject: vrrp_group_subject(router_id, group, &text),
+        body,
+    })
+}
+
 /// `[ROUTER_ID] VRRP Instance NAME - TEXT` (smtp.c, `SMTP_MSG_VRRP`).
 pub fn vrrp_instance_subject(router_id: &str, instance: &str, text: &str) -> String {
     format!("[{router_id}] VRRP Instance {instance} - {text}")
@@ -196,5 +217,40 @@ impl Session {
             }
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod group_alert_tests {
+    use super::*;
+
+    // Input: sync group G1 on router LB1 goes MASTER, BACKUP, FAULT, STOP, and an unknown state.
+    // Output: keepalived's group subjects and bodies (vrrp_sync_smtp_notifier); none for
+    // the unknown state.
+    #[test]
+    fn group_alerts_use_keepalived_wording() {
+        let master = vrrp_group_alert("LB1", "G1", "MASTER").unwrap();
+        assert_eq!(
+            master.subject,
+            "[LB1] VRRP Group G1 - Entering MASTER state"
+        );
+        assert_eq!(
+            master.body,
+            "=> All VRRP group instances are now in MASTER state <="
+        );
+        let backup = vrrp_group_alert("LB1", "G1", "BACKUP").unwrap();
+        assert_eq!(
+            backup.subject,
+            "[LB1] VRRP Group G1 - Entering BACKUP state"
+        );
+        let fault = vrrp_group_alert("LB1", "G1", "FAULT").unwrap();
+        assert_eq!(
+            fault.body,
+            "=> All VRRP group instances are now in FAULT state <="
+        );
+        let stop = vrrp_group_alert("LB1", "G1", "STOP").unwrap();
+        assert_eq!(stop.subject, "[LB1] VRRP Group G1 - Stopping");
+        assert_eq!(stop.body, "=> All VRRP group instances are now stopping <=");
+        assert_eq!(vrrp_group_alert("LB1", "G1", "DELETED"), None);
     }
 }

@@ -84,6 +84,16 @@ impl SysctlRestore {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Takes over `other`'s saved values, to be restored with this one's. Used when one of
+    /// two VMACs on the same parent goes away: the parent must keep the VMAC sysctls while
+    /// the other remains, and still get its original values back at the end.
+    pub fn absorb(&mut self, other: SysctlRestore) {
+        // Restored newest first: `other`'s values are older than this one's changes.
+        let mut previous = other.previous;
+        previous.append(&mut self.previous);
+        self.previous = previous;
+    }
+
     /// The number of values changed.
     pub fn len(&self) -> usize {
         self.previous.len()
@@ -155,4 +165,34 @@ fn interfaces() -> Result<Vec<String>> {
         .filter_map(|entry| entry.ok())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Input: VMAC A changed the parent's arp_ignore 0 → 1 (saved 0); VMAC B, made later on
+    // the same parent, found 1 and saved nothing for it but saved its own 0 → 1 of a second
+    // setting. B goes first: its record is absorbed by A; then A is restored.
+    // Output: both settings end at their original 0, each written back once.
+    #[test]
+    fn absorbed_records_restore_the_originals() {
+        let dir = std::env::temp_dir().join(format!("keel-sysctl-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let (arp_ignore, other) = (dir.join("arp_ignore"), dir.join("other"));
+        fs::write(&arp_ignore, "1").unwrap();
+        fs::write(&other, "1").unwrap();
+        let mut first = SysctlRestore {
+            previous: vec![(arp_ignore.clone(), "0".into())],
+        };
+        let second = SysctlRestore {
+            previous: vec![(other.clone(), "0".into())],
+        };
+        first.absorb(second);
+        assert_eq!(first.len(), 2);
+        first.restore().unwrap();
+        assert_eq!(fs::read_to_string(&arp_ignore).unwrap(), "0");
+        assert_eq!(fs::read_to_string(&other).unwrap(), "0");
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use keel_lab::Lab;
 use keel_sys::socket::{
-    AdvertSocket, IpProtocol, Received, VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocketV4, VrrpSocketV6,
+    AdvertSocket, IpProtocol, Received, RecvBatch, SendBatch, VRRP_GROUP_V4, VRRP_GROUP_V6,
+    VrrpSocketV4, VrrpSocketV6,
 };
 
 const A: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 1);
@@ -167,6 +168,81 @@ async fn ipv4_ah_packets_reach_an_ah_socket() {
     assert_eq!(buf[9], 51);
     assert_eq!(got.source, IpAddr::V4(A));
     assert_eq!(&buf[20..got.len], &ah[..]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_adverts_goes_in_one_send_and_comes_back_in_order_with_kernel_times() {
+    let lab = two_hosts();
+    let handle = tokio::runtime::Handle::current();
+    let open = |index: usize| {
+        let handle = handle.clone();
+        lab.host(index).ns.run_in(move || {
+            let _runtime = handle.enter();
+            let socket = VrrpSocketV4::open("e0", IpProtocol::Vrrp).expect("open v4 socket");
+            socket.join(IpAddr::V4(VRRP_GROUP_V4)).expect("join");
+            socket
+        })
+    };
+    let socket_a = open(0);
+    let socket_b = open(1);
+    let before = std::time::SystemTime::now();
+
+    // Input: A queues 40 adverts (payload byte 1 = VRID 1..=40) and sends the batch.
+    // Output: B reads them without waiting, 32 then 8 (the batch capacity), in the order
+    // sent, each from A with TTL 255 and a kernel receive time between the send and now.
+    let mut batch = SendBatch::new();
+    for vrid in 1..=40u8 {
+        let mut payload = PAYLOAD;
+        payload[1] = vrid;
+        let packet = ipv4_packet(A, VRRP_GROUP_V4, 112, 255, &payload);
+        batch.push(IpAddr::V4(VRRP_GROUP_V4), &packet).unwrap();
+    }
+    assert_eq!(batch.len(), 40);
+    socket_a.send_batch(&batch).await.unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        std::future::poll_fn(|cx| socket_b.poll_readable(cx)),
+    )
+    .await
+    .expect("B never readable")
+    .unwrap();
+    let mut received = RecvBatch::new(32);
+    let mut vrids = Vec::new();
+    let mut counts = Vec::new();
+    loop {
+        let count = socket_b.try_recv_batch(&mut received).unwrap();
+        counts.push(count);
+        if count == 0 {
+            break;
+        }
+        for index in 0..received.len() {
+            let (bytes, got) = received.packet(index);
+            assert_eq!(got.source, IpAddr::V4(A));
+            assert_eq!(got.hop_limit, 255);
+            let stamp = got.timestamp.expect("SO_TIMESTAMPNS stamp");
+            assert!(stamp >= before && stamp <= std::time::SystemTime::now());
+            vrids.push(bytes[21]);
+        }
+    }
+    assert_eq!(counts, [32, 8, 0]);
+    assert_eq!(vrids, (1..=40).collect::<Vec<u8>>());
+
+    // Input: a batch whose first datagram has the wrong family, then a good one.
+    // Output: the send reports the bad one, and the good one still reaches B.
+    let mut batch = SendBatch::new();
+    batch
+        .push(
+            IpAddr::V6(VRRP_GROUP_V6),
+            &ipv4_packet(A, B, 112, 255, &PAYLOAD),
+        )
+        .unwrap();
+    batch
+        .push(IpAddr::V4(B), &ipv4_packet(A, B, 112, 255, &PAYLOAD))
+        .unwrap();
+    assert!(socket_a.send_batch(&batch).await.is_err());
+    let mut buf = [0u8; 1500];
+    let got = recv_within(&socket_b, &mut buf).await;
+    assert_eq!(got.destination, IpAddr::V4(B));
 }
 
 /// The inet checksum over the IPv6 pseudo-header and `payload` (RFC 8200 §8.1); 0 when

@@ -533,18 +533,11 @@ fn http_kinds(
     let mut check_urls = Vec::new();
     let mut probe_urls = Vec::new();
     for url in &http.urls {
-        if url.digest.len() > 1 {
-            warnings.push(format!(
-                "url {}: keel checks only the first of {} digests",
-                url.path,
-                url.digest.len()
-            ));
-        }
         let ranges: Vec<_> = url.status_code.iter().map(|r| r.min..=r.max).collect();
         check_urls.push(UrlCheck {
             path: url.path.clone(),
             status_codes: ranges.clone(),
-            digest: url.digest.first().cloned(),
+            digests: url.digest.clone(),
             virtualhost: url.virtualhost.clone(),
             regex: url.regex.clone(),
             regex_no_match: url.regex_no_match,
@@ -553,10 +546,12 @@ fn http_kinds(
         if !ranges.is_empty() {
             probe_url.status_codes = keel_probe::StatusCodes(ranges);
         }
-        probe_url.digest = url
+        // keel-conf accepted only 32-hex-digit digests, so none is lost here.
+        probe_url.digests = url
             .digest
-            .first()
-            .and_then(|text| keel_probe::http::parse_digest(text));
+            .iter()
+            .filter_map(|text| keel_probe::http::parse_digest(text))
+            .collect();
         probe_url.virtualhost = url.virtualhost.clone();
         probe_url.regex = match url.regex.as_deref().map(keel_probe::Pattern::new) {
             None => None,

@@ -315,3 +315,53 @@ fn an_unknown_backend_spelling_is_a_warning_and_auto() {
     assert_eq!(plan.warnings.len(), 1);
     assert!(plan.warnings[0].contains("auto, ipvs, nftables"));
 }
+
+#[test]
+fn every_digest_of_a_url_reaches_the_probe() {
+    // Input: an HTTP_GET url with two `digest` lines (keepalived 2.2.7 accepts several; a
+    // body matching any one passes).
+    // Output: no "only the first digest" warning; keel-check and keel-probe both hold the
+    // two digests, in order.
+    let plan = plan(
+        "
+virtual_server 192.0.2.10 80 {
+  real_server 10.0.0.1 80 {
+    HTTP_GET {
+      url {
+        path /
+        digest 6f5902ac237024bdd0c176cb93063dc4
+        digest 5D41402ABC4B2A76B9719D911017C592
+      }
+    }
+  }
+}
+",
+    );
+    assert_eq!(plan.warnings, Vec::<String>::new());
+    let checker = &plan.check.virtual_servers[0].real_servers[0].checkers[0];
+    let ProbeKind::Http(http) = &checker.probe.kind else {
+        panic!("HTTP_GET maps to an HTTP probe: {:?}", checker.probe.kind)
+    };
+    assert_eq!(
+        http.urls[0].digests,
+        vec![
+            "6f5902ac237024bdd0c176cb93063dc4".to_string(),
+            "5d41402abc4b2a76b9719d911017c592".to_string()
+        ]
+    );
+    let keel_probe::ProbeSpec::Http(spec) = &plan.probes[0][0][0].spec else {
+        panic!("the probe template is HTTP")
+    };
+    let hex: Vec<String> = spec.urls[0]
+        .digests
+        .iter()
+        .map(|d| keel_probe::http::hex(d))
+        .collect();
+    assert_eq!(
+        hex,
+        vec![
+            "6f5902ac237024bdd0c176cb93063dc4",
+            "5d41402abc4b2a76b9719d911017c592"
+        ]
+    );
+}

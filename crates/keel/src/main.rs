@@ -61,8 +61,14 @@ fn main() -> ExitCode {
             exit_code(verdict)
         }
         Command::Run => {
-            // lbd hook: `keel -C` runs only the health checkers, in the foreground, until
-            // the daemon spawns keel::checker::run_checker next to its VRRP side.
+            let options = absolute_paths(invocation.options);
+            let invocation = cli::Invocation {
+                options,
+                ..invocation
+            };
+            // `keel -C`: the checker process alone (or as the daemon's checker child);
+            // otherwise the daemon runs VRRP and starts the checker child itself when the
+            // configuration has virtual servers (keel::checker::supervisor).
             if invocation.options.subsystems.checkers && !invocation.options.subsystems.vrrp {
                 return exit_code(keel::checker::standalone::run(&invocation.options));
             }
@@ -75,6 +81,34 @@ fn main() -> ExitCode {
         }
         Command::Demo => exit_code(keel::daemon::demo::run()),
     }
+}
+
+/// A daemon changes directory to `/`: relative file names from the command line are
+/// resolved first, so a reload, the checker child and the pid files use the files the
+/// operator meant.
+fn absolute_paths(mut options: cli::Options) -> cli::Options {
+    let absolute = |path: &mut std::path::PathBuf| {
+        if let Ok(resolved) = std::path::absolute(&*path) {
+            *path = resolved;
+        }
+    };
+    absolute(&mut options.config_file);
+    let pid_files = &mut options.pid_files;
+    for path in [
+        &mut pid_files.main,
+        &mut pid_files.vrrp,
+        &mut pid_files.checkers,
+        &mut pid_files.bfd,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        absolute(path);
+    }
+    if let Some(path) = &mut options.logging.file {
+        absolute(path);
+    }
+    options
 }
 
 /// keepalived's exit codes are small; anything else is a bug, reported as 1.

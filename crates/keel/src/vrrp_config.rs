@@ -44,6 +44,9 @@ pub struct DaemonConfig {
     pub script_user: Option<(String, Option<String>)>,
     /// Where alert mails go, when `smtp_server` and `notification_email` are configured.
     pub smtp: Option<SmtpConfig>,
+    /// Sync groups that mail their transitions: `smtp_alert` on the group, else
+    /// `smtp_alert_vrrp`, else the global `smtp_alert` (spec §2.5).
+    pub group_smtp_alert: Vec<String>,
     /// `static_ipaddress`: installed for the daemon's life.
     pub static_addresses: Vec<VirtualAddress>,
     /// `static_routes`: installed for the daemon's life.
@@ -86,6 +89,8 @@ pub struct SmtpConfig {
     pub timeout: Duration,
     /// `router_id` (the host name when unset), the subject's prefix.
     pub router_id: String,
+    /// `no_email_faults`: no mail for FAULT transitions.
+    pub no_email_faults: bool,
 }
 
 /// A `vrrp_script` to run periodically.
@@ -218,6 +223,7 @@ pub fn map(
             to: global.notification_email.clone(),
             timeout: global.smtp_connect_timeout.as_duration(),
             router_id: global.router_id.clone().unwrap_or_else(host_name),
+            no_email_faults: global.no_email_faults,
         });
     out.static_addresses = config.vrrp.static_ipaddress.clone();
     out.static_routes = config.vrrp.static_routes.clone();
@@ -226,12 +232,6 @@ pub fn map(
     for instance in &config.vrrp.instances {
         match map_instance(config, instance, release_vips_on_stop, primary_address) {
             Ok(mut mapped) => {
-                if instance.use_vmac.is_some() {
-                    out.warnings.push(format!(
-                        "{}: use_vmac is not supported yet; the instance runs on {}",
-                        instance.name, mapped.interface
-                    ));
-                }
                 if !instance.tracking.track_bfd.is_empty() {
                     out.warnings.push(format!(
                         "{}: track_bfd is not supported yet and is ignored",
@@ -288,6 +288,14 @@ pub fn map(
             tracking_weight: group.sync_group_tracking_weight,
         };
         mapped.notify.fifo = out.notify_fifo.is_some();
+        if group
+            .smtp_alert
+            .or(config.global_defs.smtp_alert_vrrp)
+            .or(config.global_defs.smtp_alert)
+            .unwrap_or(false)
+        {
+            out.group_smtp_alert.push(group.name.clone());
+        }
         out.router.sync_groups.push(mapped);
     }
     for script in &config.vrrp.scripts {

@@ -230,8 +230,13 @@ fn http_through_nftables_follows_weights_and_health() {
     let keel = lab
         .director
         .command(env!("CARGO_BIN_EXE_keel"))
-        .args(["-C", "-n", "-f"])
+        .args(["-C", "-n", "-l", "-G", "-f"])
         .arg(&config)
+        // keel -C writes keepalived's pid files; keep them out of the host's /run.
+        .arg("-p")
+        .arg(dir.path().join("keel.pid"))
+        .arg("-c")
+        .arg(dir.path().join("checkers.pid"))
         .stdout(log_file.try_clone().expect("log descriptor"))
         .stderr(log_file)
         .spawn()

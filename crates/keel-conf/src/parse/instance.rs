@@ -199,7 +199,7 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     kw("skip_check_adv_addr", |ctx, node, p| {
         p.instance.skip_check_adv_addr = util::flag(ctx, node)
     }),
-    later("smtp_alert", |ctx, node, p| {
+    kw("smtp_alert", |ctx, node, p| {
         p.instance.smtp_alert = util::flag(ctx, node)
     }),
     kw("state", state),
@@ -243,7 +243,7 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     later("use_ipvlan", |_, node, p| {
         p.instance.other.push(util::raw(node))
     }),
-    later("use_vmac", use_vmac),
+    kw("use_vmac", use_vmac),
     later("use_vmac_addr", |_, _, p| p.instance.use_vmac_addr = true),
     later("v3_checksum_as_v2", |_, node, p| {
         p.instance.other.push(util::raw(node))

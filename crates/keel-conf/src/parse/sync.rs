@@ -46,7 +46,7 @@ static KEYWORDS: &[Keyword<SyncGroup>] = &[
     kw("notify_stop", |ctx, node, g| {
         notify_keyword(ctx, node, &mut g.notify)
     }),
-    later("smtp_alert", |ctx, node, g| {
+    kw("smtp_alert", |ctx, node, g| {
         g.smtp_alert = util::flag(ctx, node)
     }),
     kw("sync_group_tracking_weight", |_, _, g| {

@@ -71,29 +71,35 @@ impl NftBackend {
     }
 
     fn run(&self, script: &str) -> Result<()> {
-        let mut child = Command::new(&self.program)
-            .args(["-f", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| Error::io("spawn nft", e))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(script.as_bytes())
-                .map_err(|e| Error::io("write nft script", e))?;
-        }
-        let output = child
-            .wait_with_output()
-            .map_err(|e| Error::io("wait for nft", e))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(Error::Nft(format!(
-                "{}\n--- script ---\n{script}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )))
-        }
+        run_script(&self.program, script)
+    }
+}
+
+/// Runs `script` through `program -f -` as one nftables transaction (also used by
+/// [`crate::firewall`]).
+pub(crate) fn run_script(program: &str, script: &str) -> Result<()> {
+    let mut child = Command::new(program)
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io("spawn nft", e))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(script.as_bytes())
+            .map_err(|e| Error::io("write nft script", e))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| Error::io("wait for nft", e))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(Error::Nft(format!(
+            "{}\n--- script ---\n{script}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
     }
 }
 

@@ -10,6 +10,7 @@ use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
 use keel_sys::smtp::{self, Alert, SmtpSettings};
 
 use crate::check_config::{CheckerSettings, SmtpConfig};
+use crate::daemon::log;
 
 /// Where effects go.
 pub struct Effects {
@@ -27,7 +28,7 @@ impl Effects {
         for path in &settings.fifos {
             match NotifyFifo::open(path) {
                 Ok(fifo) => fifos.push(fifo),
-                Err(error) => eprintln!("keel checker: FIFO {}: {error}", path.display()),
+                Err(error) => log::error(&format!("FIFO {}: {error}", path.display())),
             }
         }
         // spec §3.14: scripts run as script_user, else root.
@@ -38,7 +39,7 @@ impl Effects {
                 |(user, group)| match UserIds::lookup(user, group.as_deref()) {
                     Ok(ids) => Some(ids),
                     Err(error) => {
-                        eprintln!("keel checker: script_user {user}: {error} - using root");
+                        log::error(&format!("script_user {user}: {error} - using root"));
                         None
                     }
                 },
@@ -51,7 +52,7 @@ impl Effects {
                 |(line, (user, group))| match UserIds::lookup(user, group.as_deref()) {
                     Ok(ids) => Some((line.clone(), ids)),
                     Err(error) => {
-                        eprintln!("keel checker: {line}: user {user}: {error} - using script_user");
+                        log::error(&format!("{line}: user {user}: {error} - using script_user"));
                         None
                     }
                 },
@@ -83,13 +84,13 @@ impl Effects {
                     return;
                 }
                 if let Err(error) = ProcessRunner.spawn_detached(&command) {
-                    eprintln!("keel checker: notify {event:?} {script}: {error}");
+                    log::error(&format!("notify {event:?} {script}: {error}"));
                 }
             }
             Action::FifoLine(line) => {
                 for fifo in &mut self.fifos {
                     if let Err(error) = fifo.write_line(&line) {
-                        eprintln!("keel checker: FIFO {}: {error}", fifo.path().display());
+                        log::error(&format!("FIFO {}: {error}", fifo.path().display()));
                     }
                 }
             }
@@ -115,7 +116,7 @@ impl Effects {
                 Err(_) => None,
             };
             let Some(server): Option<SocketAddr> = server else {
-                eprintln!("keel checker: smtp_server {} does not resolve", config.host);
+                log::warn(&format!("smtp_server {} does not resolve", config.host));
                 return;
             };
             let settings = SmtpSettings {
@@ -126,7 +127,7 @@ impl Effects {
                 timeout: config.timeout,
             };
             if let Err(error) = smtp::send_alert(&settings, &alert).await {
-                eprintln!("keel checker: SMTP alert: {error}");
+                log::error(&format!("SMTP alert: {error}"));
             }
         });
     }

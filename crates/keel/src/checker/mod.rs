@@ -14,8 +14,10 @@
 //! `-I` (`--dont-release-ipvs`) leaves the table as it is.
 
 mod backend;
+mod dump;
 mod effects;
 pub mod standalone;
+pub mod supervisor;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -30,6 +32,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::Instant;
 
 use crate::check_config::{BackendChoice, CheckPlan};
+use crate::daemon::log;
 use effects::Effects;
 
 /// How the daemon runs the checker (from the command line).
@@ -66,6 +69,8 @@ pub enum CheckerEvent {
         /// Whether it is local now.
         local: bool,
     },
+    /// SIGUSR1: write the checker's state to this file (`keepalived_check.data`).
+    Dump(std::path::PathBuf),
 }
 
 /// Runs the checker until `shutdown` turns `true` (or its sender is dropped), then stops
@@ -94,7 +99,7 @@ pub async fn run_checker_with_events(
     // fn would otherwise keep its argument alive until the checker stops.
     drop(config);
     for warning in &plan.warnings {
-        eprintln!("keel checker: {warning}");
+        log::warn(warning);
     }
     let choice = options.backend.unwrap_or(plan.settings.backend);
     let mut backend = backend::open(choice)?;
@@ -102,12 +107,12 @@ pub async fn run_checker_with_events(
     let start = Instant::now();
     let mut checks =
         Checks::new(plan.check.clone(), start.into_std(), seed).context("checker configuration")?;
-    eprintln!(
-        "keel checker: {} virtual servers, {} checkers, {} backend",
+    log::info(&format!(
+        "Initializing ipvs: {} virtual servers, {} checkers, {} backend",
         plan.check.virtual_servers.len(),
         checks.checker_ids().count(),
         backend.kind()
-    );
+    ));
     if plan.settings.lvs_flush {
         backend::flush(&backend)?;
     }
@@ -163,10 +168,16 @@ pub async fn run_checker_with_events(
             Some(event) = events.recv() => {
                 let now = Instant::now().into_std();
                 let input = match event {
+                    CheckerEvent::Dump(path) => {
+                        if let Err(error) = dump::write(&checks, &path, now) {
+                            log::error(&format!("writing {}: {error}", path.display()));
+                        }
+                        continue;
+                    }
                     CheckerEvent::Reload(config) => {
                         let next = CheckPlan::from_config(&config);
                         for warning in &next.warnings {
-                            eprintln!("keel checker: {warning}");
+                            log::warn(warning);
                         }
                         let input = Input::Reload(next.check.clone());
                         plan = Arc::new(next);
@@ -178,7 +189,7 @@ pub async fn run_checker_with_events(
                 };
                 let reload = matches!(input, Input::Reload(_));
                 if let Err(error) = checks.handle(now, input) {
-                    eprintln!("keel checker: {error}");
+                    log::error(&error.to_string());
                 }
                 if reload {
                     files = FileWatch::new(&plan, &checks);
@@ -247,7 +258,7 @@ fn drain(
                 let (now_applied, result) = backend::converge(backend, applied, &desired);
                 *applied = now_applied;
                 if let Err(error) = result {
-                    eprintln!("keel checker: {} backend: {error:#}", backend.kind());
+                    log::error(&format!("{} backend: {error:#}", backend.kind()));
                 }
             }
             other => effects.perform(other),
@@ -306,7 +317,7 @@ impl ProbePool {
 fn report(checks: &mut Checks, checker: CheckerId, outcome: keel_check::ProbeOutcome) {
     let input = Input::ProbeResult { checker, outcome };
     if let Err(error) = checks.handle(Instant::now().into_std(), input) {
-        eprintln!("keel checker: {error}");
+        log::error(&error.to_string());
     }
 }
 

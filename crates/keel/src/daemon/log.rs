@@ -1,5 +1,6 @@
-//! The daemon's log: console (`-l`), syslog (ident `Keepalived_vrrp`, facility `-S`) and a
-//! file (`-g`, with `_vrrp` inserted before the extension), as keepalived writes them
+//! The daemon's log: console (`-l`), syslog (ident `Keepalived_vrrp`, or
+//! `Keepalived_healthcheckers` in the checker process; facility `-S`) and a file (`-g`, with
+//! `_vrrp` / `_healthcheckers` inserted before the extension), as keepalived writes them
 //! (spec §1.3).
 
 use std::ffi::CString;
@@ -26,11 +27,17 @@ static LOG: OnceLock<Log> = OnceLock::new();
 /// `openlog` keeps the pointer: the ident must live for the whole process.
 static IDENT: OnceLock<CString> = OnceLock::new();
 
-/// Sets up the process log from the command line (`namespace` is `-s`, which names the
-/// syslog ident); later calls are ignored.
+/// Sets up the VRRP process's log from the command line (`namespace` is `-s`, which names
+/// the syslog ident); later calls are ignored.
 pub fn init(logging: &Logging, namespace: Option<&str>) {
+    init_as(LogProcess::Vrrp, logging, namespace);
+}
+
+/// [`init`] for one of keepalived's processes: the checker process logs as
+/// `Keepalived_healthcheckers` into `-g`'s file with `_healthcheckers` (spec §1.3).
+pub fn init_as(process: LogProcess, logging: &Logging, namespace: Option<&str>) {
     let file = logging.file.as_ref().and_then(|path| {
-        let path = log_file(path, LogProcess::Vrrp);
+        let path = log_file(path, process);
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -42,8 +49,8 @@ pub fn init(logging: &Logging, namespace: Option<&str>) {
     if logging.syslog {
         // spec §1.3: `Keepalived_vrrp`, with `_NS` in a network namespace.
         let ident = IDENT.get_or_init(|| {
-            let name = syslog_ident(LogProcess::Vrrp, namespace);
-            CString::new(name).unwrap_or_else(|_| c"Keepalived_vrrp".to_owned())
+            let name = syslog_ident(process, namespace);
+            CString::new(name).unwrap_or_else(|_| c"Keepalived".to_owned())
         });
         // SAFETY: `ident` is a 'static NUL-terminated string, as openlog requires.
         unsafe { libc::openlog(ident.as_ptr(), libc::LOG_PID, facility(logging.facility)) };

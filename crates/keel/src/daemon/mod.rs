@@ -1,13 +1,21 @@
 //! The keel daemon: keepalived's VRRP process on a real machine.
 //!
-//! One current-thread tokio runtime carries everything. Receive tasks (one per raw socket),
-//! tracker tasks (scripts, files, processes), the netlink monitor and the signal handlers
-//! all feed one channel of [`Event`]s; the loop turns each into a keel-vrrp input, sleeps
-//! until the engine's next deadline in between, and carries out the engine's actions in
-//! order: adverts, addresses over rtnetlink, gratuitous ARP/NA, notify scripts, FIFO lines.
+//! One current-thread tokio runtime carries everything. The loop reads the raw VRRP sockets
+//! itself, every queued datagram per wake-up (no task or channel per packet), and hands each
+//! advert to the engine with its kernel arrival time; tracker tasks (scripts, files,
+//! processes), the netlink monitor and the signal handlers feed one channel of [`Event`]s.
+//! In between the loop sleeps until the engine's next deadline, and carries out the
+//! engine's actions in order: adverts (batched per socket), addresses over rtnetlink,
+//! gratuitous ARP/NA, notify scripts, FIFO lines.
+//!
+//! The process also does keepalived's parent duties (spec §1.1): pid files, and the health
+//! checkers' child process, started when the configuration has virtual servers and
+//! restarted when it dies (see [`crate::checker::supervisor`] for why a process).
 
 pub mod demo;
 pub mod log;
+mod lvs_sync;
+mod memory;
 pub mod net;
 mod observe;
 pub mod process;
@@ -15,30 +23,18 @@ pub mod routes;
 mod run;
 mod timing;
 mod trackers;
+pub mod vmac;
 
 use std::net::IpAddr;
 
-use keel_sys::socket::Received;
-use keel_vrrp::{Family, TrackerId, TrackerStatus};
+use keel_vrrp::{TrackerId, TrackerStatus};
 
+pub(crate) use run::load_config;
 pub use run::run;
 
 /// Something for the loop to handle.
 #[derive(Debug)]
 pub enum Event {
-    /// A packet from a raw socket.
-    Packet {
-        /// Receiving interface.
-        interface: String,
-        /// Socket family.
-        family: Family,
-        /// The bytes (IPv4: whole datagram; IPv6: VRRP payload).
-        bytes: Vec<u8>,
-        /// What the kernel said about it.
-        received: Received,
-        /// When the receive task got it.
-        at: std::time::Instant,
-    },
     /// A tracked object's new raw result.
     Tracker {
         /// Which one.
@@ -88,4 +84,6 @@ pub enum Signal {
     Stats,
     /// SIGRTMIN+2: `keepalived.json`.
     Json,
+    /// SIGRTMAX-1: `keepalived.stats`, then every counter back to zero.
+    StatsClear,
 }

@@ -3,26 +3,24 @@
 //! [`ReceivedAdvert`] and encoding its [`OutgoingAdvert`]s (spec §3.1, §3.2).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
 
-use keel_sys::socket::{AdvertSocket, IpProtocol, Received, VrrpSocketV4, VrrpSocketV6};
+use keel_sys::socket::{IpProtocol, Received, RecvBatch, SendBatch, VrrpSocketV4, VrrpSocketV6};
 use keel_vrrp::{
     AhStatus, Authentication, ChecksumStatus, Family, MalformedKind, OutgoingAdvert,
     ReceivedAdvert, ReceivedAuth, Version,
 };
 use keel_wire::advert::{AhKey, Ipv4Advert, Ipv4Envelope, emit_ipv4};
 use keel_wire::vrrp::{self as wire, ChecksumMode, ChecksumVariant, Endpoints};
-use tokio::sync::mpsc::UnboundedSender;
 
-use super::Event;
-
-/// `SIOCGSTAMPNS` (linux/sockios.h, 0x8907; the libc crate does not export it). On 64-bit
-/// targets it fills a `struct timespec` of the native layout.
-const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
-
-/// The largest datagram read: an IPv4 header with options, AH, and 255 IPv6 addresses fit.
-const RECEIVE_BUFFER: usize = 4096;
+/// Receive-buffer bytes per instance sharing a socket: room for a burst of a few adverts
+/// from each (a kernel buffer entry of a small datagram costs about 1 KiB), so a start-up
+/// burst or a slow loop turn does not overflow the queue (issue 4: 2,040 instances at
+/// 0.1 s overflowed the 208 KiB default and lost most adverts).
+const RECEIVE_BUFFER_PER_INSTANCE: usize = 4096;
+/// The least receive buffer asked for, whatever the instance count.
+const RECEIVE_BUFFER_MIN: usize = 256 << 10;
 
 /// A raw VRRP socket of either family.
 #[derive(Debug)]
@@ -34,134 +32,142 @@ pub enum Socket {
 }
 
 impl Socket {
-    /// When the kernel received the last packet read from this socket (`SIOCGSTAMPNS`), as
-    /// an [`Instant`](std::time::Instant); `None` for the first packet (the ioctl turns
-    /// timestamping on) or when the kernel has none.
-    fn kernel_receive_time(&self) -> Option<std::time::Instant> {
-        use std::os::fd::AsRawFd;
-        let fd = match self {
-            Socket::V4(socket) => socket.as_raw_fd(),
-            Socket::V6(socket) => socket.as_raw_fd(),
-        };
-        let mut stamp = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: SIOCGSTAMPNS writes one timespec into `stamp`, which outlives the call.
-        if unsafe { libc::ioctl(fd, SIOCGSTAMPNS, &mut stamp) } < 0 {
-            return None;
-        }
-        let stamp = std::time::UNIX_EPOCH
-            .checked_add(Duration::new(stamp.tv_sec as u64, stamp.tv_nsec as u32))?;
-        let age = std::time::SystemTime::now().duration_since(stamp).ok()?;
-        // A stale or implausible stamp (clock stepped) is worse than none.
-        (age < Duration::from_secs(1)).then(|| std::time::Instant::now() - age)
+    fn open(
+        interface: &str,
+        family: Family,
+        protocol: IpProtocol,
+        source: Option<IpAddr>,
+    ) -> keel_sys::Result<Socket> {
+        Ok(match family {
+            Family::Ipv4 => Socket::V4(VrrpSocketV4::open(interface, protocol)?),
+            Family::Ipv6 => {
+                let mut socket = VrrpSocketV6::open(interface, protocol)?;
+                // spec §3.1: IPv6 adverts come from the link-local (or configured) address.
+                socket.set_source(match source {
+                    Some(IpAddr::V6(address)) => Some(address),
+                    _ => None,
+                });
+                Socket::V6(socket)
+            }
+        })
     }
 
-    async fn recv(&self, buf: &mut [u8]) -> keel_sys::Result<Received> {
+    /// Ready when datagrams may be queued.
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<keel_sys::Result<()>> {
         match self {
-            Socket::V4(socket) => socket.recv(buf).await,
-            Socket::V6(socket) => socket.recv(buf).await,
+            Socket::V4(socket) => socket.poll_readable(cx),
+            Socket::V6(socket) => socket.poll_readable(cx),
+        }
+    }
+
+    /// Reads what is queued, without waiting (0: nothing).
+    pub fn try_recv_batch(&self, batch: &mut RecvBatch) -> keel_sys::Result<usize> {
+        match self {
+            Socket::V4(socket) => socket.try_recv_batch(batch),
+            Socket::V6(socket) => socket.try_recv_batch(batch),
+        }
+    }
+
+    async fn send_batch(&self, batch: &SendBatch) -> keel_sys::Result<()> {
+        match self {
+            Socket::V4(socket) => socket.send_batch(batch).await,
+            Socket::V6(socket) => socket.send_batch(batch).await,
         }
     }
 
     fn join(&self, group: IpAddr) -> keel_sys::Result<()> {
+        use keel_sys::socket::AdvertSocket;
         match self {
             Socket::V4(socket) => socket.join(group),
             Socket::V6(socket) => socket.join(group),
         }
     }
+
+    fn set_receive_buffer(&self, bytes: usize) -> keel_sys::Result<()> {
+        match self {
+            Socket::V4(socket) => socket.set_receive_buffer(bytes),
+            Socket::V6(socket) => socket.set_receive_buffer(bytes),
+        }
+    }
+
+    fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        match self {
+            Socket::V4(socket) => socket.as_raw_fd(),
+            Socket::V6(socket) => socket.as_raw_fd(),
+        }
+    }
 }
 
-/// The sockets of one (interface, family).
+/// The sockets of one (interface, family), and the adverts queued on them until the loop
+/// flushes (one `sendmmsg` per socket for every advert that fell due in the same turn).
 #[derive(Debug)]
 pub struct Endpoint {
     /// Interface name.
     pub interface: String,
     /// Address family.
     pub family: Family,
-    vrrp: Arc<Socket>,
-    ah: Option<Arc<Socket>>,
+    vrrp: Socket,
+    ah: Option<Socket>,
     joined: Vec<IpAddr>,
     /// IPv4 identification of the next advert; keepalived increments it, skipping 0.
     ident: u16,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    pending: SendBatch,
+    pending_ah: SendBatch,
+}
+
+/// An advert as last encoded for one destination, reused while the instance sends the same
+/// advert (the periodic case), so sending allocates and encodes nothing.
+#[derive(Debug, Clone)]
+pub struct EncodedAdvert {
+    advert: OutgoingAdvert,
+    destination: IpAddr,
+    ttl: u8,
+    bytes: Vec<u8>,
 }
 
 impl Endpoint {
-    /// Opens the sockets for `interface`/`family` (`with_ah`: also protocol 51) and starts
-    /// their receive tasks, which forward every packet to `events`.
+    /// Opens the sockets for `interface`/`family` (`with_ah`: also protocol 51), sized for
+    /// `instances` instances sharing them.
     pub fn open(
         interface: &str,
         family: Family,
         source: Option<IpAddr>,
         with_ah: bool,
-        events: &UnboundedSender<Event>,
+        instances: usize,
     ) -> keel_sys::Result<Endpoint> {
-        let open = |protocol| -> keel_sys::Result<Arc<Socket>> {
-            Ok(Arc::new(match family {
-                Family::Ipv4 => Socket::V4(VrrpSocketV4::open(interface, protocol)?),
-                Family::Ipv6 => {
-                    let mut socket = VrrpSocketV6::open(interface, protocol)?;
-                    // spec §3.1: IPv6 adverts come from the link-local (or configured) address.
-                    socket.set_source(match source {
-                        Some(IpAddr::V6(address)) => Some(address),
-                        _ => None,
-                    });
-                    Socket::V6(socket)
-                }
-            }))
-        };
-        let vrrp = open(IpProtocol::Vrrp)?;
+        let vrrp = Socket::open(interface, family, IpProtocol::Vrrp, source)?;
         let ah = if with_ah && family == Family::Ipv4 {
-            Some(open(IpProtocol::Ah)?)
+            Some(Socket::open(interface, family, IpProtocol::Ah, source)?)
         } else {
             None
         };
-        let mut endpoint = Endpoint {
+        let buffer = (instances * RECEIVE_BUFFER_PER_INSTANCE).max(RECEIVE_BUFFER_MIN);
+        for socket in std::iter::once(&vrrp).chain(ah.as_ref()) {
+            if let Err(error) = socket.set_receive_buffer(buffer) {
+                super::log::warn(&format!("receive buffer on {interface}: {error}"));
+            }
+        }
+        Ok(Endpoint {
             interface: interface.to_string(),
             family,
             vrrp,
             ah,
             joined: Vec::new(),
             ident: 1,
-            tasks: Vec::new(),
-        };
-        let sockets: Vec<Arc<Socket>> = std::iter::once(endpoint.vrrp.clone())
-            .chain(endpoint.ah.clone())
-            .collect();
-        for socket in sockets {
-            let events = events.clone();
-            let interface = interface.to_string();
-            endpoint.tasks.push(tokio::spawn(async move {
-                let mut buf = vec![0u8; RECEIVE_BUFFER];
-                loop {
-                    match socket.recv(&mut buf).await {
-                        Ok(received) => {
-                            let event = Event::Packet {
-                                interface: interface.clone(),
-                                family,
-                                bytes: buf[..received.len.min(buf.len())].to_vec(),
-                                received,
-                                // The down timer restarts from here, not from when the
-                                // loop gets to the packet (RFC 5798 §6.4.2).
-                                at: socket
-                                    .kernel_receive_time()
-                                    .unwrap_or_else(std::time::Instant::now),
-                            };
-                            if events.send(event).is_err() {
-                                return;
-                            }
-                        }
-                        Err(error) => {
-                            super::log::warn(&format!("receive on {interface}: {error}"));
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                        }
-                    }
-                }
-            }));
-        }
-        Ok(endpoint)
+            pending: SendBatch::new(),
+            pending_ah: SendBatch::new(),
+        })
+    }
+
+    /// The receiving sockets: the VRRP one, then the AH one if open.
+    pub fn sockets(&self) -> impl Iterator<Item = &Socket> {
+        std::iter::once(&self.vrrp).chain(self.ah.as_ref())
+    }
+
+    /// The descriptors of [`Endpoint::sockets`], in the same order.
+    pub fn raw_fds(&self) -> impl Iterator<Item = std::os::fd::RawFd> + '_ {
+        self.sockets().map(Socket::raw_fd)
     }
 
     /// Joins `group` unless already a member (224.0.0.18, ff02::12 or `mcast_dst_ip`).
@@ -177,57 +183,139 @@ impl Endpoint {
         Ok(())
     }
 
-    /// Sends `advert` to each of its destinations. `unicast_ttl` applies to unicast
-    /// destinations; `ah_sequence` is the AH sequence number (AH instances only).
-    pub async fn send(
+    /// Queues `advert` to each of its destinations; [`Endpoint::flush`] sends. `unicast_ttl`
+    /// applies to unicast destinations; `ah_sequence` is the AH sequence number (AH
+    /// instances only); `encoded` is the instance's cache of its last adverts.
+    pub fn queue(
         &mut self,
         advert: &OutgoingAdvert,
         unicast_ttl: u8,
         ah_sequence: u32,
+        encoded: &mut Vec<EncodedAdvert>,
     ) -> Result<(), String> {
-        let mut buf = [0u8; RECEIVE_BUFFER];
         for &destination in advert.destinations.iter() {
-            match (&*self.vrrp, destination) {
-                (Socket::V4(socket), IpAddr::V4(dst)) => {
+            match (self.family, destination) {
+                (Family::Ipv4, IpAddr::V4(dst)) => {
                     let ident = self.ident;
                     self.ident = self.ident.wrapping_add(1).max(1);
                     let ttl = if dst.is_multicast() { 255 } else { unicast_ttl };
-                    let len = encode_v4(advert, dst, ident, ttl, ah_sequence, &mut buf)
-                        .map_err(|e| format!("encoding advert: {e}"))?;
-                    let socket = match (&self.ah, advert.authentication) {
-                        (Some(ah), Authentication::Ah(_)) => match &**ah {
-                            Socket::V4(ah) => ah,
-                            Socket::V6(_) => socket,
-                        },
-                        _ => socket,
-                    };
-                    socket
-                        .send_packet(&buf[..len], dst)
-                        .await
-                        .map_err(|e| format!("sending to {dst}: {e}"))?;
+                    if let Authentication::Ah(_) = advert.authentication {
+                        // The AH sequence number and ICV change with every advert: no cache.
+                        let batch = if self.ah.is_some() {
+                            &mut self.pending_ah
+                        } else {
+                            &mut self.pending
+                        };
+                        batch
+                            .push_with(destination, |buf| {
+                                encode_v4(advert, dst, ident, ttl, ah_sequence, buf)
+                            })
+                            .map_err(|e| format!("encoding advert: {e}"))?;
+                        continue;
+                    }
+                    let bytes = cached(encoded, advert, destination, ttl, |buf| {
+                        encode_v4(advert, dst, ident, ttl, ah_sequence, buf)
+                    })?;
+                    // RFC 791 §3.1: identification at bytes 4..6. The kernel computes the
+                    // header checksum of IP_HDRINCL packets, so only the id changes here.
+                    self.pending
+                        .push_with(destination, |buf| {
+                            buf[..bytes.len()].copy_from_slice(bytes);
+                            buf[4..6].copy_from_slice(&ident.to_be_bytes());
+                            Ok::<usize, String>(bytes.len())
+                        })
+                        .map_err(|e| format!("queueing advert: {e}"))?;
                 }
-                (Socket::V6(socket), IpAddr::V6(dst)) => {
-                    let len = encode_v6(advert, dst, &mut buf)
-                        .map_err(|e| format!("encoding advert: {e}"))?;
-                    socket
-                        .send_payload(&buf[..len], dst)
-                        .await
-                        .map_err(|e| format!("sending to {dst}: {e}"))?;
+                (Family::Ipv6, IpAddr::V6(dst)) => {
+                    let bytes = cached(encoded, advert, destination, 255, |buf| {
+                        encode_v6(advert, dst, buf)
+                    })?;
+                    self.pending
+                        .push(destination, bytes)
+                        .map_err(|e| format!("queueing advert: {e}"))?;
                 }
                 _ => return Err(format!("{destination} is not of the socket's family")),
             }
         }
         Ok(())
     }
-}
 
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
+    /// True when adverts are queued.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty() || !self.pending_ah.is_empty()
+    }
+
+    /// Sends the queued adverts, one `sendmmsg` per socket (per 64 adverts).
+    pub async fn flush(&mut self) -> Result<(), String> {
+        let mut result = Ok(());
+        if !self.pending.is_empty() {
+            if let Err(error) = self.vrrp.send_batch(&self.pending).await {
+                result = Err(format!("sending on {}: {error}", self.interface));
+            }
+            self.pending.clear();
         }
+        if let (Some(ah), false) = (&self.ah, self.pending_ah.is_empty()) {
+            if let Err(error) = ah.send_batch(&self.pending_ah).await {
+                result = Err(format!("sending AH on {}: {error}", self.interface));
+            }
+            self.pending_ah.clear();
+        }
+        result
     }
 }
+
+/// The encoded bytes of `advert` to `destination` from `encoded`, encoding (and caching) them
+/// with `encode` when the instance's advert changed.
+fn cached<'a>(
+    encoded: &'a mut Vec<EncodedAdvert>,
+    advert: &OutgoingAdvert,
+    destination: IpAddr,
+    ttl: u8,
+    encode: impl FnOnce(&mut [u8]) -> keel_wire::Result<usize>,
+) -> Result<&'a [u8], String> {
+    let position = encoded
+        .iter()
+        .position(|e| e.destination == destination && e.ttl == ttl && &e.advert == advert);
+    let index = match position {
+        Some(index) => index,
+        None => {
+            let mut buf = [0u8; keel_sys::socket::DATAGRAM_MAX];
+            let len = encode(&mut buf).map_err(|e| format!("encoding advert: {e}"))?;
+            let entry = EncodedAdvert {
+                advert: advert.clone(),
+                destination,
+                ttl,
+                bytes: buf[..len].to_vec(),
+            };
+            match encoded.iter().position(|e| e.destination == destination) {
+                Some(index) => {
+                    encoded[index] = entry;
+                    index
+                }
+                None => {
+                    encoded.push(entry);
+                    encoded.len() - 1
+                }
+            }
+        }
+    };
+    Ok(&encoded[index].bytes)
+}
+
+/// When a datagram arrived, as an [`Instant`]: its kernel receive time (wall clock) moved
+/// onto the monotonic clock through one reading of both (`wall_now`, `now`). Without a
+/// stamp, or with an implausible one (the wall clock stepped), `now`.
+pub fn arrival(stamp: Option<SystemTime>, wall_now: SystemTime, now: Instant) -> Instant {
+    let Some(stamp) = stamp else { return now };
+    match wall_now.duration_since(stamp) {
+        Ok(age) if age <= ARRIVAL_AGE_MAX => now.checked_sub(age).unwrap_or(now),
+        // A stamp a little ahead of our reading (clock adjustment in between): now.
+        _ => now,
+    }
+}
+
+/// The oldest kernel stamp believed (older ones come from a wall-clock step).
+const ARRIVAL_AGE_MAX: Duration = Duration::from_secs(10);
 
 /// What a received packet is for the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,9 +342,23 @@ pub fn decode(
     group4: Ipv4Addr,
     ah_key: &dyn Fn(u8) -> Option<[u8; 8]>,
 ) -> Decoded {
+    decode_reusing(family, bytes, received, group4, ah_key, Vec::new())
+}
+
+/// [`decode`], writing the advert's addresses into `addresses` (cleared first), so a loop
+/// that hands the vector back after each advert decodes without allocating.
+pub fn decode_reusing(
+    family: Family,
+    bytes: &[u8],
+    received: &Received,
+    group4: Ipv4Addr,
+    ah_key: &dyn Fn(u8) -> Option<[u8; 8]>,
+    mut addresses: Vec<IpAddr>,
+) -> Decoded {
+    addresses.clear();
     match family {
-        Family::Ipv4 => decode_v4(bytes, received, group4, ah_key),
-        Family::Ipv6 => decode_v6(bytes, received),
+        Family::Ipv4 => decode_v4(bytes, received, group4, ah_key, addresses),
+        Family::Ipv6 => decode_v6(bytes, received, addresses),
     }
 }
 
@@ -265,6 +367,7 @@ fn decode_v4(
     received: &Received,
     group4: Ipv4Addr,
     ah_key: &dyn Fn(u8) -> Option<[u8; 8]>,
+    mut addresses: Vec<IpAddr>,
 ) -> Decoded {
     let advert = match Ipv4Advert::parse(bytes) {
         Ok(advert) => advert,
@@ -314,7 +417,10 @@ fn decode_v4(
         vrid: packet.vrid(),
         priority: packet.priority(),
         max_advert_interval: packet.advert_interval().unwrap_or(Duration::ZERO),
-        addresses: packet.ip_addrs().collect(),
+        addresses: {
+            addresses.extend(packet.ip_addrs());
+            addresses
+        },
         auth,
         source: IpAddr::V4(advert.ip.src_addr),
         destination: IpAddr::V4(advert.ip.dst_addr),
@@ -323,7 +429,7 @@ fn decode_v4(
     })
 }
 
-fn decode_v6(bytes: &[u8], received: &Received) -> Decoded {
+fn decode_v6(bytes: &[u8], received: &Received, mut addresses: Vec<IpAddr>) -> Decoded {
     let packet = match wire::Packet::new_checked(bytes, wire::Family::Ipv6) {
         Ok(packet) => packet,
         Err(error) => {
@@ -345,7 +451,10 @@ fn decode_v6(bytes: &[u8], received: &Received) -> Decoded {
         vrid: packet.vrid(),
         priority: packet.priority(),
         max_advert_interval: packet.advert_interval().unwrap_or(Duration::ZERO),
-        addresses: packet.ip_addrs().collect(),
+        addresses: {
+            addresses.extend(packet.ip_addrs());
+            addresses
+        },
         auth: ReceivedAuth::NONE,
         source: received.source,
         destination: received.destination,

@@ -10,7 +10,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Event, Signal, log};
 use crate::cli::Options;
-use crate::ops::pidfile::{PidFile, PidLayout, Process, RUN_DIR};
+pub use crate::ops::pidfile::Process;
+use crate::ops::pidfile::{PidFile, PidLayout, RUN_DIR};
 use crate::ops::systemd::Notifier;
 
 /// keepalived's pid files (spec §1.3): the main one and the VRRP one, laid out by
@@ -25,6 +26,16 @@ impl PidFiles {
     /// Takes both pid files; refuses to start when one names a live process, as keepalived
     /// does.
     pub fn create(options: &Options, root: &RootOptions) -> Result<PidFiles, String> {
+        PidFiles::create_for(options, root, &[Process::Main, Process::Vrrp])
+    }
+
+    /// The pid files of `processes`, all holding this process's pid: `keel -C` alone
+    /// writes the main and checker files, the daemon's checker child only its own.
+    pub fn create_for(
+        options: &Options,
+        root: &RootOptions,
+        processes: &[Process],
+    ) -> Result<PidFiles, String> {
         let layout = PidLayout {
             overrides: options.pid_files.clone(),
             use_pid_dir: root.use_pid_dir,
@@ -33,7 +44,7 @@ impl PidFiles {
         };
         let pid = std::process::id() as i32;
         let mut files = Vec::new();
-        for process in [Process::Main, Process::Vrrp] {
+        for &process in processes {
             let path = layout.path(process, Path::new(RUN_DIR));
             files.push(PidFile::acquire(&path, pid).map_err(|e| e.to_string())?);
         }
@@ -91,6 +102,10 @@ pub fn spawn_signal_handlers(events: &UnboundedSender<Event>, ignore_sigint: boo
         (SignalKind::user_defined1(), Signal::Data),
         (SignalKind::user_defined2(), Signal::Stats),
         (SignalKind::from_raw(libc::SIGRTMIN() + 2), Signal::Json),
+        (
+            SignalKind::from_raw(libc::SIGRTMAX() - 1),
+            Signal::StatsClear,
+        ),
     ];
     if !ignore_sigint {
         wanted.push((SignalKind::interrupt(), Signal::Stop));

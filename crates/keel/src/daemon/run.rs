@@ -1,7 +1,7 @@
 //! The daemon's life: start, the event loop, reload, stop.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -11,12 +11,13 @@ use keel_sys::fifo::NotifyFifo;
 use keel_sys::netlink::Netlink;
 use keel_sys::packet::PacketSocket;
 use keel_sys::script::{ProcessRunner, ScriptCommand, ScriptRunner, UserIds};
-use keel_vrrp::{Action, Authentication, Family, Router, RouterInput};
+use keel_vrrp::{Action, Family, Router, RouterInput};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use super::net::{Decoded, Endpoint, decode};
+use super::lvs_sync::LvsSync;
 use super::observe::Observations;
-use super::{Event, Signal, log, process, timing, trackers};
+use super::{Event, Signal, log, memory, process, timing, trackers};
+use crate::checker::supervisor::{self, ChildCommand, Supervisor};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
 use crate::ops::dump::{DumpKind, DumpPaths, json_version, write_dump};
@@ -24,9 +25,13 @@ use crate::ops::snapshot::Snapshot;
 use crate::vrrp_config::{self, DaemonConfig};
 
 mod effects;
+mod firewall;
+mod vmacs;
+mod wire;
 
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
+    memory::configure_allocator();
     log::init(&options.logging, options.namespace.as_deref());
     // Read the configuration before forking or writing pid files, so a configuration that
     // cannot run is reported on the terminal and leaves nothing behind.
@@ -40,6 +45,8 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     };
+    // Before daemonising: the child's command line resolves relative paths here.
+    let checker = checker_command(options);
     if !options.dont_fork {
         if let Err(error) = process::daemonize(options.logging.console) {
             log::error(&format!("cannot daemonize: {error}"));
@@ -66,6 +73,7 @@ pub fn run(options: &Options) -> i32 {
         }
     };
     let code = runtime.block_on(async {
+        let checker_wanted = supervisor::wanted(options, &config);
         let mut daemon = match Daemon::start(options.clone(), config).await {
             Ok(daemon) => daemon,
             Err(error) => {
@@ -73,6 +81,10 @@ pub fn run(options: &Options) -> i32 {
                 return 1;
             }
         };
+        daemon.checker = checker.map(|command| {
+            let events = daemon.events_tx.clone();
+            Supervisor::spawn(command, checker_wanted, !options.dont_respawn, events)
+        });
         daemon.run().await;
         0
     });
@@ -90,7 +102,8 @@ struct Daemon {
     observations: Observations,
     router: Router,
     netlink: Netlink,
-    endpoints: HashMap<(String, Family), Endpoint>,
+    /// The raw VRRP sockets and what each instance sends with.
+    wire: wire::Wire,
     packet_sockets: HashMap<String, (PacketSocket, [u8; 6])>,
     /// Addresses we installed, so their removal by someone else can be told from ours.
     installed: HashSet<(u32, IpAddr)>,
@@ -102,9 +115,15 @@ struct Daemon {
     trackers: Vec<tokio::task::JoinHandle<()>>,
     events_tx: UnboundedSender<Event>,
     events_rx: UnboundedReceiver<Event>,
-    ah_sequence: HashMap<String, u32>,
     links: HashMap<String, (u32, bool)>,
-    warned_no_accept: bool,
+    /// The health-checker child process (spec §1.1), when `-P` was not given.
+    checker: Option<Supervisor>,
+    /// `lvs_sync_daemon`, following its instance's state.
+    lvs_sync: LvsSync,
+    /// `use_vmac` interfaces (spec §3.10).
+    vmacs: super::vmac::Vmacs,
+    /// `no_accept` DROP rules and the VMAC IGMP rule (spec §3.7).
+    firewall: keel_sys::firewall::VrrpFirewall,
 }
 
 impl Daemon {
@@ -118,7 +137,7 @@ impl Daemon {
             observations: Observations::default(),
             router: Router::new(Default::default(), Instant::now()).map_err(|e| format!("{e}"))?,
             netlink,
-            endpoints: HashMap::new(),
+            wire: wire::Wire::new(Instant::now()),
             packet_sockets: HashMap::new(),
             installed: HashSet::new(),
             fifo: None,
@@ -127,17 +146,21 @@ impl Daemon {
             trackers: Vec::new(),
             events_tx,
             events_rx,
-            ah_sequence: HashMap::new(),
             links: HashMap::new(),
-            warned_no_accept: false,
+            checker: None,
+            lvs_sync: LvsSync::default(),
+            vmacs: Default::default(),
+            firewall: keel_sys::firewall::VrrpFirewall::new(firewall::settings(&config)),
         };
         log::info(&format!(
             "Starting VRRP child process, pid={}",
             std::process::id()
         ));
         daemon.refresh_links().await;
-        let mapped = daemon.map(&config).await;
-        daemon.router = Router::new(mapped.router.clone(), Instant::now())
+        let mut mapped = daemon.map(&config).await;
+        // The engine keeps the instance configurations; the daemon reads them from it
+        // rather than keeping a second copy (issue 4: RSS per instance).
+        daemon.router = Router::new(std::mem::take(&mut mapped.router), Instant::now())
             .map_err(|e| format!("configuration refused: {e}"))?;
         for instance in daemon.router.instances() {
             for warning in instance.warnings() {
@@ -145,13 +168,15 @@ impl Daemon {
             }
         }
         daemon.config = mapped;
-        daemon.source = config.clone();
+        let delay = config.global_defs.vrrp_startup_delay.as_duration();
+        daemon.lvs_sync = LvsSync::new(&config);
+        daemon.source = config;
+        daemon.sync_vmacs(true).await;
         daemon.open_endpoints();
         daemon.open_fifo();
         process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
         trackers::spawn_link_monitor(&daemon.events_tx);
         daemon.restart_trackers();
-        let delay = config.global_defs.vrrp_startup_delay.as_duration();
         if !delay.is_zero() {
             log::info(&format!(
                 "Delaying startup for {} seconds",
@@ -172,6 +197,7 @@ impl Daemon {
             daemon.link_changed(&name, false).await;
         }
         daemon.systemd = process::start_systemd();
+        memory::release_freed_memory();
         Ok(daemon)
     }
 
@@ -184,12 +210,13 @@ impl Daemon {
                     None => std::future::pending().await,
                 }
             };
+            let wire = &self.wire;
+            let readable = std::future::poll_fn(|cx| wire.poll_readable(cx));
+            // Events first (they are rare, and a stop must never wait), then sockets, then
+            // the timer; whichever woke the loop, expired timers are served after it, and
+            // only once the sockets are read (see wire.rs).
             tokio::select! {
                 biased;
-                () = sleep => {
-                    self.router.handle_timeout(Instant::now());
-                    self.drain().await;
-                }
                 event = self.events_rx.recv() => {
                     let Some(event) = event else { return };
                     if let Event::Signal(Signal::Stop) = event {
@@ -198,65 +225,15 @@ impl Daemon {
                     }
                     self.handle(event).await;
                 }
+                (endpoint, socket) = readable => self.receive(endpoint, socket).await,
+                () = sleep => {}
             }
+            self.service_timers().await;
         }
     }
 
     async fn handle(&mut self, event: Event) {
         match event {
-            Event::Packet {
-                interface,
-                family,
-                bytes,
-                received,
-                at,
-            } => {
-                // The group keepalived ≤ 1.3.6 put in unicast pseudo-headers (spec §3.1).
-                let group4 = self
-                    .config
-                    .router
-                    .instances
-                    .iter()
-                    .find_map(|i| match i.multicast_group {
-                        IpAddr::V4(group) => Some(group),
-                        IpAddr::V6(_) => None,
-                    })
-                    .unwrap_or(Ipv4Addr::new(224, 0, 0, 18));
-                let instances = &self.config.router.instances;
-                let ah_key = |vrid: u8| {
-                    instances
-                        .iter()
-                        .find(|i| i.interface == interface && i.vrid == vrid && i.family == family)
-                        .and_then(|i| match i.authentication {
-                            Authentication::Ah(key) => Some(key),
-                            _ => None,
-                        })
-                };
-                match decode(family, &bytes, &received, group4, &ah_key) {
-                    Decoded::Advert(advert) => {
-                        if !self.router.handle_advert(at, &interface, &advert) {
-                            log::detail(&format!(
-                                "advert for unknown VRID {} on {interface} from {}",
-                                advert.vrid, advert.source
-                            ));
-                        }
-                        self.drain().await;
-                    }
-                    Decoded::Malformed { vrid, kind } => {
-                        log::detail(&format!("malformed packet for VRID {vrid} on {interface}"));
-                        self.input(RouterInput::Malformed {
-                            interface,
-                            family,
-                            vrid,
-                            kind,
-                        })
-                        .await;
-                    }
-                    Decoded::Ignored(why) => {
-                        log::detail(&format!("ignored packet on {interface}: {why}"));
-                    }
-                }
-            }
             Event::Tracker { id, status } => {
                 log::detail(&format!("tracker {} reports {status:?}", id.0));
                 self.observations.tracker(&self.source, &id, status);
@@ -267,6 +244,7 @@ impl Daemon {
                 if previous.map(|(_, was)| was) != Some(up) {
                     self.link_changed(&name, up).await;
                 }
+                self.vmac_link_event(&name, index, up).await;
             }
             Event::AddressRemoved { ifindex, address } => {
                 if self.installed.remove(&(ifindex, address)) {
@@ -277,7 +255,7 @@ impl Daemon {
                         "{address} was removed from {name} by someone else"
                     ));
                     self.input(RouterInput::AddressRemovedExternally {
-                        interface: name,
+                        interface: self.vmacs.engine_interface(&name).to_string(),
                         address,
                     })
                     .await;
@@ -293,9 +271,19 @@ impl Daemon {
         match signal {
             Signal::Reload => self.reload().await,
             Signal::Stop => {}
-            Signal::Data => self.dump(DumpKind::Data),
+            Signal::Data => {
+                if let Some(checker) = &self.checker {
+                    checker.dump();
+                }
+                self.dump(DumpKind::Data)
+            }
             Signal::Stats => self.dump(DumpKind::Stats),
             Signal::Json => self.dump(DumpKind::Json),
+            Signal::StatsClear => {
+                // spec §1.2: STATS_CLEAR writes the stats, then zeroes the counters.
+                self.dump(DumpKind::Stats);
+                self.router.clear_stats();
+            }
         }
     }
 
@@ -346,11 +334,10 @@ impl Daemon {
             if up { "up" } else { "down" }
         ));
         if self
-            .config
             .router
-            .instances
+            .instances()
             .iter()
-            .any(|i| i.interface == name)
+            .any(|i| i.config().interface == name)
         {
             self.input(RouterInput::LinkChanged {
                 interface: name.to_string(),
@@ -376,31 +363,9 @@ impl Daemon {
     }
 
     async fn input(&mut self, input: RouterInput) {
-        self.router.handle(Instant::now(), input);
+        let now = self.wire.tick(Instant::now());
+        self.router.handle(now, input);
         self.drain().await;
-    }
-
-    async fn drain(&mut self) {
-        // RFC 5798 §6.4.1: a new MASTER's first advert goes out before anything else; the
-        // "Entering MASTER STATE" log line (syslog, console, file: tens of µs) waits until
-        // the advert after it has been sent (issue 4, failover at the limit).
-        let mut held_log = None;
-        while let Some(action) = self.router.poll_action() {
-            if timing::is_takeover_log(&action) && held_log.is_none() {
-                held_log = Some(action);
-                continue;
-            }
-            let advert = matches!(action.action, Action::SendAdvert(_));
-            self.execute(action).await;
-            if advert {
-                if let Some(log) = held_log.take() {
-                    self.execute(log).await;
-                }
-            }
-        }
-        if let Some(log) = held_log {
-            self.execute(log).await;
-        }
     }
 
     async fn reload(&mut self) {
@@ -416,21 +381,35 @@ impl Daemon {
                 return;
             }
         };
+        if let Some(checker) = &self.checker {
+            checker.reload(supervisor::wanted(&self.options, &config));
+        }
         self.refresh_links().await;
-        let mapped = self.map(&config).await;
-        if let Err(error) = self.router.reload(Instant::now(), mapped.router.clone()) {
+        let mut mapped = self.map(&config).await;
+        let router = std::mem::take(&mut mapped.router);
+        if let Err(error) = self.router.reload(Instant::now(), router) {
             log::error(&format!(
                 "reload refused, keeping the running configuration: {error}"
             ));
             self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
             return;
         }
+        let router = &self.router;
+        self.lvs_sync.reload(&config, |name| {
+            router
+                .instances()
+                .iter()
+                .find(|i| i.name() == name)
+                .map(|i| i.state())
+        });
         self.config = mapped;
         self.source = config;
+        self.sync_vmacs(false).await;
         self.open_endpoints();
         self.open_fifo();
         self.restart_trackers();
         self.drain().await;
+        memory::release_freed_memory();
         log::info("Reload finished");
         self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
     }
@@ -438,6 +417,7 @@ impl Daemon {
     async fn stop(&mut self) {
         log::info("Stopping");
         self.tell_systemd(|systemd| systemd.stopping());
+        let checker_stopped = self.checker.as_ref().map(Supervisor::stop);
         self.router.handle(Instant::now(), RouterInput::Stop);
         let mut scripts = Vec::new();
         while let Some(action) = self.router.poll_action() {
@@ -447,10 +427,12 @@ impl Daemon {
             }
             self.execute(action).await;
         }
+        self.flush_adverts().await;
         for task in &self.trackers {
             task.abort();
         }
         self.static_objects(false).await;
+        self.stop_vmacs().await;
         // Let the FIFO script read the last lines (STOP) before it is told to go.
         tokio::time::sleep(Duration::from_millis(50)).await;
         self.stop_fifo_script();
@@ -458,6 +440,10 @@ impl Daemon {
         let limit = Instant::now() + Duration::from_secs(1);
         while Instant::now() < limit && scripts.iter().any(|&pid| process::alive(pid)) {
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.lvs_sync.stop();
+        if let Some(stopped) = checker_stopped {
+            let _ = stopped.await;
         }
     }
 
@@ -509,46 +495,6 @@ impl Daemon {
             log::warn(warning);
         }
         mapped
-    }
-
-    fn open_endpoints(&mut self) {
-        for instance in &self.config.router.instances {
-            let key = (instance.interface.clone(), instance.family);
-            let with_ah = self.config.router.instances.iter().any(|i| {
-                i.interface == instance.interface
-                    && matches!(i.authentication, Authentication::Ah(_))
-            });
-            if !self.endpoints.contains_key(&key) {
-                match Endpoint::open(
-                    &instance.interface,
-                    instance.family,
-                    Some(instance.primary_address),
-                    with_ah,
-                    &self.events_tx,
-                ) {
-                    Ok(endpoint) => {
-                        self.endpoints.insert(key.clone(), endpoint);
-                    }
-                    Err(error) => {
-                        log::error(&format!(
-                            "({}) cannot open a VRRP socket on {}: {error}",
-                            instance.name, instance.interface
-                        ));
-                        continue;
-                    }
-                }
-            }
-            if instance.unicast_peers.is_empty() {
-                if let Some(endpoint) = self.endpoints.get_mut(&key) {
-                    if let Err(error) = endpoint.join(instance.multicast_group) {
-                        log::error(&format!(
-                            "({}) cannot join {} on {}: {error}",
-                            instance.name, instance.multicast_group, instance.interface
-                        ));
-                    }
-                }
-            }
-        }
     }
 
     fn open_fifo(&mut self) {
@@ -638,7 +584,19 @@ impl Daemon {
     }
 }
 
-fn load_config(options: &Options) -> Result<Config, String> {
+/// The checker child's command line, unless `-P` keeps the checker out.
+fn checker_command(options: &Options) -> Option<ChildCommand> {
+    if !options.subsystems.checkers {
+        return None;
+    }
+    ChildCommand::new(options)
+        .map_err(|error| log::error(&format!("cannot prepare the checker process: {error}")))
+        .ok()
+}
+
+/// Reads the configuration `options` names, logging its diagnostics; an error when it
+/// cannot run at all (spec §1.4 class 4). The checker process reads it the same way.
+pub(crate) fn load_config(options: &Options) -> Result<Config, String> {
     let preprocess = PreprocessOptions {
         config_id: options.config_id.clone().unwrap_or_else(default_config_id),
         all_config: options.all_config,

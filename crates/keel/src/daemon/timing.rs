@@ -31,7 +31,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use keel_vrrp::{Action, RouterAction, State, Timer};
+use keel_vrrp::Timer;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
@@ -83,19 +83,6 @@ pub async fn sleep_until(deadline: Instant, timer: Timer) {
 
 /// How long before a takeover deadline the loop stops sleeping and spins.
 const SPIN_WINDOW: Duration = Duration::from_micros(200);
-
-/// True for the log-only action of entering MASTER, which [`super::run`]'s drain holds
-/// until the new master's first advert is out. Leaving MASTER is not held: its
-/// `StateChanged` also removes virtual routes.
-pub fn is_takeover_log(action: &RouterAction) -> bool {
-    matches!(
-        action.action,
-        Action::StateChanged {
-            to: State::Master,
-            ..
-        }
-    )
-}
 
 thread_local! {
     /// The loop thread's timerfd: opened on first use (inside the runtime, which must

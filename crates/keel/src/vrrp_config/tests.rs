@@ -248,14 +248,23 @@ fn command_keys_quote_what_needs_quoting() {
     assert_eq!(command_key(&script), r#"/x 'arg two' 'it'\''s'"#);
 }
 
-// Input: an instance with use_vmac and a track_bfd.
-// Output: it still runs, on its base interface, and the warnings say what is not done.
+// Input: an instance with use_vmac and a track_bfd; a sync group with smtp_alert and
+// one without (global smtp_alert off).
+// Output: the instance runs with its base interface as the engine's interface (the VMAC
+// is the daemon's); only track_bfd is warned about; only G1 mails.
 #[test]
 fn features_not_built_yet_are_warned_about() {
     let config = load(
         r#"
 bfd_instance b1 {
   neighbor_ip 10.0.0.2
+}
+vrrp_sync_group G1 {
+  group { V }
+  smtp_alert
+}
+vrrp_sync_group G2 {
+  group { W }
 }
 vrrp_instance V {
   interface eth0
@@ -266,12 +275,17 @@ vrrp_instance V {
   }
   virtual_ipaddress { 10.0.0.100 }
 }
+vrrp_instance W {
+  interface eth0
+  virtual_router_id 4
+  virtual_ipaddress { 10.0.0.101 }
+}
 "#,
     );
-    assert_eq!(config.router.instances.len(), 1);
+    assert_eq!(config.router.instances.len(), 2);
     assert_eq!(config.router.instances[0].interface, "eth0");
     assert!(
-        config.warnings.iter().any(|w| w.contains("use_vmac")),
+        !config.warnings.iter().any(|w| w.contains("use_vmac")),
         "{:?}",
         config.warnings
     );
@@ -280,4 +294,5 @@ vrrp_instance V {
         "{:?}",
         config.warnings
     );
+    assert_eq!(config.group_smtp_alert, ["G1"]);
 }

@@ -29,6 +29,7 @@ fn received_for(bytes: &[u8]) -> Received {
         destination: IpAddr::V4(Ipv4Addr::new(bytes[16], bytes[17], bytes[18], bytes[19])),
         hop_limit: bytes[8],
         ifindex: 2,
+        timestamp: None,
     }
 }
 
@@ -181,6 +182,7 @@ fn damaged_adverts_become_counted_errors_not_panics() {
             destination: "224.0.0.18".parse().unwrap(),
             hop_limit: 255,
             ifindex: 2,
+            timestamp: None,
         };
         let _ = decode(
             Family::Ipv4,
@@ -197,4 +199,65 @@ fn damaged_adverts_become_counted_errors_not_panics() {
             &|_| None,
         );
     }
+}
+
+// Input: a datagram the kernel stamped 30 ms before the loop read the clocks.
+// Output: it arrived 30 ms before `now` on the monotonic clock (the down timer restarts
+// from there, RFC 5798 §6.4.2).
+#[test]
+fn arrival_is_the_kernel_stamp_moved_onto_the_monotonic_clock() {
+    let (wall, now) = (std::time::SystemTime::now(), std::time::Instant::now());
+    let stamp = wall - Duration::from_millis(30);
+    assert_eq!(
+        arrival(Some(stamp), wall, now),
+        now - Duration::from_millis(30)
+    );
+}
+
+// Input: no stamp; a stamp ahead of the wall clock; a stamp an hour old (a clock step).
+// Output: each is taken as arriving `now`, never in the future or far in the past.
+#[test]
+fn arrival_without_a_believable_stamp_is_now() {
+    let (wall, now) = (std::time::SystemTime::now(), std::time::Instant::now());
+    assert_eq!(arrival(None, wall, now), now);
+    assert_eq!(
+        arrival(Some(wall + Duration::from_millis(5)), wall, now),
+        now
+    );
+    assert_eq!(
+        arrival(Some(wall - Duration::from_secs(3600)), wall, now),
+        now
+    );
+}
+
+// Input: the same periodic advert encoded twice for one destination, then with a new
+// priority.
+// Output: the second time comes from the cache (the encoder is not called), with the
+// same bytes; the changed advert is encoded again and replaces the cached one.
+#[test]
+fn a_repeated_advert_is_encoded_once() {
+    let mut cache = Vec::new();
+    let advert = v2_sample();
+    let group: IpAddr = "224.0.0.18".parse().unwrap();
+    let encode = |advert: &OutgoingAdvert, buf: &mut [u8]| {
+        encode_v4(advert, Ipv4Addr::new(224, 0, 0, 18), 1, 255, 0, buf)
+    };
+    let first = cached(&mut cache, &advert, group, 255, |buf| encode(&advert, buf))
+        .unwrap()
+        .to_vec();
+    let second = cached(&mut cache, &advert, group, 255, |_| {
+        panic!("encoded again although the advert did not change")
+    })
+    .unwrap()
+    .to_vec();
+    assert_eq!(first, second);
+    let lower = OutgoingAdvert {
+        priority: 50,
+        ..advert.clone()
+    };
+    let third = cached(&mut cache, &lower, group, 255, |buf| encode(&lower, buf))
+        .unwrap()
+        .to_vec();
+    assert_ne!(third, first);
+    assert_eq!(cache.len(), 1, "one entry per destination");
 }

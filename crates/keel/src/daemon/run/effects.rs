@@ -8,7 +8,7 @@ use keel_conf::model::{Route, Rule};
 use keel_sys::netlink::{AddressScope, AddressSpec};
 use keel_sys::packet::{FrameSender, PacketSocket};
 use keel_sys::script::{ProcessRunner, ScriptRunner};
-use keel_vrrp::{Action, Family, Notification, RouterAction, Source, State};
+use keel_vrrp::{Action, Notification, RouterAction, Source, State};
 
 use super::Daemon;
 use crate::daemon::{log, routes};
@@ -17,34 +17,25 @@ use crate::vrrp_config;
 impl Daemon {
     pub(super) async fn execute(&mut self, routed: RouterAction) {
         let RouterAction { source, action } = routed;
+        // The hot path: adverts are queued and leave together at the end of the turn.
+        if let Action::SendAdvert(advert) = &action {
+            self.queue_advert(&source, advert);
+            return;
+        }
+        // Anything else happens after the adverts emitted before it (spec §3.3: a new
+        // master's first advert goes out before its addresses are installed).
+        self.flush_adverts().await;
         let (name, interface) = match &source {
             Source::Instance { name, interface } => (name.to_string(), Some(interface.to_string())),
             Source::Group { name } => (name.to_string(), None),
         };
         match action {
-            Action::SendAdvert(advert) => {
-                let Some(interface) = interface else { return };
-                let family = Family::of(advert.source);
-                let ttl = self.setup(&name).map_or(255, |setup| setup.unicast_ttl);
-                let sequence = self.ah_sequence.entry(name.clone()).or_insert(0);
-                *sequence = sequence.wrapping_add(1);
-                let sequence = *sequence;
-                match self.endpoints.get_mut(&(interface.clone(), family)) {
-                    Some(endpoint) => {
-                        if let Err(error) = endpoint.send(&advert, ttl, sequence).await {
-                            log::detail(&format!("({name}) advert not sent: {error}"));
-                        }
-                    }
-                    None => log::detail(&format!("({name}) no socket on {interface}")),
-                }
-            }
+            Action::SendAdvert(_) => {}
             Action::AddAddresses { addresses, accept } => {
                 let Some(interface) = interface else { return };
-                if !accept && !self.warned_no_accept {
-                    self.warned_no_accept = true;
-                    log::warn(&format!(
-                        "({name}) no_accept: keel does not install the DROP firewall rules yet"
-                    ));
+                // spec §3.7: keepalived sets the DROP rule before the VIPs.
+                if !accept {
+                    self.firewall_drop(&name, &addresses);
                 }
                 for address in addresses {
                     let Some(spec) = self.address_spec(&name, &interface, address) else {
@@ -65,6 +56,7 @@ impl Daemon {
             }
             Action::RemoveAddresses { addresses } => {
                 let Some(interface) = interface else { return };
+                self.firewall_accept(&name, &addresses);
                 for address in addresses {
                     let Some(spec) = self.address_spec(&name, &interface, address) else {
                         continue;
@@ -86,13 +78,14 @@ impl Daemon {
                         .setup(&name)
                         .and_then(|s| s.addresses.iter().find(|a| a.address == address))
                         .and_then(|a| a.dev.clone())
-                        .unwrap_or_else(|| interface.clone());
+                        .unwrap_or_else(|| self.vmacs.device(&name).unwrap_or(&interface).into());
                     if let Err(error) = self.send_gratuitous(&device, address).await {
                         log::detail(&format!("({name}) gratuitous for {address}: {error}"));
                     }
                 }
             }
             Action::StateChanged { from, to } => {
+                self.lvs_sync.state_changed(&name, to);
                 if from == State::Master {
                     self.virtual_routes(&name, false).await;
                 }
@@ -140,24 +133,34 @@ impl Daemon {
         pids
     }
 
-    /// spec §3.8: with `smtp_alert`, an instance's MASTER/BACKUP/FAULT sends a mail, in
-    /// the background so a slow server never delays VRRP.
+    /// spec §3.8: with `smtp_alert`, an instance's MASTER/BACKUP/FAULT (or a sync group's
+    /// MASTER/BACKUP/FAULT/STOP, spec §2.5) sends a mail, in the background so a slow server
+    /// never delays VRRP.
     pub(super) fn mail(&self, notification: &Notification) {
         let Some(smtp) = &self.config.smtp else {
             return;
         };
-        if notification.kind != keel_vrrp::NotifyKind::Instance
-            || !self
-                .setup(&notification.name)
-                .is_some_and(|setup| setup.smtp_alert)
-        {
-            return;
-        }
-        let Some(alert) = keel_sys::smtp::vrrp_instance_alert(
-            &smtp.router_id,
-            &notification.name,
-            notification.state.as_str(),
-        ) else {
+        let state = notification.state.as_str();
+        let alert = match notification.kind {
+            keel_vrrp::NotifyKind::Instance => {
+                if !self
+                    .setup(&notification.name)
+                    .is_some_and(|setup| setup.smtp_alert)
+                {
+                    return;
+                }
+                keel_sys::smtp::vrrp_instance_alert(&smtp.router_id, &notification.name, state)
+            }
+            keel_vrrp::NotifyKind::Group => {
+                if !self.config.group_smtp_alert.contains(&notification.name)
+                    || (smtp.no_email_faults && state == "FAULT")
+                {
+                    return;
+                }
+                keel_sys::smtp::vrrp_group_alert(&smtp.router_id, &notification.name, state)
+            }
+        };
+        let Some(alert) = alert else {
             return;
         };
         let smtp = smtp.clone();
@@ -328,7 +331,7 @@ impl Daemon {
             .and_then(|s| s.addresses.iter().find(|a| a.address == address));
         let device = vip
             .and_then(|v| v.dev.clone())
-            .unwrap_or_else(|| interface.to_string());
+            .unwrap_or_else(|| self.vmacs.device(name).unwrap_or(interface).to_string());
         let Some(&(ifindex, _)) = self.links.get(&device) else {
             log::warn(&format!(
                 "({name}) interface {device} of {address} not found"

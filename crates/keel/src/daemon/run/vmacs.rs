@@ -1,0 +1,193 @@
+//! The daemon's side of `use_vmac` (spec §3.10): VMACs made at start and reload, their
+//! sockets and addresses forgotten when one goes, everything removed at stop. What a VMAC
+//! is and how the edge translates to the engine is in [`crate::daemon::vmac`].
+
+use std::collections::BTreeMap;
+
+use keel_vrrp::State;
+
+use super::Daemon;
+use crate::daemon::{log, vmac};
+
+impl Daemon {
+    /// Makes the VMACs match the configuration. At `start`, VMACs and firewall tables a
+    /// crashed run left behind are removed first.
+    pub(super) async fn sync_vmacs(&mut self, start: bool) {
+        let plans = vmac::plans(&self.source, &self.config.router);
+        if start {
+            let links = self.netlink.links().await.unwrap_or_default();
+            let prefix = vmac::vmac_prefix(&self.source);
+            self.vmacs
+                .remove_leftovers(&self.netlink, &links, &prefix, &plans)
+                .await;
+            if let Err(error) = self.firewall.clear() {
+                // Only worth a warning when this configuration needs the firewall.
+                if self.needs_firewall() {
+                    log::warn(&format!("removing old firewall tables: {error}"));
+                } else {
+                    log::detail(&format!("removing old firewall tables: {error}"));
+                }
+            }
+        } else if let Err(error) = self
+            .firewall
+            .set_settings(super::firewall::settings(&self.source))
+        {
+            log::error(&format!("firewall: {error}"));
+        }
+        let links: BTreeMap<String, u32> = self
+            .links
+            .iter()
+            .map(|(name, (index, _))| (name.clone(), *index))
+            .collect();
+        // Where each MASTER's VIPs are now, to move them if a reload changes `use_vmac`.
+        let before: Vec<(String, String)> = self
+            .router
+            .instances()
+            .iter()
+            .filter(|instance| instance.state() == State::Master)
+            .map(|instance| {
+                let name = instance.name().to_string();
+                let device = self
+                    .vmacs
+                    .device(&name)
+                    .unwrap_or(&instance.config().interface)
+                    .to_string();
+                (name, device)
+            })
+            .collect();
+        let (removed, created) = self.vmacs.sync(&self.netlink, &links, &plans).await;
+        for name in removed {
+            self.wire.close_interface(&name);
+            self.packet_sockets.remove(&name);
+            if let Some((index, _)) = self.links.remove(&name) {
+                // Its addresses go with it; that is not someone else removing a VIP.
+                self.installed.retain(|(ifindex, _)| *ifindex != index);
+            }
+        }
+        for (name, index) in created {
+            self.links.insert(name, (index, true));
+        }
+        if let Err(error) = self.firewall.set_vmacs(self.vmacs.parents()) {
+            log::error(&format!("firewall (VMAC IGMP rule): {error}"));
+        }
+        for (name, old_device) in before {
+            self.move_vips(&name, &old_device).await;
+        }
+    }
+
+    /// A reload added or dropped `use_vmac` on a MASTER: its VIPs (those without `dev`)
+    /// go from `old_device` to where they belong now, announced with gratuitous ARPs/NAs,
+    /// with no state change (the engine never sees it).
+    async fn move_vips(&mut self, name: &str, old_device: &str) {
+        let Some(instance) = self.router.instance(name) else {
+            return;
+        };
+        let base = instance.config().interface.clone();
+        let new_device = self.vmacs.device(name).unwrap_or(&base).to_string();
+        if new_device == old_device {
+            return;
+        }
+        let addresses: Vec<_> = self
+            .setup(name)
+            .map(|setup| {
+                setup
+                    .addresses
+                    .iter()
+                    .filter(|vip| vip.dev.is_none())
+                    .map(|vip| vip.address)
+                    .collect()
+            })
+            .unwrap_or_default();
+        log::info(&format!(
+            "({name}) moving VIPs from {old_device} to {new_device}"
+        ));
+        let old_index = self.links.get(old_device).map(|(index, _)| *index);
+        for address in addresses {
+            let Some(spec) = self.address_spec(name, &base, address) else {
+                continue;
+            };
+            if let Some(old_index) = old_index {
+                self.installed.remove(&(old_index, address));
+                let mut old = spec.clone();
+                old.ifindex = old_index;
+                if let Err(error) = self.netlink.delete_address(&old).await {
+                    if error.netlink_errno() != Some(libc::EADDRNOTAVAIL) {
+                        log::warn(&format!(
+                            "({name}) removing {address} from {old_device}: {error}"
+                        ));
+                    }
+                }
+            }
+            match self.netlink.add_address(&spec).await {
+                Ok(()) => {}
+                Err(error) if error.netlink_errno() == Some(libc::EEXIST) => {}
+                Err(error) => {
+                    log::error(&format!(
+                        "({name}) cannot add {address} to {new_device}: {error}"
+                    ));
+                    continue;
+                }
+            }
+            self.installed.insert((spec.ifindex, address));
+            if let Err(error) = self.send_gratuitous(&new_device, address).await {
+                log::detail(&format!("({name}) gratuitous for {address}: {error}"));
+            }
+        }
+    }
+
+    /// A VMAC this daemon runs on was deleted by someone else (`ip link del`): make it
+    /// again, with its sockets, as keepalived does. Its instance has already dropped to
+    /// BACKUP for the lost VIPs (or keeps MASTER, whose VIPs are put back here).
+    pub(super) async fn vmac_link_event(&mut self, name: &str, index: u32, up: bool) {
+        if up || !self.vmacs.is_active_link(name, index) {
+            return;
+        }
+        if self.netlink.link_by_name(name).await.is_ok() {
+            // Only down; macvlans follow their parent, whose state the engine tracks.
+            return;
+        }
+        log::warn(&format!(
+            "VMAC interface {name} was deleted; creating it again"
+        ));
+        let saved = self.vmacs.forget(name);
+        self.wire.close_interface(name);
+        self.packet_sockets.remove(name);
+        self.installed.retain(|(ifindex, _)| *ifindex != index);
+        self.sync_vmacs(false).await;
+        if let Some(saved) = saved {
+            self.vmacs.adopt_sysctls(name, saved);
+        }
+        self.open_endpoints();
+    }
+
+    /// At stop, after the VIPs are gone: VMACs deleted, sysctls restored, firewall tables
+    /// removed.
+    pub(super) async fn stop_vmacs(&mut self) {
+        let indexes: Vec<u32> = self
+            .vmacs
+            .parents()
+            .keys()
+            .filter_map(|name| self.links.get(name).map(|(index, _)| *index))
+            .collect();
+        self.installed
+            .retain(|(ifindex, _)| !indexes.contains(ifindex));
+        self.vmacs.stop(&self.netlink).await;
+        if self.needs_firewall() {
+            if let Err(error) = self.firewall.clear() {
+                log::error(&format!("removing firewall tables: {error}"));
+            }
+        }
+    }
+
+    /// Whether the configuration installs firewall rules: a VMAC, or an instance that is
+    /// not in accept mode (spec §3.7).
+    pub(super) fn needs_firewall(&self) -> bool {
+        !self.vmacs.parents().is_empty()
+            || self
+                .config
+                .router
+                .instances
+                .iter()
+                .any(|instance| !instance.accept_mode())
+    }
+}

@@ -1,0 +1,428 @@
+//! The loop's VRRP wire path (issue 4, scale): the raw sockets are read by the loop itself,
+//! every queued datagram per wake-up (`recvmmsg`), each advert handed to the engine at its
+//! kernel arrival time; adverts the engine emits in one turn leave in one `sendmmsg` per
+//! socket. Nothing here allocates per advert.
+//!
+//! Ordering is what keeps a busy daemon from a split brain: before the engine acts on an
+//! expired timer, every advert already queued in a socket is handled first, and within a
+//! batch a timer fires only when its deadline precedes the advert's arrival. A backup whose
+//! loop runs late therefore still sees the master's adverts before its Master_Down timer
+//! (RFC 5798 §6.4.2), and a master stepping down sees them at all (§6.4.3).
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime};
+
+use keel_sys::socket::RecvBatch;
+use keel_vrrp::{Action, Authentication, OutgoingAdvert, RouterAction, RouterInput, Source};
+
+use super::Daemon;
+use crate::daemon::log;
+use crate::daemon::net::{Decoded, EncodedAdvert, Endpoint, arrival, decode_reusing};
+
+/// Datagrams per `recvmmsg`.
+const RECEIVE_BATCH: usize = 32;
+/// Batches read from one socket per wake-up before the loop looks at its other inputs.
+const BATCHES_PER_WAKE: usize = 16;
+
+/// The sockets, what each instance sends with, and the receive scratch space.
+#[derive(Debug)]
+pub(super) struct Wire {
+    endpoints: Vec<Endpoint>,
+    /// Per instance name: its endpoint, `unicast_ttl`, AH sequence and encoded adverts.
+    instances: HashMap<Arc<str>, InstanceIo>,
+    batch: RecvBatch,
+    /// Address vector handed back and forth with the engine, so decoding does not allocate.
+    addresses: Vec<IpAddr>,
+    /// Every socket's descriptor for `poll`, and its (endpoint, socket) position.
+    poll_fds: Vec<libc::pollfd>,
+    poll_index: Vec<(usize, usize)>,
+    /// Actions other than adverts, waiting their turn in [`Daemon::drain`].
+    slow: VecDeque<RouterAction>,
+    /// The group keepalived ≤ 1.3.6 put in unicast pseudo-headers (spec §3.1).
+    group4: Ipv4Addr,
+    /// The latest time given to the engine; arrival times never go behind it.
+    clock: Instant,
+}
+
+#[derive(Debug)]
+struct InstanceIo {
+    endpoint: Option<usize>,
+    unicast_ttl: u8,
+    ah_sequence: u32,
+    encoded: Vec<EncodedAdvert>,
+}
+
+impl Wire {
+    pub(super) fn new(now: Instant) -> Wire {
+        Wire {
+            endpoints: Vec::new(),
+            instances: HashMap::new(),
+            batch: RecvBatch::new(RECEIVE_BATCH),
+            addresses: Vec::new(),
+            poll_fds: Vec::new(),
+            poll_index: Vec::new(),
+            slow: VecDeque::new(),
+            group4: Ipv4Addr::new(224, 0, 0, 18),
+            clock: now,
+        }
+    }
+
+    /// Ready with (endpoint, socket) when one of the sockets may have datagrams.
+    pub(super) fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<(usize, usize)> {
+        for (e, endpoint) in self.endpoints.iter().enumerate() {
+            for (s, socket) in endpoint.sockets().enumerate() {
+                // An error is "ready" too: the read reports it.
+                if socket.poll_readable(cx).is_ready() {
+                    return Poll::Ready((e, s));
+                }
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Closes the sockets on `interface` (a VMAC that was deleted); the instances that sent
+    /// on them have no endpoint until [`Daemon::open_endpoints`] runs again.
+    pub(super) fn close_interface(&mut self, interface: &str) {
+        let mut next = 0;
+        let remap: Vec<Option<usize>> = self
+            .endpoints
+            .iter()
+            .map(|endpoint| {
+                (endpoint.interface != interface).then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        self.endpoints
+            .retain(|endpoint| endpoint.interface != interface);
+        for io in self.instances.values_mut() {
+            io.endpoint = io
+                .endpoint
+                .and_then(|index| remap.get(index).copied().flatten());
+        }
+        self.index_sockets();
+    }
+
+    /// Rebuilds the `poll` array from the endpoints.
+    fn index_sockets(&mut self) {
+        self.poll_fds.clear();
+        self.poll_index.clear();
+        for (e, endpoint) in self.endpoints.iter().enumerate() {
+            for (s, fd) in endpoint.raw_fds().enumerate() {
+                self.poll_fds.push(libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                });
+                self.poll_index.push((e, s));
+            }
+        }
+    }
+
+    /// A monotonic time for the engine: `now`, or the last time given if that is later.
+    pub(super) fn tick(&mut self, now: Instant) -> Instant {
+        self.clock = self.clock.max(now);
+        self.clock
+    }
+}
+
+impl Daemon {
+    /// Opens the sockets every instance needs (once per interface and family; a reload adds
+    /// missing ones), joins the groups, and indexes what each instance sends with.
+    pub(super) fn open_endpoints(&mut self) {
+        let instances = self.router.instances();
+        for (index, instance) in instances.iter().enumerate() {
+            let config = instance.config();
+            // spec §3.10: a `use_vmac` instance sends and receives on its VMAC (unless
+            // `vmac_xmit_base`); the engine still knows it by its base interface.
+            let wire = self.vmacs.wire_interface(&config.name, &config.interface);
+            let found = self
+                .wire
+                .endpoints
+                .iter()
+                .position(|e| e.interface == wire && e.family == config.family);
+            let endpoint = match found {
+                Some(endpoint) => Some(endpoint),
+                None => {
+                    let sharing = instances.iter().filter(|i| {
+                        self.vmacs.wire_interface(i.name(), &i.config().interface) == wire
+                            && i.config().family == config.family
+                    });
+                    let with_ah = instances.iter().any(|i| {
+                        i.config().interface == config.interface
+                            && matches!(i.config().authentication, Authentication::Ah(_))
+                    });
+                    match Endpoint::open(
+                        wire,
+                        config.family,
+                        Some(config.primary_address),
+                        with_ah,
+                        sharing.count(),
+                    ) {
+                        Ok(endpoint) => {
+                            self.wire.endpoints.push(endpoint);
+                            Some(self.wire.endpoints.len() - 1)
+                        }
+                        Err(error) => {
+                            log::error(&format!(
+                                "({}) cannot open a VRRP socket on {wire}: {error}",
+                                config.name
+                            ));
+                            None
+                        }
+                    }
+                }
+            };
+            if let (Some(endpoint), true) = (endpoint, config.unicast_peers.is_empty()) {
+                if let Err(error) = self.wire.endpoints[endpoint].join(config.multicast_group) {
+                    log::error(&format!(
+                        "({}) cannot join {} on {wire}: {error}",
+                        config.name, config.multicast_group
+                    ));
+                }
+            }
+            let unicast_ttl = self
+                .config
+                .instances
+                .get(index)
+                .filter(|setup| setup.name == config.name)
+                .map_or(255, |setup| setup.unicast_ttl);
+            let ah_sequence = self
+                .wire
+                .instances
+                .get(config.name.as_str())
+                .map_or(0, |io| io.ah_sequence);
+            self.wire.instances.insert(
+                Arc::from(config.name.as_str()),
+                InstanceIo {
+                    endpoint,
+                    unicast_ttl,
+                    ah_sequence,
+                    encoded: Vec::new(),
+                },
+            );
+        }
+        self.wire.index_sockets();
+        let names: Vec<&str> = instances.iter().map(|i| i.name()).collect();
+        self.wire
+            .instances
+            .retain(|name, _| names.contains(&name.as_ref()));
+        self.wire.group4 = instances
+            .iter()
+            .find_map(|i| match i.config().multicast_group {
+                IpAddr::V4(group) => Some(group),
+                IpAddr::V6(_) => None,
+            })
+            .unwrap_or(Ipv4Addr::new(224, 0, 0, 18));
+    }
+
+    /// Reads socket `socket` of endpoint `endpoint` until it is empty (or for
+    /// [`BATCHES_PER_WAKE`] batches), carrying out the engine's actions after each batch.
+    pub(super) async fn receive(&mut self, endpoint: usize, socket: usize) {
+        for _ in 0..BATCHES_PER_WAKE {
+            let read = self.read_batch(endpoint, socket);
+            self.drain().await;
+            if read < self.wire.batch.capacity() {
+                return;
+            }
+        }
+    }
+
+    /// Called on every loop turn: fires expired timers (after reading the sockets, see
+    /// [`Daemon::ingest_timers`]) and carries out what they produce.
+    pub(super) async fn service_timers(&mut self) {
+        if self.ingest_timers() {
+            self.drain().await;
+        }
+    }
+
+    /// Carries out every pending action of the engine. Adverts go first, in one `sendmmsg`
+    /// per socket; the slow actions (rtnetlink, gratuitous ARP/NA, scripts) follow in
+    /// order, and between two of them the timers that expired meanwhile are fired, so a
+    /// master installing thousands of VIPs keeps advertising on time (issue 4: at 2,040
+    /// instances the first adverts of the last instances waited behind 2,000 address
+    /// installations, past the peer's Master_Down_Interval).
+    pub(super) async fn drain(&mut self) {
+        loop {
+            while let Some(action) = self.router.poll_action() {
+                match &action.action {
+                    Action::SendAdvert(advert) => self.queue_advert(&action.source, advert),
+                    _ => self.wire.slow.push_back(action),
+                }
+            }
+            self.flush_adverts().await;
+            let Some(action) = self.wire.slow.pop_front() else {
+                return;
+            };
+            self.execute(action).await;
+            self.ingest_timers();
+        }
+    }
+
+    /// When the engine's earliest deadline has passed: reads every socket that has
+    /// datagrams, then fires the timers; their actions wait in the engine's queue. Returns
+    /// whether timers fired.
+    fn ingest_timers(&mut self) -> bool {
+        let due = self
+            .router
+            .poll_timeout()
+            .is_some_and(|deadline| deadline <= Instant::now());
+        if !due {
+            return false;
+        }
+        // RFC 5798 §6.4.2: an advert that arrived before the Master_Down timer expired
+        // restarts it; it must reach the engine before the expiry does.
+        let fds = &mut self.wire.poll_fds;
+        for pollfd in fds.iter_mut() {
+            pollfd.revents = 0;
+        }
+        // SAFETY: `fds` is a live array of `fds.len()` pollfd structures.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
+        if ready > 0 {
+            for index in 0..self.wire.poll_fds.len() {
+                if self.wire.poll_fds[index].revents & libc::POLLIN != 0 {
+                    let (e, s) = self.wire.poll_index[index];
+                    for _ in 0..BATCHES_PER_WAKE {
+                        if self.read_batch(e, s) < self.wire.batch.capacity() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let now = self.wire.tick(Instant::now());
+        self.router.handle_timeout(now);
+        true
+    }
+
+    /// Queues an advert the engine emitted on its instance's endpoint (sent at the next
+    /// [`Daemon::flush_adverts`]).
+    pub(super) fn queue_advert(&mut self, source: &Source, advert: &OutgoingAdvert) {
+        let Source::Instance { name, interface } = source else {
+            return;
+        };
+        let Some(io) = self.wire.instances.get_mut(&**name) else {
+            log::detail(&format!("({name}) no socket on {interface}"));
+            return;
+        };
+        io.ah_sequence = io.ah_sequence.wrapping_add(1);
+        let Some(endpoint) = io.endpoint else {
+            log::detail(&format!("({name}) no socket on {interface}"));
+            return;
+        };
+        let Some(endpoint) = self.wire.endpoints.get_mut(endpoint) else {
+            return;
+        };
+        if let Err(error) = endpoint.queue(advert, io.unicast_ttl, io.ah_sequence, &mut io.encoded)
+        {
+            log::detail(&format!("({name}) advert not sent: {error}"));
+        }
+    }
+
+    /// Sends every queued advert: one `sendmmsg` per socket.
+    pub(super) async fn flush_adverts(&mut self) {
+        for endpoint in &mut self.wire.endpoints {
+            if endpoint.has_pending() {
+                if let Err(error) = endpoint.flush().await {
+                    log::detail(&format!("adverts not sent: {error}"));
+                }
+            }
+        }
+    }
+
+    /// One `recvmmsg` on the socket, each datagram decoded and handed to the engine at its
+    /// arrival; returns how many were read.
+    fn read_batch(&mut self, endpoint: usize, socket: usize) -> usize {
+        let Wire {
+            endpoints,
+            batch,
+            addresses,
+            group4,
+            clock,
+            ..
+        } = &mut self.wire;
+        let Some(endpoint) = endpoints.get(endpoint) else {
+            return 0;
+        };
+        let Some(socket) = endpoint.sockets().nth(socket) else {
+            return 0;
+        };
+        let count = match socket.try_recv_batch(batch) {
+            Ok(count) => count,
+            Err(error) => {
+                log::warn(&format!("receive on {}: {error}", endpoint.interface));
+                return 0;
+            }
+        };
+        if batch.is_empty() {
+            return count;
+        }
+        let (wall_now, now) = (SystemTime::now(), Instant::now());
+        let mut deadline = self.router.poll_timeout();
+        let (wire, family) = (endpoint.interface.as_str(), endpoint.family);
+        // A VMAC's packets are its instance's, known to the engine by the parent (spec §3.10).
+        let interface = self.vmacs.engine_interface(wire);
+        for index in 0..batch.len() {
+            let (bytes, received) = batch.packet(index);
+            let at = arrival(received.timestamp, wall_now, now).max(*clock);
+            *clock = at;
+            // A timer that expired before this advert arrived fires first, at the arrival.
+            if deadline.is_some_and(|deadline| deadline <= at) {
+                self.router.handle_timeout(at);
+            }
+            let decoded = {
+                let instances = self.router.instances();
+                let ah_key = |vrid: u8| {
+                    instances
+                        .iter()
+                        .map(|i| i.config())
+                        .find(|c| c.interface == interface && c.vrid == vrid && c.family == family)
+                        .and_then(|c| match c.authentication {
+                            Authentication::Ah(key) => Some(key),
+                            _ => None,
+                        })
+                };
+                let recycled = std::mem::take(addresses);
+                decode_reusing(family, bytes, &received, *group4, &ah_key, recycled)
+            };
+            match decoded {
+                Decoded::Advert(advert) if !self.vmacs.accepts(wire, family, advert.vrid) => {
+                    // The VMAC and its parent both heard it; the other one counts it.
+                    *addresses = advert.addresses;
+                }
+                Decoded::Advert(advert) => {
+                    if !self.router.handle_advert(at, interface, &advert) {
+                        log::detail(&format!(
+                            "advert for unknown VRID {} on {interface} from {}",
+                            advert.vrid, advert.source
+                        ));
+                    }
+                    *addresses = advert.addresses;
+                }
+                Decoded::Malformed { vrid, kind } => {
+                    log::detail(&format!("malformed packet for VRID {vrid} on {interface}"));
+                    self.router.handle(
+                        at,
+                        RouterInput::Malformed {
+                            interface: interface.to_string(),
+                            family,
+                            vrid,
+                            kind,
+                        },
+                    );
+                }
+                Decoded::Ignored(why) => {
+                    log::detail(&format!("ignored packet on {interface}: {why}"));
+                }
+            }
+            // The advert may have moved a deadline (a priority-0 advert arms Skew_Time);
+            // the engine keeps its deadlines in a heap, so asking costs nothing.
+            deadline = self.router.poll_timeout();
+        }
+        count
+    }
+}

@@ -1,0 +1,585 @@
+//! `use_vmac`: each such instance gets keepalived's macvlan (spec §3.10) and runs on it.
+//!
+//! The engine keeps knowing the instance by its configured interface (whose link state
+//! decides FAULT); the daemon translates at the edge:
+//!
+//! * adverts are sent and received on the VMAC (keepalived's sockpool binds there), or on
+//!   the base interface with `vmac_xmit_base`. A multicast frame whose source MAC is one of
+//!   this host's macvlans is delivered to that macvlan only, so a peer's advert from the same
+//!   virtual MAC reaches the VMAC, never the base: listening on the VMAC is what makes
+//!   VMAC routers hear each other;
+//! * VIPs without a `dev` go on the VMAC, and gratuitous ARPs leave from it with the virtual
+//!   MAC as sender, so clients' ARP caches point at 00:00:5e:00:01:VRID;
+//! * the VMAC stays up in every state, as keepalived 2.2.7 keeps it: a BACKUP's VMAC holds
+//!   no address and sends nothing (its IGMP reports are sent from the parent by the
+//!   firewall's `vmac_map` rule);
+//! * it is deleted at stop and when a reload drops `use_vmac`; a VMAC left by a crashed run
+//!   is deleted at start, before the new one is made.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv6Addr};
+
+use keel_conf::Config;
+use keel_sys::netlink::{AddressSpec, LinkInfo, MacvlanSpec, Netlink};
+use keel_sys::vmac::{SysctlRestore, VmacFamily, configure_vmac_sysctls, vmac_address};
+use keel_vrrp::{Family, RouterConfig};
+
+use super::log;
+
+/// One instance's VMAC as the configuration asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmacPlan {
+    /// The instance.
+    pub instance: String,
+    /// The instance's configured interface (the macvlan's parent).
+    pub base: String,
+    /// The macvlan's name: `use_vmac NAME`, else `<vmac_prefix>.<VRID>`.
+    pub name: String,
+    /// The instance's family (adverts and the default MAC).
+    pub family: Family,
+    /// The VRID.
+    pub vrid: u8,
+    /// The macvlan's MAC.
+    pub mac: [u8; 6],
+    /// `vmac_xmit_base`: adverts leave from the base interface.
+    pub xmit_base: bool,
+    /// IPv6: the base interface's link-local address, which the VMAC gets too (adverts
+    /// leave from it, spec §3.1).
+    pub link_local: Option<Ipv6Addr>,
+}
+
+/// The VMAC plans of a configuration (instances the engine runs only).
+pub fn plans(config: &Config, router: &RouterConfig) -> Vec<VmacPlan> {
+    let prefix = vmac_prefix(config);
+    config
+        .vrrp
+        .instances
+        .iter()
+        .filter_map(|instance| {
+            let vmac = instance.use_vmac.as_ref()?;
+            let mapped = router.instances.iter().find(|i| i.name == instance.name)?;
+            let family = mapped.family;
+            let default_mac = vmac_address(
+                mapped.vrid,
+                match family {
+                    Family::Ipv4 => VmacFamily::Ipv4,
+                    Family::Ipv6 => VmacFamily::Ipv6,
+                },
+            );
+            Some(VmacPlan {
+                instance: instance.name.clone(),
+                base: mapped.interface.clone(),
+                name: vmac
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| keel_sys::vmac::vmac_name(&prefix, mapped.vrid)),
+                family,
+                vrid: mapped.vrid,
+                mac: vmac
+                    .mac
+                    .as_deref()
+                    .and_then(|text| parse_mac(text, mapped.vrid))
+                    .unwrap_or(default_mac),
+                xmit_base: instance.vmac_xmit_base,
+                link_local: match mapped.primary_address {
+                    IpAddr::V6(address) => Some(address),
+                    IpAddr::V4(_) => None,
+                },
+            })
+        })
+        .collect()
+}
+
+/// `vmac_prefix` from `global_defs` (keepalived's default `vrrp`).
+pub fn vmac_prefix(config: &Config) -> String {
+    config
+        .global_defs
+        .other
+        .iter()
+        .rev()
+        .find(|keyword| keyword.keyword == "vmac_prefix")
+        .and_then(|keyword| keyword.args.first())
+        .cloned()
+        .unwrap_or_else(|| "vrrp".into())
+}
+
+/// `use_vmac MAC`: six octets as given, or five with the VRID appended (spec §3.10).
+pub fn parse_mac(text: &str, vrid: u8) -> Option<[u8; 6]> {
+    let octets: Vec<u8> = text
+        .split(':')
+        .map(|part| u8::from_str_radix(part, 16).ok())
+        .collect::<Option<_>>()?;
+    match octets.len() {
+        6 => <[u8; 6]>::try_from(octets.as_slice()).ok(),
+        5 => Some([octets[0], octets[1], octets[2], octets[3], octets[4], vrid]),
+        _ => None,
+    }
+}
+
+/// Whether `link` is a VMAC keel (or keepalived) made: a macvlan-like child link with a
+/// VRRP virtual MAC (RFC 5798 §7.3) named `<prefix>.<VRID>`, `<prefix><N>.<VRID>` (the
+/// collision names) or one of the `configured` names.
+pub fn is_vmac_leftover(link: &LinkInfo, prefix: &str, configured: &[String]) -> bool {
+    let virtual_mac = link
+        .mac
+        .is_some_and(|mac| mac[..4] == [0x00, 0x00, 0x5e, 0x00] && matches!(mac[4], 1 | 2));
+    if link.parent.is_none() || !virtual_mac {
+        return false;
+    }
+    if configured.contains(&link.name) {
+        return true;
+    }
+    let Some(rest) = link.name.strip_prefix(prefix) else {
+        return false;
+    };
+    let Some((counter, vrid)) = rest.split_once('.') else {
+        return false;
+    };
+    counter.bytes().all(|b| b.is_ascii_digit())
+        && !vrid.is_empty()
+        && vrid.parse::<u8>().is_ok_and(|v| v > 0)
+}
+
+/// The VMACs the daemon made and runs instances on.
+#[derive(Debug, Default)]
+pub struct Vmacs {
+    active: BTreeMap<String, Active>,
+}
+
+#[derive(Debug)]
+struct Active {
+    plan: VmacPlan,
+    index: u32,
+    sysctls: Option<SysctlRestore>,
+}
+
+impl Vmacs {
+    /// Deletes VMACs left behind by a crashed run (at start, before [`Vmacs::sync`]).
+    pub async fn remove_leftovers(
+        &self,
+        netlink: &Netlink,
+        links: &[LinkInfo],
+        prefix: &str,
+        plans: &[VmacPlan],
+    ) {
+        let configured: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
+        for link in links
+            .iter()
+            .filter(|l| is_vmac_leftover(l, prefix, &configured))
+        {
+            match netlink.delete_link(link.index).await {
+                Ok(()) => log::info(&format!("Removed leftover VMAC interface {}", link.name)),
+                Err(error) => log::warn(&format!(
+                    "cannot remove leftover VMAC {}: {error}",
+                    link.name
+                )),
+            }
+        }
+    }
+
+    /// Makes the running VMACs match `plans`: creates the new ones (with keepalived's
+    /// sysctls), deletes those no longer wanted. Returns the names deleted (their sockets
+    /// are to be closed) and the links created (name, index).
+    pub async fn sync(
+        &mut self,
+        netlink: &Netlink,
+        links: &BTreeMap<String, u32>,
+        plans: &[VmacPlan],
+    ) -> (Vec<String>, Vec<(String, u32)>) {
+        let mut removed = Vec::new();
+        let stale: Vec<String> = self
+            .active
+            .iter()
+            .filter(|(instance, active)| {
+                !plans
+                    .iter()
+                    .any(|p| &p.instance == *instance && *p == active.plan)
+            })
+            .map(|(instance, _)| instance.clone())
+            .collect();
+        for instance in stale {
+            if let Some(mut active) = self.active.remove(&instance) {
+                removed.push(active.plan.name.clone());
+                // Another VMAC on the same parent still needs the parent's sysctls: it
+                // takes over the saved originals instead of having them restored now.
+                if let Some(other) = self
+                    .active
+                    .values_mut()
+                    .find(|other| other.plan.base == active.plan.base)
+                {
+                    if let Some(mine) = active.sysctls.take() {
+                        match &mut other.sysctls {
+                            Some(theirs) => theirs.absorb(mine),
+                            None => other.sysctls = Some(mine),
+                        }
+                    }
+                }
+                delete(netlink, active).await;
+            }
+        }
+        let mut created = Vec::new();
+        for plan in plans {
+            if self.active.contains_key(&plan.instance) {
+                continue;
+            }
+            let Some(&parent) = links.get(&plan.base) else {
+                log::error(&format!(
+                    "({}) cannot create VMAC {}: interface {} not found",
+                    plan.instance, plan.name, plan.base
+                ));
+                continue;
+            };
+            let spec = MacvlanSpec {
+                name: plan.name.clone(),
+                parent,
+                mac: plan.mac,
+                link_group: None,
+            };
+            let index = match netlink.create_macvlan(&spec).await {
+                Ok(index) => index,
+                Err(error) => {
+                    log::error(&format!(
+                        "({}) cannot create VMAC interface {}: {error}",
+                        plan.instance, plan.name
+                    ));
+                    continue;
+                }
+            };
+            log::info(&format!(
+                "({}): Success creating VMAC interface {}",
+                plan.instance, plan.name
+            ));
+            // spec §3.10: arp_ignore/arp_filter on the parent, accept_local, rp_filter 0.
+            let sysctls = match configure_vmac_sysctls(&plan.name, &plan.base) {
+                Ok(restore) => Some(restore),
+                Err(error) => {
+                    log::warn(&format!("({}) VMAC sysctls: {error}", plan.instance));
+                    None
+                }
+            };
+            if let Some(link_local) = plan.link_local {
+                ipv6_link_local(netlink, plan, index, link_local).await;
+            }
+            created.push((plan.name.clone(), index));
+            self.active.insert(
+                plan.instance.clone(),
+                Active {
+                    plan: plan.clone(),
+                    index,
+                    sysctls,
+                },
+            );
+        }
+        (removed, created)
+    }
+
+    /// Deletes every VMAC and restores the sysctls (at stop, after the VIPs are gone).
+    pub async fn stop(&mut self, netlink: &Netlink) {
+        for (_, active) in std::mem::take(&mut self.active) {
+            delete(netlink, active).await;
+        }
+    }
+
+    /// Whether `name`/`index` is a VMAC this daemon made and runs.
+    pub fn is_active_link(&self, name: &str, index: u32) -> bool {
+        self.active
+            .values()
+            .any(|a| a.plan.name == name && a.index == index)
+    }
+
+    /// Forgets the VMAC `name` without deleting it (it is already gone); returns the
+    /// sysctl values it saved, for the VMAC that replaces it.
+    pub fn forget(&mut self, name: &str) -> Option<SysctlRestore> {
+        let instance = self
+            .active
+            .iter()
+            .find(|(_, a)| a.plan.name == name)
+            .map(|(instance, _)| instance.clone())?;
+        self.active.remove(&instance)?.sysctls
+    }
+
+    /// Gives the VMAC `name` the originals `saved` by the one it replaces.
+    pub fn adopt_sysctls(&mut self, name: &str, saved: SysctlRestore) {
+        if let Some(active) = self.active.values_mut().find(|a| a.plan.name == name) {
+            match &mut active.sysctls {
+                Some(own) => {
+                    let newer = std::mem::take(own);
+                    let mut merged = saved;
+                    merged.absorb(newer);
+                    *own = merged;
+                }
+                None => active.sysctls = Some(saved),
+            }
+        }
+    }
+
+    /// The interface `instance`'s adverts use: its VMAC unless `vmac_xmit_base`.
+    pub fn wire_interface<'a>(&'a self, instance: &str, base: &'a str) -> &'a str {
+        match self.active.get(instance) {
+            Some(active) if !active.plan.xmit_base => &active.plan.name,
+            _ => base,
+        }
+    }
+
+    /// The interface `instance`'s VIPs (without `dev`) and gratuitous ARPs use.
+    pub fn device(&self, instance: &str) -> Option<&str> {
+        self.active.get(instance).map(|a| a.plan.name.as_str())
+    }
+
+    /// The engine's interface for a packet or address event on `interface`: a VMAC's
+    /// parent, else `interface` itself.
+    pub fn engine_interface<'a>(&'a self, interface: &'a str) -> &'a str {
+        self.parent_of(interface).unwrap_or(interface)
+    }
+
+    /// The parent of `interface` if it is one of the running VMACs.
+    pub fn parent_of(&self, interface: &str) -> Option<&str> {
+        self.active
+            .values()
+            .find(|a| a.plan.name == interface)
+            .map(|a| a.plan.base.as_str())
+    }
+
+    /// Whether an advert for `vrid` received on `interface` is for the engine. A VMAC and
+    /// its parent can both see one advert (a peer's, from its own MAC): the VMAC passes
+    /// its own VRID only and the parent passes every other, so each advert counts once.
+    pub fn accepts(&self, interface: &str, family: Family, vrid: u8) -> bool {
+        if let Some(active) = self.active.values().find(|a| a.plan.name == interface) {
+            return active.plan.vrid == vrid && active.plan.family == family;
+        }
+        !self.active.values().any(|a| {
+            !a.plan.xmit_base
+                && a.plan.base == interface
+                && a.plan.family == family
+                && a.plan.vrid == vrid
+        })
+    }
+
+    /// VMAC name → parent name and family, for the firewall's IGMP/MLD rules.
+    pub fn parents(&self) -> BTreeMap<String, (String, VmacFamily)> {
+        self.active
+            .values()
+            .map(|a| {
+                let family = match a.plan.family {
+                    Family::Ipv4 => VmacFamily::Ipv4,
+                    Family::Ipv6 => VmacFamily::Ipv6,
+                };
+                (a.plan.name.clone(), (a.plan.base.clone(), family))
+            })
+            .collect()
+    }
+}
+
+/// An IPv6 VMAC as keepalived 2.2.7 leaves it: no link-local of its own (`addr_gen_mode`
+/// none; the one the kernel made when it came up is removed, since every router's VMAC
+/// would make the same one from the shared MAC), and the parent's link-local added with
+/// `nodad`, deprecated so the kernel never picks it for other traffic.
+async fn ipv6_link_local(netlink: &Netlink, plan: &VmacPlan, index: u32, link_local: Ipv6Addr) {
+    let path = format!("/proc/sys/net/ipv6/conf/{}/addr_gen_mode", plan.name);
+    if let Err(error) = std::fs::write(&path, "1") {
+        log::warn(&format!("({}) {path}: {error}", plan.instance));
+    }
+    let generated = AddressSpec::new(index, IpAddr::V6(eui64_link_local(plan.mac)), 64);
+    let _ = netlink.delete_address(&generated).await;
+    let mut spec = AddressSpec::new(index, IpAddr::V6(link_local), 64);
+    spec.options.nodad = true;
+    spec.preferred_lifetime = Some(0);
+    if let Err(error) = netlink.add_address(&spec).await {
+        if error.netlink_errno() != Some(libc::EEXIST) {
+            log::error(&format!(
+                "({}) cannot add {link_local} to {}: {error}",
+                plan.instance, plan.name
+            ));
+        }
+    }
+}
+
+/// The link-local address the kernel derives from `mac` (RFC 4291 §2.5.1, modified EUI-64).
+pub fn eui64_link_local(mac: [u8; 6]) -> Ipv6Addr {
+    Ipv6Addr::from([
+        0xfe,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        mac[0] ^ 0x02,
+        mac[1],
+        mac[2],
+        0xff,
+        0xfe,
+        mac[3],
+        mac[4],
+        mac[5],
+    ])
+}
+
+async fn delete(netlink: &Netlink, active: Active) {
+    if let Err(error) = netlink.delete_link(active.index).await {
+        log::warn(&format!(
+            "({}) cannot remove VMAC {}: {error}",
+            active.plan.instance, active.plan.name
+        ));
+    } else {
+        log::info(&format!(
+            "({}) Removed VMAC interface {}",
+            active.plan.instance, active.plan.name
+        ));
+    }
+    if let Some(sysctls) = active.sysctls {
+        if let Err(error) = sysctls.restore() {
+            log::warn(&format!(
+                "({}) restoring sysctls: {error}",
+                active.plan.instance
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Config {
+        let fs = keel_conf::memfs::MemoryFs::new().with_file("/k.conf", text);
+        let host = keel_conf::memfs::FakeHost::new().with_interface("e0");
+        let loaded = keel_conf::load(
+            &fs,
+            &host,
+            std::path::Path::new("/k.conf"),
+            &keel_conf::preprocess::PreprocessOptions::default(),
+        );
+        loaded.config
+    }
+
+    fn link(name: &str, mac: [u8; 6], parent: Option<u32>) -> LinkInfo {
+        LinkInfo {
+            index: 7,
+            name: name.into(),
+            admin_up: true,
+            running: true,
+            mac: Some(mac),
+            parent,
+        }
+    }
+
+    // Input: the IPv6 VMAC MAC of VRID 51.
+    // Output: the address `ip` shows the kernel giving it, fe80::200:5eff:fe00:233.
+    #[test]
+    fn kernel_link_local_of_a_vmac() {
+        assert_eq!(
+            eui64_link_local([0, 0, 0x5e, 0, 2, 0x33]),
+            "fe80::200:5eff:fe00:233".parse::<Ipv6Addr>().unwrap()
+        );
+    }
+
+    // Input: `use_vmac 02:11:22:33:44` for VRID 51, `use_vmac 02:11:22:33:44:55`, junk.
+    // Output: the VRID appended to five octets (spec §3.10), six kept, junk refused.
+    #[test]
+    fn configured_macs() {
+        assert_eq!(
+            parse_mac("02:11:22:33:44", 51),
+            Some([2, 0x11, 0x22, 0x33, 0x44, 51])
+        );
+        assert_eq!(
+            parse_mac("02:11:22:33:44:55", 51),
+            Some([2, 0x11, 0x22, 0x33, 0x44, 0x55])
+        );
+        assert_eq!(parse_mac("02:11:zz:33:44", 51), None);
+        assert_eq!(parse_mac("02:11", 51), None);
+    }
+
+    // Input: links after a crash: vrrp.51 and vrrp1.51 (VMACs), a veth named vrrp.52 with
+    // its own MAC, an interface vip0 with a virtual MAC but no parent, and a configured
+    // name `vmac51`.
+    // Output: only the VMAC-shaped links (virtual MAC, a parent, keepalived's names or a
+    // configured one) are leftovers.
+    #[test]
+    fn leftovers_are_only_vmac_shaped_links() {
+        let vmac = [0, 0, 0x5e, 0, 1, 51];
+        let configured = vec!["vmac51".to_string()];
+        assert!(is_vmac_leftover(
+            &link("vrrp.51", vmac, Some(2)),
+            "vrrp",
+            &configured
+        ));
+        assert!(is_vmac_leftover(
+            &link("vrrp1.51", vmac, Some(2)),
+            "vrrp",
+            &configured
+        ));
+        assert!(is_vmac_leftover(
+            &link("vmac51", vmac, Some(2)),
+            "vrrp",
+            &configured
+        ));
+        assert!(!is_vmac_leftover(
+            &link("vrrp.52", [2, 1, 2, 3, 4, 5], Some(2)),
+            "vrrp",
+            &configured
+        ));
+        assert!(!is_vmac_leftover(
+            &link("vip0", vmac, None),
+            "vrrp",
+            &configured
+        ));
+        assert!(!is_vmac_leftover(
+            &link("vrrpx.51", vmac, Some(2)),
+            "vrrp",
+            &configured
+        ));
+        assert!(!is_vmac_leftover(
+            &link("other", vmac, Some(2)),
+            "vrrp",
+            &configured
+        ));
+    }
+
+    // Input: an IPv4 instance VI_1 (VRID 51, e0) with use_vmac, VI_2 (VRID 52) with
+    // `use_vmac vm52 02:00:00:00:01` and vmac_xmit_base, VI_3 without; vmac_prefix kv.
+    // Output: plans for VI_1 (kv.51, 00:00:5e:00:01:33) and VI_2 (vm52, 02:00:00:00:01:34,
+    // sent from e0); the wire interface and the advert filter follow them.
+    #[test]
+    fn plans_from_configuration() {
+        let text = "global_defs {\n vmac_prefix kv\n}\n\
+            vrrp_instance VI_1 {\n interface e0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n\
+            vrrp_instance VI_2 {\n interface e0\n virtual_router_id 52\n use_vmac vm52 02:00:00:00:01\n vmac_xmit_base\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n\
+            vrrp_instance VI_3 {\n interface e0\n virtual_router_id 53\n virtual_ipaddress {\n  10.0.0.3\n }\n}\n";
+        let config = parse(text);
+        let mapped =
+            crate::vrrp_config::map(&config, true, &|_, _| Some("10.0.0.9".parse().unwrap()));
+        let plans = plans(&config, &mapped.router);
+        assert_eq!(plans.len(), 2, "{plans:?}");
+        assert_eq!(plans[0].name, "kv.51");
+        assert_eq!(plans[0].mac, [0, 0, 0x5e, 0, 1, 51]);
+        assert!(!plans[0].xmit_base);
+        assert_eq!(plans[1].name, "vm52");
+        assert_eq!(plans[1].mac, [2, 0, 0, 0, 1, 52]);
+        assert!(plans[1].xmit_base);
+
+        let mut vmacs = Vmacs::default();
+        for (index, plan) in plans.iter().enumerate() {
+            vmacs.active.insert(
+                plan.instance.clone(),
+                Active {
+                    plan: plan.clone(),
+                    index: 10 + index as u32,
+                    sysctls: None,
+                },
+            );
+        }
+        assert_eq!(vmacs.wire_interface("VI_1", "e0"), "kv.51");
+        assert_eq!(vmacs.wire_interface("VI_2", "e0"), "e0");
+        assert_eq!(vmacs.wire_interface("VI_3", "e0"), "e0");
+        assert_eq!(vmacs.device("VI_2"), Some("vm52"));
+        assert_eq!(vmacs.engine_interface("kv.51"), "e0");
+        // VRID 51 counts from kv.51 only; VRID 52 (sent from the base) and 53 from e0.
+        assert!(vmacs.accepts("kv.51", Family::Ipv4, 51));
+        assert!(!vmacs.accepts("kv.51", Family::Ipv4, 53));
+        assert!(!vmacs.accepts("e0", Family::Ipv4, 51));
+        assert!(vmacs.accepts("e0", Family::Ipv4, 52));
+        assert!(vmacs.accepts("e0", Family::Ipv4, 53));
+    }
+}
