@@ -37,7 +37,9 @@ conf() { # STATE PRIORITY ADVERT_INT
     "$1" "$2" "$3" "$vip"
 }
 
-holds() { ip -n "$1" -o addr show dev e0 | grep -q " $vip/"; }
+# Not `grep -q`: it exits at the first match, `ip` may then die of SIGPIPE, and with
+# pipefail the pipeline fails although the VIP is there (it aborted runs under load).
+holds() { ip -n "$1" -o addr show dev e0 | grep " $vip/" > /dev/null; }
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 10 ms; fails after SECONDS.
 wait_for() {

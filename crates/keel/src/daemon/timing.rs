@@ -2,7 +2,7 @@
 //!
 //! A BACKUP takes over when Master_Down_Interval passes without an advert (RFC 5798
 //! §6.4.2). At `advert_int 0.01` that is 36 ms, so every 36 µs between the deadline and the
-//! new master's first advert costs 0.1 % of the bound. Three sources of such delay are
+//! new master's first advert costs 0.1 % of the bound. Four sources of such delay are
 //! handled here:
 //!
 //! - **Timer resolution.** tokio's timer wheel has 1 ms granularity and rounds up. Deadlines
@@ -11,6 +11,9 @@
 //!   wakes at the deadline, and never blocks the thread while waiting (the previous scheme
 //!   finished each wait with a blocking `nanosleep` of up to 3 ms, during which received
 //!   adverts waited too).
+//! - **Wake-up latency.** Even a precise timer interrupt reaches a loaded VM's thread 60–100
+//!   µs late. For a takeover deadline only, the wait ends 200 µs early and spins on the
+//!   clock to the deadline ([`sleep_until`]).
 //! - **Timer slack.** Without a timerfd the fallback sleeps with `clock_nanosleep`, which
 //!   the kernel may defer by the thread's timer slack (50 µs by default); the loop thread
 //!   sets its slack to 1 ns.
@@ -22,7 +25,7 @@
 //!   `vrrp_rt_priority`), and children (scripts) get the default slice back
 //!   (`SCHED_FLAG_RESET_ON_FORK`, as keepalived sets for its realtime processes).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::rc::Rc;
@@ -85,6 +88,8 @@ thread_local! {
     /// The loop thread's timerfd: opened on first use (inside the runtime, which must
     /// register it); `Some(None)` once opening failed, so it is not retried on every wait.
     static TIMER: RefCell<Option<Option<Rc<AsyncFd<OwnedFd>>>>> = const { RefCell::new(None) };
+    /// The expiry the timerfd is armed for, until it is read.
+    static ARMED: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
 fn open_timer() -> Option<Rc<AsyncFd<OwnedFd>>> {
@@ -120,17 +125,27 @@ fn open_timer() -> Option<Rc<AsyncFd<OwnedFd>>> {
 
 async fn wait_on_timerfd(timer: &AsyncFd<OwnedFd>, deadline: Instant) -> io::Result<()> {
     loop {
-        if Instant::now() >= deadline {
+        let now = Instant::now();
+        if now >= deadline {
             return Ok(());
         }
-        // Arming resets the expiration count, so only this deadline can make the fd
-        // readable; readiness left over from a wait the loop abandoned (another event came
-        // first) is found stale below and cleared.
-        arm(timer.get_ref(), deadline)?;
+        // The loop starts a new wait after every event, and on a busy BACKUP each advert
+        // moves the deadline later. An expiry already armed before `deadline` is kept: it
+        // ends in one early wake-up that re-arms, instead of a `timerfd_settime` per advert.
+        // Arming resets the expiration count, so readiness left over from an abandoned
+        // wait is found stale below and cleared.
+        let armed = ARMED.get();
+        if armed.is_none_or(|at| at > deadline || at <= now) {
+            arm(timer.get_ref(), deadline)?;
+            ARMED.set(Some(deadline));
+        }
         let mut guard = timer.readable().await?;
         match guard.try_io(|fd| read_expirations(fd.get_ref())) {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => return Err(error),
+            Ok(Ok(_)) => ARMED.set(None),
+            Ok(Err(error)) => {
+                ARMED.set(None);
+                return Err(error);
+            }
             // Stale readiness: try_io cleared it; loop to wait for the real expiry.
             Err(_would_block) => {}
         }
@@ -318,6 +333,33 @@ mod tests {
             let second = Instant::now() + Duration::from_millis(10);
             sleep_until(second, Timer::Advert).await;
             assert!(Instant::now() >= second);
+        });
+    }
+
+    // Input: a wait for +5 ms abandoned after 1 ms (the expiry stays armed), then a wait for
+    // +8 ms (later: the armed expiry is kept and re-armed when it fires), then one for +2 ms
+    // from then (earlier than nothing armed).
+    // Output: each wait ends at or after its own deadline, never at the kept earlier expiry.
+    #[test]
+    fn a_kept_earlier_expiry_does_not_end_a_later_wait() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime builds on Linux");
+        runtime.block_on(async {
+            let start = Instant::now();
+            tokio::select! {
+                () = sleep_until(start + Duration::from_millis(5), Timer::Advert) => {
+                    panic!("the 5 ms wait cannot beat a 1 ms sleep")
+                }
+                () = tokio::time::sleep(Duration::from_millis(1)) => {}
+            }
+            let later = start + Duration::from_millis(8);
+            sleep_until(later, Timer::Advert).await;
+            assert!(Instant::now() >= later);
+            let next = Instant::now() + Duration::from_millis(2);
+            sleep_until(next, Timer::Advert).await;
+            assert!(Instant::now() >= next);
         });
     }
 
