@@ -7,6 +7,8 @@
 # how many destinations IPVS holds.
 #   bench/checker/vm.sh [VS [SECONDS]]    (default 20 virtual servers = 2,000 real servers,
 #                                          30 s measured after 20 s of warm-up)
+# KEEL_BIN=path measures that keel binary instead of building this tree's release build
+# (to compare two builds in the same VM image).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 vs=${1:-20}
@@ -14,10 +16,13 @@ window=${2:-30}
 rs=100
 base=20000
 
-cargo build --release -q -p keel
+if [ -z "${KEEL_BIN:-}" ]; then
+  cargo build --release -q -p keel
+  KEEL_BIN=target/release/keel
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp target/release/keel "$work/keel"
+cp "$KEEL_BIN" "$work/keel"
 {
   for v in $(seq 0 $((vs - 1))); do
     echo "virtual_server 10.1.$v.1 80 {"
@@ -43,7 +48,8 @@ ip link set lo up
 mkdir -p /www && echo ok > /www/index.html
 i=0
 while [ \$i -lt $rs ]; do busybox httpd -p 127.0.0.1:\$(($base + i)) -h /www; i=\$((i + 1)); done
-ticks() { t=0; for p in \$*; do t=\$((t + \$(awk '{print \$14 + \$15}' /proc/\$p/stat))); done; echo \$t; }
+# user and system ticks of the processes, summed: "USER SYSTEM"
+ticks() { u=0; s=0; for p in \$*; do u=\$((u + \$(awk '{print \$14}' /proc/\$p/stat))); s=\$((s + \$(awk '{print \$15}' /proc/\$p/stat))); done; echo \$u \$s; }
 rss() { t=0; for p in \$*; do t=\$((t + \$(awk '/VmRSS/ {print \$2}' /proc/\$p/status))); done; echo \$t; }
 measure() {
     name=\$1; shift
@@ -51,11 +57,12 @@ measure() {
     "\$@" >/tmp/\$name.log 2>&1 &
     sleep 20
     pids=\$(pidof \$name)
-    c0=\$(ticks \$pids); t0=\$(cut -d' ' -f1 /proc/uptime)
+    set -- \$(ticks \$pids); u0=\$1; s0=\$2; t0=\$(cut -d' ' -f1 /proc/uptime)
     sleep $window
-    c1=\$(ticks \$pids); t1=\$(cut -d' ' -f1 /proc/uptime)
+    set -- \$(ticks \$pids); u1=\$1; s1=\$2; t1=\$(cut -d' ' -f1 /proc/uptime)
     dests=\$(ipvsadm -Ln | grep -c -- '-> 127')
-    echo "RESULT \$name pids=\$(echo \$pids | wc -w) cpu_ticks=\$((c1 - c0)) seconds=\$(awk "BEGIN {print \$t1 - \$t0}") rss_kib=\$(rss \$pids) destinations=\$dests"
+    echo "RESULT \$name pids=\$(echo \$pids | wc -w) cpu_ticks=\$((u1 - u0 + s1 - s0)) user_ticks=\$((u1 - u0)) sys_ticks=\$((s1 - s0)) seconds=\$(awk "BEGIN {print \$t1 - \$t0}") rss_kib=\$(rss \$pids) destinations=\$dests loadavg=\$(cut -d' ' -f1-3 /proc/loadavg)"
+    for p in \$pids; do echo "RESULT-MEM \$name pid \$p" \$(awk '/^(Rss|Anonymous|Rss_File|Private_Clean|Private_Dirty|Shared_Clean):/ {printf "%s%s ", \$1, \$2}' /proc/\$p/smaps_rollup 2>/dev/null); done
     kill \$pids; sleep 3
     tail -5 /tmp/\$name.log
 }

@@ -15,9 +15,10 @@
 
 mod backend;
 mod effects;
+mod probes;
 pub mod standalone;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,11 +27,12 @@ use keel_check::{Action, CheckerId, Checks, Input, ProbeKind};
 use keel_conf::Config;
 use keel_lb::Desired;
 use keel_sys::lb::Backend;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::check_config::{BackendChoice, CheckPlan};
 use effects::Effects;
+use probes::ProbePool;
 
 /// How the daemon runs the checker (from the command line).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,18 +137,29 @@ pub async fn run_checker_with_events(
             &mut effects,
             &mut probes,
         );
-        probes.launch();
-        let deadline = checks
-            .poll_timeout()
-            .map(Instant::from_std)
-            .unwrap_or_else(far);
+        probes.launch(Instant::now().into_std());
+        let deadline = match (checks.poll_timeout(), probes.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .map(Instant::from_std)
+        .unwrap_or_else(far);
         // One timer entry for the whole run, moved only when the deadline moves.
         if sleep.deadline() != deadline {
             sleep.as_mut().reset(deadline);
         }
         tokio::select! {
             _ = &mut sleep => {
-                checks.handle_timeout(Instant::now().into_std());
+                let now = Instant::now().into_std();
+                checks.handle_timeout(now);
+                // TCP checks past connect_timeout; their results come through ready().
+                probes.handle_timeout(now);
+            }
+            _ = probes.ready() => {
+                probes.collect();
+                while let Some((checker, outcome)) = probes.poll_result() {
+                    report(&mut checks, checker, outcome);
+                }
             }
             Some((checker, outcome)) = result_rx.recv() => {
                 report(&mut checks, checker, outcome);
@@ -251,54 +264,6 @@ fn drain(
                 }
             }
             other => effects.perform(other),
-        }
-    }
-}
-
-/// Probes waiting for a slot, and the slots. A probe becomes a task only when it gets a
-/// slot: a probe future holds every checker type's state (TLS included), so thousands of
-/// queued tasks would cost megabytes where a queued request costs a few hundred bytes.
-struct ProbePool {
-    pending: VecDeque<(CheckerId, keel_probe::ProbeRequest)>,
-    slots: Arc<Semaphore>,
-    result_tx: mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
-}
-
-impl ProbePool {
-    fn new(
-        slots: usize,
-        result_tx: mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
-    ) -> ProbePool {
-        ProbePool {
-            pending: VecDeque::new(),
-            slots: Arc::new(Semaphore::new(slots.max(1))),
-            result_tx,
-        }
-    }
-
-    fn queue(&mut self, checker: CheckerId, probe: keel_probe::ProbeRequest) {
-        self.pending.push_back((checker, probe));
-    }
-
-    /// Starts queued probes while slots are free; a finished probe frees its slot and
-    /// wakes the loop (its result), which calls this again.
-    fn launch(&mut self) {
-        while !self.pending.is_empty() {
-            let Ok(slot) = self.slots.clone().try_acquire_owned() else {
-                return;
-            };
-            let Some((checker, probe)) = self.pending.pop_front() else {
-                return;
-            };
-            let result_tx = self.result_tx.clone();
-            tokio::spawn(async move {
-                // Boxed: the probe future is sized for the largest checker (TLS), and
-                // an unboxed one would be copied whole into every task.
-                let outcome = outcome(Box::pin(keel_probe::run(&probe)).await);
-                // Free the slot before the loop hears of the result and launches more.
-                drop(slot);
-                let _ = result_tx.send((checker, outcome));
-            });
         }
     }
 }
