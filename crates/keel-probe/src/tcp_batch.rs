@@ -191,8 +191,11 @@ impl<K> TcpProber<K> {
             .map(|Reverse((deadline, _, _))| *deadline)
     }
 
-    /// Fails every probe whose deadline is at or before `now` ("timeout during connect").
+    /// Fails every probe whose deadline is at or before `now` ("timeout during connect"),
+    /// after taking the connects that completed meanwhile: a loop that comes late to its
+    /// deadline must not fail a check whose connection was made in time.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.collect();
         while let Some(&Reverse((deadline, index, generation))) = self.deadlines.peek() {
             if deadline > now {
                 break;

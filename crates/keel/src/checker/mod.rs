@@ -247,6 +247,10 @@ fn drain(
     effects: &mut Effects,
     probes: &mut ProbePool,
 ) {
+    // Nothing feeds `checks` while its actions are drained, so the first
+    // LoadBalancerChanged's desired state already holds every later one's: one diff per
+    // batch of results instead of one per changed real server.
+    let mut converged = false;
     while let Some(action) = checks.poll_action() {
         match action {
             Action::RunProbe(request) => {
@@ -255,11 +259,10 @@ fn drain(
                 };
                 probes.queue(request.checker, probe);
             }
+            Action::LoadBalancerChanged if converged => {}
             Action::LoadBalancerChanged => {
-                let desired = checks.desired();
-                let (now_applied, result) = backend::converge(backend, applied, &desired);
-                *applied = now_applied;
-                if let Err(error) = result {
+                converged = true;
+                if let Err(error) = backend::converge(backend, applied, checks.desired()) {
                     eprintln!("keel checker: {} backend: {error:#}", backend.kind());
                 }
             }
