@@ -91,10 +91,16 @@ pub async fn run_checker_with_events(
     mut shutdown: watch::Receiver<bool>,
     mut events: mpsc::UnboundedReceiver<CheckerEvent>,
 ) -> Result<()> {
-    let mut plan = Arc::new(CheckPlan::from_config(&config));
+    let mut plan = CheckPlan::from_config(&config);
     // The parsed file (spans, every VRRP block) is not needed past this point; an async
     // fn would otherwise keep its argument alive until the checker stops.
     drop(config);
+    // keel-check keeps the checker configuration; the plan's copy is moved into it (past
+    // start only the plan's probe templates are read), one copy fewer per real server.
+    let suspended = suspended_addresses(&plan);
+    let virtual_servers = plan.check.virtual_servers.len();
+    let check = std::mem::take(&mut plan.check);
+    let mut plan = Arc::new(plan);
     for warning in &plan.warnings {
         eprintln!("keel checker: {warning}");
     }
@@ -102,11 +108,10 @@ pub async fn run_checker_with_events(
     let mut backend = backend::open(choice)?;
     let seed = u64::from(std::process::id()) ^ 0x6b65_656c;
     let start = Instant::now();
-    let mut checks =
-        Checks::new(plan.check.clone(), start.into_std(), seed).context("checker configuration")?;
+    let mut checks = Checks::new(check, start.into_std(), seed).context("checker configuration")?;
     eprintln!(
         "keel checker: {} virtual servers, {} checkers, {} backend",
-        plan.check.virtual_servers.len(),
+        virtual_servers,
         checks.checker_ids().count(),
         backend.kind()
     );
@@ -114,7 +119,7 @@ pub async fn run_checker_with_events(
         backend::flush(&backend)?;
     }
     backend::set_timeouts(&backend, plan.settings.lvs_timeouts)?;
-    for address in suspended_addresses(&plan) {
+    for address in suspended {
         let local = is_local(address);
         let _ = checks.handle(start.into_std(), Input::AddressLocal { address, local });
     }
@@ -123,6 +128,9 @@ pub async fn run_checker_with_events(
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
     let mut probes = ProbePool::new(options.max_concurrent_probes, result_tx);
     let mut files = FileWatch::new(&plan, &checks);
+    // Parsing and planning were the peak; give their freed pages back (a few MB at 2,000
+    // real servers) before settling into the steady state.
+    crate::memory::release_freed();
     let mut file_tick = tokio::time::interval(Duration::from_secs(1));
 
     let far = || Instant::now() + Duration::from_secs(3600);
@@ -177,11 +185,11 @@ pub async fn run_checker_with_events(
                 let now = Instant::now().into_std();
                 let input = match event {
                     CheckerEvent::Reload(config) => {
-                        let next = CheckPlan::from_config(&config);
+                        let mut next = CheckPlan::from_config(&config);
                         for warning in &next.warnings {
                             eprintln!("keel checker: {warning}");
                         }
-                        let input = Input::Reload(next.check.clone());
+                        let input = Input::Reload(std::mem::take(&mut next.check));
                         plan = Arc::new(next);
                         input
                     }
@@ -195,6 +203,7 @@ pub async fn run_checker_with_events(
                 }
                 if reload {
                     files = FileWatch::new(&plan, &checks);
+                    crate::memory::release_freed();
                 }
             }
             changed = shutdown.changed() => {
