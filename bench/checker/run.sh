@@ -5,6 +5,8 @@
 # RSS, and whether every destination is programmed.
 #   bench/checker/run.sh [VS [SECONDS]]   (root; default 100 virtual servers = 10,000 real
 #                                          servers, 60 s measured after 15 s of warm-up)
+# KEEL_BIN=path measures that keel binary instead of building this tree's release build.
+# The listeners are bench/checker/listeners.rs (std only), compiled here with rustc -O.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 vs=${1:-100}
@@ -13,8 +15,11 @@ rs=100
 base=20000
 
 if [ "$(id -u)" != 0 ]; then echo "run.sh: needs root (network namespace)" >&2; exit 1; fi
-cargo build --release -q -p keel
-keel=$PWD/target/release/keel
+if [ -z "${KEEL_BIN:-}" ]; then
+  cargo build --release -q -p keel
+  KEEL_BIN=$PWD/target/release/keel
+fi
+keel=$(realpath "$KEEL_BIN")
 
 work=$(mktemp -d)
 netns="keel-chk-bench-$$"
@@ -50,14 +55,11 @@ trap cleanup EXIT
 
 ip netns add "$netns"
 ip -n "$netns" link set lo up
-# Four listener processes of 25 ports each: one asyncio process accepts only ≈2,000
-# connections a second.
-listen_pid=""
-for part in 0 1 2 3; do
-  ip netns exec "$netns" python3 bench/checker/listeners.py "$((base + part * rs / 4))" "$((rs / 4))" > "$work/listen$part.log" 2>&1 &
-  listen_pid="$listen_pid $!"
-done
-for part in 0 1 2 3; do until grep -q listening "$work/listen$part.log"; do sleep 0.2; done; done
+rustc -O -o "$work/listeners" bench/checker/listeners.rs
+: > "$work/listen.log"
+ip netns exec "$netns" "$work/listeners" "$base" "$rs" > "$work/listen.log" 2>&1 &
+listen_pid=$!
+until grep -q listening "$work/listen.log"; do sleep 0.2; done
 
 ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" > "$work/keel.log" 2>&1 &
 keel_pid=$!
@@ -65,11 +67,12 @@ keel_pid=$!
 sleep 15
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$keel_pid/stat"; }
+user() { awk '{print $14}' "/proc/$keel_pid/stat"; }
 # TCP ActiveOpens of the namespace: the connections keel's checks opened.
 opens() { ip netns exec "$netns" awk '/^Tcp:/ && $6 ~ /^[0-9]+$/ {print $6}' /proc/net/snmp; }
-o0=$(opens); c0=$(cpu); t0=$(date +%s.%N)
+o0=$(opens); c0=$(cpu); u0=$(user); l0=$(cut -d' ' -f1 /proc/loadavg); t0=$(date +%s.%N)
 sleep "$window"
-c1=$(cpu); t1=$(date +%s.%N); o1=$(opens)
+c1=$(cpu); u1=$(user); t1=$(date +%s.%N); o1=$(opens); l1=$(cut -d' ' -f1 /proc/loadavg)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$keel_pid/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$keel_pid/status")
 threads=$(awk '/Threads/ {print $2}' "/proc/$keel_pid/status")
@@ -77,8 +80,13 @@ cpu_pct=$(echo "($c1 - $c0) * 100 / $ticks / ($t1 - $t0)" | bc -l)
 # Every destination is one "127.0.0.1 . PORT" element of a service's map.
 programmed=$(ip netns exec "$netns" nft list table inet keel | grep -o "127\.0\.0\.1 \. [0-9]*" | wc -l)
 echo "virtual servers: $vs, real servers: $((vs * rs)), window: ${window}s"
-printf "keel CPU: %.1f %% of one core; RSS %d KiB (peak %d KiB); threads %s\n" "$cpu_pct" "$rss" "$hwm" "$threads"
+user_pct=$(echo "($u1 - $u0) * 100 / $ticks / ($t1 - $t0)" | bc -l)
+printf "keel CPU: %.1f %% of one core (user %.1f %%); RSS %d KiB (peak %d KiB); threads %s\n" "$cpu_pct" "$user_pct" "$rss" "$hwm" "$threads"
+echo "host load average at start / end of the window: $l0 / $l1"
+echo "keel memory (smaps_rollup):" $(awk '/^(Rss|Anonymous|Private_Dirty|Private_Clean|Shared_Clean):/ {printf "%s%s ", $1, $2}' "/proc/$keel_pid/smaps_rollup")
 printf "checks per second: %.0f (configured %d)\n" "$(echo "($o1 - $o0) / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
 echo "destinations in the nft table: $programmed (configured $((vs * rs)))"
 echo "--- keel log"
 cat "$work/keel.log"
+echo "--- listeners"
+tail -2 "$work/listen.log"

@@ -7,6 +7,11 @@
 # how many destinations IPVS holds.
 #   bench/checker/vm.sh [VS [SECONDS]]    (default 20 virtual servers = 2,000 real servers,
 #                                          30 s measured after 20 s of warm-up)
+# KEEL_BIN=path measures that keel binary instead of building this tree's release build;
+# KEEL_BIN2=path also measures a second build (as "keelb"), after the first.
+# LISTENER=rust serves the ports with bench/checker/listeners.rs (one process, no fork per
+# connection) instead of busybox httpd, which forks a child per connection and under TCG
+# cannot accept 2,000 connections a second.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 vs=${1:-20}
@@ -14,10 +19,17 @@ window=${2:-30}
 rs=100
 base=20000
 
-cargo build --release -q -p keel
+if [ -z "${KEEL_BIN:-}" ]; then
+  cargo build --release -q -p keel
+  KEEL_BIN=target/release/keel
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp target/release/keel "$work/keel"
+cp "$KEEL_BIN" "$work/keel"
+[ -n "${KEEL_BIN2:-}" ] && cp "$KEEL_BIN2" "$work/keelb"
+if [ "${LISTENER:-httpd}" = rust ]; then
+  rustc -O -o "$work/listeners" bench/checker/listeners.rs
+fi
 {
   for v in $(seq 0 $((vs - 1))); do
     echo "virtual_server 10.1.$v.1 80 {"
@@ -42,8 +54,21 @@ cat > "$work/run" <<SCRIPT
 ip link set lo up
 mkdir -p /www && echo ok > /www/index.html
 i=0
-while [ \$i -lt $rs ]; do busybox httpd -p 127.0.0.1:\$(($base + i)) -h /www; i=\$((i + 1)); done
-ticks() { t=0; for p in \$*; do t=\$((t + \$(awk '{print \$14 + \$15}' /proc/\$p/stat))); done; echo \$t; }
+if [ -x /payload/listeners ]; then
+  /payload/listeners $base $rs > /tmp/listeners.log 2>&1 &
+  sleep 1
+else
+  while [ \$i -lt $rs ]; do busybox httpd -p 127.0.0.1:\$(($base + i)) -h /www; i=\$((i + 1)); done
+fi
+# user and system ticks of the processes, summed: "USER SYSTEM"
+ticks() { u=0; s=0; for p in \$*; do u=\$((u + \$(awk '{print \$14}' /proc/\$p/stat))); s=\$((s + \$(awk '{print \$15}' /proc/\$p/stat))); done; echo \$u \$s; }
+# The whole VM's busy ticks (user + nice + system + irq + softirq + steal) and its softirq
+# ticks: loopback TCP work done in softirq is charged to whichever task is running, or to
+# ksoftirqd when the softirq load is deferred, so the daemon's own ticks alone can move.
+vmticks() { awk '/^cpu / {print \$2 + \$3 + \$4 + \$7 + \$8 + \$9, \$8}' /proc/stat; }
+ksoftirqd() { for c in /proc/[0-9]*/comm; do if grep -q '^ksoftirqd' \$c; then awk '{print \$14 + \$15}' \${c%comm}stat; fi; done | awk '{t += \$1} END {print t + 0}'; }
+# TCP ActiveOpens: the connections the daemon's checks opened.
+opens() { awk '/^Tcp:/ && \$6 ~ /^[0-9]+\$/ {print \$6}' /proc/net/snmp; }
 rss() { t=0; for p in \$*; do t=\$((t + \$(awk '/VmRSS/ {print \$2}' /proc/\$p/status))); done; echo \$t; }
 measure() {
     name=\$1; shift
@@ -51,16 +76,24 @@ measure() {
     "\$@" >/tmp/\$name.log 2>&1 &
     sleep 20
     pids=\$(pidof \$name)
-    c0=\$(ticks \$pids); t0=\$(cut -d' ' -f1 /proc/uptime)
+    o0=\$(opens)
+    set -- \$(vmticks); b0=\$1; q0=\$2; k0=\$(ksoftirqd)
+    set -- \$(ticks \$pids); u0=\$1; s0=\$2; t0=\$(cut -d' ' -f1 /proc/uptime)
     sleep $window
-    c1=\$(ticks \$pids); t1=\$(cut -d' ' -f1 /proc/uptime)
+    set -- \$(ticks \$pids); u1=\$1; s1=\$2; t1=\$(cut -d' ' -f1 /proc/uptime)
+    set -- \$(vmticks); b1=\$1; q1=\$2; k1=\$(ksoftirqd)
+    o1=\$(opens)
     dests=\$(ipvsadm -Ln | grep -c -- '-> 127')
-    echo "RESULT \$name pids=\$(echo \$pids | wc -w) cpu_ticks=\$((c1 - c0)) seconds=\$(awk "BEGIN {print \$t1 - \$t0}") rss_kib=\$(rss \$pids) destinations=\$dests"
+    echo "RESULT \$name pids=\$(echo \$pids | wc -w) cpu_ticks=\$((u1 - u0 + s1 - s0)) user_ticks=\$((u1 - u0)) sys_ticks=\$((s1 - s0)) seconds=\$(awk "BEGIN {print \$t1 - \$t0}") rss_kib=\$(rss \$pids) destinations=\$dests loadavg=\$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "RESULT-RATE \$name checks_per_second=\$(awk "BEGIN {printf \\"%.0f\\", (\$o1 - \$o0) / (\$t1 - \$t0)}")"
+    echo "RESULT-VM \$name vm_busy_ticks=\$((b1 - b0)) vm_softirq_ticks=\$((q1 - q0)) ksoftirqd_ticks=\$((k1 - k0))"
+    for p in \$pids; do echo "RESULT-MEM \$name pid \$p" \$(awk '/^(Rss|Anonymous|Rss_File|Private_Clean|Private_Dirty|Shared_Clean):/ {printf "%s%s ", \$1, \$2}' /proc/\$p/smaps_rollup 2>/dev/null); done
     kill \$pids; sleep 3
     tail -5 /tmp/\$name.log
 }
 measure keepalived keepalived -n -l -C -f /payload/keepalived.conf -p /run/k.pid -c /run/c.pid
 measure keel /payload/keel -C -n -f /payload/keepalived.conf
+if [ -x /payload/keelb ]; then sleep 5; measure keelb /payload/keelb -C -n -f /payload/keepalived.conf; fi
 SCRIPT
 chmod +x "$work/run"
 KEEL_VM_TIMEOUT=600 tests/vm/run.sh "$work" | tee "$work/console" | grep -E "RESULT|keel checker" || true

@@ -23,6 +23,7 @@ mod ping;
 mod smtp;
 mod socket;
 mod tcp;
+mod tcp_batch;
 mod tls;
 mod udp;
 
@@ -35,6 +36,7 @@ pub use file::FileSpec;
 pub use http::{HttpProtocol, HttpSpec, Pattern, StatusCodes, UrlCheck};
 pub use misc::MiscSpec;
 pub use smtp::SmtpSpec;
+pub use tcp_batch::TcpProber;
 pub use tls::TlsOptions;
 pub use udp::{ReplyPattern, UdpSpec, parse_payload};
 

@@ -12,5 +12,6 @@ pub mod daemon;
 pub mod dump;
 pub mod genhash;
 pub mod host;
+pub mod memory;
 pub mod ops;
 pub mod vrrp_config;

@@ -22,7 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 static CONFIGURE_ALLOCATOR: extern "C" fn() = configure_allocator;
 
 extern "C" fn configure_allocator() {
-    keel::daemon::memory::configure_allocator_early();
+    keel::memory::configure_allocator_early();
 }
 
 fn main() -> ExitCode {

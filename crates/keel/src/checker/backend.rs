@@ -51,23 +51,26 @@ pub fn set_timeouts(backend: &Backend, [tcp, tcp_fin, udp]: [u32; 3]) -> Result<
     Ok(())
 }
 
-/// Brings `backend` from `applied` to `desired`. Returns the state now applied: `desired`,
-/// or after a refusal what the data plane reads back as (so the next change diffs against
-/// the truth), with the error.
-pub fn converge(
-    backend: &mut Backend,
-    applied: &Desired,
-    desired: &Desired,
-) -> (Desired, Result<()>) {
-    let ops = diff(applied, desired);
+/// Brings `backend` from `applied` to `desired`, and `applied` with it: to `desired`, or
+/// after a refusal to what the data plane reads back as (so the next change diffs against
+/// the truth), returning the error.
+pub fn converge(backend: &mut Backend, applied: &mut Desired, desired: Desired) -> Result<()> {
+    let ops = diff(applied, &desired);
     if ops.is_empty() {
-        return (applied.clone(), Ok(()));
+        return Ok(());
     }
     match backend.apply(&ops) {
-        Ok(()) => (desired.clone(), Ok(())),
+        Ok(()) => {
+            // Moved, not cloned: with thousands of destinations a copy of the model per
+            // change showed in the VM profile.
+            *applied = desired;
+            Ok(())
+        }
         Err(error) => {
-            let truth = backend.current().unwrap_or_else(|_| applied.clone());
-            (truth, Err(error.into()))
+            if let Ok(truth) = backend.current() {
+                *applied = truth;
+            }
+            Err(error.into())
         }
     }
 }

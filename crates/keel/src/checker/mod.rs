@@ -16,10 +16,11 @@
 mod backend;
 mod dump;
 mod effects;
+mod probes;
 pub mod standalone;
 pub mod supervisor;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,12 +29,13 @@ use keel_check::{Action, CheckerId, Checks, Input, ProbeKind};
 use keel_conf::Config;
 use keel_lb::Desired;
 use keel_sys::lb::Backend;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::check_config::{BackendChoice, CheckPlan};
 use crate::daemon::log;
 use effects::Effects;
+use probes::ProbePool;
 
 /// How the daemon runs the checker (from the command line).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,10 +96,16 @@ pub async fn run_checker_with_events(
     mut shutdown: watch::Receiver<bool>,
     mut events: mpsc::UnboundedReceiver<CheckerEvent>,
 ) -> Result<()> {
-    let mut plan = Arc::new(CheckPlan::from_config(&config));
+    let mut plan = CheckPlan::from_config(&config);
     // The parsed file (spans, every VRRP block) is not needed past this point; an async
     // fn would otherwise keep its argument alive until the checker stops.
     drop(config);
+    // keel-check keeps the checker configuration; the plan's copy is moved into it (past
+    // start only the plan's probe templates are read), one copy fewer per real server.
+    let suspended = suspended_addresses(&plan);
+    let virtual_servers = plan.check.virtual_servers.len();
+    let check = std::mem::take(&mut plan.check);
+    let mut plan = Arc::new(plan);
     for warning in &plan.warnings {
         log::warn(warning);
     }
@@ -105,11 +113,10 @@ pub async fn run_checker_with_events(
     let mut backend = backend::open(choice)?;
     let seed = u64::from(std::process::id()) ^ 0x6b65_656c;
     let start = Instant::now();
-    let mut checks =
-        Checks::new(plan.check.clone(), start.into_std(), seed).context("checker configuration")?;
+    let mut checks = Checks::new(check, start.into_std(), seed).context("checker configuration")?;
     log::info(&format!(
         "Initializing ipvs: {} virtual servers, {} checkers, {} backend",
-        plan.check.virtual_servers.len(),
+        virtual_servers,
         checks.checker_ids().count(),
         backend.kind()
     ));
@@ -117,7 +124,7 @@ pub async fn run_checker_with_events(
         backend::flush(&backend)?;
     }
     backend::set_timeouts(&backend, plan.settings.lvs_timeouts)?;
-    for address in suspended_addresses(&plan) {
+    for address in suspended {
         let local = is_local(address);
         let _ = checks.handle(start.into_std(), Input::AddressLocal { address, local });
     }
@@ -126,6 +133,9 @@ pub async fn run_checker_with_events(
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
     let mut probes = ProbePool::new(options.max_concurrent_probes, result_tx);
     let mut files = FileWatch::new(&plan, &checks);
+    // Parsing and planning were the peak; give their freed pages back (a few MB at 2,000
+    // real servers) before settling into the steady state.
+    crate::memory::release_freed();
     let mut file_tick = tokio::time::interval(Duration::from_secs(1));
 
     let far = || Instant::now() + Duration::from_secs(3600);
@@ -140,18 +150,29 @@ pub async fn run_checker_with_events(
             &mut effects,
             &mut probes,
         );
-        probes.launch();
-        let deadline = checks
-            .poll_timeout()
-            .map(Instant::from_std)
-            .unwrap_or_else(far);
+        probes.launch(Instant::now().into_std());
+        let deadline = match (checks.poll_timeout(), probes.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .map(Instant::from_std)
+        .unwrap_or_else(far);
         // One timer entry for the whole run, moved only when the deadline moves.
         if sleep.deadline() != deadline {
             sleep.as_mut().reset(deadline);
         }
         tokio::select! {
             _ = &mut sleep => {
-                checks.handle_timeout(Instant::now().into_std());
+                let now = Instant::now().into_std();
+                checks.handle_timeout(now);
+                // TCP checks past connect_timeout; their results come through ready().
+                probes.handle_timeout(now);
+            }
+            _ = probes.ready() => {
+                probes.collect();
+                while let Some((checker, outcome)) = probes.poll_result() {
+                    report(&mut checks, checker, outcome);
+                }
             }
             Some((checker, outcome)) = result_rx.recv() => {
                 report(&mut checks, checker, outcome);
@@ -175,11 +196,11 @@ pub async fn run_checker_with_events(
                         continue;
                     }
                     CheckerEvent::Reload(config) => {
-                        let next = CheckPlan::from_config(&config);
+                        let mut next = CheckPlan::from_config(&config);
                         for warning in &next.warnings {
                             log::warn(warning);
                         }
-                        let input = Input::Reload(next.check.clone());
+                        let input = Input::Reload(std::mem::take(&mut next.check));
                         plan = Arc::new(next);
                         input
                     }
@@ -193,6 +214,7 @@ pub async fn run_checker_with_events(
                 }
                 if reload {
                     files = FileWatch::new(&plan, &checks);
+                    crate::memory::release_freed();
                 }
             }
             changed = shutdown.changed() => {
@@ -245,6 +267,10 @@ fn drain(
     effects: &mut Effects,
     probes: &mut ProbePool,
 ) {
+    // Nothing feeds `checks` while its actions are drained, so the first
+    // LoadBalancerChanged's desired state already holds every later one's: one diff per
+    // batch of results instead of one per changed real server.
+    let mut converged = false;
     while let Some(action) = checks.poll_action() {
         match action {
             Action::RunProbe(request) => {
@@ -253,63 +279,14 @@ fn drain(
                 };
                 probes.queue(request.checker, probe);
             }
+            Action::LoadBalancerChanged if converged => {}
             Action::LoadBalancerChanged => {
-                let desired = checks.desired();
-                let (now_applied, result) = backend::converge(backend, applied, &desired);
-                *applied = now_applied;
-                if let Err(error) = result {
+                converged = true;
+                if let Err(error) = backend::converge(backend, applied, checks.desired()) {
                     log::error(&format!("{} backend: {error:#}", backend.kind()));
                 }
             }
             other => effects.perform(other),
-        }
-    }
-}
-
-/// Probes waiting for a slot, and the slots. A probe becomes a task only when it gets a
-/// slot: a probe future holds every checker type's state (TLS included), so thousands of
-/// queued tasks would cost megabytes where a queued request costs a few hundred bytes.
-struct ProbePool {
-    pending: VecDeque<(CheckerId, keel_probe::ProbeRequest)>,
-    slots: Arc<Semaphore>,
-    result_tx: mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
-}
-
-impl ProbePool {
-    fn new(
-        slots: usize,
-        result_tx: mpsc::UnboundedSender<(CheckerId, keel_check::ProbeOutcome)>,
-    ) -> ProbePool {
-        ProbePool {
-            pending: VecDeque::new(),
-            slots: Arc::new(Semaphore::new(slots.max(1))),
-            result_tx,
-        }
-    }
-
-    fn queue(&mut self, checker: CheckerId, probe: keel_probe::ProbeRequest) {
-        self.pending.push_back((checker, probe));
-    }
-
-    /// Starts queued probes while slots are free; a finished probe frees its slot and
-    /// wakes the loop (its result), which calls this again.
-    fn launch(&mut self) {
-        while !self.pending.is_empty() {
-            let Ok(slot) = self.slots.clone().try_acquire_owned() else {
-                return;
-            };
-            let Some((checker, probe)) = self.pending.pop_front() else {
-                return;
-            };
-            let result_tx = self.result_tx.clone();
-            tokio::spawn(async move {
-                // Boxed: the probe future is sized for the largest checker (TLS), and
-                // an unboxed one would be copied whole into every task.
-                let outcome = outcome(Box::pin(keel_probe::run(&probe)).await);
-                // Free the slot before the loop hears of the result and launches more.
-                drop(slot);
-                let _ = result_tx.send((checker, outcome));
-            });
         }
     }
 }

@@ -15,7 +15,6 @@
 pub mod demo;
 pub mod log;
 mod lvs_sync;
-pub mod memory;
 pub mod net;
 mod observe;
 pub mod process;

@@ -16,7 +16,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::lvs_sync::LvsSync;
 use super::observe::Observations;
-use super::{Event, Signal, log, memory, process, timing, trackers};
+use super::{Event, Signal, log, process, timing, trackers};
 use crate::checker::supervisor::{self, ChildCommand, Supervisor};
 use crate::cli::Options;
 use crate::host::{RealFs, RealHost, default_config_id};
@@ -31,7 +31,7 @@ mod wire;
 
 /// Runs the daemon with `options` until it is stopped; returns the exit code.
 pub fn run(options: &Options) -> i32 {
-    memory::configure_allocator();
+    crate::memory::configure_allocator();
     log::init(&options.logging, options.namespace.as_deref());
     // Read the configuration before forking or writing pid files, so a configuration that
     // cannot run is reported on the terminal and leaves nothing behind.
@@ -197,7 +197,7 @@ impl Daemon {
             daemon.link_changed(&name, false).await;
         }
         daemon.systemd = process::start_systemd();
-        memory::release_freed_memory();
+        crate::memory::release_freed();
         Ok(daemon)
     }
 
@@ -409,7 +409,7 @@ impl Daemon {
         self.open_fifo();
         self.restart_trackers();
         self.drain().await;
-        memory::release_freed_memory();
+        crate::memory::release_freed();
         log::info("Reload finished");
         self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
     }
