@@ -90,14 +90,21 @@ impl Session<'_> {
                     "connection closed before the SMTP {what}"
                 )));
             }
-            let code = line
-                .get(..3)
-                .filter(|digits| digits.iter().all(u8::is_ascii_digit))
-                .and_then(|digits| std::str::from_utf8(digits).ok())
-                .and_then(|digits| digits.parse().ok());
-            if line.get(3) != Some(&b'-') {
+            let (code, continued) = reply_line(&line);
+            if !continued {
                 return Ok(code);
             }
         }
     }
+}
+
+/// The code of one reply line, if it starts with three digits, and whether the reply
+/// continues (RFC 5321 §4.2.1: `NNN-` continues a multiline reply).
+pub(crate) fn reply_line(line: &[u8]) -> (Option<u16>, bool) {
+    let code = line
+        .get(..3)
+        .filter(|digits| digits.iter().all(u8::is_ascii_digit))
+        .and_then(|digits| std::str::from_utf8(digits).ok())
+        .and_then(|digits| digits.parse().ok());
+    (code, line.get(3) == Some(&b'-'))
 }

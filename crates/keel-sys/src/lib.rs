@@ -32,6 +32,8 @@
 
 pub mod error;
 pub mod fifo;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inotify;
 pub mod ipvs;
 pub mod lb;

@@ -1,0 +1,9 @@
+//! Fuzz FILE_CHECK's reading of a tracked file's value (leading integer, like `strtol`):
+//! never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = keel_probe::fuzzing::file_value(data);
+});
