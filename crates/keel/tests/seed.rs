@@ -13,44 +13,10 @@ use support::{Netns, Run, Scratch, keel, run_with_timeout};
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The seed's master.conf: a MASTER that keeps a VIP while nginx runs.
-const MASTER: &str = r#"! Configuration File for keepalived
-global_defs {
-notification_email {
-root@localhost
-}
-notification_email_from keepalived@localhost
-smtp_server 127.0.0.1
-smtp_connect_timeout 30
-router_id LVS_DEVEL
-}
-vrrp_script chk_nginx {
-script "pidof nginx "
-interval 1
-weight -3
-fall 2
-rise 1
-}
-vrrp_instance VI_1 {
-state MASTER
-interface eth0
-virtual_router_id 51
-priority 100
-advert_int 1
-authentication {
-auth_type PASS
-auth_pass 1111
-}
-virtual_ipaddress {
-192.168.1.199
-}
-track_script {
-chk_nginx
-}
-notify_master "/etc/keepalived/notify.sh master "
-notify_backup "/etc/keepalived/notify.sh backup "
-notify_fault "/etc/keepalived/notify.sh fault "
-}
-"#;
+const MASTER: &str = include_str!("../../../testdata/seed/master.conf");
+
+/// The seed's backup.conf: state BACKUP, priority 99, weight -1.
+const BACKUP: &str = include_str!("../../../testdata/seed/backup.conf");
 
 /// A valid configuration without scripts, the base of the mistakes below.
 const BASE: &str = "global_defs {
@@ -67,14 +33,6 @@ vrrp_instance VI_1 {
     }
 }
 ";
-
-/// The seed's backup.conf: state BACKUP, priority 99, weight -1.
-fn backup() -> String {
-    MASTER
-        .replace("state MASTER", "state BACKUP")
-        .replace("priority 100", "priority 99")
-        .replace("weight -3", "weight -1")
-}
 
 fn keel_test(netns: &Netns, file: &Path) -> Run {
     let mut command = netns.command(keel());
@@ -95,11 +53,8 @@ fn seeds_give_keepalived_exit_code_six() {
     // enable_script_security); keel gives the same code.
     let netns = Netns::with_interfaces("keel-seed", &["eth0"]);
     let dir = Scratch::new("keel-seed");
-    for (name, text) in [
-        ("master.conf", MASTER.to_string()),
-        ("backup.conf", backup()),
-    ] {
-        let file = dir.write(name, &text);
+    for (name, text) in [("master.conf", MASTER), ("backup.conf", BACKUP)] {
+        let file = dir.write(name, text);
         let judge = keepalived_test(&netns, &file);
         let keel = keel_test(&netns, &file);
         assert_eq!(
@@ -213,10 +168,10 @@ fn dump_conf_json_shows_the_seed_as_written() {
     let netns = Netns::with_interfaces("keel-json", &["eth0"]);
     let dir = Scratch::new("keel-json");
     for (name, text, state, priority, weight) in [
-        ("master.conf", MASTER.to_string(), "MASTER", 100, -3),
-        ("backup.conf", backup(), "BACKUP", 99, -1),
+        ("master.conf", MASTER, "MASTER", 100, -3),
+        ("backup.conf", BACKUP, "BACKUP", 99, -1),
     ] {
-        let file = dir.write(name, &text);
+        let file = dir.write(name, text);
         let mut command = netns.command(keel());
         command.arg("--dump-conf=json").arg("-f").arg(&file);
         let run = run_with_timeout(command, TIMEOUT);
