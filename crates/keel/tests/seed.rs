@@ -8,7 +8,8 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use support::{Netns, Run, Scratch, keel, run_with_timeout};
+use keel_lab::TempDir;
+use support::{Netns, Run, keel, run_with_timeout};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -52,7 +53,7 @@ fn seeds_give_keepalived_exit_code_six() {
     // Output: keepalived 2.2.7 exits 6 (scripts would run as root without
     // enable_script_security); keel gives the same code.
     let netns = Netns::with_interfaces("keel-seed", &["eth0"]);
-    let dir = Scratch::new("keel-seed");
+    let dir = TempDir::new("keel-seed");
     for (name, text) in [("master.conf", MASTER), ("backup.conf", BACKUP)] {
         let file = dir.write(name, text);
         let judge = keepalived_test(&netns, &file);
@@ -123,7 +124,7 @@ fn classic_mistakes_are_located_and_judged_like_keepalived() {
     // Output: the valid one passes in both; each mistake makes keel name file:line:col and
     // exit with the code keepalived 2.2.7 gives for the same file.
     let netns = Netns::with_interfaces("keel-mistake", &["eth0"]);
-    let dir = Scratch::new("keel-mistake");
+    let dir = TempDir::new("keel-mistake");
     let base = dir.write("base.conf", BASE);
     let judge = keepalived_test(&netns, &base);
     let keel = keel_test(&netns, &base);
@@ -166,7 +167,7 @@ fn dump_conf_json_shows_the_seed_as_written() {
     // priority 100 / 99, advert_int 1, PASS 1111, VIP 192.168.1.199, track_script
     // chk_nginx, three notify scripts); the exit code is the -t verdict (6).
     let netns = Netns::with_interfaces("keel-json", &["eth0"]);
-    let dir = Scratch::new("keel-json");
+    let dir = TempDir::new("keel-json");
     for (name, text, state, priority, weight) in [
         ("master.conf", MASTER, "MASTER", 100, -3),
         ("backup.conf", BACKUP, "BACKUP", 99, -1),
