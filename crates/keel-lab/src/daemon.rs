@@ -81,18 +81,9 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `command` with stdin closed and stdout and stderr appended to `log`.
     pub fn spawn(mut command: Command, log: &Path) -> Daemon {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap_or_else(|e| panic!("opening log {}: {e}", log.display()));
-        let copy = file
-            .try_clone()
-            .unwrap_or_else(|e| panic!("duplicating log descriptor: {e}"));
+        log_output(&mut command, log);
         let child = command
             .stdin(Stdio::null())
-            .stdout(file)
-            .stderr(copy)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         Daemon::guarded(ChildGuard::new(child), log)
@@ -155,6 +146,19 @@ impl Daemon {
         });
         status
     }
+}
+
+/// Sends `command`'s stdout and stderr to the end of the file `log` (created if missing).
+pub(crate) fn log_output(command: &mut Command, log: &Path) {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap_or_else(|e| panic!("opening log {}: {e}", log.display()));
+    let copy = file
+        .try_clone()
+        .unwrap_or_else(|e| panic!("duplicating log descriptor: {e}"));
+    command.stdout(file).stderr(copy);
 }
 
 #[cfg(test)]

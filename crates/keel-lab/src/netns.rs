@@ -53,17 +53,7 @@ impl Netns {
             .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
             .args(argv);
         match log {
-            Some(path) => {
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .unwrap_or_else(|e| panic!("opening log {}: {e}", path.display()));
-                let copy = file
-                    .try_clone()
-                    .unwrap_or_else(|e| panic!("duplicating log descriptor: {e}"));
-                command.stdout(file).stderr(copy);
-            }
+            Some(path) => crate::daemon::log_output(&mut command, path),
             None => {
                 command
                     .stdout(std::process::Stdio::null())
