@@ -8,8 +8,9 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
+use keel_lab::Netns;
 use keel_lab::TempDir;
-use support::{Netns, Run, keel, run_with_timeout};
+use support::{Run, keel, run_with_timeout};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -36,7 +37,7 @@ vrrp_instance VI_1 {
 ";
 
 fn keel_test(netns: &Netns, file: &Path) -> Run {
-    let mut command = netns.command(keel());
+    let mut command = netns.command(&keel().to_string_lossy());
     command.arg("-t").arg("-f").arg(file);
     run_with_timeout(command, TIMEOUT)
 }
@@ -52,7 +53,7 @@ fn seeds_give_keepalived_exit_code_six() {
     // Input: master.conf and backup.conf, with eth0 present and no keepalived_script user.
     // Output: keepalived 2.2.7 exits 6 (scripts would run as root without
     // enable_script_security); keel gives the same code.
-    let netns = Netns::with_interfaces("keel-seed", &["eth0"]);
+    let netns = support::netns_with_interfaces("keel-seed", &["eth0"]);
     let dir = TempDir::new("keel-seed");
     for (name, text) in [("master.conf", MASTER), ("backup.conf", BACKUP)] {
         let file = dir.write(name, text);
@@ -123,7 +124,7 @@ fn classic_mistakes_are_located_and_judged_like_keepalived() {
     // Input: a valid config, then the same config with one classic mistake each.
     // Output: the valid one passes in both; each mistake makes keel name file:line:col and
     // exit with the code keepalived 2.2.7 gives for the same file.
-    let netns = Netns::with_interfaces("keel-mistake", &["eth0"]);
+    let netns = support::netns_with_interfaces("keel-mistake", &["eth0"]);
     let dir = TempDir::new("keel-mistake");
     let base = dir.write("base.conf", BASE);
     let judge = keepalived_test(&netns, &base);
@@ -166,14 +167,14 @@ fn dump_conf_json_shows_the_seed_as_written() {
     // (interval 1, weight -3 / -1, fall 2, rise 1), the instance (state, interface, vrid 51,
     // priority 100 / 99, advert_int 1, PASS 1111, VIP 192.168.1.199, track_script
     // chk_nginx, three notify scripts); the exit code is the -t verdict (6).
-    let netns = Netns::with_interfaces("keel-json", &["eth0"]);
+    let netns = support::netns_with_interfaces("keel-json", &["eth0"]);
     let dir = TempDir::new("keel-json");
     for (name, text, state, priority, weight) in [
         ("master.conf", MASTER, "MASTER", 100, -3),
         ("backup.conf", BACKUP, "BACKUP", 99, -1),
     ] {
         let file = dir.write(name, text);
-        let mut command = netns.command(keel());
+        let mut command = netns.command(&keel().to_string_lossy());
         command.arg("--dump-conf=json").arg("-f").arg(&file);
         let run = run_with_timeout(command, TIMEOUT);
         assert_eq!(run.code, Some(6), "{name}: {}", run.stderr);
