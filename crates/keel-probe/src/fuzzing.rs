@@ -18,7 +18,11 @@ pub fn http_response(response: &[u8], chunk: usize) -> Option<HttpResponse> {
     let mut url = UrlCheck::new("/");
     url.digest = parse_digest(&crate::http::hex(&response.digest));
     assert_eq!(url.digest, Some(response.digest), "digest text round trip");
-    url.regex = crate::http::Pattern::new("(?i)ok|alive").ok();
+    // Compiled once: a regex per input would make the target a regex-compiler benchmark.
+    static PATTERN: std::sync::OnceLock<Option<crate::http::Pattern>> = std::sync::OnceLock::new();
+    url.regex = PATTERN
+        .get_or_init(|| crate::http::Pattern::new("(?i)ok|alive").ok())
+        .clone();
     url.regex_min_offset = chunk % 64;
     let _ = judge(&url, &response);
     Some(response)
@@ -60,13 +64,23 @@ pub fn dns_reply(datagram: &[u8]) {
     let _ = crate::dns::reply_code(datagram, id.wrapping_add(1));
 }
 
-/// A datagram on a PING_CHECK raw socket (IPv4 with its header, or ICMPv6 without).
-pub fn ping_reply(datagram: &[u8]) {
-    if let Some(message) = crate::ping::strip_ipv4_header(datagram) {
-        let _ = crate::ping::is_reply(message, false, Some(1), 1);
-        let _ = crate::ping::is_reply(message, false, None, 1);
-    }
-    let _ = crate::ping::is_reply(datagram, true, Some(1), 1);
+/// A datagram on a PING_CHECK raw socket (IPv4 with its header, or ICMPv6 without):
+/// whether it answers echo 1/1 as IPv4 with and without an identifier check, and as ICMPv6.
+/// An IPv4 reply that matches the identifier also matches without it.
+pub fn ping_reply(datagram: &[u8]) -> [bool; 3] {
+    let (with_id, without_id) =
+        crate::ping::strip_ipv4_header(datagram).map_or((false, false), |message| {
+            (
+                crate::ping::is_reply(message, false, Some(1), 1),
+                crate::ping::is_reply(message, false, None, 1),
+            )
+        });
+    assert!(!with_id || without_id);
+    [
+        with_id,
+        without_id,
+        crate::ping::is_reply(datagram, true, Some(1), 1),
+    ]
 }
 
 /// One line of an SMTP_CHECK server's reply: its code and whether the reply continues.
