@@ -108,3 +108,20 @@ pub(crate) fn reply_line(line: &[u8]) -> (Option<u16>, bool) {
         .and_then(|digits| digits.parse().ok());
     (code, line.get(3) == Some(&b'-'))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::reply_line;
+
+    #[test]
+    fn reply_lines_give_their_code_and_whether_more_follows() {
+        // Input: a continued and a final line of a 250 reply, a line whose code has a sign,
+        // a short line, and bytes that are not UTF-8.
+        // Output: (250, more), (250, last); no code for the rest, and never a panic.
+        assert_eq!(reply_line(b"250-mx.example\r\n"), (Some(250), true));
+        assert_eq!(reply_line(b"250 HELP\r\n"), (Some(250), false));
+        assert_eq!(reply_line(b"+25 x\r\n"), (None, false));
+        assert_eq!(reply_line(b"22"), (None, false));
+        assert_eq!(reply_line(b"\xff\xfe\xfd-"), (None, true));
+    }
+}
