@@ -10,7 +10,9 @@
 //! namespace ([`Netns::command`]), running Rust code in a namespace so the sockets it opens
 //! belong there ([`Netns::run_in`]), nftables loss and partitions on the switch, link
 //! down/up, tcpdump captures on the bridge ([`Capture`]), and a child subreaper with reaping
-//! for harnesses that start daemons ([`become_subreaper`], [`reap_zombies`]).
+//! for harnesses that start daemons ([`become_subreaper`], [`reap_zombies`]), and the daemons
+//! themselves: their files, log and signals ([`Daemon`], [`DaemonFiles`]), waiting for what
+//! they should do ([`wait_until`], [`holds`]).
 //!
 //! The lab is test-only: it panics with a clear message when the machine refuses a step,
 //! because a lab that cannot be built is a broken test environment, not a test result.
@@ -38,10 +40,12 @@
 #![warn(missing_docs)]
 
 mod capture;
+mod daemon;
 mod netns;
 mod process;
 
 pub use capture::Capture;
+pub use daemon::{Daemon, DaemonFiles, holds, wait_until};
 pub use netns::Netns;
 pub use process::{ChildGuard, become_subreaper, reap_zombies};
 
@@ -90,6 +94,13 @@ impl TempDir {
     /// The directory's path.
     pub fn path(&self) -> &std::path::Path {
         &self.path
+    }
+
+    /// Writes `text` to the file `name` in the directory; returns its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path.join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        path
     }
 }
 

@@ -1,8 +1,9 @@
 //! A named network namespace (`ip netns`), deleted on drop.
 
 use std::fs::File;
+use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use crate::checked;
 
@@ -53,17 +54,7 @@ impl Netns {
             .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
             .args(argv);
         match log {
-            Some(path) => {
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .unwrap_or_else(|e| panic!("opening log {}: {e}", path.display()));
-                let copy = file
-                    .try_clone()
-                    .unwrap_or_else(|e| panic!("duplicating log descriptor: {e}"));
-                command.stdout(file).stderr(copy);
-            }
+            Some(path) => crate::daemon::log_output(&mut command, path),
             None => {
                 command
                     .stdout(std::process::Stdio::null())
@@ -109,6 +100,28 @@ impl Netns {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot run ip: {e}"))
+    }
+
+    /// Runs `ip -n NAME -batch -` with one `ip` command per line (without the leading
+    /// `ip`); panics if any fails. Much faster than one `ip` process per step.
+    pub fn ip_batch(&self, commands: &[String]) {
+        let mut child = Command::new("ip")
+            .args(["-n", self.name.as_str(), "-batch", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run ip: {e}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            let mut text = commands.join("\n");
+            text.push('\n');
+            // A write error means ip exited early; its status and stderr say why.
+            let _ = stdin.write_all(text.as_bytes());
+        }
+        checked(
+            &format!("ip -batch in {}: {commands:?}", self.name),
+            child.wait_with_output(),
+        );
     }
 
     /// Runs one nft command (`nft CMD`) in the namespace; panics on failure.

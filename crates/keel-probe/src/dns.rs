@@ -119,7 +119,7 @@ fn encode_query(id: u16, spec: &DnsSpec) -> Result<Vec<u8>, ProbeError> {
 
 /// The response code of `bytes` if it is a response to query `id`; `None` for anything
 /// to ignore (too short, another ID, a query, undecodable).
-fn reply_code(bytes: &[u8], id: u16) -> Option<ResponseCode> {
+pub(crate) fn reply_code(bytes: &[u8], id: u16) -> Option<ResponseCode> {
     let message = Message::from_vec(bytes).ok()?;
     (message.id() == id && message.message_type() == MessageType::Response)
         .then(|| message.response_code())

@@ -53,7 +53,7 @@ fn judge(value: i64, weight: i64, reverse: bool) -> ProbeOutcome {
     }
 }
 
-fn leading_integer(bytes: &[u8]) -> i64 {
+pub(crate) fn leading_integer(bytes: &[u8]) -> i64 {
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim_start();
     let end = text

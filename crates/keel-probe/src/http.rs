@@ -328,7 +328,7 @@ where
 
 /// Splits a response stream into header and digested body as bytes arrive.
 #[derive(Default)]
-struct ResponseReader {
+pub(crate) struct ResponseReader {
     header: Vec<u8>,
     header_done: bool,
     content_length: Option<usize>,
@@ -338,7 +338,7 @@ struct ResponseReader {
 }
 
 impl ResponseReader {
-    fn push(&mut self, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         if self.header_done {
             self.push_body(bytes);
             return;
@@ -364,7 +364,7 @@ impl ResponseReader {
         self.body.extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
-    fn finish(self) -> Result<HttpResponse, ProbeError> {
+    pub(crate) fn finish(self) -> Result<HttpResponse, ProbeError> {
         if !self.header_done {
             return Err(ProbeError::NoData);
         }

@@ -17,6 +17,8 @@
 mod dns;
 mod error;
 mod file;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 mod misc;
 mod ping;

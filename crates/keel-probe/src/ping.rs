@@ -121,12 +121,12 @@ fn internet_checksum(bytes: &[u8]) -> u16 {
 }
 
 /// The ICMP message inside an IPv4 datagram as a raw socket delivers it.
-fn strip_ipv4_header(datagram: &[u8]) -> Option<&[u8]> {
+pub(crate) fn strip_ipv4_header(datagram: &[u8]) -> Option<&[u8]> {
     let header_length = usize::from(datagram.first()? & 0x0f) * 4;
     datagram.get(header_length..)
 }
 
-fn is_reply(message: &[u8], v6: bool, identifier: Option<u16>, sequence: u16) -> bool {
+pub(crate) fn is_reply(message: &[u8], v6: bool, identifier: Option<u16>, sequence: u16) -> bool {
     let Some(header) = message.get(..8) else {
         return false;
     };

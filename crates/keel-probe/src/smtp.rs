@@ -90,14 +90,38 @@ impl Session<'_> {
                     "connection closed before the SMTP {what}"
                 )));
             }
-            let code = line
-                .get(..3)
-                .filter(|digits| digits.iter().all(u8::is_ascii_digit))
-                .and_then(|digits| std::str::from_utf8(digits).ok())
-                .and_then(|digits| digits.parse().ok());
-            if line.get(3) != Some(&b'-') {
+            let (code, continued) = reply_line(&line);
+            if !continued {
                 return Ok(code);
             }
         }
+    }
+}
+
+/// The code of one reply line, if it starts with three digits, and whether the reply
+/// continues (RFC 5321 §4.2.1: `NNN-` continues a multiline reply).
+pub(crate) fn reply_line(line: &[u8]) -> (Option<u16>, bool) {
+    let code = line
+        .get(..3)
+        .filter(|digits| digits.iter().all(u8::is_ascii_digit))
+        .and_then(|digits| std::str::from_utf8(digits).ok())
+        .and_then(|digits| digits.parse().ok());
+    (code, line.get(3) == Some(&b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reply_line;
+
+    #[test]
+    fn reply_lines_give_their_code_and_whether_more_follows() {
+        // Input: a continued and a final line of a 250 reply, a line whose code has a sign,
+        // a short line, and bytes that are not UTF-8.
+        // Output: (250, more), (250, last); no code for the rest, and never a panic.
+        assert_eq!(reply_line(b"250-mx.example\r\n"), (Some(250), true));
+        assert_eq!(reply_line(b"250 HELP\r\n"), (Some(250), false));
+        assert_eq!(reply_line(b"+25 x\r\n"), (None, false));
+        assert_eq!(reply_line(b"22"), (None, false));
+        assert_eq!(reply_line(b"\xff\xfe\xfd-"), (None, true));
     }
 }

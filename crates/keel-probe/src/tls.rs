@@ -70,21 +70,24 @@ fn client_config(options: &TlsOptions) -> Result<ClientConfig, ProbeError> {
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|error| ProbeError::Tls(error.to_string()))?;
-    let verifier: Arc<dyn ServerCertVerifier> = match &options.ca {
-        None => Arc::new(AcceptAnyCertificate(provider)),
+    let chain = match &options.ca {
+        None => None,
         Some(path) => {
+            let ca_error = |error: &dyn std::fmt::Display| {
+                ProbeError::Tls(format!("ca {}: {error}", path.display()))
+            };
             let mut roots = RootCertStore::empty();
             for certificate in read_certificates(path)? {
-                roots
-                    .add(certificate)
-                    .map_err(|error| ProbeError::Tls(format!("ca {}: {error}", path.display())))?;
+                roots.add(certificate).map_err(|error| ca_error(&error))?;
             }
-            let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|error| ProbeError::Tls(format!("ca {}: {error}", path.display())))?;
-            Arc::new(IgnoreName(inner))
+            let verifier =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|error| ca_error(&error))?;
+            Some(verifier)
         }
     };
+    let verifier = Arc::new(KeepalivedVerifier { chain, provider });
     let builder = builder
         .dangerous()
         .with_custom_certificate_verifier(verifier);
@@ -114,62 +117,17 @@ fn read_certificates(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, Pro
     Ok(certificates)
 }
 
-/// keepalived compat: without `ca`, any server certificate is accepted; the handshake
-/// signatures are still checked so that the session itself is sound.
+/// keepalived compat: without `ca` (`chain` is `None`) any server certificate is accepted;
+/// with `ca` the chain must verify, but a name mismatch is accepted (checks dial addresses,
+/// and keepalived does not check names either). The handshake signatures are checked in
+/// both cases so that the session itself is sound.
 #[derive(Debug)]
-struct AcceptAnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        certificate: &CertificateDer<'_>,
-        signature: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            certificate,
-            signature,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        certificate: &CertificateDer<'_>,
-        signature: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            certificate,
-            signature,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+struct KeepalivedVerifier {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
 }
 
-/// With `ca`: the chain must verify, but a name mismatch is accepted (checks dial
-/// addresses, and keepalived does not check names either).
-#[derive(Debug)]
-struct IgnoreName(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for IgnoreName {
+impl ServerCertVerifier for KeepalivedVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -178,10 +136,10 @@ impl ServerCertVerifier for IgnoreName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::NotValidForName
                 | rustls::CertificateError::NotValidForNameContext { .. },
@@ -196,8 +154,12 @@ impl ServerCertVerifier for IgnoreName {
         certificate: &CertificateDer<'_>,
         signature: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0
-            .verify_tls12_signature(message, certificate, signature)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            certificate,
+            signature,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -206,11 +168,17 @@ impl ServerCertVerifier for IgnoreName {
         certificate: &CertificateDer<'_>,
         signature: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0
-            .verify_tls13_signature(message, certificate, signature)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            certificate,
+            signature,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

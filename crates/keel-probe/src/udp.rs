@@ -119,7 +119,7 @@ pub(crate) async fn check(request: &ProbeRequest, spec: &UdpSpec) -> Result<(), 
     }
 }
 
-fn judge_reply(spec: &UdpSpec, reply: &[u8]) -> Result<(), ProbeError> {
+pub(crate) fn judge_reply(spec: &UdpSpec, reply: &[u8]) -> Result<(), ProbeError> {
     let Some(pattern) = &spec.reply else {
         return Ok(());
     };

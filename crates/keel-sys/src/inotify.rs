@@ -7,9 +7,9 @@
 //! trailing text ignored, no digits = 0; a value outside the `int` range is ignored (the
 //! previous value stays).
 
-use std::ffi::{CString, OsString};
+use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use tokio::io::unix::AsyncFd;
@@ -105,34 +105,55 @@ impl TrackFileWatcher {
     }
 
     /// Turns raw inotify records into values for our file.
-    fn collect(&mut self, mut records: &[u8]) {
-        const HEADER: usize = std::mem::size_of::<libc::inotify_event>();
-        while records.len() >= HEADER {
-            // SAFETY: at least HEADER bytes remain; read_unaligned copes with any alignment.
-            let event: libc::inotify_event =
-                unsafe { std::ptr::read_unaligned(records.as_ptr().cast()) };
-            let end = HEADER + event.len as usize;
-            let Some(name_bytes) = records.get(HEADER..end) else {
-                return;
-            };
-            let name_length = name_bytes
-                .iter()
-                .position(|b| *b == 0)
-                .unwrap_or(name_bytes.len());
-            let name = OsString::from_vec(name_bytes[..name_length].to_vec());
-            records = &records[end..];
-            if event.wd != self.watch || name != self.file_name || event.mask & libc::IN_ISDIR != 0
-            {
-                continue;
-            }
-            if event.mask & (libc::IN_DELETE | libc::IN_MOVED_FROM) != 0 {
+    fn collect(&mut self, records: &[u8]) {
+        for change in changes(records, self.watch, &self.file_name) {
+            self.pending.push(match change {
                 // keepalived: a file that disappeared counts as value 0.
-                self.pending.push(Some(0));
-            } else if event.mask & (libc::IN_CLOSE_WRITE | libc::IN_MOVED_TO) != 0 {
-                self.pending.push(read_track_file(&self.path));
-            }
+                Change::Removed => Some(0),
+                Change::Written => read_track_file(&self.path),
+            });
         }
     }
+}
+
+/// What an inotify record says happened to the tracked file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// Deleted or moved away: the value is 0 now.
+    Removed,
+    /// Written or moved into place: read it again.
+    Written,
+}
+
+/// Decodes the `struct inotify_event` records of one `read()` and keeps those about
+/// `file_name` in watch `watch`; a truncated record ends the walk.
+pub(crate) fn changes(mut records: &[u8], watch: i32, file_name: &OsStr) -> Vec<Change> {
+    const HEADER: usize = std::mem::size_of::<libc::inotify_event>();
+    let mut found = Vec::new();
+    while records.len() >= HEADER {
+        // SAFETY: at least HEADER bytes remain; read_unaligned copes with any alignment.
+        let event: libc::inotify_event =
+            unsafe { std::ptr::read_unaligned(records.as_ptr().cast()) };
+        let end = HEADER + event.len as usize;
+        let Some(name_bytes) = records.get(HEADER..end) else {
+            break;
+        };
+        let name_length = name_bytes
+            .iter()
+            .position(|b| *b == 0)
+            .unwrap_or(name_bytes.len());
+        let name = OsStr::from_bytes(&name_bytes[..name_length]);
+        records = &records[end..];
+        if event.wd != watch || name != file_name || event.mask & libc::IN_ISDIR != 0 {
+            continue;
+        }
+        if event.mask & (libc::IN_DELETE | libc::IN_MOVED_FROM) != 0 {
+            found.push(Change::Removed);
+        } else if event.mask & (libc::IN_CLOSE_WRITE | libc::IN_MOVED_TO) != 0 {
+            found.push(Change::Written);
+        }
+    }
+    found
 }
 
 /// Reads a track file's value: 0 when it is missing, empty or holds no number; `None` when
@@ -180,7 +201,42 @@ pub fn parse_track_value(text: &str) -> Option<i32> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_track_value;
+    use std::ffi::OsStr;
+
+    use super::{Change, changes, parse_track_value};
+
+    fn record(watch: i32, mask: u32, name: &str) -> Vec<u8> {
+        let mut padded = name.as_bytes().to_vec();
+        padded.resize(name.len().div_ceil(4) * 4 + 4, 0);
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&watch.to_ne_bytes());
+        bytes.extend_from_slice(&mask.to_ne_bytes());
+        bytes.extend_from_slice(&0u32.to_ne_bytes()); // cookie
+        bytes.extend_from_slice(&(padded.len() as u32).to_ne_bytes());
+        bytes.extend_from_slice(&padded);
+        bytes
+    }
+
+    #[test]
+    fn records_about_the_tracked_file_become_changes() {
+        // Input: one read() with a write of our file, a write of another file, a write in
+        // another watch, a directory of our name deleted, our file moved away, then a
+        // record whose name runs past the end.
+        // Output: Written, Removed; the rest is skipped and the truncated record ends it.
+        let mut records = record(1, libc::IN_CLOSE_WRITE, "track");
+        records.extend(record(1, libc::IN_CLOSE_WRITE, "other"));
+        records.extend(record(2, libc::IN_CLOSE_WRITE, "track"));
+        records.extend(record(1, libc::IN_DELETE | libc::IN_ISDIR, "track"));
+        records.extend(record(1, libc::IN_MOVED_FROM, "track"));
+        let mut truncated = record(1, libc::IN_DELETE, "track");
+        truncated.truncate(20);
+        records.extend(truncated);
+        assert_eq!(
+            changes(&records, 1, OsStr::new("track")),
+            vec![Change::Written, Change::Removed]
+        );
+        assert!(changes(&records[..10], 1, OsStr::new("track")).is_empty());
+    }
 
     #[test]
     fn values_parse_like_strtol_base_zero() {

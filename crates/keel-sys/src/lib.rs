@@ -34,6 +34,8 @@
 pub mod error;
 pub mod fifo;
 pub mod firewall;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inotify;
 pub mod ipvs;
 pub mod lb;

@@ -172,7 +172,7 @@ fn send_listen(fd: &OwnedFd) -> Result<()> {
 
 /// Decodes the netlink messages of one datagram into process events, skipping anything
 /// truncated or unknown.
-fn parse_events(mut datagram: &[u8]) -> Vec<ProcessEvent> {
+pub(crate) fn parse_events(mut datagram: &[u8]) -> Vec<ProcessEvent> {
     let read_u32 = |bytes: &[u8], at: usize| -> Option<u32> {
         bytes
             .get(at..at + 4)

@@ -124,17 +124,35 @@ fn process_matches(directory: &Path, wanted: &ProcessMatch) -> bool {
     let Ok(cmdline) = fs::read(directory.join("cmdline")) else {
         return false;
     };
-    let argv: Vec<String> = cmdline
+    wanted.matches(comm.trim_end_matches('\n'), &command_line(&cmdline))
+}
+
+/// The arguments in `/proc/PID/cmdline` (NUL-separated; empty parts dropped, bytes that are
+/// not UTF-8 replaced).
+pub(crate) fn command_line(cmdline: &[u8]) -> Vec<String> {
+    cmdline
         .split(|b| *b == 0)
         .filter(|part| !part.is_empty())
         .map(|part| String::from_utf8_lossy(part).into_owned())
-        .collect();
-    wanted.matches(comm.trim_end_matches('\n'), &argv)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{ParameterMatch, ProcessMatch};
+    use super::{ParameterMatch, ProcessMatch, command_line};
+
+    #[test]
+    fn cmdline_splits_at_nul_and_drops_empty_parts() {
+        // Input: /proc/PID/cmdline of `nginx -g daemon` (with the trailing NUL), one with an
+        // empty argument and a byte that is not UTF-8, and a kernel thread's empty file.
+        // Output: the words; the empty argument dropped, the bad byte replaced; nothing.
+        assert_eq!(
+            command_line(b"nginx\0-g\0daemon\0"),
+            argv(&["nginx", "-g", "daemon"])
+        );
+        assert_eq!(command_line(b"a\0\0b\xff\0"), argv(&["a", "b\u{fffd}"]));
+        assert!(command_line(b"").is_empty());
+    }
 
     fn argv(words: &[&str]) -> Vec<String> {
         words.iter().map(|w| w.to_string()).collect()

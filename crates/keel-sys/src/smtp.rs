@@ -200,12 +200,8 @@ impl Session {
                     text: "connection closed".into(),
                 });
             }
-            let code = line
-                .get(..3)
-                .and_then(|c| c.parse::<u16>().ok())
-                .unwrap_or(0);
-            // RFC 5321 §4.2.1: "NNN-" continues a multiline reply, "NNN " ends it.
-            if line.as_bytes().get(3) == Some(&b'-') {
+            let (code, continued) = reply_line(&line);
+            if continued {
                 continue;
             }
             if code != expected {
@@ -252,5 +248,32 @@ mod group_alert_tests {
         assert_eq!(stop.subject, "[LB1] VRRP Group G1 - Stopping");
         assert_eq!(stop.body, "=> All VRRP group instances are now stopping <=");
         assert_eq!(vrrp_group_alert("LB1", "G1", "DELETED"), None);
+    }
+}
+
+/// The code of one SMTP reply line (0 when it has none) and whether the reply continues:
+/// RFC 5321 §4.2.1, "NNN-" continues a multiline reply, "NNN " ends it.
+pub(crate) fn reply_line(line: &str) -> (u16, bool) {
+    let code = line
+        .get(..3)
+        .and_then(|c| c.parse::<u16>().ok())
+        .unwrap_or(0);
+    (code, line.as_bytes().get(3) == Some(&b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reply_line;
+
+    #[test]
+    fn reply_lines_give_their_code_and_whether_more_follows() {
+        // Input: a continued and a final line of a 250 reply, a line without a code, a
+        // two-character line, and a line whose third byte is inside a UTF-8 character.
+        // Output: (250, more), (250, last), (0, last) for the rest: never a panic.
+        assert_eq!(reply_line("250-mail.example\r\n"), (250, true));
+        assert_eq!(reply_line("250 OK\r\n"), (250, false));
+        assert_eq!(reply_line("hello\r\n"), (0, false));
+        assert_eq!(reply_line("25"), (0, false));
+        assert_eq!(reply_line("2é0 x"), (0, false));
     }
 }

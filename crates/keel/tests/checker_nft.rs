@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use keel_lab::{ChildGuard, Netns, TempDir, require_root, unique_name};
+use keel_lab::{ChildGuard, Daemon, Netns, TempDir, require_root, unique_name};
 
 const VIP: &str = "192.0.2.10";
 
@@ -225,23 +225,16 @@ fn http_through_nftables_follows_weights_and_health() {
     }
     let config = dir.path().join("keepalived.conf");
     std::fs::write(&config, CONFIG).expect("config written");
-    let log = dir.path().join("keel.log");
-    let log_file = std::fs::File::create(&log).expect("log file");
-    let keel = lab
-        .director
-        .command(env!("CARGO_BIN_EXE_keel"))
+    let mut command = lab.director.command(env!("CARGO_BIN_EXE_keel"));
+    // keel -C writes keepalived's pid files; keep them out of the host's /run.
+    command
         .args(["-C", "-n", "-l", "-G", "-f"])
         .arg(&config)
-        // keel -C writes keepalived's pid files; keep them out of the host's /run.
         .arg("-p")
         .arg(dir.path().join("keel.pid"))
         .arg("-c")
-        .arg(dir.path().join("checkers.pid"))
-        .stdout(log_file.try_clone().expect("log descriptor"))
-        .stderr(log_file)
-        .spawn()
-        .expect("keel starts");
-    let mut keel = ChildGuard::new(keel);
+        .arg(dir.path().join("checkers.pid"));
+    let mut keel = Daemon::spawn(command, &dir.path().join("keel.log"));
 
     // Input: three healthy real servers of weight 1, 2, 3 behind 192.0.2.10:80.
     // Output: all three in keel's DNAT map; 600 fresh connections split 100/200/300 (±10%).
@@ -253,13 +246,12 @@ fn http_through_nftables_follows_weights_and_health() {
     });
     // The python servers may still be binding; the checks passing says they listen.
     let counts = requests(&lab.client, 600);
-    let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
     for (name, expected) in [("rs1", 100.0), ("rs2", 200.0), ("rs3", 300.0)] {
         let got = counts.get(name).copied().unwrap_or(0) as f64;
         assert!(
             (got - expected).abs() <= expected * 0.10,
             "{name}: {got} of 600, expected {expected} ± 10%: {counts:?}\nkeel log:\n{}",
-            log_text()
+            keel.log_text()
         );
     }
 
@@ -280,24 +272,25 @@ fn http_through_nftables_follows_weights_and_health() {
     // Input: SIGHUP after the file gives rs1 weight 4 instead of 1.
     // Output: new connections split 4:2 between rs1 and rs2 (rs3 still down).
     std::fs::write(&config, CONFIG.replacen("weight 1", "weight 4", 1)).expect("config written");
-    // SAFETY: kill(2) on the pid of a child we own and have not reaped.
-    unsafe { libc::kill(keel.pid() as i32, libc::SIGHUP) };
+    keel.signal(libc::SIGHUP);
     std::thread::sleep(Duration::from_secs(2));
     let reloaded = requests(&lab.client, 120);
     let rs1 = reloaded.get("rs1").copied().unwrap_or(0) as f64;
     assert!(
         (rs1 - 80.0).abs() <= 8.0,
         "after reload: {reloaded:?}\n{}",
-        log_text()
+        keel.log_text()
     );
     assert_eq!(reloaded.get("rs3"), None, "{reloaded:?}");
 
     // Input: keel gets SIGTERM.
     // Output: it exits 0 and its nft table is gone.
-    // SAFETY: kill(2) on the pid of a child we own and have not reaped.
-    unsafe { libc::kill(keel.pid() as i32, libc::SIGTERM) };
-    let status = keel.child_mut().wait().expect("keel exits");
-    assert!(status.success(), "keel exit {status:?}\n{}", log_text());
+    let status = keel.stop(Duration::from_secs(10)).expect("keel exits");
+    assert!(
+        status.success(),
+        "keel exit {status:?}\n{}",
+        keel.log_text()
+    );
     let rules = nft_rules(&lab.director);
     assert!(
         !rules.contains(" keel "),

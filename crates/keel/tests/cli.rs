@@ -5,7 +5,8 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Run, Scratch, keel, run_with_timeout};
+use keel_lab::TempDir;
+use support::{Run, keel, run_with_timeout};
 
 fn keel_with(args: &[&str]) -> Run {
     let mut command = std::process::Command::new(keel());
@@ -103,9 +104,9 @@ fn config_test_of_a_missing_file_cannot_run() {
 fn config_test_writes_to_the_log_file_when_attached() {
     // Input: keel --config-test=LOG -f bad.conf. Output: nothing on stderr, the diagnostic
     // in LOG, exit 5.
-    let dir = Scratch::new("keel-cli");
+    let dir = TempDir::new("keel-cli");
     let conf = dir.write("bad.conf", "global_defs {\n    router_idd X\n}\n");
-    let log = dir.path.join("check.log");
+    let log = dir.path().join("check.log");
     let run = keel_with(&[
         &format!("--config-test={}", log.display()),
         "-f",
@@ -122,7 +123,7 @@ fn config_test_in_a_network_namespace_exits_zero_like_keepalived() {
     // Input: `net_namespace blue` and an unknown keyword. keepalived 2.2.7's -t prints the
     // error and exits 0 whenever a namespace is set (config or -s); keel does the same and
     // says so.
-    let dir = Scratch::new("keel-cli");
+    let dir = TempDir::new("keel-cli");
     let conf = dir.write(
         "ns.conf",
         "net_namespace blue\nglobal_defs {\n    bogus_kw 1\n}\n",

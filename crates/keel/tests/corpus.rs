@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use support::{Netns, Run, corpus_dir, keel, run_with_timeout};
+use keel_lab::Netns;
+use support::{Run, corpus_dir, keel, run_with_timeout};
 
 /// Files on which keel's exit code must equal keepalived's. Raise it as keel improves; it
 /// is the number reached when it was last raised.
@@ -50,7 +51,7 @@ fn keel_agrees_with_keepalived_on_the_corpus() {
     let files = corpus_files(&configs, &verdicts);
     assert!(!files.is_empty(), "no corpus file has a verdict");
 
-    let netns = Netns::corpus_environment("keel-corpus");
+    let netns = support::corpus_netns("keel-corpus");
     let results = check_all(&netns, &configs, &files, &["-t"]);
 
     let mut agreements = 0;
@@ -131,7 +132,7 @@ fn dump_conf_json_is_valid_for_every_corpus_file() {
         corpus.display()
     );
     let files = corpus_files(&configs, &read_verdicts(&verdicts));
-    let netns = Netns::corpus_environment("keel-json");
+    let netns = support::corpus_netns("keel-json");
     let mut failures = Vec::new();
     for (name, _, run) in check_all(&netns, &configs, &files, &["--dump-conf=json"]) {
         if !matches!(run.code, Some(0 | 4 | 5 | 6)) {
@@ -216,7 +217,7 @@ fn check_all(
 }
 
 fn check(netns: &Netns, configs: &Path, name: &str, args: &[&str]) -> Run {
-    let mut command = netns.command(keel());
+    let mut command = netns.command(&keel().to_string_lossy());
     command
         .args(args)
         .args(["-f", name])

@@ -131,10 +131,7 @@ fn start_keel(host: &Host, dir: &Path, name: &str, config: &str) -> Router {
         .stderr(log_file)
         .spawn()
         .expect("starting keel");
-    Router {
-        guard: ChildGuard::new(child),
-        log,
-    }
+    Router::guarded(ChildGuard::new(child), &log)
 }
 
 fn instance(priority: u8) -> String {
@@ -236,7 +233,7 @@ fn one_process_runs_vrrp_and_the_checker_child() {
         keel.log_text()
     );
     let first_checker = pid_in(&checkers_pid).expect("the checker child writes its pid file");
-    assert_ne!(first_checker, keel.guard.pid() as i32);
+    assert_ne!(first_checker, keel.pid() as i32);
     assert!(rs1.count().unwrap_or(0) > 0, "rs1 was never probed");
 
     // Input: rs2's listener stops.

@@ -3,13 +3,14 @@
 //! protocol, the same verbose report, and the same messages on failure.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use keel_lab::{ChildGuard, TempDir};
 
 fn keel() -> &'static str {
     env!("CARGO_BIN_EXE_keel")
@@ -67,7 +68,7 @@ fn large_body() -> Vec<u8> {
         .collect()
 }
 
-/// The test's HTTP server; stops on drop.
+/// A loopback TCP server that hands each connection to a handler until it is dropped.
 struct Server {
     address: SocketAddr,
     stop: Arc<AtomicBool>,
@@ -75,7 +76,33 @@ struct Server {
 }
 
 impl Server {
+    /// The test's HTTP server: reads a request head, answers with [`reply`] in one write.
     fn start() -> Self {
+        Server::with_handler(|mut stream| {
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let line = head.lines().next().unwrap_or("").to_string();
+            // One write, so that keepalived reads header and body together.
+            let _ = stream.write_all(&reply(&line));
+        })
+    }
+
+    /// A server that accepts, sends `prefix`, and then says nothing more until dropped.
+    fn stalling(prefix: &'static [u8]) -> Self {
+        let mut held = Vec::new();
+        Server::with_handler(move |mut stream| {
+            let _ = stream.write_all(prefix);
+            held.push(stream);
+        })
+    }
+
+    fn with_handler(mut handle: impl FnMut(TcpStream) + Send + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener
             .set_nonblocking(true)
@@ -85,21 +112,10 @@ impl Server {
         let stopping = stop.clone();
         let thread = std::thread::spawn(move || {
             while !stopping.load(Ordering::Relaxed) {
-                let Ok((mut stream, _)) = listener.accept() else {
-                    std::thread::sleep(Duration::from_millis(5));
-                    continue;
-                };
-                let _ = stream.set_nonblocking(false);
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                    head.push(byte[0]);
+                match listener.accept() {
+                    Ok((stream, _)) => handle(stream),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
-                let head = String::from_utf8_lossy(&head).into_owned();
-                let line = head.lines().next().unwrap_or("").to_string();
-                // One write, so that keepalived reads header and body together.
-                let _ = stream.write_all(&reply(&line));
             }
         });
         Server {
@@ -234,7 +250,7 @@ fn ssl_digest_equals_keepalived_against_openssl_s_server() {
     // Input: `openssl s_server -WWW` with a fresh self-signed certificate serving a file;
     // genhash -S from keel and keepalived.
     // Output: the same digest line, equal to the file's MD5.
-    let directory = tempfile_dir();
+    let directory = TempDir::new("keel-genhash");
     let dir = directory.path();
     std::fs::write(dir.join("page.txt"), b"served over TLS\n").expect("write page");
     let status = Command::new("openssl")
@@ -262,7 +278,7 @@ fn ssl_digest_equals_keepalived_against_openssl_s_server() {
         let probe = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         probe.local_addr().expect("address").port()
     };
-    let mut server = ChildGuard(
+    let mut server = ChildGuard::new(
         Command::new("openssl")
             .args(["s_server", "-WWW", "-quiet", "-accept"])
             .arg(format!("127.0.0.1:{port}"))
@@ -287,95 +303,17 @@ fn ssl_digest_equals_keepalived_against_openssl_s_server() {
     assert_eq!(text(&ours.stdout), "347e5f6744f8664b57a55fc96c947517\n");
 }
 
-struct ChildGuard(std::process::Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn wait_for_port(port: u16, server: &mut ChildGuard) {
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;
         }
-        if let Ok(Some(status)) = server.0.try_wait() {
+        if let Ok(Some(status)) = server.child_mut().try_wait() {
             panic!("openssl s_server exited: {status}");
         }
         std::thread::sleep(Duration::from_millis(25));
     }
     panic!("openssl s_server did not listen on {port}");
-}
-
-/// A scratch directory under the system's temporary directory, removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempfile_dir() -> TempDir {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "keel-genhash-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&path).expect("create scratch directory");
-    TempDir(path)
-}
-
-/// A server that accepts, sends `prefix`, and then says nothing more until dropped.
-struct Stalling {
-    address: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Stalling {
-    fn start(prefix: &'static [u8]) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let address = listener.local_addr().expect("bound address");
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut held = Vec::new();
-            while !stopping.load(Ordering::Relaxed) {
-                if let Ok((mut stream, _)) = listener.accept() {
-                    let _ = stream.write_all(prefix);
-                    held.push(stream);
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        });
-        Stalling {
-            address,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Stalling {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 #[test]
@@ -386,7 +324,7 @@ fn timeouts_print_keepalived_messages() {
         (&b""[..], "Timeout WEB read\n"),
         (&b"HTTP/1.0 200 OK\r\n"[..], "Timeout HTTP read\n"),
     ] {
-        let server = Stalling::start(prefix);
+        let server = Server::stalling(prefix);
         let port = server.address.port().to_string();
         let args = ["-s", "127.0.0.1", "-p", &port, "-u", "/", "-t", "1"];
         let ours = genhash(keel(), &args);

@@ -415,17 +415,9 @@ fn json_version_2_wraps_instances() {
 #[test]
 fn dumps_are_private_files() {
     use std::os::unix::fs::PermissionsExt;
-    /// Removes the scratch directory even when an assertion fails.
-    struct Scratch(PathBuf);
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    let scratch =
-        Scratch(std::env::temp_dir().join(format!("keel-ops-dump-{}", std::process::id())));
-    let dir = scratch.0.clone();
-    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    // Removed even when an assertion fails.
+    let scratch = keel_lab::TempDir::new("keel-ops-dump");
+    let dir = scratch.path().to_path_buf();
     let paths = DumpPaths::resolve(&[], Some(dir.as_os_str()), None, None);
     let snapshot = snapshot();
     for kind in [DumpKind::Data, DumpKind::Stats, DumpKind::Json] {

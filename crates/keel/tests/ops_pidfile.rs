@@ -1,32 +1,9 @@
 //! Pid file scenarios: a second daemon refused, stale files taken over, removal at exit.
 
-use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use keel::ops::pidfile::{PidFile, PidFileError, process_alive, read_pid};
-
-/// A scratch directory unique to this test run, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "keel-ops-pid-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir is writable");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use keel_lab::TempDir;
 
 fn own_pid() -> i32 {
     std::process::id() as i32
@@ -36,10 +13,10 @@ fn own_pid() -> i32 {
 // pid with mode 0644 while held (in a directory created for it) and is gone afterwards.
 #[test]
 fn written_then_removed_at_exit() {
-    let scratch = Scratch::new();
+    let scratch = TempDir::new("keel-ops-pid");
     // SAFETY: umask has no preconditions; the other tests here do not check file modes.
     let previous = unsafe { libc::umask(0o177) };
-    let path = scratch.0.join("keepalived").join("vrrp.pid");
+    let path = scratch.path().join("keepalived").join("vrrp.pid");
     {
         let held = PidFile::acquire(&path, own_pid()).expect("free pid file");
         assert_eq!(read_pid(held.path()), Some(own_pid()));
@@ -67,8 +44,8 @@ fn written_then_removed_at_exit() {
 // and the file is untouched.
 #[test]
 fn live_holder_is_refused() {
-    let scratch = Scratch::new();
-    let path = scratch.0.join("keepalived.pid");
+    let scratch = TempDir::new("keel-ops-pid");
+    let path = scratch.path().join("keepalived.pid");
     let mut child = Command::new("sleep").arg("30").spawn().expect("sleep runs");
     let holder = child.id() as i32;
     std::fs::write(&path, format!("{holder}\n")).expect("writable");
@@ -86,7 +63,7 @@ fn live_holder_is_refused() {
 // Output: each is stale and taken over.
 #[test]
 fn stale_files_are_taken_over() {
-    let scratch = Scratch::new();
+    let scratch = TempDir::new("keel-ops-pid");
     let mut child = Command::new("true").spawn().expect("true runs");
     let dead = child.id() as i32;
     child.wait().expect("reaped");
@@ -96,7 +73,7 @@ fn stale_files_are_taken_over() {
         "not a pid\n".to_string(),
         String::new(),
     ] {
-        let path = scratch.0.join("checkers.pid");
+        let path = scratch.path().join("checkers.pid");
         std::fs::write(&path, &content).expect("writable");
         let held = PidFile::acquire(&path, own_pid()).expect("stale file taken over");
         assert_eq!(
@@ -111,8 +88,8 @@ fn stale_files_are_taken_over() {
 // Output: not alive, so a restart takes the file over (LAB-NOTES: unreaped daemons).
 #[test]
 fn zombie_holder_is_stale() {
-    let scratch = Scratch::new();
-    let path = scratch.0.join("keepalived.pid");
+    let scratch = TempDir::new("keel-ops-pid");
+    let path = scratch.path().join("keepalived.pid");
     let mut child = Command::new("true").spawn().expect("true runs");
     let zombie = child.id() as i32;
     // Wait until it has exited but leave it unreaped.
@@ -132,8 +109,8 @@ fn zombie_holder_is_stale() {
 // Input: our own pid already in the file (a re-exec). Output: taken, not refused.
 #[test]
 fn own_pid_is_not_a_rival() {
-    let scratch = Scratch::new();
-    let path = scratch.0.join("vrrp.pid");
+    let scratch = TempDir::new("keel-ops-pid");
+    let path = scratch.path().join("vrrp.pid");
     std::fs::write(&path, format!("{}\n", own_pid())).expect("writable");
     assert!(PidFile::acquire(&path, own_pid()).is_ok());
 }

@@ -8,15 +8,16 @@ mod vrrp_lab;
 use std::path::Path;
 use std::time::Duration;
 
-use vrrp_lab::{holds, lab, serial, wait_until};
+use keel::ops::pidfile::read_pid;
+use keel_lab::DaemonFiles;
+use vrrp_lab::{Router, holds, keel_command, lab, serial, wait_until};
+
+/// How long a stopping keel may take to clean up and exit.
+const STOP: Duration = Duration::from_secs(5);
 
 const CONFIG: &str = "vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  \
                       virtual_router_id 71\n  priority 150\n  advert_int 1\n  \
                       virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n";
-
-fn pid_in(path: &Path) -> Option<i32> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
 
 // Input: `keel -f CONF -p PID -r VRRP_PID` without -n, TMPDIR set; SIGUSR2, SIGRTMIN+2,
 // SIGUSR1; a garbage VRRP packet; SIGTERM.
@@ -29,25 +30,20 @@ fn daemon_mode_pid_files_dumps_and_stop() {
     let _serial = serial();
     let (lab, dir) = lab("kproc", 2);
     let host = lab.host(0);
-    let conf = dir.path().join("keel.conf");
-    std::fs::write(&conf, CONFIG).unwrap();
-    let (pid_file, vrrp_pid_file) = (dir.path().join("k.pid"), dir.path().join("v.pid"));
+    let files = DaemonFiles::write(dir.path(), "keel", CONFIG);
+    let (pid_file, vrrp_pid_file) = (&files.pid, &files.vrrp_pid);
     let status = host
         .ns
         .command(env!("CARGO_BIN_EXE_keel"))
-        .args(["-G", "-P", "-f"])
-        .arg(&conf)
-        .arg("-p")
-        .arg(&pid_file)
-        .arg("-r")
-        .arg(&vrrp_pid_file)
+        .args(["-G", "-P"])
+        .args(files.args())
         .env("TMPDIR", dir.path())
         .status()
         .expect("starting keel");
     assert!(status.success(), "the launching process exits 0");
-    assert!(wait_until(Duration::from_secs(3), || pid_in(&pid_file).is_some()).is_some());
-    let pid = pid_in(&pid_file).unwrap();
-    assert_eq!(pid_in(&vrrp_pid_file), Some(pid));
+    assert!(wait_until(Duration::from_secs(3), || read_pid(pid_file).is_some()).is_some());
+    let pid = read_pid(pid_file).unwrap();
+    assert_eq!(read_pid(vrrp_pid_file), Some(pid));
     assert!(
         Path::new(&format!("/proc/{pid}")).exists(),
         "the daemon runs"
@@ -120,28 +116,17 @@ fn daemon_mode_pid_files_dumps_and_stop() {
 fn systemd_readiness_and_watchdog() {
     let _serial = serial();
     let (lab, dir) = lab("ksd", 1);
-    let conf = dir.path().join("keel.conf");
-    std::fs::write(&conf, CONFIG).unwrap();
+    let files = DaemonFiles::write(dir.path(), "keel", CONFIG);
     let socket_path = dir.path().join("notify.sock");
     let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    let child = lab
-        .host(0)
-        .ns
-        .command(&vrrp_lab::keel_binary())
-        .args(["-n", "-G", "-P", "-f"])
-        .arg(&conf)
-        .arg("-p")
-        .arg(dir.path().join("k.pid"))
-        .arg("-r")
-        .arg(dir.path().join("v.pid"))
+    let mut command = keel_command(lab.host(0), &files);
+    command
         .env("NOTIFY_SOCKET", &socket_path)
-        .env("WATCHDOG_USEC", "400000")
-        .spawn()
-        .expect("starting keel");
-    let _guard = keel_lab::ChildGuard::new(child);
+        .env("WATCHDOG_USEC", "400000");
+    let _keel = Router::spawn(command, &files.log);
     let mut buf = [0u8; 64];
     let mut messages = Vec::new();
     let start = std::time::Instant::now();
@@ -166,29 +151,17 @@ fn routes_rules_and_static_objects_follow_the_daemon() {
     let _serial = serial();
     let (lab, dir) = lab("krt", 1);
     let host = lab.host(0);
-    let conf = dir.path().join("keel.conf");
-    std::fs::write(
-        &conf,
+    let files = DaemonFiles::write(
+        dir.path(),
+        "keel",
         "static_ipaddress {\n  10.88.0.50/24 dev e0\n}\n\
          static_routes {\n  10.98.0.0/24 via 10.88.0.254 dev e0\n}\n\
          vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 72\n  \
          priority 150\n  advert_int 1\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n  \
          virtual_routes {\n    10.99.0.0/24 via 10.88.0.254 dev e0\n  }\n  \
          virtual_rules {\n    from 10.88.0.100 table 100\n  }\n}\n",
-    )
-    .unwrap();
-    let child = host
-        .ns
-        .command(&vrrp_lab::keel_binary())
-        .args(["-n", "-G", "-P", "-f"])
-        .arg(&conf)
-        .arg("-p")
-        .arg(dir.path().join("k.pid"))
-        .arg("-r")
-        .arg(dir.path().join("v.pid"))
-        .spawn()
-        .expect("starting keel");
-    let mut guard = keel_lab::ChildGuard::new(child);
+    );
+    let mut keel = Router::spawn(keel_command(host, &files), &files.log);
     let routes = || host.ns.ip(&["route", "show"]);
     let rules = || host.ns.ip(&["rule", "show"]);
     assert!(
@@ -214,9 +187,7 @@ fn routes_rules_and_static_objects_follow_the_daemon() {
     );
     assert!(holds(host, "10.88.0.50"), "static address missing");
 
-    // SAFETY: kill has no memory-safety preconditions; the pid is our own child.
-    unsafe { libc::kill(guard.pid() as i32, libc::SIGTERM) };
-    let _ = guard.child_mut().wait();
+    assert!(keel.stop(STOP).is_some(), "{}", keel.log_text());
     assert!(!routes().contains("10.99.0.0/24"), "{}", routes());
     assert!(!routes().contains("10.98.0.0/24"), "{}", routes());
     assert!(!rules().contains("lookup 100"), "{}", rules());
@@ -242,37 +213,23 @@ fn notify_fifo_lines_reach_the_fifo_script() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let fifo = dir.path().join("keel.fifo");
-    let conf = dir.path().join("keel.conf");
-    std::fs::write(
-        &conf,
-        format!(
+    let files = DaemonFiles::write(
+        dir.path(),
+        "keel",
+        &format!(
             "global_defs {{\n  vrrp_notify_fifo {}\n  vrrp_notify_fifo_script {}\n}}\n{CONFIG}",
             fifo.display(),
             script.display()
         ),
-    )
-    .unwrap();
-    let child = host
-        .ns
-        .command(&vrrp_lab::keel_binary())
-        .args(["-n", "-G", "-P", "-f"])
-        .arg(&conf)
-        .arg("-p")
-        .arg(dir.path().join("k.pid"))
-        .arg("-r")
-        .arg(dir.path().join("v.pid"))
-        .spawn()
-        .expect("starting keel");
-    let mut guard = keel_lab::ChildGuard::new(child);
+    );
+    let mut keel = Router::spawn(keel_command(host, &files), &files.log);
     let read = || std::fs::read_to_string(&copy).unwrap_or_default();
     assert!(
         wait_until(Duration::from_secs(6), || read().contains("MASTER")).is_some(),
         "FIFO copy: {:?}",
         read()
     );
-    // SAFETY: kill has no memory-safety preconditions; the pid is our own child.
-    unsafe { libc::kill(guard.pid() as i32, libc::SIGTERM) };
-    let _ = guard.child_mut().wait();
+    assert!(keel.stop(STOP).is_some(), "{}", keel.log_text());
     assert!(wait_until(Duration::from_secs(2), || read().contains("STOP")).is_some());
     assert_eq!(
         read(),

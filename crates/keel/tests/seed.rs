@@ -8,49 +8,17 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use support::{Netns, Run, Scratch, keel, run_with_timeout};
+use keel_lab::Netns;
+use keel_lab::TempDir;
+use support::{Run, keel, run_with_timeout};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The seed's master.conf: a MASTER that keeps a VIP while nginx runs.
-const MASTER: &str = r#"! Configuration File for keepalived
-global_defs {
-notification_email {
-root@localhost
-}
-notification_email_from keepalived@localhost
-smtp_server 127.0.0.1
-smtp_connect_timeout 30
-router_id LVS_DEVEL
-}
-vrrp_script chk_nginx {
-script "pidof nginx "
-interval 1
-weight -3
-fall 2
-rise 1
-}
-vrrp_instance VI_1 {
-state MASTER
-interface eth0
-virtual_router_id 51
-priority 100
-advert_int 1
-authentication {
-auth_type PASS
-auth_pass 1111
-}
-virtual_ipaddress {
-192.168.1.199
-}
-track_script {
-chk_nginx
-}
-notify_master "/etc/keepalived/notify.sh master "
-notify_backup "/etc/keepalived/notify.sh backup "
-notify_fault "/etc/keepalived/notify.sh fault "
-}
-"#;
+const MASTER: &str = include_str!("../../../testdata/seed/master.conf");
+
+/// The seed's backup.conf: state BACKUP, priority 99, weight -1.
+const BACKUP: &str = include_str!("../../../testdata/seed/backup.conf");
 
 /// A valid configuration without scripts, the base of the mistakes below.
 const BASE: &str = "global_defs {
@@ -68,16 +36,8 @@ vrrp_instance VI_1 {
 }
 ";
 
-/// The seed's backup.conf: state BACKUP, priority 99, weight -1.
-fn backup() -> String {
-    MASTER
-        .replace("state MASTER", "state BACKUP")
-        .replace("priority 100", "priority 99")
-        .replace("weight -3", "weight -1")
-}
-
 fn keel_test(netns: &Netns, file: &Path) -> Run {
-    let mut command = netns.command(keel());
+    let mut command = netns.command(&keel().to_string_lossy());
     command.arg("-t").arg("-f").arg(file);
     run_with_timeout(command, TIMEOUT)
 }
@@ -93,13 +53,10 @@ fn seeds_give_keepalived_exit_code_six() {
     // Input: master.conf and backup.conf, with eth0 present and no keepalived_script user.
     // Output: keepalived 2.2.7 exits 6 (scripts would run as root without
     // enable_script_security); keel gives the same code.
-    let netns = Netns::with_interfaces("keel-seed", &["eth0"]);
-    let dir = Scratch::new("keel-seed");
-    for (name, text) in [
-        ("master.conf", MASTER.to_string()),
-        ("backup.conf", backup()),
-    ] {
-        let file = dir.write(name, &text);
+    let netns = support::netns_with_interfaces("keel-seed", &["eth0"]);
+    let dir = TempDir::new("keel-seed");
+    for (name, text) in [("master.conf", MASTER), ("backup.conf", BACKUP)] {
+        let file = dir.write(name, text);
         let judge = keepalived_test(&netns, &file);
         let keel = keel_test(&netns, &file);
         assert_eq!(
@@ -167,8 +124,8 @@ fn classic_mistakes_are_located_and_judged_like_keepalived() {
     // Input: a valid config, then the same config with one classic mistake each.
     // Output: the valid one passes in both; each mistake makes keel name file:line:col and
     // exit with the code keepalived 2.2.7 gives for the same file.
-    let netns = Netns::with_interfaces("keel-mistake", &["eth0"]);
-    let dir = Scratch::new("keel-mistake");
+    let netns = support::netns_with_interfaces("keel-mistake", &["eth0"]);
+    let dir = TempDir::new("keel-mistake");
     let base = dir.write("base.conf", BASE);
     let judge = keepalived_test(&netns, &base);
     let keel = keel_test(&netns, &base);
@@ -210,14 +167,14 @@ fn dump_conf_json_shows_the_seed_as_written() {
     // (interval 1, weight -3 / -1, fall 2, rise 1), the instance (state, interface, vrid 51,
     // priority 100 / 99, advert_int 1, PASS 1111, VIP 192.168.1.199, track_script
     // chk_nginx, three notify scripts); the exit code is the -t verdict (6).
-    let netns = Netns::with_interfaces("keel-json", &["eth0"]);
-    let dir = Scratch::new("keel-json");
+    let netns = support::netns_with_interfaces("keel-json", &["eth0"]);
+    let dir = TempDir::new("keel-json");
     for (name, text, state, priority, weight) in [
-        ("master.conf", MASTER.to_string(), "MASTER", 100, -3),
-        ("backup.conf", backup(), "BACKUP", 99, -1),
+        ("master.conf", MASTER, "MASTER", 100, -3),
+        ("backup.conf", BACKUP, "BACKUP", 99, -1),
     ] {
-        let file = dir.write(name, &text);
-        let mut command = netns.command(keel());
+        let file = dir.write(name, text);
+        let mut command = netns.command(&keel().to_string_lossy());
         command.arg("--dump-conf=json").arg("-f").arg(&file);
         let run = run_with_timeout(command, TIMEOUT);
         assert_eq!(run.code, Some(6), "{name}: {}", run.stderr);

@@ -15,48 +15,12 @@ use vrrp_lab::{holds, lab, serial, wait_until};
 
 const VIP: &str = "192.168.1.199";
 
-fn seed(state: &str, priority: u8, weight: i32, notify: &Path) -> String {
-    let notify = notify.display();
-    format!(
-        r#"! Configuration File for keepalived
-global_defs {{
-notification_email {{
-root@localhost
-}}
-notification_email_from keepalived@localhost
-smtp_server 127.0.0.1
-smtp_connect_timeout 30
-router_id LVS_DEVEL
-}}
-vrrp_script chk_nginx {{
-script "pidof nginx "
-interval 1
-weight {weight}
-fall 2
-rise 1
-}}
-vrrp_instance VI_1 {{
-state {state}
-interface e0
-virtual_router_id 51
-priority {priority}
-advert_int 1
-authentication {{
-auth_type PASS
-auth_pass 1111
-}}
-virtual_ipaddress {{
-{VIP}
-}}
-track_script {{
-chk_nginx
-}}
-notify_master "{notify} master "
-notify_backup "{notify} backup "
-notify_fault "{notify} fault "
-}}
-"#
-    )
+/// A seed configuration (`testdata/seed/`) for a host of this lab: the interface is e0 and
+/// the notify script is `notify`.
+fn seed(config: &str, notify: &Path) -> String {
+    config
+        .replace("interface eth0", "interface e0")
+        .replace("/etc/keepalived/notify.sh", &notify.display().to_string())
 }
 
 /// Starts keel and a process named nginx in one new PID namespace on `host`. The shell
@@ -122,8 +86,14 @@ fn killing_nginx_moves_the_vip_and_restarting_it_brings_it_back() {
         .unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let m_conf = seed("MASTER", 100, -3, &dir.path().join("notify-m.sh"));
-    let b_conf = seed("BACKUP", 99, -1, &dir.path().join("notify-b.sh"));
+    let m_conf = seed(
+        include_str!("../../../testdata/seed/master.conf"),
+        &dir.path().join("notify-m.sh"),
+    );
+    let b_conf = seed(
+        include_str!("../../../testdata/seed/backup.conf"),
+        &dir.path().join("notify-b.sh"),
+    );
     let _master = start_host(h0, dir.path(), "m", &m_conf);
     let _backup = start_host(h1, dir.path(), "b", &b_conf);
     assert!(

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use vrrp_lab::{holds, lab, serial, wait_until};
+use vrrp_lab::{Daemon, holds, lab, serial, start, wait_until};
 
 /// Answers one SMTP session as a server that accepts everything; returns what the client
 /// sent.
@@ -75,28 +75,17 @@ fn becoming_master_sends_keepalived_alert_mail() {
         }
         sessions
     });
-    let conf = dir.path().join("keel.conf");
-    std::fs::write(
-        &conf,
+    let _keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
         "global_defs {\n  router_id r1\n  notification_email {\n    ops@example.org\n    \
          oncall@example.org\n  }\n  notification_email_from keel@example.org\n  \
          smtp_server 127.0.0.1 2525\n  smtp_connect_timeout 5\n}\n\
          vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 73\n  \
          priority 150\n  advert_int 1\n  smtp_alert\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n",
-    )
-    .unwrap();
-    let child = host
-        .ns
-        .command(&vrrp_lab::keel_binary())
-        .args(["-n", "-G", "-P", "-f"])
-        .arg(&conf)
-        .arg("-p")
-        .arg(dir.path().join("k.pid"))
-        .arg("-r")
-        .arg(dir.path().join("v.pid"))
-        .spawn()
-        .expect("starting keel");
-    let _guard = keel_lab::ChildGuard::new(child);
+    );
     assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
     let sessions = server.join().expect("SMTP sessions");
     assert!(

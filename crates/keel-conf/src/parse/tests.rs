@@ -5,51 +5,11 @@ use crate::diag::{Class, Severity, exit_code};
 use crate::model::vrrp::{AuthType, InitialState};
 use crate::testing::{Fake, lines};
 
-pub(crate) const SEED_MASTER: &str = r#"! Configuration File for keepalived
-global_defs {
-notification_email {
-root@localhost
-}
-notification_email_from keepalived@localhost
-smtp_server 127.0.0.1
-smtp_connect_timeout 30
-router_id LVS_DEVEL
-}
-vrrp_script chk_nginx {
-script "pidof nginx "
-interval 1
-weight -3
-fall 2
-rise 1
-}
-vrrp_instance VI_1 {
-state MASTER
-interface eth0
-virtual_router_id 51
-priority 100
-advert_int 1
-authentication {
-auth_type PASS
-auth_pass 1111
-}
-virtual_ipaddress {
-192.168.1.199
-}
-track_script {
-chk_nginx
-}
-notify_master "/etc/keepalived/notify.sh master "
-notify_backup "/etc/keepalived/notify.sh backup "
-notify_fault "/etc/keepalived/notify.sh fault "
-}
-"#;
+/// The seed's master.conf (issue 2), shared with keel's tests through `testdata/`.
+pub(crate) const SEED_MASTER: &str = include_str!("../../../../testdata/seed/master.conf");
 
-pub(crate) fn seed_backup() -> String {
-    SEED_MASTER
-        .replace("state MASTER", "state BACKUP")
-        .replace("priority 100", "priority 99")
-        .replace("weight -3", "weight -1")
-}
+/// The seed's backup.conf: state BACKUP, priority 99, weight -1.
+pub(crate) const SEED_BACKUP: &str = include_str!("../../../../testdata/seed/backup.conf");
 
 /// The corpus machine plus the scripts the seed configs name.
 pub(crate) fn seed_host() -> Fake {
@@ -138,7 +98,7 @@ fn seed_master_parses_to_its_values() {
 fn seed_backup_parses_to_its_values() {
     // Input: backup.conf (state BACKUP, priority 99, weight -1).
     // Output: those values, and exit code 6 like keepalived 2.2.7.
-    let (config, diagnostics) = parse_text(&seed_backup(), &seed_host());
+    let (config, diagnostics) = parse_text(SEED_BACKUP, &seed_host());
     assert_eq!(config.vrrp.scripts[0].weight, -1);
     let vi = &config.vrrp.instances[0];
     assert_eq!(vi.state, Some(InitialState::Backup));
@@ -217,7 +177,7 @@ fn seed_configs_load_through_the_whole_front_end() {
 
     let mut fs = MemoryFs::new()
         .with_file("/etc/keepalived/master.conf", SEED_MASTER)
-        .with_file("/etc/keepalived/backup.conf", seed_backup())
+        .with_file("/etc/keepalived/backup.conf", SEED_BACKUP)
         .with_file("/etc/keepalived/notify.sh", "#!/bin/sh\n")
         .with_file("/usr/bin/pidof", "");
     assert!(fs.set_mode("/etc/keepalived/notify.sh", 0o755));

@@ -11,9 +11,9 @@
 //! destination, `ESRCH` for a missing service, `ENOENT` for a missing destination or an
 //! unknown scheduler module, `EINVAL` for a refused setting.
 
-mod codec;
-mod nla;
-mod uapi;
+pub(crate) mod codec;
+pub(crate) mod nla;
+pub(crate) mod uapi;
 
 use std::cell::Cell;
 use std::net::IpAddr;
@@ -202,14 +202,7 @@ impl Ipvs {
             connection_table_size: 0,
         };
         for message in self.dump("info", request, |m| Ok(m.to_vec()))? {
-            for attribute in attributes(&message) {
-                let (kind, payload) = attribute?;
-                match kind {
-                    INFO_ATTR_VERSION => info.version = u32_of(kind, payload)?,
-                    INFO_ATTR_CONN_TAB_SIZE => info.connection_table_size = u32_of(kind, payload)?,
-                    _ => {}
-                }
-            }
+            read_info(&message, &mut info)?;
         }
         Ok(info)
     }
@@ -219,15 +212,7 @@ impl Ipvs {
         let request = self.request(CMD_GET_CONFIG, 0);
         let mut timeouts = Timeouts::default();
         for message in self.dump("read timeouts", request, |m| Ok(m.to_vec()))? {
-            for attribute in attributes(&message) {
-                let (kind, payload) = attribute?;
-                match kind {
-                    CMD_ATTR_TIMEOUT_TCP => timeouts.tcp = u32_of(kind, payload)?,
-                    CMD_ATTR_TIMEOUT_TCP_FIN => timeouts.tcp_fin = u32_of(kind, payload)?,
-                    CMD_ATTR_TIMEOUT_UDP => timeouts.udp = u32_of(kind, payload)?,
-                    _ => {}
-                }
-            }
+            read_timeouts(&message, &mut timeouts)?;
         }
         Ok(timeouts)
     }
@@ -263,15 +248,7 @@ impl Ipvs {
 
     fn resolve_family(&self, name: &str) -> Result<u16> {
         let request = family_request(self.next_seq(), name);
-        let messages = self.dump("resolve generic netlink family", request, |message| {
-            for attribute in attributes(message) {
-                let (kind, payload) = attribute?;
-                if kind == CTRL_ATTR_FAMILY_ID {
-                    return u16_of(kind, payload);
-                }
-            }
-            Err(nla::malformed("family id missing".into()))
-        });
+        let messages = self.dump("resolve generic netlink family", request, family_id_of);
         match messages {
             Ok(ids) => ids
                 .first()
@@ -486,7 +463,46 @@ fn sync_daemon_request(family: u16, seq: u32, daemon: &SyncDaemon) -> Result<Req
     Ok(request)
 }
 
-fn sync_daemon_of(message: &[u8]) -> Result<SyncDaemon> {
+/// Adds what one `IPVS_CMD_GET_INFO` answer says to `info`.
+pub(crate) fn read_info(message: &[u8], info: &mut Info) -> Result<()> {
+    for attribute in attributes(message) {
+        let (kind, payload) = attribute?;
+        match kind {
+            INFO_ATTR_VERSION => info.version = u32_of(kind, payload)?,
+            INFO_ATTR_CONN_TAB_SIZE => info.connection_table_size = u32_of(kind, payload)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Adds what one `IPVS_CMD_GET_CONFIG` answer says to `timeouts`.
+pub(crate) fn read_timeouts(message: &[u8], timeouts: &mut Timeouts) -> Result<()> {
+    for attribute in attributes(message) {
+        let (kind, payload) = attribute?;
+        match kind {
+            CMD_ATTR_TIMEOUT_TCP => timeouts.tcp = u32_of(kind, payload)?,
+            CMD_ATTR_TIMEOUT_TCP_FIN => timeouts.tcp_fin = u32_of(kind, payload)?,
+            CMD_ATTR_TIMEOUT_UDP => timeouts.udp = u32_of(kind, payload)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The family id in a `CTRL_CMD_GETFAMILY` answer.
+pub(crate) fn family_id_of(message: &[u8]) -> Result<u16> {
+    for attribute in attributes(message) {
+        let (kind, payload) = attribute?;
+        if kind == CTRL_ATTR_FAMILY_ID {
+            return u16_of(kind, payload);
+        }
+    }
+    Err(nla::malformed("family id missing".into()))
+}
+
+/// Reads the `IPVS_CMD_ATTR_DAEMON` nest of a GET_DAEMON dump message.
+pub(crate) fn sync_daemon_of(message: &[u8]) -> Result<SyncDaemon> {
     let nest = codec::nested(message, CMD_ATTR_DAEMON)?;
     let mut daemon = SyncDaemon {
         role: SyncRole::Master,

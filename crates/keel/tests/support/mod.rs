@@ -1,115 +1,53 @@
 //! Shared by the end-to-end tests: throwaway network namespaces and timed child runs.
 //!
-//! Every namespace is named `PREFIX-PID-N`, so parallel test runs never collide, and is
-//! deleted when its guard drops, even when the test fails.
+//! Every namespace is a keel-lab [`Netns`] named `PREFIX-PID-N`, so parallel test runs never
+//! collide, and is deleted when it drops, even when the test fails.
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
-use std::ffi::OsStr;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// A network namespace that exists for the life of this value.
-pub struct Netns {
-    name: String,
+use keel_lab::Netns;
+
+/// A new namespace `PREFIX-PID-N` with `lo` up.
+pub fn netns(prefix: &str) -> Netns {
+    let netns = Netns::new(&keel_lab::unique_name(&format!("{prefix}-")));
+    netns.ip_batch(&["link set lo up".to_string()]);
+    netns
 }
 
-impl Netns {
-    /// Creates an empty namespace with `lo` up.
-    pub fn new(prefix: &str) -> Netns {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "{prefix}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        run_ok("ip", ["netns", "add", name.as_str()]);
-        let netns = Netns { name };
-        netns.batch(&["link set lo up".to_string()]);
-        netns
+/// The environment of the corpus verdicts (corpus README): veth `eth0`..`eth12` up with
+/// 10.N.0.1/24, and a bridge `br0` with 192.168.0.1/24.
+pub fn corpus_netns(prefix: &str) -> Netns {
+    let netns = netns(prefix);
+    let mut commands = Vec::new();
+    for n in 0..=12 {
+        commands.push(format!("link add eth{n} type veth peer name veth{n}p"));
+        commands.push(format!("addr add 10.{n}.0.1/24 dev eth{n}"));
+        commands.push(format!("link set veth{n}p up"));
+        commands.push(format!("link set eth{n} up"));
     }
-
-    /// The environment of the corpus verdicts (corpus README): veth `eth0`..`eth12` up with
-    /// 10.N.0.1/24, and a bridge `br0` with 192.168.0.1/24.
-    pub fn corpus_environment(prefix: &str) -> Netns {
-        let netns = Netns::new(prefix);
-        let mut commands = Vec::new();
-        for n in 0..=12 {
-            commands.push(format!("link add eth{n} type veth peer name veth{n}p"));
-            commands.push(format!("addr add 10.{n}.0.1/24 dev eth{n}"));
-            commands.push(format!("link set veth{n}p up"));
-            commands.push(format!("link set eth{n} up"));
-        }
-        commands.push("link add br0 type bridge".to_string());
-        commands.push("addr add 192.168.0.1/24 dev br0".to_string());
-        commands.push("link set br0 up".to_string());
-        netns.batch(&commands);
-        netns
-    }
-
-    /// A namespace with the veth interfaces named, up, without addresses.
-    pub fn with_interfaces(prefix: &str, interfaces: &[&str]) -> Netns {
-        let netns = Netns::new(prefix);
-        let mut commands = Vec::new();
-        for (n, interface) in interfaces.iter().enumerate() {
-            commands.push(format!("link add {interface} type veth peer name kpeer{n}"));
-            commands.push(format!("link set kpeer{n} up"));
-            commands.push(format!("link set {interface} up"));
-        }
-        netns.batch(&commands);
-        netns
-    }
-
-    /// The namespace's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// A command that runs `program` inside the namespace.
-    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let mut command = Command::new("ip");
-        command
-            .args(["netns", "exec", self.name.as_str()])
-            .arg(program);
-        command
-    }
-
-    fn batch(&self, commands: &[String]) {
-        let mut child = Command::new("ip")
-            .args(["-n", self.name.as_str(), "-batch", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ip (iproute2) is installed");
-        {
-            let mut stdin = child.stdin.take().expect("stdin was piped");
-            stdin
-                .write_all(commands.join("\n").as_bytes())
-                .expect("ip reads its batch");
-            stdin.write_all(b"\n").expect("ip reads its batch");
-        }
-        let output = child.wait_with_output().expect("ip runs");
-        assert!(
-            output.status.success(),
-            "setting up namespace {} failed: {}",
-            self.name,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    commands.push("link add br0 type bridge".to_string());
+    commands.push("addr add 192.168.0.1/24 dev br0".to_string());
+    commands.push("link set br0 up".to_string());
+    netns.ip_batch(&commands);
+    netns
 }
 
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", self.name.as_str()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+/// A namespace with the veth interfaces named, up, without addresses.
+pub fn netns_with_interfaces(prefix: &str, interfaces: &[&str]) -> Netns {
+    let netns = netns(prefix);
+    let mut commands = Vec::new();
+    for (n, interface) in interfaces.iter().enumerate() {
+        commands.push(format!("link add {interface} type veth peer name kpeer{n}"));
+        commands.push(format!("link set kpeer{n} up"));
+        commands.push(format!("link set {interface} up"));
     }
+    netns.ip_batch(&commands);
+    netns
 }
 
 /// How a child run ended.
@@ -199,39 +137,6 @@ pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
 }
 
-/// A scratch directory removed on drop.
-pub struct Scratch {
-    /// Its path.
-    pub path: PathBuf,
-}
-
-impl Scratch {
-    /// Creates `$TMPDIR/PREFIX-PID-N`.
-    pub fn new(prefix: &str) -> Scratch {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "{prefix}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).expect("the temp dir is writable");
-        Scratch { path }
-    }
-
-    /// Writes a file into the directory and returns its path.
-    pub fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path.join(name);
-        std::fs::write(&path, text).expect("the scratch dir is writable");
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
 fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
@@ -246,20 +151,4 @@ fn timeval(time: libc::timeval) -> Duration {
     let seconds = u64::try_from(time.tv_sec).unwrap_or(0);
     let micros = u32::try_from(time.tv_usec).unwrap_or(0);
     Duration::from_secs(seconds) + Duration::from_micros(u64::from(micros))
-}
-
-fn run_ok<I, S>(program: &str, args: I)
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .expect("the tool is installed");
-    assert!(
-        output.status.success(),
-        "{program} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }

@@ -3,12 +3,11 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
-use keel_lab::{ChildGuard, Host, Lab, TempDir};
+use keel_lab::{DaemonFiles, Host, Lab, TempDir};
 
 /// Tests that build labs run one at a time: they time failovers on 2 shared cores.
 pub fn serial() -> MutexGuard<'static, ()> {
@@ -26,120 +25,42 @@ pub enum Daemon {
 }
 
 /// A running router daemon; SIGKILLed (with its PID namespace) on drop.
-pub struct Router {
-    pub guard: ChildGuard,
-    pub log: PathBuf,
-}
-
-impl Router {
-    /// SIGKILL, as a crash.
-    pub fn kill(&mut self) {
-        let _ = self.guard.child_mut().kill();
-        let _ = self.guard.child_mut().wait();
-    }
-
-    /// Sends `signal` to the daemon (keel runs directly under `ip netns exec`).
-    pub fn signal(&self, signal: i32) {
-        // SAFETY: kill has no memory-safety preconditions; the pid is our own child.
-        unsafe { libc::kill(self.guard.pid() as i32, signal) };
-    }
-
-    /// Waits up to `limit` for the daemon to exit; its exit code.
-    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if let Ok(Some(status)) = self.guard.child_mut().try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-
-    /// The daemon's log so far.
-    pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
+pub use keel_lab::Daemon as Router;
+#[allow(unused_imports)]
+pub use keel_lab::{holds, wait_until};
 
 /// Starts `daemon` on `host` with `config`, its files in `dir` under `name`.
 pub fn start(daemon: Daemon, host: &Host, dir: &Path, name: &str, config: &str) -> Router {
-    let conf = dir.join(format!("{name}.conf"));
-    std::fs::write(&conf, config).expect("writing config");
-    let log = dir.join(format!("{name}.log"));
-    let pid = dir.join(format!("{name}.pid"));
-    let vrrp_pid = dir.join(format!("{name}-vrrp.pid"));
-    let guard = match daemon {
-        Daemon::Keel => {
-            let log_file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log)
-                .expect("log file");
-            let child = host
-                .ns
-                .command(&keel_binary())
-                .args(["-n", "-l", "-G", "-D", "-P", "-f"])
-                .arg(&conf)
-                .arg("-p")
-                .arg(&pid)
-                .arg("-r")
-                .arg(&vrrp_pid)
-                .stdout(Stdio::null())
-                .stderr(log_file)
-                .spawn()
-                .expect("starting keel");
-            ChildGuard::new(child)
-        }
+    let files = DaemonFiles::write(dir, name, config);
+    match daemon {
+        Daemon::Keel => Router::spawn(keel_command(host, &files), &files.log),
         Daemon::Keepalived => {
-            let (conf, pid, vrrp_pid) = (
-                conf.to_string_lossy().into_owned(),
-                pid.to_string_lossy().into_owned(),
-                vrrp_pid.to_string_lossy().into_owned(),
+            let args = files.args();
+            let mut argv = vec!["keepalived", "-n", "-l", "-D", "-P"];
+            argv.extend(
+                args.iter()
+                    .map(|arg| arg.to_str().expect("paths are UTF-8")),
             );
-            host.ns.spawn_isolated(
-                &[
-                    "keepalived",
-                    "-n",
-                    "-l",
-                    "-D",
-                    "-P",
-                    "-f",
-                    &conf,
-                    "-p",
-                    &pid,
-                    "-r",
-                    &vrrp_pid,
-                ],
-                Some(&log),
-            )
+            Router::guarded(host.ns.spawn_isolated(&argv, Some(&files.log)), &files.log)
         }
-    };
-    Router { guard, log }
+    }
+}
+
+/// The command that runs keel in the foreground on `host` with `files`, logging in detail
+/// to its stderr (`-n -l -G -D -P`); add environment or arguments, then
+/// [`Router::spawn`] it.
+pub fn keel_command(host: &Host, files: &DaemonFiles) -> Command {
+    let mut command = host.ns.command(&keel_binary());
+    command
+        .args(["-n", "-l", "-G", "-D", "-P"])
+        .args(files.args());
+    command
 }
 
 /// The keel binary: `$KEEL_BIN` (`./x test` points it at the release build), else the one
 /// cargo built for this test.
 pub fn keel_binary() -> String {
     std::env::var("KEEL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_keel").to_string())
-}
-
-/// Whether `host` has `vip` on e0 (what `ip -n NS addr` shows an operator).
-pub fn holds(host: &Host, vip: &str) -> bool {
-    let out = host.ns.ip_output(&["-o", "addr", "show", "dev", "e0"]);
-    String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip}/"))
-}
-
-/// Polls `done` every 10 ms for up to `limit`; the time it took, or None.
-pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return Some(start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    None
 }
 
 /// One advert seen on the bridge.
