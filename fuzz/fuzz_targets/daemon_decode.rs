@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         destination: IpAddr::V4(GROUP4),
         hop_limit: 255,
         ifindex: 1,
+        timestamp: None,
     };
     let v6 = Received {
         len: data.len(),
@@ -27,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
         destination: IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12)),
         hop_limit: 255,
         ifindex: 1,
+        timestamp: None,
     };
     // Even VRIDs use AH, odd ones do not: both branches of the AH check are reached.
     let ah_key = |vrid: u8| (vrid % 2 == 0).then_some(*b"secret\0\0");
