@@ -31,6 +31,34 @@ fn holds_on(host: &Host, dev: &str, vip: &str) -> bool {
 }
 
 /// Whether `host` has an interface `name`.
+/// keel as MASTER (priority 150) on `keel_host` and keepalived 2.2.7 as BACKUP (priority
+/// 100) on `ka_host`, each with `config(state, priority)`; waits until keel holds `vip` on
+/// vrrp.51 (panics with keel's log if it does not within 8 s).
+fn keel_master_keepalived_backup(
+    (keel_host, ka_host): (&Host, &Host),
+    dir: &Path,
+    config: impl Fn(&str, u8) -> String,
+    vip: &str,
+) -> (vrrp_lab::Router, vrrp_lab::Router) {
+    let keel = start(Daemon::Keel, keel_host, dir, "keel", &config("MASTER", 150));
+    let keepalived = start(
+        Daemon::Keepalived,
+        ka_host,
+        dir,
+        "ka",
+        &config("BACKUP", 100),
+    );
+    assert!(
+        wait_until(Duration::from_secs(8), || holds_on(
+            keel_host, "vrrp.51", vip
+        ))
+        .is_some(),
+        "keel never held the VIP on vrrp.51:\n{}",
+        keel.log_text()
+    );
+    (keel, keepalived)
+}
+
 fn has_link(host: &Host, name: &str) -> bool {
     host.ns
         .ip_output(&["link", "show", "dev", name])
@@ -83,30 +111,8 @@ fn use_vmac_interoperates_with_keepalived() {
         .sh("cat /proc/sys/net/ipv4/conf/e0/arp_ignore")
         .stdout;
     let mut capture = lab.capture("");
-    let mut keel = start(
-        Daemon::Keel,
-        keel_host,
-        dir.path(),
-        "keel",
-        &vmac_config("MASTER", 150),
-    );
-    let _keepalived = start(
-        Daemon::Keepalived,
-        ka_host,
-        dir.path(),
-        "ka",
-        &vmac_config("BACKUP", 100),
-    );
-    assert!(
-        wait_until(Duration::from_secs(8), || holds_on(
-            keel_host,
-            "vrrp.51",
-            "10.88.0.100"
-        ))
-        .is_some(),
-        "keel never held the VIP on vrrp.51:\n{}",
-        keel.log_text()
-    );
+    let (mut keel, _keepalived) =
+        keel_master_keepalived_backup((keel_host, ka_host), dir.path(), vmac_config, "10.88.0.100");
     assert_eq!(keel_host.ns.link_mac("vrrp.51"), VMAC);
     assert!(!vrrp_lab::holds(keel_host, "10.88.0.100"), "VIP on e0 too");
     let details = keel_host.ns.ip(&["-d", "link", "show", "dev", "vrrp.51"]);
@@ -523,30 +529,8 @@ fn ipv6_use_vmac_interoperates_with_keepalived() {
     };
     let link_local = keel_host.link_local();
     let mut capture = lab.capture("ip6 proto 112");
-    let mut keel = start(
-        Daemon::Keel,
-        keel_host,
-        dir.path(),
-        "keel",
-        &config("MASTER", 150),
-    );
-    let _keepalived = start(
-        Daemon::Keepalived,
-        ka_host,
-        dir.path(),
-        "ka",
-        &config("BACKUP", 100),
-    );
-    assert!(
-        wait_until(Duration::from_secs(8), || holds_on(
-            keel_host,
-            "vrrp.51",
-            "fd00::100"
-        ))
-        .is_some(),
-        "keel never held the VIP on vrrp.51:\n{}",
-        keel.log_text()
-    );
+    let (mut keel, _keepalived) =
+        keel_master_keepalived_backup((keel_host, ka_host), dir.path(), config, "fd00::100");
     assert_eq!(keel_host.ns.link_mac("vrrp.51"), "00:00:5e:00:02:33");
     let addresses = keel_host
         .ns
@@ -591,30 +575,8 @@ fn vmac_xmit_base_sends_from_the_parent() {
         vmac_config(state, priority).replace("  use_vmac\n", "  use_vmac\n  vmac_xmit_base\n")
     };
     let mut capture = lab.capture("ip proto 112");
-    let keel = start(
-        Daemon::Keel,
-        keel_host,
-        dir.path(),
-        "keel",
-        &config("MASTER", 150),
-    );
-    let _keepalived = start(
-        Daemon::Keepalived,
-        ka_host,
-        dir.path(),
-        "ka",
-        &config("BACKUP", 100),
-    );
-    assert!(
-        wait_until(Duration::from_secs(8), || holds_on(
-            keel_host,
-            "vrrp.51",
-            "10.88.0.100"
-        ))
-        .is_some(),
-        "keel never held the VIP on vrrp.51:\n{}",
-        keel.log_text()
-    );
+    let (_keel, _keepalived) =
+        keel_master_keepalived_backup((keel_host, ka_host), dir.path(), config, "10.88.0.100");
     std::thread::sleep(Duration::from_secs(4));
     assert!(!holds_on(ka_host, "vrrp.51", "10.88.0.100"), "split brain");
     let rows = capture.read_fields(&["eth.src", "vrrp.prio", "vrrp.checksum.status"]);
