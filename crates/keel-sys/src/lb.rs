@@ -47,6 +47,18 @@ pub enum BackendChoice {
     Nftables,
 }
 
+impl BackendChoice {
+    /// Parses `keel_lb_backend`'s argument: `auto`, `ipvs`, `nftables` (or `nft`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "auto" => Some(BackendChoice::Auto),
+            "ipvs" => Some(BackendChoice::Ipvs),
+            "nftables" | "nft" => Some(BackendChoice::Nftables),
+            _ => None,
+        }
+    }
+}
+
 /// An opened backend of either kind.
 #[derive(Debug)]
 pub enum Backend {

@@ -60,46 +60,19 @@ impl UserIds {
     pub fn lookup(user: &str, group: Option<&str>) -> Result<UserIds> {
         let c_user = CString::new(user)
             .map_err(|_| Error::InvalidArgument(format!("user name {user:?}")))?;
-        let mut buffer = vec![0 as libc::c_char; 16 * 1024];
-        // SAFETY: passwd is plain data; all-zero is valid before getpwnam_r fills it.
-        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut found: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: every pointer refers to live local storage of the length passed; the
-        // reentrant call writes only into `entry` and `buffer`.
-        let rc = unsafe {
-            libc::getpwnam_r(
-                c_user.as_ptr(),
-                &mut entry,
-                buffer.as_mut_ptr(),
-                buffer.len(),
-                &mut found,
-            )
-        };
-        if rc != 0 || found.is_null() {
-            return Err(Error::InvalidArgument(format!("no such user {user:?}")));
-        }
-        let uid = entry.pw_uid;
-        let mut gid = entry.pw_gid;
+        let entry = nix::unistd::User::from_name(user)
+            .ok()
+            .flatten()
+            .ok_or_else(|| Error::InvalidArgument(format!("no such user {user:?}")))?;
+        let uid = entry.uid.as_raw();
+        let mut gid = entry.gid.as_raw();
         if let Some(group) = group {
-            let c_group = CString::new(group)
-                .map_err(|_| Error::InvalidArgument(format!("group name {group:?}")))?;
-            // SAFETY: group is plain data; all-zero is valid before getgrnam_r fills it.
-            let mut entry: libc::group = unsafe { std::mem::zeroed() };
-            let mut found: *mut libc::group = std::ptr::null_mut();
-            // SAFETY: as for getpwnam_r above.
-            let rc = unsafe {
-                libc::getgrnam_r(
-                    c_group.as_ptr(),
-                    &mut entry,
-                    buffer.as_mut_ptr(),
-                    buffer.len(),
-                    &mut found,
-                )
-            };
-            if rc != 0 || found.is_null() {
-                return Err(Error::InvalidArgument(format!("no such group {group:?}")));
-            }
-            gid = entry.gr_gid;
+            gid = nix::unistd::Group::from_name(group)
+                .ok()
+                .flatten()
+                .ok_or_else(|| Error::InvalidArgument(format!("no such group {group:?}")))?
+                .gid
+                .as_raw();
         }
         let mut groups = vec![0 as libc::gid_t; 64];
         let mut count = groups.len() as libc::c_int;

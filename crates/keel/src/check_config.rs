@@ -24,29 +24,9 @@ use keel_conf::model::{Script, Seconds};
 use keel_lb::{Persistence, Scheduler, SchedulerFlags, TunnelChecksum, TunnelType};
 
 /// Which data plane the checker programs (`keel_lb_backend`, a keel-specific global_defs
-/// keyword documented in the README).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BackendChoice {
-    /// IPVS when the kernel has the "IPVS" generic-netlink family, else nftables.
-    #[default]
-    Auto,
-    /// IPVS only; the checker fails to start without it.
-    Ipvs,
-    /// nftables (NAT-mode DNAT), even where IPVS exists.
-    Nftables,
-}
-
-impl BackendChoice {
-    /// Parses the keyword's argument: `auto`, `ipvs`, `nftables` (or `nft`).
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "auto" => Some(BackendChoice::Auto),
-            "ipvs" => Some(BackendChoice::Ipvs),
-            "nftables" | "nft" => Some(BackendChoice::Nftables),
-            _ => None,
-        }
-    }
-}
+/// keyword documented in the README): keel-sys's choice, parsed by
+/// [`BackendChoice::parse`].
+pub use keel_sys::lb::BackendChoice;
 
 /// SMTP alert settings from global_defs (spec §2.3); `None` in [`CheckerSettings`] when
 /// no `smtp_server` is configured, which disables mail as in keepalived.

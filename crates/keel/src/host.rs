@@ -128,57 +128,15 @@ fn interface_exists(name: &str) -> bool {
     unsafe { libc::if_nametoindex(name.as_ptr()) != 0 }
 }
 
-/// `getpwnam_r(3)`: uid and primary gid.
+/// The password database's uid and primary gid of `name` (nix's `getpwnam_r`).
 fn user(name: &str) -> Option<(u32, u32)> {
-    let name = CString::new(name).ok()?;
-    let mut buffer = vec![0u8; 4096];
-    loop {
-        // SAFETY: an all-zero passwd is a valid value for getpwnam_r to fill.
-        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: every pointer is valid for the call; `buffer` is writable for its
-        // whole length and outlives every use of `entry`'s string fields (none here).
-        let status = unsafe {
-            libc::getpwnam_r(
-                name.as_ptr(),
-                &mut entry,
-                buffer.as_mut_ptr().cast(),
-                buffer.len(),
-                &mut result,
-            )
-        };
-        if status == libc::ERANGE && buffer.len() < 1 << 20 {
-            buffer.resize(buffer.len() * 4, 0);
-            continue;
-        }
-        return (status == 0 && !result.is_null()).then_some((entry.pw_uid, entry.pw_gid));
-    }
+    let user = nix::unistd::User::from_name(name).ok()??;
+    Some((user.uid.as_raw(), user.gid.as_raw()))
 }
 
-/// `getgrnam_r(3)`: gid.
+/// The group database's gid of `name` (nix's `getgrnam_r`).
 fn group(name: &str) -> Option<u32> {
-    let name = CString::new(name).ok()?;
-    let mut buffer = vec![0u8; 4096];
-    loop {
-        // SAFETY: an all-zero group is a valid value for getgrnam_r to fill.
-        let mut entry: libc::group = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::group = std::ptr::null_mut();
-        // SAFETY: as for getpwnam_r above.
-        let status = unsafe {
-            libc::getgrnam_r(
-                name.as_ptr(),
-                &mut entry,
-                buffer.as_mut_ptr().cast(),
-                buffer.len(),
-                &mut result,
-            )
-        };
-        if status == libc::ERANGE && buffer.len() < 1 << 20 {
-            buffer.resize(buffer.len() * 4, 0);
-            continue;
-        }
-        return (status == 0 && !result.is_null()).then_some(entry.gr_gid);
-    }
+    Some(nix::unistd::Group::from_name(name).ok()??.gid.as_raw())
 }
 
 /// The host name up to its first dot: keepalived's default `-i` config id (spec §2.1).

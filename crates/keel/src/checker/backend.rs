@@ -4,19 +4,12 @@
 
 use anyhow::{Context, Result};
 use keel_lb::{Desired, diff};
-use keel_sys::lb::{Backend, BackendChoice as SysChoice, LbBackend};
-
-use crate::check_config::BackendChoice;
+use keel_sys::lb::{Backend, BackendChoice, LbBackend};
 
 /// Opens the backend `choice` names; `Auto` takes IPVS when the kernel has the "IPVS"
 /// generic-netlink family (spec §3.12), else nftables.
 pub fn open(choice: BackendChoice) -> Result<Backend> {
-    let sys_choice = match choice {
-        BackendChoice::Auto => SysChoice::Auto,
-        BackendChoice::Ipvs => SysChoice::Ipvs,
-        BackendChoice::Nftables => SysChoice::Nftables,
-    };
-    Backend::open(sys_choice).with_context(|| format!("opening the {choice:?} load balancer"))
+    Backend::open(choice).with_context(|| format!("opening the {choice:?} load balancer"))
 }
 
 /// What the data plane already holds of the services keel wants: keel adopts such a
