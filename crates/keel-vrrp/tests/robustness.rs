@@ -12,21 +12,6 @@ use keel_vrrp::{
     ReceivedAuth, State, TrackedObject, TrackerId, TrackerStatus, Version,
 };
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-}
-
 fn random_advert(rng: &mut Rng) -> ReceivedAdvert {
     let interval = match rng.next() % 4 {
         0 => Duration::ZERO,
