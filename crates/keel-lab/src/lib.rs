@@ -44,6 +44,8 @@ mod daemon;
 mod netns;
 mod process;
 
+pub mod vm;
+
 pub use capture::Capture;
 pub use daemon::{Daemon, DaemonFiles, holds, wait_until};
 pub use netns::Netns;

@@ -7,8 +7,7 @@
 //! Needs root-free qemu (TCG) and the VM build's Debian packages: qemu-system-x86,
 //! busybox-static, cpio, xz-utils, ipvsadm, keepalived.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 const CONFIG: &str = "
 virtual_server 192.168.201.15 80 {
@@ -103,30 +102,9 @@ phase keel /payload/keel -C -n -f /payload/keepalived.conf
 
 #[test]
 fn keel_programs_the_table_keepalived_programs() {
-    let payload = std::env::temp_dir().join(format!("keel-lbd-vm-{}", std::process::id()));
-    let _cleanup = RemoveOnDrop(payload.clone());
-    std::fs::create_dir_all(&payload).expect("payload directory");
-    std::fs::copy(env!("CARGO_BIN_EXE_keel"), payload.join("keel")).expect("keel copied");
-    std::fs::write(payload.join("keepalived.conf"), CONFIG).expect("config written");
-    let run = payload.join("run");
-    std::fs::write(&run, RUN).expect("run script written");
-    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("run is executable");
-    let output = Command::new(repo_root().join("tests/vm/run.sh"))
-        .arg(&payload)
-        .output()
-        .expect("tests/vm/run.sh runs");
-    let console = String::from_utf8_lossy(&output.stdout).into_owned();
-    let section = |name: &str| -> String {
-        let begin = format!("==SECTION {name}==");
-        console
-            .split(&begin)
-            .nth(1)
-            .and_then(|rest| rest.split("==END SECTION==").next())
-            .unwrap_or_else(|| panic!("no section {name} in:\n{console}"))
-            .trim()
-            .to_string()
-    };
+    let console =
+        keel_lab::vm::run_keel_payload(Path::new(env!("CARGO_BIN_EXE_keel")), CONFIG, RUN);
+    let section = |name: &str| console.section(name);
     let logs = || {
         format!(
             "keepalived:\n{}\nkeel:\n{}",
@@ -179,20 +157,4 @@ fn table(text: &str) -> Vec<String> {
         .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|line| !line.is_empty())
         .collect()
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/keel is two levels below the repository root")
-        .to_path_buf()
-}
-
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -4,8 +4,7 @@
 //! Needs the VM build's Debian packages: qemu-system-x86, busybox-static, cpio,
 //! xz-utils, ipvsadm.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 /// One instance alone on a dummy link: BACKUP at start, MASTER once its down timer
 /// (3 × 3 s + skew ≈ 10.8 s) runs out with no master heard.
@@ -51,30 +50,9 @@ echo "==SECTION log=="; cat /tmp/keel.log; echo "==END SECTION=="
 
 #[test]
 fn the_sync_daemon_follows_the_instance_state() {
-    let payload = std::env::temp_dir().join(format!("keel-syncd-vm-{}", std::process::id()));
-    let _cleanup = RemoveOnDrop(payload.clone());
-    std::fs::create_dir_all(&payload).expect("payload directory");
-    std::fs::copy(env!("CARGO_BIN_EXE_keel"), payload.join("keel")).expect("keel copied");
-    std::fs::write(payload.join("keepalived.conf"), CONFIG).expect("config written");
-    let run = payload.join("run");
-    std::fs::write(&run, RUN).expect("run script written");
-    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("run is executable");
-    let output = Command::new(repo_root().join("tests/vm/run.sh"))
-        .arg(&payload)
-        .output()
-        .expect("tests/vm/run.sh runs");
-    let console = String::from_utf8_lossy(&output.stdout).into_owned();
-    let section = |name: &str| -> String {
-        let begin = format!("==SECTION {name}==");
-        console
-            .split(&begin)
-            .nth(1)
-            .and_then(|rest| rest.split("==END SECTION==").next())
-            .unwrap_or_else(|| panic!("no section {name} in:\n{console}"))
-            .trim()
-            .to_string()
-    };
+    let console =
+        keel_lab::vm::run_keel_payload(Path::new(env!("CARGO_BIN_EXE_keel")), CONFIG, RUN);
+    let section = |name: &str| console.section(name);
     let log = section("log");
 
     // Input: `lvs_sync_daemon sync0 VI_1 id 7`; VI_1 starts BACKUP.
@@ -100,20 +78,4 @@ fn the_sync_daemon_follows_the_instance_state() {
     // Output: no sync daemon left.
     let stopped = section("stopped");
     assert!(!stopped.contains("sync daemon"), "{stopped}\n{log}");
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/keel is two levels below the repository root")
-        .to_path_buf()
-}
-
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
