@@ -11,7 +11,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Instant;
 
-use keel_check::{Checks, ProbeKind};
+use keel_check::Checks;
 
 /// Writes the dump of `checks` to `path`, mode 0600, replacing an older one.
 pub fn write(checks: &Checks, path: &Path, now: Instant) -> std::io::Result<()> {
@@ -56,7 +56,7 @@ pub fn text(checks: &Checks, now: Instant) -> String {
         };
         line(&mut out, 1, "Real Server", &checker.real_server);
         line(&mut out, 2, "Virtual Server", &checker.virtual_server);
-        line(&mut out, 2, "Keepalive method", method(&checker.probe.kind));
+        line(&mut out, 2, "Keepalive method", checker.probe.kind.keyword());
         line(&mut out, 2, "Destination", checker.destination);
         line(&mut out, 2, "Is up", yes_no(checker.up));
         line(&mut out, 2, "Has run", yes_no(checker.has_run));
@@ -71,22 +71,6 @@ pub fn text(checks: &Checks, now: Instant) -> String {
         }
     }
     out
-}
-
-/// The configuration keyword of a checker.
-fn method(kind: &ProbeKind) -> &'static str {
-    match kind {
-        ProbeKind::Tcp => "TCP_CHECK",
-        ProbeKind::Http(http) if http.tls => "SSL_GET",
-        ProbeKind::Http(_) => "HTTP_GET",
-        ProbeKind::Smtp { .. } => "SMTP_CHECK",
-        ProbeKind::Dns { .. } => "DNS_CHECK",
-        ProbeKind::Udp(_) => "UDP_CHECK",
-        ProbeKind::Ping => "PING_CHECK",
-        ProbeKind::Misc(_) => "MISC_CHECK",
-        ProbeKind::File { .. } => "FILE_CHECK",
-        ProbeKind::Bfd { .. } => "BFD_CHECK",
-    }
 }
 
 /// One `Key = value` line at `level` (1 is one space, each further level two more).
