@@ -18,17 +18,8 @@ repeats=${1:-7}
 shift || true
 intervals=("$@")
 [ ${#intervals[@]} = 0 ] && intervals=(1 0.1 0.01)
-if [ "$(id -u)" != 0 ]; then echo "failover.sh: needs root (network namespaces)" >&2; exit 1; fi
-command -v keepalived >/dev/null || { echo "failover.sh: keepalived is not installed" >&2; exit 1; }
-command -v tcpdump >/dev/null || { echo "failover.sh: tcpdump is not installed" >&2; exit 1; }
-
-# KEEL_BIN: a keel binary to measure instead of building the release one.
-if [ -z "${KEEL_BIN:-}" ]; then cargo build --release -q -p keel; fi
-keel_bin=${KEEL_BIN:-$PWD/target/release/keel}
-keepalived_bin=$(command -v keepalived)
 . bench/vrrp/lab.sh
-work=$(mktemp -d)
-trap 'lab_down; rm -rf "$work"' EXIT
+bench_setup failover.sh tcpdump
 vip=10.70.1.1
 
 conf() { # STATE PRIORITY ADVERT_INT

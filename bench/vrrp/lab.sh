@@ -1,4 +1,4 @@
-# Shared by bench/vrrp/scale.sh and bench/vrrp/failover.sh (sourced, not run).
+# Shared by the bench/vrrp scripts (sourced, not run).
 #
 # A lab is one "switch" namespace holding bridges br0..brN-1 (mcast_snooping 0: with
 # snooping on, the bridge filters multicast it has not seen joins for and large IPv6 setups
@@ -139,4 +139,22 @@ machine_line() {
   local cpu
   cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
   echo "$cpu, $(nproc) CPUs, Linux $(uname -r)"
+}
+
+# bench_setup SCRIPT [TOOL...]: what every bench/vrrp script starts with. Needs root (network
+# namespaces) and each TOOL; builds the release keel unless KEEL_BIN names a binary to
+# measure; sets keel_bin, keepalived_bin and a scratch directory $work, removed (with the
+# lab) at exit.
+bench_setup() {
+  local script=$1 tool
+  shift
+  if [ "$(id -u)" != 0 ]; then echo "$script: needs root (network namespaces)" >&2; exit 1; fi
+  for tool in keepalived "$@"; do
+    command -v "$tool" >/dev/null || { echo "$script: $tool is not installed" >&2; exit 1; }
+  done
+  if [ -z "${KEEL_BIN:-}" ]; then cargo build --release -q -p keel; fi
+  keel_bin=${KEEL_BIN:-$PWD/target/release/keel}
+  keepalived_bin=$(command -v keepalived)
+  work=$(mktemp -d)
+  trap 'lab_down; rm -rf "$work"' EXIT
 }

@@ -1,18 +1,13 @@
 #!/usr/bin/env bash
 # Where a daemon's memory goes: RSS of keel and keepalived alone on one host (no peer), with
-# one VRRPv3 instance and with the scale benchmark's 510, and keel with mimalloc returning
-# freed memory at once (MIMALLOC_PURGE_DELAY=0), so live data and allocator slack can be
-# told apart. RSS is read 6 s after the start, summed over the daemon's processes.
+# one VRRPv3 instance and with the scale benchmark's 510, and keel with
+# MIMALLOC_ARENA_EAGER_COMMIT=0 in its environment, which must equal the plain run now that
+# keel sets that option itself before mimalloc's first heap (crates/keel/src/memory.rs). RSS is read 6 s after the start, summed over the daemon's processes.
 #   bench/vrrp/memory.sh      (root; needs keepalived)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ "$(id -u)" != 0 ]; then echo "memory.sh: needs root (network namespaces)" >&2; exit 1; fi
-if [ -z "${KEEL_BIN:-}" ]; then cargo build --release -q -p keel; fi
-keel_bin=${KEEL_BIN:-$PWD/target/release/keel}
-keepalived_bin=$(command -v keepalived)
 . bench/vrrp/lab.sh
-work=$(mktemp -d)
-trap 'lab_down; rm -rf "$work"' EXIT
+bench_setup memory.sh
 lab_up 1 1
 ns=${lab_hosts[0]}
 scale_conf MASTER 200 1 1 > "$work/510.conf"

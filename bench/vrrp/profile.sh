@@ -8,13 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 daemon=$1 interfaces=$2 interval=$3 seconds=${4:-10}
-if [ "$(id -u)" != 0 ]; then echo "profile.sh: needs root (network namespaces)" >&2; exit 1; fi
-if [ -z "${KEEL_BIN:-}" ]; then cargo build --release -q -p keel; fi
-keel_bin=${KEEL_BIN:-$PWD/target/release/keel}
-keepalived_bin=$(command -v keepalived)
 . bench/vrrp/lab.sh
-work=$(mktemp -d)
-trap 'lab_down; rm -rf "$work"' EXIT
+bench_setup profile.sh
 
 lab_up 2 "$interfaces"
 master=${lab_hosts[0]} backup=${lab_hosts[1]}

@@ -21,17 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 settle=${SETTLE:-8}
 window=${WINDOW:-30}
-if [ "$(id -u)" != 0 ]; then echo "scale.sh: needs root (network namespaces)" >&2; exit 1; fi
-command -v keepalived >/dev/null || { echo "scale.sh: keepalived is not installed" >&2; exit 1; }
-command -v tcpdump >/dev/null || { echo "scale.sh: tcpdump is not installed" >&2; exit 1; }
-
-# KEEL_BIN: a keel binary to measure instead of building the release one.
-if [ -z "${KEEL_BIN:-}" ]; then cargo build --release -q -p keel; fi
-keel_bin=${KEEL_BIN:-$PWD/target/release/keel}
-keepalived_bin=$(command -v keepalived)
 . bench/vrrp/lab.sh
-work=$(mktemp -d)
-trap 'lab_down; rm -rf "$work"' EXIT
+bench_setup scale.sh tcpdump
 hz=$(getconf CLK_TCK)
 
 run_case() {
