@@ -56,7 +56,12 @@ pub fn text(checks: &Checks, now: Instant) -> String {
         };
         line(&mut out, 1, "Real Server", &checker.real_server);
         line(&mut out, 2, "Virtual Server", &checker.virtual_server);
-        line(&mut out, 2, "Keepalive method", checker.probe.kind.keyword());
+        line(
+            &mut out,
+            2,
+            "Keepalive method",
+            checker.probe.kind.keyword(),
+        );
         line(&mut out, 2, "Destination", checker.destination);
         line(&mut out, 2, "Is up", yes_no(checker.up));
         line(&mut out, 2, "Has run", yes_no(checker.has_run));
