@@ -50,8 +50,10 @@ fn serve_one(listener: &TcpListener) -> String {
     }
 }
 
-// Input: an instance with smtp_alert, smtp_server 127.0.0.1 2525, two recipients.
-// Output: a mail for BACKUP (init), then when it becomes MASTER one mail with HELO, MAIL FROM, a RCPT TO per recipient, and
+// Input: an instance with smtp_alert, smtp_server 127.0.0.1 2525, smtp_helo_name, two
+// recipients.
+// Output: a mail for BACKUP (init), then when it becomes MASTER one mail with
+// `HELO <smtp_helo_name>`, MAIL FROM, a RCPT TO per recipient, and
 // keepalived's subject "[r1] VRRP Instance VI_1 - Entering MASTER state" and body.
 #[test]
 fn becoming_master_sends_keepalived_alert_mail() {
@@ -82,7 +84,8 @@ fn becoming_master_sends_keepalived_alert_mail() {
         "keel",
         "global_defs {\n  router_id r1\n  notification_email {\n    ops@example.org\n    \
          oncall@example.org\n  }\n  notification_email_from keel@example.org\n  \
-         smtp_server 127.0.0.1 2525\n  smtp_connect_timeout 5\n}\n\
+         smtp_server 127.0.0.1 2525\n  smtp_connect_timeout 5\n  \
+         smtp_helo_name mx-r1.example.org\n}\n\
          vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 73\n  \
          priority 150\n  advert_int 1\n  smtp_alert\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n",
     );
@@ -93,6 +96,10 @@ fn becoming_master_sends_keepalived_alert_mail() {
         "{sessions:?}"
     );
     let transcript = sessions.last().unwrap();
+    assert!(
+        transcript.starts_with("HELO mx-r1.example.org\r\n"),
+        "{transcript}"
+    );
     assert!(
         transcript.contains("MAIL FROM:<keel@example.org>"),
         "{transcript}"
@@ -113,4 +120,55 @@ fn becoming_master_sends_keepalived_alert_mail() {
         transcript.contains("=> VRRP Instance is now owning VRRP VIPs <="),
         "{transcript}"
     );
+}
+
+// Input: the same alerting instance with `no_email_faults`; once it is MASTER its interface
+// goes down, so it enters FAULT.
+// Output: the FAULT transition is logged, but no SMTP session follows the MASTER mail.
+#[test]
+fn no_email_faults_sends_no_mail_for_fault() {
+    let _serial = serial();
+    let (lab, dir) = lab("ksmtpf", 1);
+    let host = lab.host(0);
+    host.ns.ip(&["link", "set", "lo", "up"]);
+    let listener = host
+        .ns
+        .run_in(|| TcpListener::bind("127.0.0.1:2525").expect("bind 2525 in the namespace"));
+    let server = std::thread::spawn(move || {
+        loop {
+            if serve_one(&listener).contains("MASTER state") {
+                return listener;
+            }
+        }
+    });
+    let keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        "global_defs {\n  router_id r1\n  notification_email {\n    ops@example.org\n  }\n  \
+         notification_email_from keel@example.org\n  smtp_server 127.0.0.1 2525\n  \
+         smtp_connect_timeout 5\n  no_email_faults\n}\n\
+         vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 74\n  \
+         priority 150\n  advert_int 1\n  smtp_alert\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n",
+    );
+    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    let listener = server.join().expect("the MASTER mail arrives");
+    host.ns.ip(&["link", "set", "e0", "down"]);
+    assert!(
+        wait_until(Duration::from_secs(5), || keel
+            .log_text()
+            .contains("Entering FAULT STATE"))
+        .is_some(),
+        "{}",
+        keel.log_text()
+    );
+    // A mail would be on its way at once; give it two seconds to show up.
+    listener.set_nonblocking(true).expect("non-blocking");
+    std::thread::sleep(Duration::from_secs(2));
+    match listener.accept() {
+        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+        Err(error) => panic!("accept: {error}"),
+        Ok(_) => panic!("a mail was sent for FAULT:\n{}", keel.log_text()),
+    }
 }

@@ -141,6 +141,10 @@ impl Daemon {
             return;
         };
         let state = notification.state.as_str();
+        // spec §2.3 `no_email_faults`: no mail for an instance's or a group's FAULT.
+        if smtp.no_email_faults && state == "FAULT" {
+            return;
+        }
         let alert = match notification.kind {
             keel_vrrp::NotifyKind::Instance => {
                 if !self
@@ -152,9 +156,7 @@ impl Daemon {
                 keel_sys::smtp::vrrp_instance_alert(&smtp.router_id, &notification.name, state)
             }
             keel_vrrp::NotifyKind::Group => {
-                if !self.config.group_smtp_alert.contains(&notification.name)
-                    || (smtp.no_email_faults && state == "FAULT")
-                {
+                if !self.config.group_smtp_alert.contains(&notification.name) {
                     return;
                 }
                 keel_sys::smtp::vrrp_group_alert(&smtp.router_id, &notification.name, state)
