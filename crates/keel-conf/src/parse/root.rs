@@ -13,7 +13,7 @@ pub static KEYWORDS: &[Keyword<Config>] = &[
     kw("child_wait_time", child_wait_time),
     later("garp_group", statics::garp_group),
     kw("global_defs", global::global_defs),
-    later("instance", instance_name),
+    kw("instance", instance_name),
     later(
         "interface_up_down_delays",
         statics::interface_up_down_delays,
@@ -28,7 +28,7 @@ pub static KEYWORDS: &[Keyword<Config>] = &[
     kw("static_rules", statics::static_rules),
     kw("track_file", track::track_file),
     later("track_group", statics::track_group),
-    later("use_pid_dir", use_pid_dir),
+    kw("use_pid_dir", use_pid_dir),
     kw("virtual_server", lvs::virtual_server),
     kw("virtual_server_group", lvs::virtual_server_group),
     kw("vrrp_instance", instance::vrrp_instance),
