@@ -161,6 +161,32 @@ fn global_settings_reach_the_checker_process() {
 }
 
 #[test]
+fn thresholds_persistence_engine_and_rs_init_notifies_reach_the_checker() {
+    // Input: rs_init_notifies in global_defs; a UDP virtual server with
+    // `persistence_engine sip` and a real server with uthreshold 100 and lthreshold 10.
+    // Output: the checker notifies real servers found up at start-up, and the virtual
+    // server and destination it installs carry the engine and both thresholds (IPVS's
+    // `pe_name`, `u_threshold`, `l_threshold`; `ipvsadm -Ln --thresholds` shows them).
+    let plan = plan(
+        "global_defs {\n  rs_init_notifies\n}\n\
+         virtual_server 192.0.2.20 5060 {\n  protocol UDP\n  lvs_sched rr\n  \
+         persistence_timeout 60\n  persistence_engine sip\n  \
+         real_server 10.0.0.5 5060 {\n    uthreshold 100\n    lthreshold 10\n  }\n  \
+         real_server 10.0.0.6 5060 {\n  }\n}\n",
+    );
+    assert_eq!(plan.warnings, Vec::<String>::new());
+    assert!(plan.check.rs_init_notifies);
+    let vs = &plan.check.virtual_servers[0];
+    assert_eq!(vs.settings.persistence_engine.as_deref(), Some("sip"));
+    let thresholds: Vec<(u32, u32)> = vs
+        .real_servers
+        .iter()
+        .map(|rs| (rs.upper_threshold, rs.lower_threshold))
+        .collect();
+    assert_eq!(thresholds, vec![(100, 10), (0, 0)]);
+}
+
+#[test]
 fn a_probe_request_carries_target_bind_and_timeout() {
     // Input: keel-check asks for the TCP_CHECK of the second real server (connect_port
     // 9000, bindto 10.0.0.254) and the MISC_CHECK (misc_timeout 7).

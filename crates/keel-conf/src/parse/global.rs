@@ -154,7 +154,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("reload_repeat", raw),
     later("reload_time_file", raw),
     kw("router_id", router_id),
-    later("rs_init_notifies", raw),
+    kw("rs_init_notifies", raw),
     kw("script_user", script_user),
     later("set_supplementary_groups", raw),
     kw("shutdown_script", shutdown_script),

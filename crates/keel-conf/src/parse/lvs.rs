@@ -143,7 +143,7 @@ static KEYWORDS: &[Keyword<P>] = &[
     }),
     kw("omega", |_, _, p| p.vs.omega = true),
     kw("ops", |_, _, p| p.vs.ops = true),
-    later("persistence_engine", |ctx, node, p| {
+    kw("persistence_engine", |ctx, node, p| {
         p.vs.persistence_engine = util::string(ctx, node)
     }),
     kw("persistence_granularity", |ctx, node, p| {

@@ -111,7 +111,7 @@ static KEYWORDS: &[Keyword<Rs>] = &[
             r.rs.inhibit_on_failure = v;
         }
     }),
-    later("lthreshold", |ctx, node, r| {
+    kw("lthreshold", |ctx, node, r| {
         r.rs.lthreshold = util::int(ctx, node, 0, i64::from(u32::MAX))
     }),
     kw("lvs_method", |ctx, node, r| {
@@ -142,7 +142,7 @@ static KEYWORDS: &[Keyword<Rs>] = &[
     later("snmp_name", |ctx, node, r| {
         r.rs.snmp_name = util::string(ctx, node)
     }),
-    later("uthreshold", |ctx, node, r| {
+    kw("uthreshold", |ctx, node, r| {
         r.rs.uthreshold = util::int(ctx, node, 0, i64::from(u32::MAX))
     }),
     kw("virtualhost", |ctx, node, r| match node.args.first() {
