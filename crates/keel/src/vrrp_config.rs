@@ -13,7 +13,7 @@ use std::time::Duration;
 use keel_conf::Config;
 use keel_conf::model::global::Fifo;
 use keel_conf::model::vrrp::{AuthType, Instance as ConfInstance, Notify, TrackRef, Tracking};
-use keel_conf::model::{Route, Rule, Script, VirtualAddress};
+use keel_conf::model::{RawKeyword, Route, Rule, Script, VirtualAddress};
 use keel_vrrp::{
     Authentication, Family, GarpConfig, InitialState, InstanceConfig, NotifyConfig, RouterConfig,
     SyncGroupConfig, TrackedObject, TrackerId, TrackerKind, UnicastPeer, Version,
@@ -453,6 +453,11 @@ fn map_instance(
         .skip_check_adv_addr
         .unwrap_or(global.vrrp_skip_check_adv_addr);
     mapped.check_unicast_src = instance.check_unicast_src || global.vrrp_check_unicast_src;
+    // spec §3.2 step 10: the address owner (priority 255) ignores adverts; the instance's
+    // keyword over the global `vrrp_owner_ignore_adverts` (strict mode forces it on).
+    mapped.owner_ignore_adverts = RawKeyword::flag(&instance.other, "owner_ignore_adverts")
+        .or(RawKeyword::flag(&global.other, "vrrp_owner_ignore_adverts"))
+        .unwrap_or(false);
     mapped.garp = garp(config, instance, family);
     mapped.release_vips_on_stop = release_vips_on_stop;
     Ok(mapped)

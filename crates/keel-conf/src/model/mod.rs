@@ -235,3 +235,15 @@ pub struct RawKeyword {
     /// Its arguments as written.
     pub args: Vec<String>,
 }
+
+impl RawKeyword {
+    /// The value of the last `name` among `keywords` read as a flag: absent is `None`, a
+    /// bare keyword or `true|yes|on` is true, anything else false.
+    pub fn flag(keywords: &[RawKeyword], name: &str) -> Option<bool> {
+        keywords.iter().rev().find(|k| k.keyword == name).map(|k| {
+            k.args.first().is_none_or(|arg| {
+                matches!(arg.to_ascii_lowercase().as_str(), "true" | "yes" | "on")
+            })
+        })
+    }
+}

@@ -209,7 +209,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     kw("vrrp_notify_fifo", vrrp_notify_fifo),
     kw("vrrp_notify_fifo_script", fifo_script),
     kw("vrrp_notify_priority_changes", vrrp_notify_priority_changes),
-    later("vrrp_owner_ignore_adverts", raw),
+    kw("vrrp_owner_ignore_adverts", raw_flag),
     later("vrrp_priority", process_priority),
     later("vrrp_process_name", raw),
     alias("vrrp_rlimit_rtime", "vrrp_rlimit_rttime", rlimit_rttime),
@@ -226,6 +226,10 @@ pub static KEYWORDS: &[Keyword<G>] = &[
 
 fn raw(_ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     g.other.push(util::raw(node));
+}
+
+fn raw_flag(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
+    g.other.extend(util::raw_flag(ctx, node));
 }
 
 raw_int!(process_priority, -20, 19);

@@ -174,7 +174,7 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     kw("notify_master_rx_lower_pri", |ctx, node, p| {
         notify_keyword(ctx, node, &mut p.instance.notify)
     }),
-    later("notify_priority_changes", |ctx, node, p| {
+    kw("notify_priority_changes", |ctx, node, p| {
         p.instance.notify_priority_changes = util::flag(ctx, node)
     }),
     kw("notify_stop", |ctx, node, p| {
@@ -183,8 +183,8 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     later("old_unicast_checksum", |_, node, p| {
         p.instance.other.push(util::raw(node))
     }),
-    later("owner_ignore_adverts", |_, node, p| {
-        p.instance.other.push(util::raw(node))
+    kw("owner_ignore_adverts", |ctx, node, p| {
+        p.instance.other.extend(util::raw_flag(ctx, node))
     }),
     kw("preempt", |_, _, p| p.instance.nopreempt = false),
     kw("preempt_delay", |ctx, node, p| {

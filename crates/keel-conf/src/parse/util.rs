@@ -52,6 +52,15 @@ pub fn flag(ctx: &mut Ctx<'_>, node: &Node) -> Option<bool> {
     ctx.value(values::flag(node.args))
 }
 
+/// A flag kept among the raw keywords as `KEYWORD true|false` (a bare flag is true), for
+/// rare keywords the model has no field for; [`crate::model::RawKeyword::flag`] reads it.
+pub fn raw_flag(ctx: &mut Ctx<'_>, node: &Node) -> Option<RawKeyword> {
+    flag(ctx, node).map(|value| RawKeyword {
+        keyword: node.name().to_owned(),
+        args: vec![value.to_string()],
+    })
+}
+
 /// The keyword and its arguments, kept as written.
 pub fn raw(node: &Node) -> RawKeyword {
     RawKeyword {

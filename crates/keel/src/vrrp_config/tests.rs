@@ -273,3 +273,95 @@ vrrp_instance W {
     );
     assert_eq!(config.group_smtp_alert, ["G1"]);
 }
+
+// Input: global `vrrp_owner_ignore_adverts`; instance O (priority 255) leaves it alone,
+// instance P says `owner_ignore_adverts false`, instance Q has `owner_ignore_adverts` with
+// no global default in a second configuration.
+// Output: O and Q ignore adverts as owners (keel-vrrp's receive tests pin what that does),
+// P does not.
+#[test]
+fn owner_ignore_adverts_instance_over_global() {
+    let config = load(
+        r#"
+global_defs {
+  vrrp_owner_ignore_adverts
+}
+vrrp_instance O {
+  interface eth0
+  virtual_router_id 1
+  priority 255
+  virtual_ipaddress { 10.0.0.100 }
+}
+vrrp_instance P {
+  interface eth0
+  virtual_router_id 2
+  priority 255
+  owner_ignore_adverts false
+  virtual_ipaddress { 10.0.0.101 }
+}
+"#,
+    );
+    let ignore: Vec<bool> = config
+        .router
+        .instances
+        .iter()
+        .map(|i| i.owner_ignore_adverts)
+        .collect();
+    assert_eq!(ignore, [true, false]);
+    let config = load(
+        r#"
+vrrp_instance Q {
+  interface eth0
+  virtual_router_id 3
+  priority 255
+  owner_ignore_adverts
+  virtual_ipaddress { 10.0.0.102 }
+}
+vrrp_instance R {
+  interface eth0
+  virtual_router_id 4
+  priority 255
+  virtual_ipaddress { 10.0.0.103 }
+}
+"#,
+    );
+    let ignore: Vec<bool> = config
+        .router
+        .instances
+        .iter()
+        .map(|i| i.owner_ignore_adverts)
+        .collect();
+    assert_eq!(ignore, [true, false]);
+}
+
+// Input: global `vrrp_notify_priority_changes`; instance A leaves it, B says
+// `notify_priority_changes false`.
+// Output: A sends BACKUP_PRIORITY/MASTER_PRIORITY notifications, B does not.
+#[test]
+fn notify_priority_changes_instance_over_global() {
+    let config = load(
+        r#"
+global_defs {
+  vrrp_notify_priority_changes
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress { 10.0.0.100 }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  notify_priority_changes false
+  virtual_ipaddress { 10.0.0.101 }
+}
+"#,
+    );
+    let changes: Vec<bool> = config
+        .router
+        .instances
+        .iter()
+        .map(|i| i.notify.priority_changes)
+        .collect();
+    assert_eq!(changes, [true, false]);
+}
