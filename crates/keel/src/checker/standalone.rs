@@ -48,6 +48,11 @@ pub fn run(options: &Options) -> i32 {
             return if parent.is_some() { 2 } else { 4 };
         }
     };
+    // spec §1.4: as the VRRP side (the daemon passes its `-u` on).
+    crate::ops::umask::apply(crate::ops::umask::effective_umask(
+        options.umask,
+        config.global_defs.umask,
+    ));
     if let Some(parent) = parent {
         // The parent may have died before PR_SET_PDEATHSIG took effect.
         // SAFETY: getppid has no preconditions.
@@ -173,6 +178,10 @@ fn spawn_signal_handlers(
             log::info("Reloading");
             match load_config(&reload_options) {
                 Ok(config) => {
+                    crate::ops::umask::apply(crate::ops::umask::effective_umask(
+                        reload_options.umask,
+                        config.global_defs.umask,
+                    ));
                     let _ = reload_tx.send(CheckerEvent::Reload(Box::new(config)));
                 }
                 Err(error) => log::error(&format!(

@@ -45,6 +45,12 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     };
+    // spec §1.4: `-u` over `global_defs umask` over keepalived's 0177, before any file
+    // is created; scripts inherit it.
+    crate::ops::umask::apply(crate::ops::umask::effective_umask(
+        options.umask,
+        config.global_defs.umask,
+    ));
     // Before daemonising: the child's command line resolves relative paths here.
     let checker = checker_command(options);
     if !options.dont_fork {
@@ -381,6 +387,10 @@ impl Daemon {
                 return;
             }
         };
+        crate::ops::umask::apply(crate::ops::umask::effective_umask(
+            self.options.umask,
+            config.global_defs.umask,
+        ));
         if let Some(checker) = &self.checker {
             checker.reload(supervisor::wanted(&self.options, &config));
         }
