@@ -24,6 +24,8 @@ use keel_vrrp::{
 pub struct DaemonConfig {
     /// What the VRRP engine runs.
     pub router: RouterConfig,
+    /// `log_unknown_vrids`: log adverts for a VRID no instance has on that interface.
+    pub log_unknown_vrids: bool,
     /// Per instance (same order as `router.instances`): how its addresses are installed.
     pub instances: Vec<InstanceSetup>,
     /// Commands of notify scripts, by the string the engine hands back in `ScriptCall`.
@@ -182,6 +184,8 @@ pub fn map(
     primary_address: &dyn Fn(&str, Family) -> Option<IpAddr>,
 ) -> DaemonConfig {
     let mut out = DaemonConfig {
+        log_unknown_vrids: RawKeyword::flag(&config.global_defs.other, "log_unknown_vrids")
+            .unwrap_or(false),
         notify_fifo: config
             .global_defs
             .vrrp_notify_fifo

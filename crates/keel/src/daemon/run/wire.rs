@@ -396,10 +396,7 @@ impl Daemon {
                 }
                 Decoded::Advert(advert) => {
                     if !self.router.handle_advert(at, interface, &advert) {
-                        log::detail(&format!(
-                            "advert for unknown VRID {} on {interface} from {}",
-                            advert.vrid, advert.source
-                        ));
+                        unknown_vrid(self.config.log_unknown_vrids, interface, &advert);
                     }
                     *addresses = advert.addresses;
                 }
@@ -424,5 +421,21 @@ impl Daemon {
             deadline = self.router.poll_timeout();
         }
         count
+    }
+}
+
+/// spec §2.3 `log_unknown_vrids`: an advert for a VRID no instance has on `interface` is
+/// logged (keepalived's INFO line) only when asked; otherwise only with `-D`.
+fn unknown_vrid(log_it: bool, interface: &str, advert: &keel_vrrp::ReceivedAdvert) {
+    if log_it {
+        log::info(&format!(
+            "Unknown VRID({}) received on interface({interface}). ignoring...",
+            advert.vrid
+        ));
+    } else {
+        log::detail(&format!(
+            "advert for unknown VRID {} on {interface} from {}",
+            advert.vrid, advert.source
+        ));
     }
 }

@@ -1,0 +1,126 @@
+//! Small `global_defs` keywords, seen as an operator sees them: `umask` in the files a
+//! notify script creates, `vrrp_startup_delay` in when the VIP appears, `log_unknown_vrids`
+//! in the log.
+//!
+//! Needs root.
+
+mod vrrp_lab;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use vrrp_lab::{Daemon, holds, lab, serial, start, wait_until};
+
+/// An owner instance (priority 255: MASTER at once) on `e0` with `extra` inside it.
+fn owner(vrid: u8, vip: &str, extra: &str) -> String {
+    format!(
+        "vrrp_instance VI_1 {{\n  state MASTER\n  interface e0\n  virtual_router_id {vrid}\n  \
+         priority 255\n  advert_int 1\n{extra}  virtual_ipaddress {{\n    {vip}/24\n  }}\n}}\n"
+    )
+}
+
+// Input: `umask 0027` and a notify_master script that creates a file asking for 0666.
+// Output: the file is 0640 — keel runs, and its scripts inherit, the configured umask
+// (the test itself runs with another umask).
+#[test]
+fn umask_applies_to_what_scripts_create() {
+    let _serial = serial();
+    let (lab, dir) = lab("kumask", 1);
+    let host = lab.host(0);
+    let mark = dir.path().join("master.mark");
+    let script = dir.write("notify.sh", &format!("#!/bin/sh\n: > {}\n", mark.display()));
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let _keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        &format!(
+            "global_defs {{\n  umask 0027\n}}\n{}",
+            owner(
+                75,
+                "10.88.0.100",
+                &format!("  notify_master {}\n", script.display())
+            )
+        ),
+    );
+    assert!(
+        wait_until(Duration::from_secs(6), || mark.exists()).is_some(),
+        "notify_master never ran"
+    );
+    let mode = std::fs::metadata(&mark).expect("mark").permissions().mode();
+    assert_eq!(mode & 0o777, 0o640, "mode {:o}", mode & 0o777);
+}
+
+// Input: `vrrp_startup_delay 2` with an owner instance, which would otherwise take its VIP
+// at once.
+// Output: keel logs the delay, the VIP is absent after 1 s and present soon after 2 s.
+#[test]
+fn vrrp_startup_delay_holds_back_the_instances() {
+    let _serial = serial();
+    let (lab, dir) = lab("kdelay", 1);
+    let host = lab.host(0);
+    let started = Instant::now();
+    let keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        &format!(
+            "global_defs {{\n  vrrp_startup_delay 2\n}}\n{}",
+            owner(76, "10.88.0.100", "")
+        ),
+    );
+    std::thread::sleep(Duration::from_secs(1).saturating_sub(started.elapsed()));
+    assert!(!holds(host, "10.88.0.100"), "VIP taken before the delay");
+    assert!(
+        wait_until(Duration::from_secs(5), || holds(host, "10.88.0.100")).is_some(),
+        "{}",
+        keel.log_text()
+    );
+    let taken = started.elapsed();
+    assert!(taken >= Duration::from_secs(2), "VIP taken after {taken:?}");
+    assert!(
+        keel.log_text().contains("Delaying startup for 2 seconds"),
+        "{}",
+        keel.log_text()
+    );
+}
+
+// Input: router 0 runs VRID 77 with `log_unknown_vrids`; router 1 on the same link runs
+// VRID 78 (an independent pair sharing the segment).
+// Output: router 0 logs keepalived's "Unknown VRID(78) received on interface(e0).
+// ignoring..." line; router 1, without the keyword, does not log VRID 77 that way.
+#[test]
+fn log_unknown_vrids_reports_foreign_adverts() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvrid", 2);
+    let logging = start(
+        Daemon::Keel,
+        lab.host(0),
+        dir.path(),
+        "r0",
+        &format!(
+            "global_defs {{\n  log_unknown_vrids\n}}\n{}",
+            owner(77, "10.88.0.100", "")
+        ),
+    );
+    let quiet = start(
+        Daemon::Keel,
+        lab.host(1),
+        dir.path(),
+        "r1",
+        &owner(78, "10.88.0.101", ""),
+    );
+    let line = "Unknown VRID(78) received on interface(e0). ignoring...";
+    assert!(
+        wait_until(Duration::from_secs(6), || logging.log_text().contains(line)).is_some(),
+        "{}",
+        logging.log_text()
+    );
+    assert!(
+        !quiet.log_text().contains("Unknown VRID(77)"),
+        "{}",
+        quiet.log_text()
+    );
+}
