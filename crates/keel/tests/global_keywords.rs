@@ -124,3 +124,40 @@ fn log_unknown_vrids_reports_foreign_adverts() {
         quiet.log_text()
     );
 }
+
+// Input: `process_names` (keepalived's default names), then `vrrp_process_name vrrp-edge`
+// in another run.
+// Output: `ps`/`pgrep` see the daemon as keepalived_vrrp, then as vrrp-edge.
+#[test]
+fn process_names_rename_the_daemon() {
+    let _serial = serial();
+    let (lab, dir) = lab("kpname", 1);
+    let host = lab.host(0);
+    for (global, expected) in [
+        ("process_names", "keepalived_vrrp"),
+        ("process_names\n  vrrp_process_name vrrp-edge", "vrrp-edge"),
+    ] {
+        let keel = start(
+            Daemon::Keel,
+            host,
+            dir.path(),
+            "keel",
+            &format!(
+                "global_defs {{\n  {global}\n}}\n{}",
+                owner(79, "10.88.0.100", "")
+            ),
+        );
+        let comm = || {
+            std::fs::read_to_string(format!("/proc/{}/comm", keel.pid()))
+                .unwrap_or_default()
+                .trim_end()
+                .to_owned()
+        };
+        assert!(
+            wait_until(Duration::from_secs(5), || comm() == expected).is_some(),
+            "comm {:?}, wanted {expected}\n{}",
+            comm(),
+            keel.log_text()
+        );
+    }
+}

@@ -53,6 +53,13 @@ pub fn run(options: &Options) -> i32 {
         options.umask,
         config.global_defs.umask,
     ));
+    let role = match parent {
+        Some(_) => crate::ops::process_name::Role::CheckerChild,
+        None => crate::ops::process_name::Role::CheckerAlone,
+    };
+    if let Err(error) = crate::ops::process_name::set_for(&config.global_defs.other, role) {
+        log::warn(&format!("cannot set the process name: {error}"));
+    }
     if let Some(parent) = parent {
         // The parent may have died before PR_SET_PDEATHSIG took effect.
         // SAFETY: getppid has no preconditions.

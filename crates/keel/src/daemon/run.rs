@@ -53,6 +53,10 @@ pub fn run(options: &Options) -> i32 {
     ));
     // Before daemonising: the child's command line resolves relative paths here.
     let checker = checker_command(options);
+    let role = crate::ops::process_name::Role::Daemon;
+    if let Err(error) = crate::ops::process_name::set_for(&config.global_defs.other, role) {
+        log::warn(&format!("cannot set the process name: {error}"));
+    }
     if !options.dont_fork {
         if let Err(error) = process::daemonize(options.logging.console) {
             log::error(&format!("cannot daemonize: {error}"));
