@@ -109,7 +109,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("enable_snmp_vrrp", raw),
     later("enable_traps", raw),
     later("fifo_write_vrrp_states_on_reload", raw),
-    later("include_check", raw),
+    kw("include_check", raw),
     later("iproute_etc_dir", raw),
     later("iproute_usr_dir", raw),
     kw("json_dump_file", raw),

@@ -10,7 +10,7 @@ use crate::model::{Config, Instance, Loc};
 use crate::tree::Node;
 use crate::values;
 
-use super::{Ctx, Keyword, address, dep, dispatch, kw, later, util};
+use super::{Ctx, Keyword, address, dep, dispatch, kw, later, unsupported, util};
 
 /// Reads an instance into [`crate::model::Vrrp::instances`]. Defaults that depend on
 /// other keywords (priority 255 for MASTER) are applied by the cross-checks.
@@ -74,7 +74,8 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     kw("check_unicast_src", |_, _, p| {
         p.instance.check_unicast_src = true
     }),
-    later("debug", |ctx, node, p| {
+    // spec §2.6: `debug` is a no-op in keepalived 2.2.7 too; keel keeps it for -t and dumps.
+    kw("debug", |ctx, node, p| {
         if node.args.is_empty() || util::int::<u8>(ctx, node, 0, 4).is_some() {
             p.instance.other.push(util::raw(node));
         }
@@ -118,19 +119,19 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
             p.instance.other.push(util::raw(node));
         }
     }),
-    dep(
+    unsupported(dep(
         "linkbeat_use_polling",
         "linkbeat_use_polling (at top level)",
         |_, node, p| p.instance.other.push(util::raw(node)),
-    ),
+    )),
     kw("lower_prio_no_advert", |ctx, node, p| {
         p.instance.lower_prio_no_advert = util::flag(ctx, node)
     }),
-    dep(
+    unsupported(dep(
         "lvs_sync_daemon_interface",
         "lvs_sync_daemon (in global_defs)",
         |_, node, p| p.instance.other.push(util::raw(node)),
-    ),
+    )),
     kw("mcast_dst_ip", |ctx, node, p| {
         let Some(token) = util::arg(ctx, node) else {
             return;
@@ -143,9 +144,9 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
         };
         p.instance.mcast_src_ip = ctx.value(values::ip(token));
     }),
-    dep("native_ipv6", "version 3", |_, node, p| {
+    unsupported(dep("native_ipv6", "version 3", |_, node, p| {
         p.instance.other.push(util::raw(node))
-    }),
+    })),
     kw("no_accept", |_, _, p| p.instance.accept = Some(false)),
     kw("no_virtual_ipaddress", |_, _, p| {
         p.instance.no_virtual_ipaddress = true

@@ -7,14 +7,14 @@
 //! (groups, script security) run in [`check`] once the whole file is read.
 
 pub mod check;
-mod checker;
+pub(crate) mod checker;
 #[cfg(test)]
 mod checker_tests;
 #[cfg(test)]
 mod corpus_tests;
-mod group;
-mod http;
-mod real;
+pub(crate) mod group;
+pub(crate) mod http;
+pub(crate) mod real;
 #[cfg(test)]
 mod round_trip_tests;
 #[cfg(test)]
@@ -91,7 +91,7 @@ impl Parsed {
 type P = Parsed;
 
 /// Virtual-server keywords, sorted by name (byte order).
-static KEYWORDS: &[Keyword<P>] = &[
+pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     kw("alpha", |_, _, p| p.vs.alpha = true),
     kw("connect_timeout", |ctx, node, p| {
         p.vs.connect_timeout = util::timer(ctx, node, 0.000_001, 4_294.967_295)

@@ -14,6 +14,8 @@ pub mod instance;
 pub mod lvs;
 pub mod root;
 pub mod statics;
+#[cfg(test)]
+mod support_tests;
 pub mod sync;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -162,6 +164,25 @@ pub const fn later<T>(name: &'static str, handler: Handler<T>) -> Keyword<T> {
     }
 }
 
+/// A deprecated synonym (from [`dep`] or [`alias`]) that keel parses but does not act on.
+pub const fn unsupported<T>(keyword: Keyword<T>) -> Keyword<T> {
+    Keyword {
+        supported: false,
+        ..keyword
+    }
+}
+
+/// Whether keel acts on `keyword` of `table`: a synonym is supported when it and the
+/// keyword it stands for are.
+pub(crate) fn acts_on<T>(table: &[Keyword<T>], keyword: &Keyword<T>) -> bool {
+    keyword.supported
+        && keyword.replacement.is_none_or(|replacement| {
+            table
+                .binary_search_by(|k| compare_keyword(k.name, replacement))
+                .map_or(true, |index| table[index].supported)
+        })
+}
+
 /// Runs each node through the table of its block.
 pub fn dispatch<T>(ctx: &mut Ctx<'_>, nodes: &[Node], table: &[Keyword<T>], target: &mut T) {
     for node in nodes {
@@ -181,7 +202,7 @@ pub fn dispatch<T>(ctx: &mut Ctx<'_>, nodes: &[Node], table: &[Keyword<T>], targ
                     };
                     ctx.report(diagnostic.with_help(format!("use `{replacement}` instead")));
                 }
-                if !keyword.supported {
+                if !acts_on(table, keyword) {
                     ctx.not_supported(node);
                 }
                 (keyword.handler)(ctx, node, target);

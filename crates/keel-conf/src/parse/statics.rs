@@ -64,7 +64,7 @@ pub fn track_group(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     config.vrrp.track_groups.push(group);
 }
 
-static TRACK_GROUP_KEYWORDS: &[Keyword<TrackGroup>] = &[kw("group", |_, node, g| {
+pub(crate) static TRACK_GROUP_KEYWORDS: &[Keyword<TrackGroup>] = &[kw("group", |_, node, g| {
     g.group.extend(names(node));
 })];
 
@@ -108,7 +108,7 @@ pub fn garp_group(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     config.vrrp.garp_groups.push(group);
 }
 
-static GARP_GROUP_KEYWORDS: &[Keyword<GarpGroup>] = &[
+pub(crate) static GARP_GROUP_KEYWORDS: &[Keyword<GarpGroup>] = &[
     kw("garp_interval", |ctx, node, g| {
         g.garp_interval = util::timer(ctx, node, 0.0, 86400.0)
     }),

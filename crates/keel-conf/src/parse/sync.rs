@@ -21,7 +21,7 @@ pub fn vrrp_sync_group(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     config.vrrp.sync_groups.push(group);
 }
 
-static KEYWORDS: &[Keyword<SyncGroup>] = &[
+pub(crate) static KEYWORDS: &[Keyword<SyncGroup>] = &[
     dep(
         "global_tracking",
         "sync_group_tracking_weight",

@@ -42,7 +42,7 @@ pub fn vrrp_script(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     config.vrrp.scripts.push(script);
 }
 
-static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
+pub(crate) static SCRIPT_KEYWORDS: &[Keyword<VrrpScript>] = &[
     kw("fall", |ctx, node, s| {
         if let Some(v) = util::int(ctx, node, 1, i64::from(i32::MAX)) {
             s.fall = v;
@@ -132,7 +132,7 @@ pub fn track_file(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     config.vrrp.track_files.push(file);
 }
 
-static FILE_KEYWORDS: &[Keyword<TrackFile>] = &[
+pub(crate) static FILE_KEYWORDS: &[Keyword<TrackFile>] = &[
     kw("file", |ctx, node, f| {
         if let Some(path) = util::string(ctx, node) {
             f.file = path;
@@ -206,7 +206,7 @@ pub fn vrrp_track_process(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     config.vrrp.track_processes.push(process);
 }
 
-static PROCESS_KEYWORDS: &[Keyword<TrackProcess>] = &[
+pub(crate) static PROCESS_KEYWORDS: &[Keyword<TrackProcess>] = &[
     kw("delay", |ctx, node, p| {
         let delay = util::timer(ctx, node, 0.0, 3600.0);
         p.fork_delay = delay;
@@ -288,7 +288,7 @@ pub fn bfd_instance(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
     config.vrrp.bfd_instances.push(bfd);
 }
 
-static BFD_KEYWORDS: &[Keyword<BfdInstance>] = &[
+pub(crate) static BFD_KEYWORDS: &[Keyword<BfdInstance>] = &[
     later("checker", |_, node, b| b.other.push(util::raw(node))),
     kw("hoplimit", |ctx, node, b| {
         b.ttl = util::int(ctx, node, 1, 255)

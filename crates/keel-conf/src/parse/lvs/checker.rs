@@ -493,7 +493,7 @@ pub(crate) static CONNECT: &[Keyword<Written>] = &[
 ];
 
 /// When to run (all checkers but FILE and BFD), sorted.
-static TIMING: &[Keyword<Written>] = &[
+pub(crate) static TIMING: &[Keyword<Written>] = &[
     kw("alpha", |ctx, node, w| w.alpha = util::flag(ctx, node)),
     kw("delay_before_retry", |ctx, node, w| {
         w.delay_before_retry = util::timer(ctx, node, 0.0, value::TIMER_MAX)
@@ -512,7 +512,7 @@ static TIMING: &[Keyword<Written>] = &[
     }),
 ];
 
-static SMTP: &[Keyword<Parsed>] = &[
+pub(crate) static SMTP: &[Keyword<Parsed>] = &[
     kw("helo_name", |ctx, node, p| {
         let Kind::Smtp { helo_name, .. } = &mut p.kind else {
             return;
@@ -543,7 +543,7 @@ static SMTP: &[Keyword<Parsed>] = &[
     }),
 ];
 
-static DNS: &[Keyword<Parsed>] = &[
+pub(crate) static DNS: &[Keyword<Parsed>] = &[
     kw("name", |ctx, node, p| {
         let Some(token) = util::arg(ctx, node) else {
             return;
@@ -595,7 +595,7 @@ static DNS: &[Keyword<Parsed>] = &[
     }),
 ];
 
-static MISC: &[Keyword<Parsed>] = &[
+pub(crate) static MISC: &[Keyword<Parsed>] = &[
     kw("misc_dynamic", |_, _, p| {
         if let Kind::Misc { dynamic, .. } = &mut p.kind {
             *dynamic = true;
@@ -629,7 +629,7 @@ static MISC: &[Keyword<Parsed>] = &[
     }),
 ];
 
-static UDP: &[Keyword<Parsed>] = &[
+pub(crate) static UDP: &[Keyword<Parsed>] = &[
     kw("max_reply_length", |ctx, node, p| {
         if let (Some(v), Kind::Udp(u)) = (util::int(ctx, node, 0, 65535), &mut p.kind) {
             u.max_reply_length = v;
@@ -681,7 +681,7 @@ static UDP: &[Keyword<Parsed>] = &[
     }),
 ];
 
-static FILE: &[Keyword<Parsed>] = &[
+pub(crate) static FILE: &[Keyword<Parsed>] = &[
     kw("track_file", |ctx, node, p| {
         let Some(token) = util::arg(ctx, node) else {
             return;
@@ -693,7 +693,7 @@ static FILE: &[Keyword<Parsed>] = &[
     kw("weight", file_weight),
 ];
 
-static BFD: &[Keyword<Parsed>] = &[
+pub(crate) static BFD: &[Keyword<Parsed>] = &[
     kw("alpha", |ctx, node, p| {
         p.written.alpha = util::flag(ctx, node)
     }),

@@ -188,7 +188,7 @@ pub fn ssl(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
 }
 
 /// `SSL` keywords, sorted.
-static SSL: &[Keyword<SslContext>] = &[
+pub(crate) static SSL: &[Keyword<SslContext>] = &[
     kw("ca", |ctx, node, s| set(ctx, node, &mut s.ca)),
     kw("certificate", |ctx, node, s| {
         set(ctx, node, &mut s.certificate)

@@ -101,7 +101,7 @@ pub(super) fn keywords_sorted() -> bool {
 }
 
 /// A `url` block while it is read.
-struct UrlParsed {
+pub(crate) struct UrlParsed {
     url: Url,
     path_set: bool,
     digests: HashSet<String>,
@@ -189,7 +189,7 @@ const REGEX_OPTIONS: &[&str] = &[
 ];
 
 /// `url` keywords, sorted.
-static URL: &[Keyword<UrlParsed>] = &[
+pub(crate) static URL: &[Keyword<UrlParsed>] = &[
     kw("digest", |ctx, node, u| {
         let Some(token) = util::arg(ctx, node) else {
             return;

@@ -10,7 +10,7 @@ use super::super::{Ctx, Keyword, dispatch, kw, later, util};
 use super::{Parsed, checker, expect_block, optional_port, tunnelled, value};
 
 /// A real server while its block is read.
-pub(super) struct Rs {
+pub(crate) struct Rs {
     rs: RealServer,
     checkers: Vec<checker::Parsed>,
 }
@@ -85,7 +85,7 @@ pub(super) fn real_server(ctx: &mut Ctx<'_>, node: &Node, p: &mut Parsed) {
 }
 
 /// Real-server keywords, sorted by name (byte order: upper case first).
-static KEYWORDS: &[Keyword<Rs>] = &[
+pub(crate) static KEYWORDS: &[Keyword<Rs>] = &[
     kw("BFD_CHECK", add_checker),
     kw("DNS_CHECK", add_checker),
     kw("FILE_CHECK", add_checker),
