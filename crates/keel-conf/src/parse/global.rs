@@ -148,7 +148,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("process_monitor_rcv_bufs_force", raw),
     kw("process_name", raw),
     kw("process_names", raw),
-    later("random_seed", raw_u32),
+    kw("random_seed", raw_u32),
     later("reload_check_config", raw),
     later("reload_file", raw),
     later("reload_repeat", raw),

@@ -1,5 +1,5 @@
 //! Turning processed lines into [`Line`]s of [`Token`]s, and noticing the blocks they open
-//! (for `global_defs { include_check ... }`).
+//! (for `global_defs { include_check ... }` and `random_seed`).
 
 use std::ops::Range;
 
@@ -45,10 +45,16 @@ impl Preprocessor<'_> {
         let piece = &tokens[first..];
         if let Some(keyword) = piece.first().filter(|t| t.kind == TokenKind::Word) {
             self.last_keyword.clone_from(&keyword.text);
-            if keyword.text == "include_check"
-                && self.blocks.len() == 1
-                && self.blocks[0] == "global_defs"
-            {
+            let in_global_defs = self.blocks.len() == 1 && self.blocks[0] == "global_defs";
+            // spec §2.2: `random_seed N` seeds the `${_RANDOM}`s that follow it, as
+            // keepalived's handler runs while the file is still being read. A bad value is
+            // global_defs' parser's to report.
+            if keyword.text == "random_seed" && in_global_defs {
+                if let Some(seed) = piece.get(1).and_then(|t| t.text.parse::<u32>().ok()) {
+                    self.rng = super::defs::Rng::new(u64::from(seed));
+                }
+            }
+            if keyword.text == "include_check" && in_global_defs {
                 let options: Vec<&str> = piece[1..].iter().map(|t| t.text.as_str()).collect();
                 match self.checks.apply(&options) {
                     Ok(checks) => self.checks = checks,
@@ -60,7 +66,8 @@ impl Preprocessor<'_> {
         }
     }
 
-    /// Follows `{` and `}` so that `include_check` is recognised inside `global_defs`.
+    /// Follows `{` and `}` so that `include_check` and `random_seed` are recognised inside
+    /// `global_defs`.
     pub(super) fn track_block(&mut self, kind: TokenKind) {
         match kind {
             TokenKind::Open => self.blocks.push(std::mem::take(&mut self.last_keyword)),

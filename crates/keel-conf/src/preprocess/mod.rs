@@ -646,13 +646,15 @@ impl<'a> Preprocessor<'a> {
     }
 }
 
-/// True if `s` holds a `$`, `@`, `~` or `include` anywhere: only such a line (or what
-/// follows one of its braces) can be changed by a directive or be an include.
+/// True if `s` holds a `$`, `@`, `~`, `include` or `random_seed` anywhere: only such a
+/// line (or what follows one of its braces) can be changed by a directive, be an include
+/// or reseed `${_RANDOM}`.
 fn may_hold_directive(s: &str) -> bool {
     let bytes = s.as_bytes();
     bytes.iter().enumerate().any(|(i, &b)| match b {
         b'$' | b'@' | b'~' => true,
         b'i' => bytes[i..].starts_with(b"include"),
+        b'r' => bytes[i..].starts_with(b"random_seed"),
         _ => false,
     })
 }

@@ -705,3 +705,26 @@ fn sixty_thousand_lines_generated_by_seq_over_a_definition() {
     assert_eq!(out.lines.len(), 5000 * 12);
     assert_eq!(rendered(&out)[12 * 4999 + 3], "virtual_router_id 5000");
 }
+
+// Input: `global_defs { random_seed 7 }` before three `${_RANDOM}`s, read with two different
+// caller seeds (keel's clock seed); then `random_seed 8` instead.
+// Output: the values after random_seed 7 are the same whatever the caller's seed, and
+// differ with random_seed 8 — `random_seed` makes ${_RANDOM} repeatable, as in keepalived.
+#[test]
+fn random_seed_in_global_defs_seeds_later_randoms() {
+    let draw = |config_seed: u32, caller_seed: u64| {
+        let fs = MemoryFs::new().with_file(
+            MAIN,
+            format!(
+                "global_defs {{\n random_seed {config_seed}\n}}\nrnd ${{_RANDOM}} ${{_RANDOM}} ${{_RANDOM}}\n"
+            ),
+        );
+        let seeded = PreprocessOptions {
+            random_seed: caller_seed,
+            ..options("main")
+        };
+        rendered(&run_with(&fs, &seeded))[3].clone()
+    };
+    assert_eq!(draw(7, 1), draw(7, 2));
+    assert_ne!(draw(7, 1), draw(8, 1));
+}
