@@ -161,3 +161,59 @@ fn process_names_rename_the_daemon() {
         );
     }
 }
+
+// Input: vrrp_notify_fifo read by a vrrp_notify_fifo_script that appends it to a file, and
+// `fifo_write_vrrp_states_on_reload`; the owner instance becomes MASTER, then SIGHUP.
+// Output: after "Reload finished" the FIFO carries the instance's state once more, the same
+// line a transition writes, though nothing changed state.
+#[test]
+fn fifo_write_vrrp_states_on_reload_repeats_the_states() {
+    let _serial = serial();
+    let (lab, dir) = lab("kfiforl", 1);
+    let host = lab.host(0);
+    let copy = dir.path().join("fifo-copy");
+    let script = dir.write(
+        "fifo.sh",
+        &format!("#!/bin/sh\nexec cat \"$1\" >> {}\n", copy.display()),
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let fifo = dir.path().join("keel.fifo");
+    let keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        &format!(
+            "global_defs {{\n  vrrp_notify_fifo {}\n  vrrp_notify_fifo_script {}\n  \
+             fifo_write_vrrp_states_on_reload\n}}\n{}",
+            fifo.display(),
+            script.display(),
+            owner(80, "10.88.0.100", "")
+        ),
+    );
+    let read = || std::fs::read_to_string(&copy).unwrap_or_default();
+    let line = "INSTANCE \"VI_1\" MASTER 255\n";
+    assert!(
+        wait_until(Duration::from_secs(6), || read().contains(line)).is_some(),
+        "FIFO copy: {:?}\n{}",
+        read(),
+        keel.log_text()
+    );
+    let before = read().matches(line).count();
+    keel.signal(libc::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(5), || keel
+            .log_text()
+            .contains("Reload finished"))
+        .is_some(),
+        "{}",
+        keel.log_text()
+    );
+    assert!(
+        wait_until(Duration::from_secs(2), || read().matches(line).count()
+            == before + 1)
+        .is_some(),
+        "FIFO copy after reload: {:?}",
+        read()
+    );
+}

@@ -108,7 +108,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("enable_snmp_rfcv3", raw),
     later("enable_snmp_vrrp", raw),
     later("enable_traps", raw),
-    later("fifo_write_vrrp_states_on_reload", raw),
+    kw("fifo_write_vrrp_states_on_reload", raw),
     kw("include_check", raw),
     later("iproute_etc_dir", raw),
     later("iproute_usr_dir", raw),

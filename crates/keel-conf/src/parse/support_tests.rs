@@ -82,7 +82,6 @@ const EXPECTED: &[&str] = &[
     "global_defs enable_snmp_rfcv3",
     "global_defs enable_snmp_vrrp",
     "global_defs enable_traps",
-    "global_defs fifo_write_vrrp_states_on_reload",
     "global_defs iproute_etc_dir",
     "global_defs iproute_usr_dir",
     "global_defs lvs_netlink_cmd_rcv_bufs",

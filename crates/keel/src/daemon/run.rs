@@ -25,6 +25,7 @@ use crate::ops::snapshot::Snapshot;
 use crate::vrrp_config::{self, DaemonConfig};
 
 mod effects;
+mod fifo_states;
 mod firewall;
 mod vmacs;
 mod wire;
@@ -421,6 +422,7 @@ impl Daemon {
         self.sync_vmacs(false).await;
         self.open_endpoints();
         self.open_fifo();
+        self.write_states_after_reload();
         self.restart_trackers();
         self.drain().await;
         crate::memory::release_freed();
