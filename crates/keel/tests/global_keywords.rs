@@ -217,3 +217,59 @@ fn fifo_write_vrrp_states_on_reload_repeats_the_states() {
         read()
     );
 }
+
+// Input: `reload_check_config LOG` with the owner holding 10.88.0.100; the file is rewritten
+// to move the VIP to .101 but with a misspelt keyword (`prority`), then SIGHUP; then the
+// spelling is fixed and SIGHUP again.
+// Output: the faulty file is not loaded — "not reloading" in the log, LOG names the
+// unknown keyword, .100 stays and .101 does not appear; the fixed file is loaded and .101
+// comes up.
+#[test]
+fn reload_check_config_refuses_a_faulty_file() {
+    let _serial = serial();
+    let (lab, dir) = lab("krlchk", 1);
+    let host = lab.host(0);
+    let check_log = dir.path().join("reload-check.log");
+    let config = |vip: &str, extra: &str| {
+        format!(
+            "global_defs {{\n  reload_check_config {}\n}}\n{}",
+            check_log.display(),
+            owner(81, vip, extra)
+        )
+    };
+    let keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        &config("10.88.0.100", ""),
+    );
+    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    let conf = dir.path().join("keel.conf");
+    std::fs::write(&conf, config("10.88.0.101", "  prority 100\n")).expect("rewrite");
+    keel.signal(libc::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(5), || keel
+            .log_text()
+            .contains("not reloading"))
+        .is_some(),
+        "{}",
+        keel.log_text()
+    );
+    let logged = std::fs::read_to_string(&check_log).unwrap_or_default();
+    assert!(logged.contains("unknown keyword 'prority'"), "{logged}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(holds(host, "10.88.0.100") && !holds(host, "10.88.0.101"));
+    std::fs::write(&conf, config("10.88.0.101", "")).expect("rewrite");
+    keel.signal(libc::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(5), || holds(host, "10.88.0.101")).is_some(),
+        "{}",
+        keel.log_text()
+    );
+    assert!(
+        std::fs::read_to_string(&check_log)
+            .unwrap_or_default()
+            .contains("configuration OK")
+    );
+}

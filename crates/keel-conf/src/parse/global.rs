@@ -149,7 +149,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     kw("process_name", raw),
     kw("process_names", raw),
     kw("random_seed", raw_u32),
-    later("reload_check_config", raw),
+    kw("reload_check_config", raw),
     later("reload_file", raw),
     later("reload_repeat", raw),
     later("reload_time_file", raw),

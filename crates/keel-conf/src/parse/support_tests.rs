@@ -96,7 +96,6 @@ const EXPECTED: &[&str] = &[
     "global_defs nftables_ipvs_start_fwmark",
     "global_defs process_monitor_rcv_bufs",
     "global_defs process_monitor_rcv_bufs_force",
-    "global_defs reload_check_config",
     "global_defs reload_file",
     "global_defs reload_repeat",
     "global_defs reload_time_file",

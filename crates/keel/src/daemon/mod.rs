@@ -18,6 +18,7 @@ mod lvs_sync;
 pub mod net;
 mod observe;
 pub mod process;
+mod reload_check;
 pub mod routes;
 mod run;
 mod timing;

@@ -382,6 +382,13 @@ impl Daemon {
     async fn reload(&mut self) {
         log::info("Reloading");
         self.tell_systemd(|systemd| systemd.reloading());
+        if let Some(check) = super::reload_check::ReloadCheck::configured(&self.source) {
+            if let Err(error) = check.run(&self.options) {
+                log::error(&error);
+                self.tell_systemd(|systemd| systemd.ready("VRRP instances running"));
+                return;
+            }
+        }
         let config = match load_config(&self.options) {
             Ok(config) => config,
             Err(error) => {
@@ -612,19 +619,24 @@ fn checker_command(options: &Options) -> Option<ChildCommand> {
 
 /// Reads the configuration `options` names, logging its diagnostics; an error when it
 /// cannot run at all (spec §1.4 class 4). The checker process reads it the same way.
-pub(crate) fn load_config(options: &Options) -> Result<Config, String> {
+/// Reads and checks the configuration file `options` names, without judging it.
+pub(crate) fn read_config(options: &Options) -> keel_conf::Loaded {
     let preprocess = PreprocessOptions {
         config_id: options.config_id.clone().unwrap_or_else(default_config_id),
         all_config: options.all_config,
         instance: None,
         random_seed: 0,
     };
-    let loaded = keel_conf::load(
+    keel_conf::load(
         &RealFs,
         &RealHost::default(),
         &options.config_file,
         &preprocess,
-    );
+    )
+}
+
+pub(crate) fn load_config(options: &Options) -> Result<Config, String> {
+    let loaded = read_config(options);
     for diagnostic in &loaded.diagnostics {
         for line in diagnostic.render(&loaded.sources).lines() {
             log::warn(line);
