@@ -19,6 +19,7 @@
 //! | [`lb`], [`ipvs`] | generic netlink "IPVS" | virtual/real servers, `lvs_*` globals (spec §3.12) |
 //! | [`nft`] | nftables (`nft -f`) | virtual/real servers as DNAT where the kernel has no IPVS |
 //! | [`firewall`] | nftables (`nft -f`) | `no_accept` / strict DROP rules, VMAC IGMP (spec §3.7) |
+//! | [`netns`] | setns, mount namespace | `net_namespace`, `-s` (spec §1.3) |
 //!
 //! Each adapter the daemon drives sits behind a small trait so the daemon can be tested
 //! with fakes: [`socket::AdvertSocket`], [`packet::FrameSender`], [`netlink::NetlinkApi`],
@@ -40,6 +41,7 @@ pub mod inotify;
 pub mod ipvs;
 pub mod lb;
 pub mod netlink;
+pub mod netns;
 pub mod nft;
 pub mod packet;
 pub mod proc_events;

@@ -273,3 +273,37 @@ fn reload_check_config_refuses_a_faulty_file() {
             .contains("configuration OK")
     );
 }
+
+// Input: keel started in the machine's own network namespace with `net_namespace NS`, NS
+// being the lab router's namespace; then SIGTERM.
+// Output: the router's namespace gets the VIP (keel's sockets and netlink work there), and
+// the private /run/keepalived/NS it mounted is gone after a clean stop.
+#[test]
+fn net_namespace_runs_keel_in_that_namespace() {
+    let _serial = serial();
+    let (lab, dir) = lab("knetns", 1);
+    let host = lab.host(0);
+    let name = host.ns.name().to_owned();
+    let files = keel_lab::DaemonFiles::write(
+        dir.path(),
+        "keel",
+        &format!("net_namespace {name}\n{}", owner(82, "10.88.0.100", "")),
+    );
+    let mut command = std::process::Command::new(vrrp_lab::keel_binary());
+    command
+        .args(["-n", "-l", "-G", "-D", "-P"])
+        .args(files.args());
+    let mut keel = vrrp_lab::Router::spawn(command, &files.log);
+    assert!(
+        wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some(),
+        "{}",
+        keel.log_text()
+    );
+    assert!(
+        keel.stop(Duration::from_secs(5)).is_some(),
+        "{}",
+        keel.log_text()
+    );
+    let private = std::path::Path::new("/run/keepalived").join(&name);
+    assert!(!private.exists(), "{} left behind", private.display());
+}

@@ -21,7 +21,7 @@ pub static KEYWORDS: &[Keyword<Config>] = &[
     later("linkbeat_interfaces", statics::linkbeat_interfaces),
     later("linkbeat_use_polling", linkbeat_use_polling),
     later("namespace_with_ipsets", namespace_with_ipsets),
-    later("net_namespace", net_namespace),
+    kw("net_namespace", net_namespace),
     later("net_namespace_ipvs", net_namespace_ipvs),
     kw("static_ipaddress", statics::static_ipaddress),
     kw("static_routes", statics::static_routes),

@@ -53,7 +53,6 @@ const EXPECTED: &[&str] = &[
     "root linkbeat_interfaces",
     "root linkbeat_use_polling",
     "root namespace_with_ipsets",
-    "root net_namespace",
     "root net_namespace_ipvs",
     "root track_group",
     "global_defs bfd_cpu_affinity",

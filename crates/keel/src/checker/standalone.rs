@@ -53,6 +53,19 @@ pub fn run(options: &Options) -> i32 {
         options.umask,
         config.global_defs.umask,
     ));
+    // spec §1.3: `keel -C` alone joins the namespace itself; the daemon's child inherits it.
+    let _run_dir = if parent.is_none() {
+        let namespace = options.namespace.as_deref();
+        match crate::ops::namespace::enter(namespace.or(config.root.net_namespace.as_deref())) {
+            Ok(run_dir) => run_dir,
+            Err(error) => {
+                log::error(&error);
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
     let role = match parent {
         Some(_) => crate::ops::process_name::Role::CheckerChild,
         None => crate::ops::process_name::Role::CheckerAlone,

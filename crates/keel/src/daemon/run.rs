@@ -52,6 +52,16 @@ pub fn run(options: &Options) -> i32 {
         options.umask,
         config.global_defs.umask,
     ));
+    // spec §1.3: join the namespace before any socket exists; the checker child inherits it.
+    let namespace = options.namespace.as_deref();
+    let _run_dir =
+        match crate::ops::namespace::enter(namespace.or(config.root.net_namespace.as_deref())) {
+            Ok(run_dir) => run_dir,
+            Err(error) => {
+                log::error(&error);
+                return 1;
+            }
+        };
     // Before daemonising: the child's command line resolves relative paths here.
     let checker = checker_command(options);
     let role = crate::ops::process_name::Role::Daemon;
