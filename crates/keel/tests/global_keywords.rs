@@ -307,3 +307,43 @@ fn net_namespace_runs_keel_in_that_namespace() {
     let private = std::path::Path::new("/run/keepalived").join(&name);
     assert!(!private.exists(), "{} left behind", private.display());
 }
+
+// Input: `disable_local_igmp`; the router's namespace starts with the kernel's default,
+// link-local IGMP reports on; keel runs, then stops.
+// Output: net.ipv4.igmp_link_local_mcast_reports is 0 while keel runs and 1 again after.
+#[test]
+fn disable_local_igmp_while_running() {
+    let _serial = serial();
+    let (lab, dir) = lab("kigmp", 1);
+    let host = lab.host(0);
+    let sysctl = || {
+        let out = host
+            .ns
+            .sh("cat /proc/sys/net/ipv4/igmp_link_local_mcast_reports");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(sysctl(), "1", "the kernel's default");
+    let mut keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        &format!(
+            "global_defs {{\n  disable_local_igmp\n}}\n{}",
+            owner(83, "10.88.0.100", "")
+        ),
+    );
+    // Running: the instance is up (so SIGTERM is handled, not fatal) and the sysctl is off.
+    assert!(
+        wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some(),
+        "{}",
+        keel.log_text()
+    );
+    assert_eq!(sysctl(), "0");
+    assert!(
+        keel.stop(Duration::from_secs(5)).is_some(),
+        "{}",
+        keel.log_text()
+    );
+    assert_eq!(sysctl(), "1", "{}", keel.log_text());
+}

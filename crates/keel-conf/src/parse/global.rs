@@ -97,7 +97,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("dbus_no_interface_name", raw),
     later("dbus_service_name", raw),
     kw("default_interface", default_interface),
-    later("disable_local_igmp", raw),
+    kw("disable_local_igmp", raw),
     later("dynamic_interfaces", dynamic_interfaces),
     later("enable_dbus", raw),
     kw("enable_script_security", enable_script_security),

@@ -71,7 +71,6 @@ const EXPECTED: &[&str] = &[
     "global_defs config_save_dir",
     "global_defs dbus_no_interface_name",
     "global_defs dbus_service_name",
-    "global_defs disable_local_igmp",
     "global_defs dynamic_interfaces",
     "global_defs enable_dbus",
     "global_defs enable_snmp_checker",

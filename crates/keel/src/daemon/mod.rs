@@ -13,6 +13,7 @@
 //! restarted when it dies (see [`crate::checker::supervisor`] for why a process).
 
 pub mod demo;
+mod local_igmp;
 pub mod log;
 mod lvs_sync;
 pub mod net;

@@ -81,6 +81,7 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     };
+    let _local_igmp = super::local_igmp::LocalIgmpOff::from_config(&config);
     // This thread runs the event loop: make its timer wake-ups precise (issue 4).
     timing::tune_current_thread();
     let runtime = match tokio::runtime::Builder::new_current_thread()
