@@ -347,3 +347,43 @@ fn disable_local_igmp_while_running() {
     );
     assert_eq!(sysctl(), "1", "{}", keel.log_text());
 }
+
+// Input: vrrp_netlink_monitor_rcv_bufs 1 MiB with `_force`, vrrp_netlink_cmd_rcv_bufs
+// 512 KiB.
+// Output: `ss -f netlink -m` shows keel's netlink sockets with those receive buffers (the
+// kernel reports twice the size asked for: rb2097152 and rb1048576).
+#[test]
+fn netlink_receive_buffers_are_sized() {
+    let _serial = serial();
+    let (lab, dir) = lab("knlbuf", 1);
+    let host = lab.host(0);
+    let keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        &format!(
+            "global_defs {{\n  vrrp_netlink_monitor_rcv_bufs 1048576\n  \
+             vrrp_netlink_monitor_rcv_bufs_force\n  vrrp_netlink_cmd_rcv_bufs 524288\n}}\n{}",
+            owner(84, "10.88.0.100", "")
+        ),
+    );
+    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    let out = host.ns.sh("ss -f netlink -m -p");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The command socket is bound to keel's pid; the multicast (monitor) socket gets a port
+    // id of the kernel's choosing. Nothing else in the namespace has rtnetlink sockets.
+    let rtnl: Vec<&str> = text.lines().filter(|l| l.contains("rtnl:")).collect();
+    let command = rtnl
+        .iter()
+        .find(|line| line.contains(&format!("rtnl:keel/{} ", keel.pid())));
+    assert!(
+        command.is_some_and(|line| line.contains("rb1048576")),
+        "command buffer:\n{text}"
+    );
+    assert!(
+        rtnl.iter()
+            .any(|line| !line.contains("keel/") && line.contains("rb2097152")),
+        "monitor buffer:\n{text}"
+    );
+}

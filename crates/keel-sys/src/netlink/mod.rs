@@ -18,6 +18,7 @@ use netlink_packet_core::{
     NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload,
 };
 use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::AsyncSocket;
 
 use crate::error::{Error, Result};
 
@@ -95,12 +96,58 @@ pub struct Netlink {
     handle: rtnetlink::Handle,
 }
 
+/// A netlink socket's receive buffer (`vrrp_netlink_cmd_rcv_bufs` /
+/// `vrrp_netlink_monitor_rcv_bufs` and their `_force`, spec §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceiveBuffer {
+    /// The size asked for (the kernel doubles it for its bookkeeping).
+    pub bytes: usize,
+    /// `SO_RCVBUFFORCE`: root may exceed `net.core.rmem_max`; otherwise `SO_RCVBUF`, which
+    /// the kernel caps there. A refused force falls back to the capped size.
+    pub force: bool,
+}
+
+impl ReceiveBuffer {
+    pub(crate) fn apply(self, socket: &impl std::os::fd::AsRawFd) -> Result<()> {
+        use crate::sys::set_int_option;
+        let size = libc::c_int::try_from(self.bytes).unwrap_or(libc::c_int::MAX);
+        let capped = || {
+            set_int_option(
+                socket,
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                size,
+                "setsockopt(SO_RCVBUF)",
+            )
+        };
+        if !self.force {
+            return capped();
+        }
+        set_int_option(
+            socket,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            size,
+            "setsockopt(SO_RCVBUFFORCE)",
+        )
+        .or_else(|_| capped())
+    }
+}
+
 impl Netlink {
     /// Opens the socket and spawns its I/O task on the current tokio runtime. Call it inside
     /// a runtime, on a thread in the namespace to manage.
     pub fn open() -> Result<Netlink> {
-        let (connection, handle, _unsolicited) =
+        Netlink::open_with(None)
+    }
+
+    /// Like [`Netlink::open`], with `buffer` as the socket's receive buffer when given.
+    pub fn open_with(buffer: Option<ReceiveBuffer>) -> Result<Netlink> {
+        let (mut connection, handle, _unsolicited) =
             rtnetlink::new_connection().map_err(|e| Error::io("socket(NETLINK_ROUTE)", e))?;
+        if let Some(buffer) = buffer {
+            buffer.apply(connection.socket_mut().socket_mut())?;
+        }
         tokio::spawn(connection);
         Ok(Netlink { handle })
     }

@@ -14,9 +14,9 @@ use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_sys::{AsyncSocket, SocketAddr};
 use rtnetlink::MulticastGroup;
 
+use super::ReceiveBuffer;
 use super::link::LinkInfo;
 use crate::error::{Error, Result};
-use crate::sys::set_int_option;
 
 /// The monitor's default receive buffer.
 const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
@@ -75,36 +75,29 @@ impl NetlinkMonitor {
     }
 
     /// Like [`NetlinkMonitor::open`] with a receive buffer of `bytes` (the kernel may round
-    /// it up to its minimum).
+    /// it up to its minimum), forced past `net.core.rmem_max` when allowed.
     pub fn open_with_buffer(bytes: usize) -> Result<NetlinkMonitor> {
+        NetlinkMonitor::open_with(ReceiveBuffer { bytes, force: true })
+    }
+
+    /// Like [`NetlinkMonitor::open`] with `buffer` as the receive buffer.
+    pub fn open_with(buffer: ReceiveBuffer) -> Result<NetlinkMonitor> {
         let (mut connection, _handle, messages) = rtnetlink::new_multicast_connection(&[
             MulticastGroup::Link,
             MulticastGroup::Ipv4Ifaddr,
             MulticastGroup::Ipv6Ifaddr,
         ])
         .map_err(|e| Error::io("socket(NETLINK_ROUTE) with groups", e))?;
-        let socket = connection.socket_mut().socket_mut();
-        let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
-        // SO_RCVBUFFORCE lets root exceed net.core.rmem_max; fall back to the capped one.
-        set_int_option(
-            socket,
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUFFORCE,
-            size,
-            "setsockopt(SO_RCVBUFFORCE)",
-        )
-        .or_else(|_| {
-            set_int_option(
-                socket,
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUF,
-                size,
-                "setsockopt(SO_RCVBUF)",
-            )
-        })?;
+        buffer.apply(connection.socket_mut().socket_mut())?;
         tokio::spawn(connection);
         Ok(NetlinkMonitor { messages })
     }
+
+    /// The buffer [`NetlinkMonitor::open`] asks for.
+    pub const DEFAULT_BUFFER: ReceiveBuffer = ReceiveBuffer {
+        bytes: DEFAULT_RECEIVE_BUFFER,
+        force: true,
+    };
 
     /// Waits for the next event; `None` once the socket is closed. Messages that are not
     /// link or address events are skipped.

@@ -17,6 +17,7 @@ mod local_igmp;
 pub mod log;
 mod lvs_sync;
 pub mod net;
+mod netlink_bufs;
 mod observe;
 pub mod process;
 mod reload_check;

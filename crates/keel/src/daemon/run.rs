@@ -150,7 +150,11 @@ struct Daemon {
 
 impl Daemon {
     async fn start(options: Options, config: Config) -> Result<Daemon, String> {
-        let netlink = Netlink::open().map_err(|e| format!("netlink: {e}"))?;
+        use super::netlink_bufs::{Socket, configured};
+        let global = &config.global_defs.other;
+        let netlink = Netlink::open_with(configured(global, Socket::Command))
+            .map_err(|e| format!("netlink: {e}"))?;
+        let monitor_buffer = configured(global, Socket::Monitor);
         let (events_tx, events_rx) = unbounded_channel();
         let mut daemon = Daemon {
             options,
@@ -197,7 +201,7 @@ impl Daemon {
         daemon.open_endpoints();
         daemon.open_fifo();
         process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
-        trackers::spawn_link_monitor(&daemon.events_tx);
+        trackers::spawn_link_monitor(&daemon.events_tx, monitor_buffer);
         daemon.restart_trackers();
         if !delay.is_zero() {
             log::info(&format!(

@@ -138,9 +138,17 @@ fn report(events: &UnboundedSender<Event>, id: &TrackerId, status: TrackerStatus
     events.send(event).is_ok()
 }
 
-/// Forwards link changes and address removals from the kernel.
-pub fn spawn_link_monitor(events: &UnboundedSender<Event>) {
-    let mut monitor = match NetlinkMonitor::open() {
+/// Forwards link changes and address removals from the kernel; `buffer` overrides the
+/// monitor's receive buffer (`vrrp_netlink_monitor_rcv_bufs`).
+pub fn spawn_link_monitor(
+    events: &UnboundedSender<Event>,
+    buffer: Option<keel_sys::netlink::ReceiveBuffer>,
+) {
+    let opened = match buffer {
+        Some(buffer) => NetlinkMonitor::open_with(buffer),
+        None => NetlinkMonitor::open(),
+    };
+    let mut monitor = match opened {
         Ok(monitor) => monitor,
         Err(error) => {
             log::error(&format!("netlink monitor: {error}"));
