@@ -1,6 +1,6 @@
-//! The keywords keel parses but does not act on (`later(...)`), pinned: `keel -t` and the
-//! daemon warn "keyword 'X' is not supported yet by keel; it has no effect" for exactly
-//! these, and README's "Keywords keel parses but ignores" explains each. A keyword that
+//! The keywords keel parses but does not act on (`later(...)`), pinned: `keel -d` lists
+//! and the daemon logs "keyword 'X' is not supported yet by keel; it has no effect" for
+//! exactly these, and README's "Keywords keel parses but ignores" explains each. A keyword that
 //! starts to work is flipped to `kw(...)` here and there, with a test of its effect.
 
 use super::lvs::{checker, group, http, real};
