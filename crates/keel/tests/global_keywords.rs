@@ -123,6 +123,12 @@ fn log_unknown_vrids_reports_foreign_adverts() {
         "{}",
         quiet.log_text()
     );
+    // The start-up log no longer calls the keyword unsupported.
+    assert!(
+        !logging.log_text().contains("not supported yet"),
+        "{}",
+        logging.log_text()
+    );
 }
 
 // Input: `process_names` (keepalived's default names), then `vrrp_process_name vrrp-edge`
