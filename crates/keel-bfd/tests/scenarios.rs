@@ -6,6 +6,12 @@ use keel_bfd::{Action, Diagnostic, Discard, Input, Packet, Session, SessionConfi
 
 const MS: Duration = Duration::from_millis(1);
 
+/// The origin of virtual time: any instant serves, the sessions only compare them.
+fn start() -> Instant {
+    #[allow(clippy::disallowed_methods)]
+    Instant::now()
+}
+
 fn config(min_tx_ms: u64, min_rx_ms: u64, mult: u8) -> SessionConfig {
     SessionConfig {
         desired_min_tx: Duration::from_millis(min_tx_ms),
@@ -84,7 +90,7 @@ fn up_session(t0: Instant) -> (Session, Vec<Action>) {
 // packet is due 0.75–1 s later (jitter).
 #[test]
 fn an_active_session_sends_slow_down_packets() {
-    let t0 = Instant::now();
+    let t0 = start();
     let mut s = Session::new(config(100, 100, 3), 0x9c78_345d, 1, t0).expect("valid");
     assert_eq!(s.poll_timeout(), Some(t0));
     s.handle_timeout(t0);
@@ -105,7 +111,7 @@ fn an_active_session_sends_slow_down_packets() {
 // at once.
 #[test]
 fn a_passive_session_waits_to_be_spoken_to() {
-    let t0 = Instant::now();
+    let t0 = start();
     let cfg = SessionConfig {
         passive: true,
         ..config(100, 100, 3)
@@ -135,7 +141,7 @@ fn a_passive_session_waits_to_be_spoken_to() {
 // Final ends the poll and the 100 ms rate applies.
 #[test]
 fn three_way_handshake_then_poll_for_the_faster_rate() {
-    let t0 = Instant::now();
+    let t0 = start();
     let (mut s, actions) = up_session(t0);
     assert_eq!(
         changes(&actions),
@@ -159,7 +165,7 @@ fn three_way_handshake_then_poll_for_the_faster_rate() {
 // last packet; packets go back to the 1 s idle rate and Your Discr 0.
 #[test]
 fn detection_time_expiry_takes_the_session_down() {
-    let t0 = Instant::now();
+    let t0 = start();
     let (mut s, _) = up_session(t0);
     assert_eq!(s.detection_time(), Some(300 * MS));
     assert_eq!(s.deadline(Timer::Detection), Some(t0 + 300 * MS));
@@ -183,7 +189,7 @@ fn detection_time_expiry_takes_the_session_down() {
 // following Down moves it to Init.
 #[test]
 fn neighbour_admin_down_is_signalled_down() {
-    let t0 = Instant::now();
+    let t0 = start();
     let (mut s, _) = up_session(t0);
     s.handle(t0, Input::Packet(peer(State::AdminDown, 1, 1000, 100, 3)))
         .expect("accepted");
@@ -200,7 +206,7 @@ fn neighbour_admin_down_is_signalled_down() {
 // Output: RFC 5880 §6.8.7: a packet with F (and not P) goes out at once.
 #[test]
 fn a_poll_is_answered_with_final_at_once() {
-    let t0 = Instant::now();
+    let t0 = start();
     let (mut s, _) = up_session(t0);
     let mut fin = peer(State::Up, 1, 100, 100, 3);
     fin.final_flag = true;
@@ -222,7 +228,7 @@ fn a_poll_is_answered_with_final_at_once() {
 // Output: RFC 5880 §6.8.6 discards, each a reason; the state does not move.
 #[test]
 fn discarded_packets_say_why() {
-    let t0 = Instant::now();
+    let t0 = start();
     let mut s = Session::new(config(100, 100, 3), 1, 1, t0).expect("valid");
     assert_eq!(
         s.handle(t0, Input::Packet(peer(State::Init, 9, 100, 100, 3))),
@@ -250,7 +256,7 @@ fn discarded_packets_say_why() {
 // to Down.
 #[test]
 fn admin_down_tells_the_neighbour_and_enable_restarts() {
-    let t0 = Instant::now();
+    let t0 = start();
     let (mut s, _) = up_session(t0);
     s.handle(t0, Input::AdminDown).expect("admin input");
     let actions = drain(&mut s);
@@ -273,7 +279,7 @@ fn admin_down_tells_the_neighbour_and_enable_restarts() {
 // session keeps sending every 100 ms until the Final arrives.
 #[test]
 fn a_slower_rate_waits_for_the_poll_sequence() {
-    let t0 = Instant::now();
+    let t0 = start();
     let (mut s, _) = up_session(t0);
     let mut fin = peer(State::Up, 1, 100, 100, 3);
     fin.final_flag = true;
@@ -297,7 +303,7 @@ fn a_slower_rate_waits_for_the_poll_sequence() {
 #[test]
 fn transmit_jitter_stays_in_the_rfc_range() {
     for (mult, low, high) in [(3u8, 75, 100), (1, 75, 90)] {
-        let t0 = Instant::now();
+        let t0 = start();
         let mut s = Session::new(config(100, 100, mult), 1, 42, t0).expect("valid");
         s.handle_timeout(t0);
         s.handle(t0, Input::Packet(peer(State::Init, 1, 100, 100, 3)))
