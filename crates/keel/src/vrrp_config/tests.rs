@@ -228,9 +228,10 @@ fn command_keys_quote_what_needs_quoting() {
 // Input: an instance with use_vmac and a track_bfd; a sync group with smtp_alert and
 // one without (global smtp_alert off).
 // Output: the instance runs with its base interface as the engine's interface (the VMAC
-// is the daemon's); only track_bfd is warned about; only G1 mails.
+// is the daemon's); track_bfd becomes an up/down tracker `bfd:b1` of weight 0 (FAULT
+// while the session is not Up, spec §3.5), nothing is warned about; only G1 mails.
 #[test]
-fn features_not_built_yet_are_warned_about() {
+fn use_vmac_track_bfd_and_group_mail_map_without_warnings() {
     let config = load(
         r#"
 bfd_instance b1 {
@@ -266,10 +267,13 @@ vrrp_instance W {
         "{:?}",
         config.warnings
     );
-    assert!(
-        config.warnings.iter().any(|w| w.contains("track_bfd")),
-        "{:?}",
-        config.warnings
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    let trackers = &config.router.instances[0].trackers;
+    assert_eq!(trackers.len(), 1);
+    assert_eq!(trackers[0].id, bfd_id("b1"));
+    assert_eq!(
+        (trackers[0].kind, trackers[0].weight),
+        (TrackerKind::State, 0)
     );
     assert_eq!(config.group_smtp_alert, ["G1"]);
 }
