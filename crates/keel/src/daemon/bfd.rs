@@ -431,12 +431,17 @@ impl Task {
                     to,
                     diagnostic,
                 } => {
+                    // keepalived 2.2.7's wording, then why.
                     log::info(&format!(
-                        "BFD_Instance({}) Entering {} state (was {}, diag {})",
+                        "({}) Entering {} state",
                         running.setup.name,
-                        to.name(),
+                        to.name()
+                    ));
+                    log::detail(&format!(
+                        "({}) left {}: {}",
+                        running.setup.name,
                         from.name(),
-                        diagnostic.code()
+                        dump::diagnostic_name(diagnostic)
                     ));
                     let up = to == State::Up;
                     if running.setup.to_vrrp && (up || from == State::Up) {
