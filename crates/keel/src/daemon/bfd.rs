@@ -20,7 +20,7 @@
 //! unchanged ones keep their state, changed timers go through a Poll Sequence
 //! (keel-bfd), removed ones send AdminDown and go.
 
-mod dump;
+pub(crate) mod dump;
 mod socket;
 
 use std::collections::{BTreeMap, HashMap};

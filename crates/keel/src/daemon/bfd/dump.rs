@@ -19,47 +19,15 @@ pub struct Entry<'a> {
     pub last_seen: Option<SystemTime>,
 }
 
-/// The `------< BFD Topology >------` section.
+/// The `------< BFD Topology >------` section of the running sessions.
 pub fn topology(entries: &[Entry<'_>]) -> String {
     let mut out = String::from("------< BFD Topology >------\n");
     for entry in entries {
-        let setup = entry.setup;
         let s = entry.session;
-        let config = s.config();
         let micros = |d: std::time::Duration| d.as_micros();
-        let yes = |b: bool| if b { "Yes" } else { "No" };
         let (remote_tx, remote_rx, remote_mult) = s.remote_parameters();
-        let lines = [
-            format!(" BFD Instance = {}", setup.name),
-            format!("   Neighbor IP = {}", setup.neighbor),
-            match setup.source {
-                Some(source) => format!("   Source IP = {source}"),
-                None => "   Source IP = (none)".to_string(),
-            },
-            format!(
-                "   Required min RX interval = {} us",
-                micros(config.required_min_rx)
-            ),
-            format!(
-                "   Desired min TX interval = {} us",
-                micros(config.desired_min_tx)
-            ),
-            format!(
-                "   Desired idle TX interval = {} us",
-                micros(config.idle_tx)
-            ),
-            format!("   Detection multiplier = {}", config.detect_mult),
-            format!("   TTL = {}", setup.ttl),
-            format!(
-                "   max_hops = {}",
-                setup.ttl.saturating_sub(setup.min_received_ttl)
-            ),
-            format!("   passive = {}", config.passive),
-            format!("   send event to VRRP process = {}", yes(setup.to_vrrp)),
-            format!(
-                "   send event to checker process = {}",
-                yes(setup.to_checker)
-            ),
+        let mut lines = configured_lines(entry.setup, s.config());
+        lines.extend([
             format!("   local state = {}", s.state().name()),
             format!("   remote state = {}", s.remote_state().name()),
             format!("   local discriminator = {:#x}", s.local_discriminator()),
@@ -91,12 +59,65 @@ pub fn topology(entries: &[Entry<'_>]) -> String {
                 }
                 None => "   last seen = never".to_string(),
             },
-        ];
+        ]);
         for line in lines {
             let _ = writeln!(out, "{line}");
         }
     }
     out
+}
+
+/// The same section from the configuration alone (`keel --dump`): what each instance is
+/// set to, without run-time state.
+pub fn configured(setups: &[Setup]) -> String {
+    if setups.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("------< BFD Topology >------\n");
+    for setup in setups {
+        for line in configured_lines(setup, &setup.session) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
+}
+
+/// keepalived's configuration lines of one instance.
+fn configured_lines(setup: &Setup, config: &keel_bfd::SessionConfig) -> Vec<String> {
+    let micros = |d: std::time::Duration| d.as_micros();
+    let yes = |b: bool| if b { "Yes" } else { "No" };
+    vec![
+        format!(" BFD Instance = {}", setup.name),
+        format!("   Neighbor IP = {}", setup.neighbor),
+        match setup.source {
+            Some(source) => format!("   Source IP = {source}"),
+            None => "   Source IP = (none)".to_string(),
+        },
+        format!(
+            "   Required min RX interval = {} us",
+            micros(config.required_min_rx)
+        ),
+        format!(
+            "   Desired min TX interval = {} us",
+            micros(config.desired_min_tx)
+        ),
+        format!(
+            "   Desired idle TX interval = {} us",
+            micros(config.idle_tx)
+        ),
+        format!("   Detection multiplier = {}", config.detect_mult),
+        format!("   TTL = {}", setup.ttl),
+        format!(
+            "   max_hops = {}",
+            setup.ttl.saturating_sub(setup.min_received_ttl)
+        ),
+        format!("   passive = {}", config.passive),
+        format!("   send event to VRRP process = {}", yes(setup.to_vrrp)),
+        format!(
+            "   send event to checker process = {}",
+            yes(setup.to_checker)
+        ),
+    ]
 }
 
 /// keepalived's names of the diagnostic codes (RFC 5880 §4.1).
