@@ -269,3 +269,82 @@ fn keel_weight_hands_the_vip_to_the_peer_while_the_session_is_down() {
         r0.log_text()
     );
 }
+
+/// `nft list table inet keel` in `host`'s namespace (empty when there is none).
+fn keel_table(host: &Host) -> String {
+    let out = host
+        .ns
+        .command("nft")
+        .args(["list", "table", "inet", "keel"])
+        .output()
+        .expect("nft runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// Input: keel as a director (VRRP and its checker child, nftables backend) with a real
+// server 10.88.0.2:80 whose only checker is `BFD_CHECK { name rs }`; keepalived 2.2.7 on
+// 10.88.0.2 runs the other end of `rs`. keepalived is SIGKILLed, then started again.
+// Output: the real server stays out while the session is Down (it starts Down), enters
+// the load balancer once the session is Up, leaves it when
+// the session goes Down, and comes back with the session (the daemon's BFD task feeds the
+// checker child, `checker::bfd_feed`).
+#[test]
+fn bfd_check_follows_the_session() {
+    let _serial = serial();
+    let (lab, dir) = lab("kbc", 2);
+    let (h0, h1) = (lab.host(0), lab.host(1));
+    let config = format!(
+        "global_defs {{\n  keel_lb_backend nftables\n}}\n{}\
+         virtual_server 10.88.0.1 80 {{\n  delay_loop 1\n  lvs_sched rr\n  lvs_method NAT\n  \
+         protocol TCP\n  real_server 10.88.0.2 80 {{\n    BFD_CHECK {{\n      name rs\n    }}\n  \
+         }}\n}}\n",
+        bfd_block("10.88.0.2", "").replace("peer", "rs")
+    );
+    let files = DaemonFiles::write(dir.path(), "dir", &config);
+    let mut command = h0.ns.command(&vrrp_lab::keel_binary());
+    command
+        .args(["-n", "-l", "-D"])
+        .args(files.args())
+        .arg("-c")
+        .arg(dir.path().join("dir-checkers.pid"))
+        .env("TMPDIR", dir.path());
+    let director = Router::spawn(command, &files.log);
+    assert!(
+        wait_until(Duration::from_secs(10), || !keel_table(h0).is_empty()).is_some(),
+        "the checker never made its table\n{}",
+        director.log_text()
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        !keel_table(h0).contains("10.88.0.2"),
+        "the real server is in before its session is Up\n{}",
+        keel_table(h0)
+    );
+    let peer_config = bfd_block("10.88.0.1", "").replace("peer", "rs");
+    let mut keepalived = start_keepalived(h1, dir.path(), "ka", &peer_config);
+    assert!(
+        wait_until(Duration::from_secs(10), || keel_table(h0)
+            .contains("10.88.0.2"))
+        .is_some(),
+        "the real server never entered nftables\n{}\n{}",
+        keel_table(h0),
+        director.log_text()
+    );
+    keepalived.kill();
+    assert!(
+        wait_until(Duration::from_secs(5), || !keel_table(h0)
+            .contains("10.88.0.2"))
+        .is_some(),
+        "the real server stayed with its session down\n{}\n{}",
+        keel_table(h0),
+        director.log_text()
+    );
+    let _keepalived = start_keepalived(h1, dir.path(), "ka-again", &peer_config);
+    assert!(
+        wait_until(Duration::from_secs(10), || keel_table(h0)
+            .contains("10.88.0.2"))
+        .is_some(),
+        "the real server did not come back\n{}",
+        director.log_text()
+    );
+}

@@ -86,6 +86,7 @@ pub fn run(options: &Options) -> i32 {
             let events = daemon.events_tx.clone();
             Supervisor::spawn(command, checker_wanted, !options.dont_respawn, events)
         });
+        daemon.feed_checker_bfd();
         daemon.run().await;
         0
     });

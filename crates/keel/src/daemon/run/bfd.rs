@@ -43,7 +43,17 @@ impl Daemon {
     pub(super) async fn reload_bfd(&mut self) {
         match &self.bfd {
             Some(running) => running.reload(bfd::setups(&self.source)),
-            None => self.start_bfd().await,
+            None => {
+                self.start_bfd().await;
+                self.feed_checker_bfd();
+            }
+        }
+    }
+
+    /// The checker child hears of session states (`BFD_CHECK`, `checker::bfd_feed`).
+    pub(super) fn feed_checker_bfd(&self) {
+        if let (Some(checker), Some(running)) = (&self.checker, &self.bfd) {
+            checker.follow_bfd(running.states());
         }
     }
 
