@@ -348,3 +348,102 @@ fn bfd_check_follows_the_session() {
         director.log_text()
     );
 }
+
+// Input: keel ⇄ keepalived Up (keel with TMPDIR pointing at the test directory); keel gets
+// SIGUSR1, then SIGHUP with the session's min_tx changed from 100 to 200 ms and a second
+// bfd_instance added, then SIGHUP with that second instance removed.
+// Output: `keepalived_bfd.data` shows the session Up in keepalived's wording; the reloads
+// never take `peer` down (sessions are matched by name and keep their state; the new
+// interval goes through a Poll Sequence, which tshark sees as P then F); the added session
+// starts, and is removed again.
+#[test]
+fn reload_keeps_sessions_up_and_sigusr1_dumps_them() {
+    let _serial = serial();
+    let (lab, dir) = lab("kbr", 2);
+    let (h0, h1) = (lab.host(0), lab.host(1));
+    let mut capture = lab.capture("udp port 3784");
+    let _keepalived = start_keepalived(h1, dir.path(), "ka", &bfd_block("10.88.0.1", ""));
+    let files = DaemonFiles::write(dir.path(), "keel", &bfd_block("10.88.0.2", ""));
+    let mut command = h0.ns.command(&vrrp_lab::keel_binary());
+    command
+        .args(["-n", "-l", "-D", "-P"])
+        .args(files.args())
+        .env("TMPDIR", dir.path());
+    let keel = Router::spawn(command, &files.log);
+    assert!(
+        wait_until(Duration::from_secs(5), || up_in(&keel.log_text()) == 1).is_some(),
+        "session did not come up\n{}",
+        keel.log_text()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+
+    keel.signal(libc::SIGUSR1);
+    let data = dir.path().join("keepalived_bfd.data");
+    assert!(
+        wait_until(Duration::from_secs(3), || data.exists()).is_some(),
+        "no keepalived_bfd.data\n{}",
+        keel.log_text()
+    );
+    let text = std::fs::read_to_string(&data).expect("readable dump");
+    for line in [
+        "------< BFD Topology >------",
+        " BFD Instance = peer",
+        "   Neighbor IP = 10.88.0.2",
+        "   local state = Up",
+        "   remote state = Up",
+        "   local diag = No Diagnostic",
+        "   remote min tx intv = 100000 us",
+        "   local detection time = 300000 us",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+
+    let changed = format!(
+        "{}{}",
+        bfd_block("10.88.0.2", "").replace("min_tx 100", "min_tx 200"),
+        "bfd_instance extra {\n  neighbor_ip 10.88.0.9\n}\n"
+    );
+    std::fs::write(&files.config, changed).expect("rewriting the config");
+    keel.signal(libc::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(3), || keel
+            .log_text()
+            .contains("BFD_Instance(extra) starting"))
+        .is_some(),
+        "the added instance did not start\n{}",
+        keel.log_text()
+    );
+    std::thread::sleep(Duration::from_millis(1000));
+    std::fs::write(&files.config, bfd_block("10.88.0.2", "")).expect("rewriting the config");
+    keel.signal(libc::SIGHUP);
+    assert!(
+        wait_until(Duration::from_secs(3), || keel
+            .log_text()
+            .contains("BFD_Instance(extra) removed"))
+        .is_some(),
+        "the removed instance stayed\n{}",
+        keel.log_text()
+    );
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(down_in(&keel.log_text()), 0, "{}", keel.log_text());
+    assert_eq!(up_in(&keel.log_text()), 1, "{}", keel.log_text());
+
+    let flags = capture.read_fields(&["ip.src", "bfd.flags.p", "bfd.flags.f"]);
+    let keel_polls = flags
+        .iter()
+        .filter(|row| row[0] == "10.88.0.1" && row.get(1).is_some_and(|p| p == "1" || p == "True"))
+        .count();
+    let keepalived_finals = flags
+        .iter()
+        .filter(|row| row[0] == "10.88.0.2" && row.get(2).is_some_and(|f| f == "1" || f == "True"))
+        .count();
+    // One poll entering Up, one for each changed interval (100 → 200 → 100 ms).
+    assert!(keel_polls >= 3, "keel polls: {keel_polls}\n{flags:?}");
+    assert!(
+        keepalived_finals >= 3,
+        "keepalived finals: {keepalived_finals}"
+    );
+}
