@@ -37,11 +37,13 @@ block 10.99.7.2 > "$dir/keel.conf"
 block 10.99.7.1 > "$dir/ka.conf"
 
 start_keel() {
+  rm -f "$dir"/keel*.pid
   ip netns exec "${tag}a" "$keel" -n -l -D -P -f "$dir/keel.conf" -p "$dir/keel.pid" \
     -r "$dir/keel-vrrp.pid" >> "$dir/keel.log" 2>&1 &
   echo $! > "$dir/keel.run"
 }
 start_keepalived() {
+  rm -f "$dir"/ka*.pid  # a killed keepalived leaves them, and would refuse to start
   # A PID namespace so that SIGKILL of its init takes the BFD child with it.
   ip netns exec "${tag}b" unshare --pid --fork --kill-child keepalived -n -l -D \
     -f "$dir/ka.conf" -p "$dir/ka.pid" -r "$dir/ka-vrrp.pid" -c "$dir/ka-check.pid" \
@@ -51,7 +53,7 @@ start_keepalived() {
 ups() { grep -c "(peer) Entering Up state" "$1" 2>/dev/null || true; }
 wait_up() { # LOG COUNT
   for _ in $(seq 100); do [ "$(ups "$1")" -ge "$2" ] && return 0; sleep 0.1; done
-  echo "no Up in $1" >&2; exit 1
+  echo "no Up in $1:" >&2; tail -n 5 "$dir/keel.log" "$dir/ka.log" >&2; exit 1
 }
 
 ip netns exec "${tag}a" tcpdump -i e0 -U -w "$dir/cap.pcap" udp port 3784 2>/dev/null &
