@@ -447,3 +447,43 @@ fn reload_keeps_sessions_up_and_sigusr1_dumps_them() {
         "keepalived finals: {keepalived_finals}"
     );
 }
+
+// Input: keel (fd00:88::1) and keepalived 2.2.7 (fd00:88::2) with IPv6 bfd_instances
+// (keepalived's default hop limit 64 both ways).
+// Output: both sessions come Up over IPv6, and tshark decodes keel's packets.
+#[test]
+fn ipv6_sessions_come_up_with_keepalived() {
+    let _serial = serial();
+    let (lab, dir) = lab("kb6", 2);
+    let (h0, h1) = (lab.host(0), lab.host(1));
+    h0.add_address("fd00:88::1/64");
+    h1.add_address("fd00:88::2/64");
+    std::thread::sleep(Duration::from_millis(500));
+    let mut capture = lab.capture("udp port 3784");
+    let keepalived = start_keepalived(h1, dir.path(), "ka", &bfd_block("fd00:88::1", ""));
+    let keel = start(
+        Daemon::Keel,
+        h0,
+        dir.path(),
+        "keel",
+        &bfd_block("fd00:88::2", ""),
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || up_in(&keel.log_text()) == 1
+            && up_in(&keepalived.log_text()) == 1)
+        .is_some(),
+        "sessions did not come up\nkeel: {}\nkeepalived: {}",
+        keel.log_text(),
+        keepalived.log_text()
+    );
+    let rows = capture.read_fields(&["ipv6.src", "ipv6.hlim", "bfd.sta", "_ws.malformed"]);
+    let from_keel: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "fd00:88::1").collect();
+    assert!(!from_keel.is_empty(), "{rows:?}");
+    for row in from_keel {
+        assert_eq!(row[1], "64", "keepalived's IPv6 hop limit: {row:?}");
+        assert!(
+            !row[2].is_empty() && row.get(3).is_none_or(|m| m.is_empty()),
+            "{row:?}"
+        );
+    }
+}

@@ -118,7 +118,7 @@ enum Command {
 
 impl Bfd {
     /// Starts the sessions of `setups`; VRRP hears of them as `Event::Tracker` on `events`
-    /// (Down first, as keepalived's sessions start down).
+    /// (each session's state at start and after every reload, then every change).
     pub fn spawn(setups: Vec<Setup>, events: UnboundedSender<Event>) -> Bfd {
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let (states_tx, states) = watch::channel(States::new());
@@ -267,6 +267,19 @@ impl Task {
         for index in 0..self.sessions.len() {
             self.drain(index);
         }
+        // The reloaded VRRP configuration may track sessions it did not track before (its
+        // new trackers start "up"): tell it every session's state again.
+        for running in self.sessions.iter().filter(|r| r.setup.to_vrrp) {
+            let up = running.session.state() == State::Up;
+            let _ = self.events.send(Event::Tracker {
+                id: bfd_id(&running.setup.name),
+                status: if up {
+                    TrackerStatus::Up
+                } else {
+                    TrackerStatus::Down
+                },
+            });
+        }
         self.publish();
     }
 
@@ -295,13 +308,6 @@ impl Task {
                 None
             }
         };
-        if setup.to_vrrp {
-            // keepalived's tracked BFDs start down until the session comes Up.
-            let _ = self.events.send(Event::Tracker {
-                id: bfd_id(&setup.name),
-                status: TrackerStatus::Down,
-            });
-        }
         let from = sender
             .as_ref()
             .and_then(|s| s.local_addr().ok())
