@@ -16,10 +16,9 @@ impl Daemon {
     /// every tracked session counts as down: keepalived's VRRP process starts with its
     /// tracked BFDs down, so a weight-0 `track_bfd` holds the instance in FAULT until its
     /// session comes Up (spec §3.5).
+    /// With `-B` the sessions never run, so their trackers stay down, as keepalived's do
+    /// without its BFD process.
     pub(super) async fn start_bfd(&mut self) {
-        if !self.options.subsystems.bfd {
-            return;
-        }
         let setups = bfd::setups(&self.source);
         if setups.is_empty() {
             return;
@@ -34,7 +33,11 @@ impl Daemon {
                 },
             );
         }
-        self.bfd = Some(Bfd::spawn(setups, self.events_tx.clone()));
+        if self.options.subsystems.bfd {
+            self.bfd = Some(Bfd::spawn(setups, self.events_tx.clone()));
+        } else {
+            log::info("BFD not started (-B): tracked sessions stay down");
+        }
         self.drain().await;
     }
 
