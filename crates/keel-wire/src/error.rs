@@ -61,6 +61,10 @@ pub enum Error {
     /// endpoints, a buffer of the wrong size).
     #[error("cannot encode: {0}")]
     Unencodable(&'static str),
+    /// A field holds a value its protocol forbids (a BFD detect multiplier of 0, a zero
+    /// discriminator, the multipoint bit; RFC 5880 §6.8.6 says to discard such packets).
+    #[error("invalid field: {0}")]
+    Invalid(&'static str),
 }
 
 /// The keepalived statistics counter a decoding failure feeds (spec §4.2, §4.3), named by
@@ -113,7 +117,8 @@ impl Error {
             | Error::BadProtocol(_)
             | Error::Fragmented
             | Error::Unsupported(_)
-            | Error::Unencodable(_) => None,
+            | Error::Unencodable(_)
+            | Error::Invalid(_) => None,
         }
     }
 }

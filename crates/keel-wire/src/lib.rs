@@ -12,6 +12,9 @@
 //! [`advert::emit_ipv4`], [`arp::emit_gratuitous`] and [`ndisc::emit_unsolicited_na`]
 //! produce the exact bytes keepalived 2.2.7 sends (spec §3.1, §3.9).
 //!
+//! [`bfd`] is the BFD control packet (RFC 5880 §4.1) keepalived's BFD process exchanges
+//! over UDP (RFC 5881, RFC 5883).
+//!
 //! Every decoding failure is an [`Error`] value; [`Error::counter`] names the keepalived
 //! statistics counter it feeds (spec §4.2).
 #![warn(missing_docs)]
@@ -19,6 +22,7 @@
 pub mod advert;
 pub mod arp;
 pub mod auth;
+pub mod bfd;
 pub mod checksum;
 mod error;
 pub mod ethernet;

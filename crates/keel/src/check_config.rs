@@ -474,10 +474,8 @@ fn probe_kinds(
                 }),
             )
         }
+        // Fed by the daemon's BFD sessions (checker::bfd_feed).
         CheckerKind::Bfd { name } => {
-            warnings.push(format!(
-                "BFD_CHECK {name}: keel has no BFD process; the checker keeps its initial state"
-            ));
             (
                 ProbeKind::Bfd { name: name.clone() },
                 // Never run: keel-check does not schedule BFD checkers.

@@ -29,6 +29,8 @@ pub fn data(config: &Config) -> String {
     vrrp_scripts(&mut out, config);
     sync_groups(&mut out, config);
     lvs_topology(&mut out, config);
+    let bfd = crate::daemon::bfd::setups(config);
+    out.push_str(&crate::daemon::bfd::dump::configured(&bfd));
     if !config.not_supported.is_empty() {
         section(&mut out, "Not supported yet");
         for keyword in &config.not_supported {

@@ -154,6 +154,11 @@ pub fn process_id(name: &str) -> TrackerId {
     TrackerId(format!("process:{name}"))
 }
 
+/// The tracker id of a `bfd_instance` (`track_bfd`).
+pub fn bfd_id(name: &str) -> TrackerId {
+    TrackerId(format!("bfd:{name}"))
+}
+
 /// The string a script is known by in `ScriptCall::command`: its argv, shell-quoted.
 pub fn command_key(script: &Script) -> String {
     script
@@ -236,12 +241,6 @@ pub fn map(
     for instance in &config.vrrp.instances {
         match map_instance(config, instance, release_vips_on_stop, primary_address) {
             Ok(mut mapped) => {
-                if !instance.tracking.track_bfd.is_empty() {
-                    out.warnings.push(format!(
-                        "{}: track_bfd is not supported yet and is ignored",
-                        instance.name
-                    ));
-                }
                 mapped.trackers = trackers(config, &instance.tracking, &mut used);
                 mapped.notify = notify(
                     &instance.notify,
@@ -578,6 +577,29 @@ fn trackers(config: &Config, tracking: &Tracking, used: &mut UsedTrackers) -> Ve
             kind: TrackerKind::State,
             weight: reference.weight.unwrap_or(process.weight),
             reverse: reverse(reference, process.reverse),
+        });
+    }
+    // spec §2.4, §3.5: the `track_bfd` line's weight, else the bfd_instance's; weight 0
+    // means FAULT while the session is not Up. A session that sends no events to VRRP
+    // (`checker` alone in its block) is not tracked.
+    for reference in &tracking.track_bfd {
+        let Some(bfd) = config
+            .vrrp
+            .bfd_instances
+            .iter()
+            .find(|b| b.name == reference.name)
+        else {
+            continue;
+        };
+        let listed = |word: &str| bfd.other.iter().any(|raw| raw.keyword == word);
+        if listed("checker") && !listed("vrrp") {
+            continue;
+        }
+        out.push(TrackedObject {
+            id: bfd_id(&bfd.name),
+            kind: TrackerKind::State,
+            weight: reference.weight.unwrap_or(bfd.weight),
+            reverse: reverse(reference, bfd.reverse),
         });
     }
     out

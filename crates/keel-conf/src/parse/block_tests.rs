@@ -433,10 +433,10 @@ fn deprecated_instance_keywords_warn_like_keepalived() {
 
 #[test]
 fn keywords_keel_does_not_act_on_are_listed_once() {
-    // Input: use_vmac_addr in two instances and a bfd_instance.
-    // Output: `not_supported` names use_vmac_addr and bfd_instance once each, at first use.
+    // Input: use_vmac_addr in two instances and enable_traps in global_defs.
+    // Output: `not_supported` names enable_traps and use_vmac_addr once each, at first use.
     let text = format!(
-        "bfd_instance b {{\n neighbor_ip 10.0.0.2\n}}\n{}{}",
+        "global_defs {{\n enable_traps\n}}\n{}{}",
         instance(" use_vmac_addr\n"),
         instance(" use_vmac_addr\n")
             .replace("VI_1", "VI_2")
@@ -448,8 +448,27 @@ fn keywords_keel_does_not_act_on_are_listed_once() {
         .iter()
         .map(|n| n.keyword.as_str())
         .collect();
-    assert_eq!(names, ["bfd_instance", "use_vmac_addr"]);
+    assert_eq!(names, ["enable_traps", "use_vmac_addr"]);
     assert_eq!(config.not_supported[1].loc.0.map(|s| s.line), Some(10));
+}
+
+#[test]
+fn bfd_keywords_are_supported() {
+    // Input: a bfd_instance with `vrrp` and `checker`, tracked by an instance and a group.
+    // Output: none of bfd_instance, vrrp, checker, track_bfd is "not supported yet".
+    let text = format!(
+        "bfd_instance b {{\n neighbor_ip 10.0.0.2\n vrrp\n checker\n}}\n\
+         vrrp_sync_group G {{\n group {{\n VI_1\n }}\n track_bfd {{\n b\n }}\n}}\n{}",
+        instance(" track_bfd {\n b weight 10\n }\n")
+    );
+    let (config, _) = parse_text(&text);
+    assert!(
+        config.not_supported.is_empty(),
+        "{:?}",
+        config.not_supported
+    );
+    assert_eq!(config.vrrp.instances[0].tracking.track_bfd.len(), 1);
+    assert_eq!(config.vrrp.bfd_instances[0].other.len(), 2);
 }
 
 #[test]

@@ -210,7 +210,7 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
     later("timer_expired_backup", |_, node, p| {
         p.instance.other.push(util::raw(node))
     }),
-    later("track_bfd", |ctx, node, p| {
+    kw("track_bfd", |ctx, node, p| {
         tracking_block(ctx, node, &mut p.instance.tracking)
     }),
     kw("track_file", |ctx, node, p| {

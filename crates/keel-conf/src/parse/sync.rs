@@ -52,7 +52,7 @@ pub(crate) static KEYWORDS: &[Keyword<SyncGroup>] = &[
     kw("sync_group_tracking_weight", |_, _, g| {
         g.sync_group_tracking_weight = true
     }),
-    later("track_bfd", |ctx, node, g| {
+    kw("track_bfd", |ctx, node, g| {
         tracking_block(ctx, node, &mut g.tracking)
     }),
     kw("track_file", |ctx, node, g| {

@@ -10,7 +10,7 @@ use crate::tree::Node;
 use crate::values;
 
 use super::util;
-use super::{Ctx, Keyword, dispatch, kw, later};
+use super::{Ctx, Keyword, dispatch, kw};
 
 /// `vrrp_script NAME { ... }`. A script without `script` is dropped with keepalived's
 /// error ("No script set for vrrp_script NAME - removing").
@@ -253,7 +253,6 @@ pub(crate) static PROCESS_KEYWORDS: &[Keyword<TrackProcess>] = &[
 /// `bfd_instance NAME { ... }`. keepalived disables an instance without a neighbour
 /// ("BFD instance NAME has no neighbor address set, disabling instance").
 pub fn bfd_instance(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
-    ctx.not_supported(node);
     let Some(name) = util::block_name(ctx, node) else {
         return;
     };
@@ -289,7 +288,7 @@ pub fn bfd_instance(ctx: &mut Ctx<'_>, node: &Node, config: &mut Config) {
 }
 
 pub(crate) static BFD_KEYWORDS: &[Keyword<BfdInstance>] = &[
-    later("checker", |_, node, b| b.other.push(util::raw(node))),
+    kw("checker", |_, node, b| b.other.push(util::raw(node))),
     kw("hoplimit", |ctx, node, b| {
         b.ttl = util::int(ctx, node, 1, 255)
     }),
@@ -331,7 +330,7 @@ pub(crate) static BFD_KEYWORDS: &[Keyword<BfdInstance>] = &[
         b.source_ip = ctx.value(values::ip(token));
     }),
     kw("ttl", |ctx, node, b| b.ttl = util::int(ctx, node, 1, 255)),
-    later("vrrp", |_, node, b| b.other.push(util::raw(node))),
+    kw("vrrp", |_, node, b| b.other.push(util::raw(node))),
     kw("weight", |ctx, node, b| {
         let (weight, reverse) = object_weight(ctx, node, 253);
         if let Some(weight) = weight {

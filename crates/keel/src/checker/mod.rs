@@ -14,6 +14,7 @@
 //! `-I` (`--dont-release-ipvs`) leaves the table as it is.
 
 mod backend;
+pub mod bfd_feed;
 mod dump;
 mod effects;
 mod probes;
@@ -73,6 +74,13 @@ pub enum CheckerEvent {
     },
     /// SIGUSR1: write the checker's state to this file (`keepalived_check.data`).
     Dump(std::path::PathBuf),
+    /// A BFD session's state, from the daemon (see [`bfd_feed`]).
+    Bfd {
+        /// The `bfd_instance` name.
+        name: String,
+        /// Whether the session is Up.
+        up: bool,
+    },
 }
 
 /// Runs the checker until `shutdown` turns `true` (or its sender is dropped), then stops
@@ -133,6 +141,7 @@ pub async fn run_checker_with_events(
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
     let mut probes = ProbePool::new(options.max_concurrent_probes, result_tx);
     let mut files = FileWatch::new(&plan, &checks);
+    let mut bfd_known = bfd_feed::Known::new();
     // Parsing and planning were the peak; give their freed pages back (a few MB at 2,000
     // real servers) before settling into the steady state.
     crate::memory::release_freed();
@@ -207,6 +216,13 @@ pub async fn run_checker_with_events(
                     CheckerEvent::AddressLocal { address, local } => {
                         Input::AddressLocal { address, local }
                     }
+                    CheckerEvent::Bfd { name, up } => {
+                        for (checker, outcome) in bfd_feed::outcomes(&checks, &name, up) {
+                            report(&mut checks, checker, outcome);
+                        }
+                        bfd_known.insert(name, up);
+                        continue;
+                    }
                 };
                 let reload = matches!(input, Input::Reload(_));
                 if let Err(error) = checks.handle(now, input) {
@@ -214,6 +230,11 @@ pub async fn run_checker_with_events(
                 }
                 if reload {
                     files = FileWatch::new(&plan, &checks);
+                    for (name, up) in &bfd_known {
+                        for (checker, outcome) in bfd_feed::outcomes(&checks, name, *up) {
+                            report(&mut checks, checker, outcome);
+                        }
+                    }
                     crate::memory::release_freed();
                 }
             }

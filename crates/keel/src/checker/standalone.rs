@@ -125,6 +125,11 @@ pub fn run(options: &Options) -> i32 {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         spawn_signal_handlers(options, shutdown_tx, &events_tx, dump_path)?;
         spawn_address_monitor(&events_tx);
+        if parent.is_some() {
+            super::bfd_feed::spawn_reader(&events_tx);
+        } else if has_bfd_checks(&config) {
+            log::warn("BFD_CHECK: no keel daemon runs the BFD sessions; the checkers keep their initial state");
+        }
         run_checker_with_events(config, checker_options, shutdown_rx, events_rx).await
     });
     drop(pid_files);
@@ -138,6 +143,17 @@ pub fn run(options: &Options) -> i32 {
             1
         }
     }
+}
+
+/// Whether some real server has a `BFD_CHECK`.
+fn has_bfd_checks(config: &keel_conf::Config) -> bool {
+    config.lvs.virtual_servers.iter().any(|vs| {
+        vs.real_servers.iter().any(|rs| {
+            rs.checkers
+                .iter()
+                .any(|c| matches!(c.kind, keel_conf::model::lvs::CheckerKind::Bfd { .. }))
+        })
+    })
 }
 
 /// `keepalived_check.data`: keepalived's data dump file with `_check` before the

@@ -33,9 +33,10 @@ use std::time::{Duration, Instant};
 use keel_conf::Config;
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use crate::cli::{LogFacility, Options};
+use crate::daemon::bfd::States;
 use crate::daemon::{Event, Signal, log};
 
 /// The environment variable that tells a `keel -C` it is the daemon's checker child (it
@@ -120,7 +121,8 @@ impl ChildCommand {
         command
             .args(&self.args)
             .env(CHILD_ENV, std::process::id().to_string())
-            .stdin(std::process::Stdio::null());
+            // BFD session states arrive here (`bfd_feed`).
+            .stdin(std::process::Stdio::piped());
         // SAFETY: the closure runs in the forked child before exec and calls only prctl,
         // which is async-signal-safe.
         unsafe {
@@ -143,6 +145,8 @@ enum Request {
     Signal(i32),
     /// Stop the child; answered when it is gone.
     Stop(oneshot::Sender<()>),
+    /// Tell the child these BFD session states, now and on every change and restart.
+    FollowBfd(watch::Receiver<States>),
 }
 
 /// The daemon's handle on its checker child.
@@ -169,6 +173,8 @@ impl Supervisor {
             child: None,
             restart_at: Some(Instant::now()),
             delay: None,
+            bfd: None,
+            stdin: None,
         };
         tokio::spawn(state.run(requests_rx));
         Supervisor { requests }
@@ -183,6 +189,12 @@ impl Supervisor {
     /// SIGUSR1: the child writes `keepalived_check.data` (spec §1.2).
     pub fn dump(&self) {
         let _ = self.requests.send(Request::Signal(libc::SIGUSR1));
+    }
+
+    /// Feeds the child the daemon's BFD session states (`BFD_CHECK`, see
+    /// [`super::bfd_feed`]).
+    pub fn follow_bfd(&self, states: watch::Receiver<States>) {
+        let _ = self.requests.send(Request::FollowBfd(states));
     }
 
     /// Stops the child the way keepalived's parent does (SIGTERM, SIGKILL after 5 s);
@@ -205,6 +217,9 @@ struct State {
     restart_at: Option<Instant>,
     /// The last back-off, doubled on each quick death.
     delay: Option<Duration>,
+    /// BFD session states to forward, and the running child's standard input.
+    bfd: Option<watch::Receiver<States>>,
+    stdin: Option<std::os::fd::OwnedFd>,
 }
 
 impl State {
@@ -222,12 +237,18 @@ impl State {
             tokio::select! {
                 status = wait(&mut self.child) => {
                     let Some((_, started)) = self.child.take() else { continue };
+                    self.stdin = None;
                     if !self.exited(status, started) {
                         return;
                     }
                 }
                 () = sleep_until(restart) => {}
+                Some(()) = bfd_changed(&mut self.bfd) => self.tell_bfd(),
                 request = requests.recv() => match request {
+                    Some(Request::FollowBfd(states)) => {
+                        self.bfd = Some(states);
+                        self.tell_bfd();
+                    }
                     Some(Request::Reload(wanted)) => {
                         self.wanted = wanted;
                         match &self.child {
@@ -261,8 +282,19 @@ impl State {
                     "Starting Healthcheck child process, pid={}",
                     child.id().unwrap_or(0)
                 ));
+                let mut child = child;
+                self.stdin = child
+                    .stdin
+                    .take()
+                    .and_then(|pipe| pipe.into_owned_fd().ok());
+                if let Some(fd) = &self.stdin {
+                    use std::os::fd::AsRawFd;
+                    // SAFETY: fcntl on a descriptor this process owns; no memory involved.
+                    unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+                }
                 self.child = Some((child, Instant::now()));
                 self.restart_at = None;
+                self.tell_bfd();
             }
             Err(error) => {
                 log::error(&format!(
@@ -331,6 +363,12 @@ impl State {
         self.restart_at = Some(Instant::now() + delay);
     }
 
+    fn tell_bfd(&mut self) {
+        if let (Some(states), Some(stdin)) = (&mut self.bfd, &self.stdin) {
+            super::bfd_feed::write(stdin, &states.borrow_and_update());
+        }
+    }
+
     async fn stop_child(&mut self) {
         let Some((mut child, _)) = self.child.take() else {
             return;
@@ -343,6 +381,21 @@ impl State {
                 let _ = child.kill().await;
             }
         }
+    }
+}
+
+/// Resolves when the BFD states change; never while there are none to follow (or their
+/// sender is gone).
+async fn bfd_changed(states: &mut Option<watch::Receiver<States>>) -> Option<()> {
+    match states {
+        Some(receiver) => match receiver.changed().await {
+            Ok(()) => Some(()),
+            Err(_) => {
+                *states = None;
+                std::future::pending().await
+            }
+        },
+        None => std::future::pending().await,
     }
 }
 

@@ -12,6 +12,7 @@
 //! checkers' child process, started when the configuration has virtual servers and
 //! restarted when it dies (see [`crate::checker::supervisor`] for why a process).
 
+pub mod bfd;
 pub mod demo;
 mod local_igmp;
 pub mod log;

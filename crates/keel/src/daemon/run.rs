@@ -24,6 +24,7 @@ use crate::ops::dump::{DumpKind, DumpPaths, json_version, write_dump};
 use crate::ops::snapshot::Snapshot;
 use crate::vrrp_config::{self, DaemonConfig};
 
+mod bfd;
 mod effects;
 mod fifo_states;
 mod firewall;
@@ -107,6 +108,7 @@ pub fn run(options: &Options) -> i32 {
             let events = daemon.events_tx.clone();
             Supervisor::spawn(command, checker_wanted, !options.dont_respawn, events)
         });
+        daemon.feed_checker_bfd();
         daemon.run().await;
         0
     });
@@ -146,6 +148,8 @@ struct Daemon {
     vmacs: super::vmac::Vmacs,
     /// `no_accept` DROP rules and the VMAC IGMP rule (spec §3.7).
     firewall: keel_sys::firewall::VrrpFirewall,
+    /// The `bfd_instance` sessions (see [`super::bfd`] for why they run here).
+    bfd: Option<super::bfd::Bfd>,
 }
 
 impl Daemon {
@@ -177,6 +181,7 @@ impl Daemon {
             lvs_sync: LvsSync::default(),
             vmacs: Default::default(),
             firewall: keel_sys::firewall::VrrpFirewall::new(firewall::settings(&config)),
+            bfd: None,
         };
         log::info(&format!(
             "Starting VRRP child process, pid={}",
@@ -211,6 +216,7 @@ impl Daemon {
             tokio::time::sleep(delay).await;
         }
         daemon.static_objects(true).await;
+        daemon.start_bfd().await;
         daemon.input(RouterInput::Start).await;
         // spec §3.3: an instance whose interface is down starts in FAULT.
         let down: Vec<String> = daemon
@@ -301,7 +307,8 @@ impl Daemon {
                 if let Some(checker) = &self.checker {
                     checker.dump();
                 }
-                self.dump(DumpKind::Data)
+                self.dump(DumpKind::Data);
+                self.dump_bfd().await;
             }
             Signal::Stats => self.dump(DumpKind::Stats),
             Signal::Json => self.dump(DumpKind::Json),
@@ -446,6 +453,7 @@ impl Daemon {
         self.open_fifo();
         self.write_states_after_reload();
         self.restart_trackers();
+        self.reload_bfd().await;
         self.drain().await;
         crate::memory::release_freed();
         log::info("Reload finished");
@@ -466,6 +474,9 @@ impl Daemon {
             self.execute(action).await;
         }
         self.flush_adverts().await;
+        if let Some(bfd) = &self.bfd {
+            bfd.stop().await;
+        }
         for task in &self.trackers {
             task.abort();
         }

@@ -228,9 +228,10 @@ fn command_keys_quote_what_needs_quoting() {
 // Input: an instance with use_vmac and a track_bfd; a sync group with smtp_alert and
 // one without (global smtp_alert off).
 // Output: the instance runs with its base interface as the engine's interface (the VMAC
-// is the daemon's); only track_bfd is warned about; only G1 mails.
+// is the daemon's); track_bfd becomes an up/down tracker `bfd:b1` of weight 0 (FAULT
+// while the session is not Up, spec §3.5), nothing is warned about; only G1 mails.
 #[test]
-fn features_not_built_yet_are_warned_about() {
+fn use_vmac_track_bfd_and_group_mail_map_without_warnings() {
     let config = load(
         r#"
 bfd_instance b1 {
@@ -266,10 +267,13 @@ vrrp_instance W {
         "{:?}",
         config.warnings
     );
-    assert!(
-        config.warnings.iter().any(|w| w.contains("track_bfd")),
-        "{:?}",
-        config.warnings
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    let trackers = &config.router.instances[0].trackers;
+    assert_eq!(trackers.len(), 1);
+    assert_eq!(trackers[0].id, bfd_id("b1"));
+    assert_eq!(
+        (trackers[0].kind, trackers[0].weight),
+        (TrackerKind::State, 0)
     );
     assert_eq!(config.group_smtp_alert, ["G1"]);
 }
@@ -364,4 +368,48 @@ vrrp_instance B {
         .map(|i| i.notify.priority_changes)
         .collect();
     assert_eq!(changes, [true, false]);
+}
+
+// Input: bfd_instance b1 (weight 15 reverse), b2 (`checker` only); a sync group tracking
+// b1 with its default weight, an instance tracking b1 with `weight -30` and b2.
+// Output: spec §3.5: the group's tracker takes the bfd_instance's weight and reverse, the
+// instance's line overrides the weight (without `reverse` on the line, the
+// bfd_instance's reverse stays, as for track_script);
+// b2 sends no events to VRRP, so it is not tracked.
+#[test]
+fn track_bfd_weights_come_from_the_line_else_the_bfd_instance() {
+    let config = load(
+        r#"
+bfd_instance b1 {
+  neighbor_ip 10.0.0.2
+  weight 15 reverse
+}
+bfd_instance b2 {
+  neighbor_ip 10.0.0.3
+  checker
+}
+vrrp_sync_group G {
+  group { V }
+  track_bfd {
+    b1
+  }
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 3
+  virtual_ipaddress { 10.0.0.100 }
+  track_bfd {
+    b1 weight -30
+    b2
+  }
+}
+"#,
+    );
+    let group = &config.router.sync_groups[0].trackers;
+    assert_eq!(group.len(), 1);
+    assert_eq!((group[0].weight, group[0].reverse), (15, true));
+    let instance = &config.router.instances[0].trackers;
+    assert_eq!(instance.len(), 1, "{instance:?}");
+    assert_eq!(instance[0].id, bfd_id("b1"));
+    assert_eq!((instance[0].weight, instance[0].reverse), (-30, true));
 }
