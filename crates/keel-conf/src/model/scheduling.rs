@@ -1,0 +1,54 @@
+//! How each of keepalived's processes asks to be scheduled (spec §2.3, "scheduling"):
+//! `{vrrp,checker,bfd}_priority`, `_rt_priority`, `_rlimit_rttime`, `_no_swap`,
+//! `_cpu_affinity`.
+
+use serde::Serialize;
+
+/// keepalived's `RT_RLIMIT_DEFAULT`: the RLIMIT_RTTIME hard limit, in microseconds, a
+/// process gets with `*_rt_priority` when no `*_rlimit_rttime` is given (spec §2.3).
+pub const DEFAULT_RLIMIT_RTTIME: u32 = 10_000;
+
+/// The scheduling settings of the VRRP, checker and BFD processes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Scheduling {
+    /// `vrrp_*`.
+    pub vrrp: ProcessScheduling,
+    /// `checker_*`.
+    pub checker: ProcessScheduling,
+    /// `bfd_*`.
+    pub bfd: ProcessScheduling,
+}
+
+/// One process's scheduling keywords. The default changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProcessScheduling {
+    /// `*_priority -20..19`: the nice value (0: left as inherited).
+    pub priority: i32,
+    /// `*_rt_priority 1..99`: SCHED_RR at this priority (`None`: normal scheduling).
+    pub rt_priority: Option<u32>,
+    /// `*_rlimit_rttime USEC` (10000): the RLIMIT_RTTIME hard limit while realtime.
+    pub rlimit_rttime: u32,
+    /// `*_no_swap`: lock the process's memory.
+    pub no_swap: bool,
+    /// `*_cpu_affinity CPU...`: the CPUs the process may run on (empty: all).
+    pub cpu_affinity: Vec<u32>,
+}
+
+impl Default for ProcessScheduling {
+    fn default() -> Self {
+        ProcessScheduling {
+            priority: 0,
+            rt_priority: None,
+            rlimit_rttime: DEFAULT_RLIMIT_RTTIME,
+            no_swap: false,
+            cpu_affinity: Vec::new(),
+        }
+    }
+}
+
+impl ProcessScheduling {
+    /// Whether any keyword asked for something (a default process is left alone).
+    pub fn is_default(&self) -> bool {
+        *self == ProcessScheduling::default()
+    }
+}
