@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, watch};
 use super::supervisor::CHILD_ENV;
 use super::{CheckerEvent, CheckerOptions, is_local, run_checker_with_events};
 use crate::cli::Options;
+use crate::daemon::scheduling::{self as daemon_scheduling, ProcessKind};
 use crate::daemon::{load_config, log, process};
 use crate::ops::dump::DumpPaths;
 use crate::ops::logging::LogProcess;
@@ -80,6 +81,9 @@ pub fn run(options: &Options) -> i32 {
             std::process::id()
         ));
     }
+    // Before the runtime, so its threads inherit them (spec §2.3).
+    let scheduling = config.global_defs.scheduling.checker.clone();
+    daemon_scheduling::apply(ProcessKind::Checker, &scheduling);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -96,6 +100,7 @@ pub fn run(options: &Options) -> i32 {
     };
     let dump_path = check_data_path(options, &config);
     let result = runtime.block_on(async {
+        daemon_scheduling::spawn_sigxcpu_logger(ProcessKind::Checker, &scheduling);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         spawn_signal_handlers(options, shutdown_tx, &events_tx, dump_path)?;

@@ -16,6 +16,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::lvs_sync::LvsSync;
 use super::observe::Observations;
+use super::scheduling::{self, ProcessKind};
 use super::{Event, Signal, log, process, timing, trackers};
 use crate::checker::supervisor::{self, ChildCommand, Supervisor};
 use crate::cli::Options;
@@ -60,6 +61,8 @@ pub fn run(options: &Options) -> i32 {
             return 1;
         }
     };
+    // Before the runtime, so its threads inherit them (spec §2.3).
+    scheduling::apply(ProcessKind::Vrrp, &config.global_defs.scheduling.vrrp);
     // This thread runs the event loop: make its timer wake-ups precise (issue 4).
     timing::tune_current_thread();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -73,6 +76,7 @@ pub fn run(options: &Options) -> i32 {
         }
     };
     let code = runtime.block_on(async {
+        scheduling::spawn_sigxcpu_logger(ProcessKind::Vrrp, &config.global_defs.scheduling.vrrp);
         let checker_wanted = supervisor::wanted(options, &config);
         let mut daemon = match Daemon::start(options.clone(), config).await {
             Ok(daemon) => daemon,

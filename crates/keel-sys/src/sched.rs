@@ -1,0 +1,464 @@
+//! Process scheduling: keepalived's `{vrrp,checker,bfd}_priority`, `_rt_priority`,
+//! `_rlimit_rttime`, `_no_swap` and `_cpu_affinity` (spec §2.3, "scheduling").
+//!
+//! A process calls [`apply`] once, early, before it starts threads: nice, scheduling policy
+//! and CPU affinity are per thread on Linux and new threads inherit them from the thread
+//! that creates them, so the runtime's threads started afterwards get them too.
+//!
+//! What keepalived 2.2.7 does, and this module with it:
+//! - `*_rt_priority N`: `SCHED_RR` at N with `SCHED_RESET_ON_FORK`, then RLIMIT_RTTIME with
+//!   the soft limit at half of `*_rlimit_rttime` (default 10000 µs) and the hard limit at
+//!   all of it. At the soft limit the kernel sends SIGXCPU, which keepalived only logs
+//!   ("VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be
+//!   increased"); at the hard limit the kernel kills the process (keepalived's parent then
+//!   restarts it). This module ignores SIGXCPU until the daemon installs its logging
+//!   handler, so the signal can never kill the process by its default action.
+//! - `*_priority N` (only without an rt priority): `setpriority(PRIO_PROCESS)`.
+//! - `*_no_swap`: `mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)`.
+//! - `*_cpu_affinity`: `sched_setaffinity`.
+//!
+//! Children must not inherit any of it (keepalived's `reset_process_priorities` in each
+//! script child): [`reset_in_child`] runs between fork and exec of scripts and of the
+//! checker child. Memory locks are never inherited over fork (mlockall(2)), and
+//! `SCHED_RESET_ON_FORK` already drops `SCHED_RR` and a negative nice in the child; nice,
+//! affinity and RLIMIT_RTTIME are restored explicitly.
+
+use std::io;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+
+/// What one process asks for. The default changes nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scheduling {
+    /// The nice value, -20..19 (0: left as inherited). Ignored with `realtime`, as keepalived
+    /// does.
+    pub nice: i32,
+    /// `SCHED_RR` and its CPU-time limit.
+    pub realtime: Option<Realtime>,
+    /// Lock current and future memory.
+    pub lock_memory: bool,
+    /// The CPUs to run on (empty: leave the affinity alone).
+    pub cpus: Vec<u32>,
+}
+
+/// `*_rt_priority` with its `*_rlimit_rttime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Realtime {
+    /// SCHED_RR priority, 1..99.
+    pub priority: u32,
+    /// RLIMIT_RTTIME hard limit in microseconds; the soft limit is half of it.
+    pub rlimit_rttime_us: u32,
+}
+
+/// One setting that could not be applied; the others still were.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct Failure {
+    /// What was attempted (keepalived's words where it has them).
+    pub what: String,
+    /// The kernel's answer.
+    #[source]
+    pub source: io::Error,
+}
+
+/// Applies `settings` to the calling thread (and, for memory and limits, the process).
+/// Returns what failed; a failure of one setting does not stop the others (keepalived logs
+/// each and carries on).
+pub fn apply(settings: &Scheduling) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    if let Some(realtime) = settings.realtime {
+        if let Err(failure) = set_realtime(realtime) {
+            failures.push(failure);
+        }
+    } else if settings.nice != 0 {
+        if let Err(failure) = set_nice(settings.nice) {
+            failures.push(failure);
+        }
+    }
+    if settings.lock_memory {
+        // MCL_ONFAULT (Linux ≥ 4.4) locks pages as they are touched instead of
+        // populating the whole address space now, as keepalived asks.
+        // SAFETY: mlockall takes flags only.
+        let locked =
+            unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) };
+        if locked != 0 {
+            failures.push(failure("Unable to lock process in memory"));
+        }
+    }
+    if !settings.cpus.is_empty() {
+        if let Err(failure) = set_affinity(&settings.cpus) {
+            failures.push(failure);
+        }
+    }
+    failures
+}
+
+/// Undoes [`apply`] in a forked child before it execs a script or the checker: normal
+/// scheduling, the original nice value, RLIMIT_RTTIME and CPU affinity, SIGXCPU's default
+/// action.
+///
+/// Async-signal-safe (plain system calls on values saved before the fork), so it may run in
+/// `Command::pre_exec`. Failures are ignored: the child runs either way, as keepalived's do.
+pub fn reset_in_child() {
+    // SAFETY: every call below is a system call taking plain values or pointers to
+    // locals/statics that outlive it; none allocates or takes a lock.
+    unsafe {
+        if REALTIME_SET.load(Ordering::Relaxed) {
+            let policy = libc::sched_getscheduler(0);
+            if policy >= 0 && policy & !libc::SCHED_RESET_ON_FORK != libc::SCHED_OTHER {
+                let param = libc::sched_param { sched_priority: 0 };
+                libc::sched_setscheduler(0, libc::SCHED_OTHER, &param);
+            }
+            let limit = libc::rlimit {
+                rlim_cur: ORIGINAL_RTTIME_SOFT.load(Ordering::Relaxed),
+                rlim_max: ORIGINAL_RTTIME_HARD.load(Ordering::Relaxed),
+            };
+            if libc::setrlimit(libc::RLIMIT_RTTIME, &limit) != 0 {
+                // Raising a hard limit needs CAP_SYS_RESOURCE (containers often drop it):
+                // at least lift the soft limit to the hard one, so no SIGXCPU warning is
+                // inherited. A SCHED_OTHER child is not limited by RLIMIT_RTTIME anyway.
+                let mut current = limit;
+                if libc::getrlimit(libc::RLIMIT_RTTIME, &mut current) == 0 {
+                    current.rlim_cur = current.rlim_max;
+                    libc::setrlimit(libc::RLIMIT_RTTIME, &current);
+                }
+            }
+            libc::signal(libc::SIGXCPU, libc::SIG_DFL);
+        }
+        if NICE_SET.load(Ordering::Relaxed) {
+            libc::setpriority(libc::PRIO_PROCESS, 0, ORIGINAL_NICE.load(Ordering::Relaxed));
+        }
+        if let Some(mask) = ORIGINAL_AFFINITY.get() {
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), mask);
+        }
+    }
+}
+
+/// keepalived's SIGXCPU message for `process` ("VRRP", "Checker", "BFD") and its keyword
+/// prefix ("vrrp", "checker", "bfd").
+pub fn sigxcpu_message(process: &str, prefix: &str) -> String {
+    format!(
+        "{process} process has used too much CPU time, {prefix}_rlimit_rttime may need to be increased"
+    )
+}
+
+// What `apply` changed, saved for `reset_in_child` (which cannot allocate or lock).
+static REALTIME_SET: AtomicBool = AtomicBool::new(false);
+static ORIGINAL_RTTIME_SOFT: AtomicU64 = AtomicU64::new(libc::RLIM_INFINITY);
+static ORIGINAL_RTTIME_HARD: AtomicU64 = AtomicU64::new(libc::RLIM_INFINITY);
+static NICE_SET: AtomicBool = AtomicBool::new(false);
+static ORIGINAL_NICE: AtomicI32 = AtomicI32::new(0);
+static ORIGINAL_AFFINITY: OnceLock<libc::cpu_set_t> = OnceLock::new();
+
+fn set_realtime(realtime: Realtime) -> Result<(), Failure> {
+    let param = libc::sched_param {
+        sched_priority: realtime.priority as libc::c_int,
+    };
+    // keepalived compat: SCHED_RR | SCHED_RESET_ON_FORK, so children start unprivileged.
+    // SAFETY: `param` outlives the call.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_RR | libc::SCHED_RESET_ON_FORK, &param) }
+        != 0
+    {
+        return Err(failure("cannot raise priority"));
+    }
+    REALTIME_SET.store(true, Ordering::Relaxed);
+    let mut original = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: writes one rlimit into `original`.
+    if unsafe { libc::getrlimit(libc::RLIMIT_RTTIME, &mut original) } == 0 {
+        ORIGINAL_RTTIME_SOFT.store(original.rlim_cur, Ordering::Relaxed);
+        ORIGINAL_RTTIME_HARD.store(original.rlim_max, Ordering::Relaxed);
+    }
+    // The default action of SIGXCPU ends the process with a core dump; the soft limit must
+    // only warn. The daemon replaces this with a handler that logs.
+    // SAFETY: SIG_IGN for SIGXCPU has no preconditions.
+    unsafe { libc::signal(libc::SIGXCPU, libc::SIG_IGN) };
+    let limit = libc::rlimit {
+        rlim_cur: libc::rlim_t::from(realtime.rlimit_rttime_us / 2),
+        rlim_max: libc::rlim_t::from(realtime.rlimit_rttime_us),
+    };
+    // SAFETY: `limit` outlives the call.
+    if unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &limit) } != 0 {
+        return Err(failure("cannot set realtime rlimit"));
+    }
+    Ok(())
+}
+
+fn set_nice(nice: i32) -> Result<(), Failure> {
+    // getpriority can return -1 legitimately: errno tells.
+    // SAFETY: errno is thread-local; getpriority takes plain values.
+    let original = unsafe {
+        *libc::__errno_location() = 0;
+        libc::getpriority(libc::PRIO_PROCESS, 0)
+    };
+    if original == -1 && io::Error::last_os_error().raw_os_error() != Some(0) {
+        return Err(failure("Unable to read process priority"));
+    }
+    // SAFETY: plain values.
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) } != 0 {
+        return Err(failure(&format!(
+            "Unable to set process priority to {nice}"
+        )));
+    }
+    ORIGINAL_NICE.store(original, Ordering::Relaxed);
+    NICE_SET.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+fn set_affinity(cpus: &[u32]) -> Result<(), Failure> {
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: cpu_set_t is a plain bit array; all zeroes is the empty set.
+    let mut original: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: the kernel writes at most `size` bytes into `original`.
+    if unsafe { libc::sched_getaffinity(0, size, &mut original) } != 0 {
+        return Err(failure("unable to read the cpu affinity"));
+    }
+    // SAFETY: as above.
+    let mut mask: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let bits = 8 * size;
+    for &cpu in cpus {
+        let cpu = cpu as usize;
+        if cpu >= bits {
+            return Err(Failure {
+                what: format!("unable to set cpu affinity to cpu {cpu}"),
+                source: io::Error::from_raw_os_error(libc::EINVAL),
+            });
+        }
+        // SAFETY: `cpu` is below the set's size in bits, checked just above.
+        unsafe { libc::CPU_SET(cpu, &mut mask) };
+    }
+    // SAFETY: `mask` outlives the call.
+    if unsafe { libc::sched_setaffinity(0, size, &mask) } != 0 {
+        return Err(failure("unable to set cpu affinity"));
+    }
+    // The first original is the one children get back (a second apply, at reload, must not
+    // make the daemon's own mask the "original").
+    let _ = ORIGINAL_AFFINITY.set(original);
+    Ok(())
+}
+
+fn failure(what: &str) -> Failure {
+    Failure {
+        what: what.to_owned(),
+        source: io::Error::last_os_error(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_field(pid: u32, name: &str) -> String {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .expect("our own /proc status is readable");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}:")))
+            .map(|value| value.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    const CAP_SYS_RESOURCE: u32 = 24;
+
+    fn has_capability(bit: u32) -> bool {
+        let effective = status_field(std::process::id(), "CapEff");
+        u64::from_str_radix(&effective, 16).is_ok_and(|caps| caps & (1 << bit) != 0)
+    }
+
+    fn is_root() -> bool {
+        // SAFETY: geteuid has no preconditions.
+        unsafe { libc::geteuid() == 0 }
+    }
+
+    // Input: a forked process (so the test harness keeps its own settings) applies SCHED_RR
+    // 10 with a 20000 µs rttime limit, memory locking and affinity to CPU 0, then runs
+    // /bin/sh through a pre_exec that calls reset_in_child, which reports its own settings.
+    // Output: the process is SCHED_RR|RESET_ON_FORK at 10, RLIMIT_RTTIME 10000/20000,
+    // VmLck > 0 and Cpus_allowed_list "0"; the script is SCHED_OTHER, unlimited rttime
+    // (20000/20000 without CAP_SYS_RESOURCE, which raising a hard limit needs), VmLck 0 and
+    // has every CPU back.
+    #[test]
+    fn realtime_memory_and_affinity_apply_and_children_get_none_of_it() {
+        if !is_root() {
+            eprintln!("skipped: needs root");
+            return;
+        }
+        let all_cpus = status_field(std::process::id(), "Cpus_allowed_list");
+        let (read_fd, write_fd) = {
+            let mut fds = [0; 2];
+            // SAFETY: pipe writes two descriptors into `fds`.
+            assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+            (fds[0], fds[1])
+        };
+        // SAFETY: the child only makes system calls and std::process calls, then _exits;
+        // the test harness's other threads are not used in it.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let failures = apply(&Scheduling {
+                nice: 0,
+                realtime: Some(Realtime {
+                    priority: 10,
+                    rlimit_rttime_us: 20_000,
+                }),
+                lock_memory: true,
+                cpus: vec![0],
+            });
+            let me = std::process::id();
+            let mut report = format!("failures={}\n", failures.len());
+            // SAFETY: plain query.
+            let policy = unsafe { libc::sched_getscheduler(0) };
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: writes one rlimit.
+            unsafe { libc::getrlimit(libc::RLIMIT_RTTIME, &mut limit) };
+            report += &format!(
+                "policy={policy}\nrttime={}/{}\nvmlck={}\ncpus={}\n",
+                limit.rlim_cur,
+                limit.rlim_max,
+                status_field(me, "VmLck"),
+                status_field(me, "Cpus_allowed_list")
+            );
+            let mut command = std::process::Command::new("/bin/sh");
+            command.arg("-c").arg(
+                "echo child_sched=$(awk '{print $41}' /proc/$$/stat); \
+                 echo child_rttime=$(awk '/realtime timeout/ {print $4\"/\"$5}' /proc/$$/limits); \
+                 echo child_vmlck=$(awk '/VmLck/ {print $2}' /proc/$$/status); \
+                 echo child_cpus=$(awk '/Cpus_allowed_list/ {print $2}' /proc/$$/status)",
+            );
+            // SAFETY: reset_in_child is async-signal-safe.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                    reset_in_child();
+                    Ok(())
+                });
+            }
+            let output = command.output().map(|o| o.stdout).unwrap_or_default();
+            report += &String::from_utf8_lossy(&output);
+            // SAFETY: writes our buffer to the pipe, then exits without unwinding.
+            unsafe {
+                libc::write(write_fd, report.as_ptr().cast(), report.len());
+                libc::_exit(0);
+            }
+        }
+        // SAFETY: closes our copy of the write end.
+        unsafe { libc::close(write_fd) };
+        let mut status = 0;
+        // SAFETY: waits for the child we forked.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        let mut report = Vec::new();
+        let mut buffer = [0u8; 4096];
+        loop {
+            // SAFETY: reads into `buffer`.
+            let n = unsafe { libc::read(read_fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+            if n <= 0 {
+                break;
+            }
+            report.extend_from_slice(&buffer[..n as usize]);
+        }
+        // SAFETY: closes the read end.
+        unsafe { libc::close(read_fd) };
+        let report = String::from_utf8_lossy(&report);
+        let value = |key: &str| {
+            report
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}=")))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(value("failures"), "0", "{report}");
+        assert_eq!(
+            value("policy"),
+            (libc::SCHED_RR | libc::SCHED_RESET_ON_FORK).to_string(),
+            "{report}"
+        );
+        assert_eq!(value("rttime"), "10000/20000", "{report}");
+        assert_ne!(value("vmlck"), "0 kB", "{report}");
+        assert_eq!(value("cpus"), "0", "{report}");
+        assert_eq!(value("child_sched"), "0", "{report}");
+        let restored = if has_capability(CAP_SYS_RESOURCE) {
+            "unlimited/unlimited"
+        } else {
+            "20000/20000"
+        };
+        assert_eq!(value("child_rttime"), restored, "{report}");
+        assert_eq!(value("child_vmlck"), "0", "{report}");
+        assert_eq!(value("child_cpus"), all_cpus, "{report}");
+    }
+
+    // Input: a forked process sets nice 7 (no realtime), then a pre_exec'd child reports
+    // its nice value.
+    // Output: the process runs at 7, the child at the original value.
+    #[test]
+    fn nice_applies_and_children_get_the_original_back() {
+        // SAFETY: plain query.
+        let original = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        let (read_fd, write_fd) = {
+            let mut fds = [0; 2];
+            // SAFETY: pipe writes two descriptors into `fds`.
+            assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+            (fds[0], fds[1])
+        };
+        // SAFETY: as in the test above.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let failures = apply(&Scheduling {
+                nice: 7,
+                ..Scheduling::default()
+            });
+            // SAFETY: plain query.
+            let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+            let mut command = std::process::Command::new("/bin/sh");
+            command
+                .arg("-c")
+                .arg("echo child=$(awk '{print $19}' /proc/$$/stat)");
+            // SAFETY: reset_in_child is async-signal-safe.
+            unsafe {
+                std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                    reset_in_child();
+                    Ok(())
+                });
+            }
+            let output = command.output().map(|o| o.stdout).unwrap_or_default();
+            let report = format!(
+                "failures={}\nnice={nice}\n{}",
+                failures.len(),
+                String::from_utf8_lossy(&output)
+            );
+            // SAFETY: as above.
+            unsafe {
+                libc::write(write_fd, report.as_ptr().cast(), report.len());
+                libc::_exit(0);
+            }
+        }
+        // SAFETY: as above.
+        unsafe { libc::close(write_fd) };
+        let mut status = 0;
+        // SAFETY: as above.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        let mut buffer = [0u8; 512];
+        // SAFETY: as above.
+        let n = unsafe { libc::read(read_fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        // SAFETY: as above.
+        unsafe { libc::close(read_fd) };
+        let report = String::from_utf8_lossy(&buffer[..n.max(0) as usize]).into_owned();
+        assert!(report.contains("failures=0\n"), "{report}");
+        assert!(report.contains("nice=7\n"), "{report}");
+        assert!(report.contains(&format!("child={original}\n")), "{report}");
+    }
+
+    // Input: the process names keepalived uses.
+    // Output: keepalived's SIGXCPU log line.
+    #[test]
+    fn sigxcpu_message_is_keepalived_s() {
+        assert_eq!(
+            sigxcpu_message("VRRP", "vrrp"),
+            "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! The scheduling keywords of one of keepalived's processes (spec §2.3, "scheduling"),
+//! applied when that process starts: the VRRP daemon, the checker child and (when keel has
+//! one) the BFD process each call [`apply`] before their runtime starts, then
+//! [`spawn_sigxcpu_logger`] inside it.
+//!
+//! The work is keel-sys's [`keel_sys::sched`]; this module maps the configuration onto it
+//! and logs what keepalived logs.
+
+use keel_conf::model::scheduling::ProcessScheduling;
+use keel_sys::sched::{self, Realtime, Scheduling};
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::log;
+
+/// Which of keepalived's processes is starting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessKind {
+    /// The VRRP process (`vrrp_*`).
+    Vrrp,
+    /// The health-checker process (`checker_*`).
+    Checker,
+    /// The BFD process (`bfd_*`).
+    Bfd,
+}
+
+impl ProcessKind {
+    /// keepalived's name of the process in its SIGXCPU message.
+    fn name(self) -> &'static str {
+        match self {
+            ProcessKind::Vrrp => "VRRP",
+            ProcessKind::Checker => "Checker",
+            ProcessKind::Bfd => "BFD",
+        }
+    }
+
+    /// The keyword prefix.
+    fn prefix(self) -> &'static str {
+        match self {
+            ProcessKind::Vrrp => "vrrp",
+            ProcessKind::Checker => "checker",
+            ProcessKind::Bfd => "bfd",
+        }
+    }
+}
+
+/// Applies `settings` to the calling process. Call on the thread that will run the
+/// runtime, before the runtime starts (its threads inherit the settings). Failures are
+/// logged, never fatal: keepalived runs on with whatever it could set.
+pub fn apply(process: ProcessKind, settings: &ProcessScheduling) {
+    if settings.is_default() {
+        return;
+    }
+    let request = Scheduling {
+        nice: settings.priority,
+        realtime: settings.rt_priority.map(|priority| Realtime {
+            priority,
+            rlimit_rttime_us: settings.rlimit_rttime,
+        }),
+        lock_memory: settings.no_swap,
+        cpus: settings.cpu_affinity.clone(),
+    };
+    for failure in sched::apply(&request) {
+        log::warn(&format!("{} process: {failure}", process.name()));
+    }
+    if let Some(priority) = settings.rt_priority {
+        log::detail(&format!(
+            "{} process: realtime priority {priority}, rlimit_rttime {} us",
+            process.name(),
+            settings.rlimit_rttime
+        ));
+    }
+}
+
+/// Logs keepalived's warning each time the process passes its soft RLIMIT_RTTIME (half of
+/// `*_rlimit_rttime`); the kernel kills it at the hard limit. Call inside the runtime, only
+/// when an rt priority is set (keepalived installs the handler only then).
+pub fn spawn_sigxcpu_logger(process: ProcessKind, settings: &ProcessScheduling) {
+    if settings.rt_priority.is_none() {
+        return;
+    }
+    let mut stream = match signal(SignalKind::from_raw(libc::SIGXCPU)) {
+        Ok(stream) => stream,
+        Err(error) => {
+            // SIGXCPU stays ignored (keel_sys::sched), so the soft limit cannot kill us.
+            log::warn(&format!("cannot handle SIGXCPU: {error}"));
+            return;
+        }
+    };
+    let message = sched::sigxcpu_message(process.name(), process.prefix());
+    tokio::spawn(async move {
+        while stream.recv().await.is_some() {
+            log::info(&message);
+        }
+    });
+}
