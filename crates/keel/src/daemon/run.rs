@@ -97,6 +97,9 @@ pub fn run(options: &Options) -> i32 {
     code
 }
 
+/// The longest a stop waits for its "Stopping" mails.
+const STOP_MAIL_WAIT: Duration = Duration::from_secs(5);
+
 struct Daemon {
     options: Options,
     config: DaemonConfig,
@@ -424,9 +427,11 @@ impl Daemon {
         let checker_stopped = self.checker.as_ref().map(Supervisor::stop);
         self.router.handle(Instant::now(), RouterInput::Stop);
         let mut scripts = Vec::new();
+        let mut mails = Vec::new();
         while let Some(action) = self.router.poll_action() {
             if let Action::Notify(notification) = &action.action {
                 scripts.extend(self.notify(notification));
+                mails.extend(self.mail(notification));
                 continue;
             }
             self.execute(action).await;
@@ -445,6 +450,7 @@ impl Daemon {
         while Instant::now() < limit && scripts.iter().any(|&pid| process::alive(pid)) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        self.wait_for_stop_mails(mails).await;
         self.lvs_sync.stop();
         if let Some(stopped) = checker_stopped {
             let _ = stopped.await;
@@ -548,6 +554,29 @@ impl Daemon {
             argv,
             user: resolve_user(user.as_ref()),
             timeout: None,
+        }
+    }
+
+    /// The "Stopping" mails (spec §3.8) are sent while the VIPs are already gone; the
+    /// daemon waits for them up to `smtp_connect_timeout`, at most [`STOP_MAIL_WAIT`], so an
+    /// unreachable server cannot hold up a stop (systemd's stop timeout is 90 s, and
+    /// keepalived 2.2.7 itself exits before its stop mails leave).
+    async fn wait_for_stop_mails(&self, mails: Vec<tokio::task::JoinHandle<()>>) {
+        if mails.is_empty() {
+            return;
+        }
+        let limit = self
+            .config
+            .smtp
+            .as_ref()
+            .map_or(STOP_MAIL_WAIT, |smtp| smtp.timeout.min(STOP_MAIL_WAIT));
+        let all = async {
+            for mail in mails {
+                let _ = mail.await;
+            }
+        };
+        if tokio::time::timeout(limit, all).await.is_err() {
+            log::warn("SMTP: stop alerts not sent in time, exiting without them");
         }
     }
 

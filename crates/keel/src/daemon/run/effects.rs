@@ -9,6 +9,7 @@ use keel_sys::netlink::{AddressScope, AddressSpec};
 use keel_sys::packet::{FrameSender, PacketSocket};
 use keel_sys::script::{ProcessRunner, ScriptRunner};
 use keel_vrrp::{Action, Notification, RouterAction, Source, State};
+use tokio::task::JoinHandle;
 
 use super::Daemon;
 use crate::daemon::{log, routes};
@@ -133,12 +134,12 @@ impl Daemon {
         pids
     }
 
-    /// spec §3.8: with `smtp_alert`, an instance's MASTER/BACKUP/FAULT (or a sync group's
-    /// MASTER/BACKUP/FAULT/STOP, spec §2.5) sends a mail, in the background so a slow server
-    /// never delays VRRP.
-    pub(super) fn mail(&self, notification: &Notification) {
+    /// spec §3.8: with `smtp_alert`, an instance's or a sync group's MASTER/BACKUP/FAULT,
+    /// and STOP at shutdown ("Stopping", spec §2.5), sends a mail, in the background so a
+    /// slow server never delays VRRP. Returns the sending task (the stop waits for it).
+    pub(super) fn mail(&self, notification: &Notification) -> Option<JoinHandle<()>> {
         let Some(smtp) = &self.config.smtp else {
-            return;
+            return None;
         };
         let state = notification.state.as_str();
         let alert = match notification.kind {
@@ -147,7 +148,7 @@ impl Daemon {
                     .setup(&notification.name)
                     .is_some_and(|setup| setup.smtp_alert)
                 {
-                    return;
+                    return None;
                 }
                 keel_sys::smtp::vrrp_instance_alert(&smtp.router_id, &notification.name, state)
             }
@@ -155,16 +156,14 @@ impl Daemon {
                 if !self.config.group_smtp_alert.contains(&notification.name)
                     || (smtp.no_email_faults && state == "FAULT")
                 {
-                    return;
+                    return None;
                 }
                 keel_sys::smtp::vrrp_group_alert(&smtp.router_id, &notification.name, state)
             }
         };
-        let Some(alert) = alert else {
-            return;
-        };
+        let alert = alert?;
         let smtp = smtp.clone();
-        tokio::spawn(async move {
+        Some(tokio::spawn(async move {
             let server = match tokio::net::lookup_host((smtp.server.0.as_str(), smtp.server.1))
                 .await
                 .map(|mut addresses| addresses.next())
@@ -186,7 +185,7 @@ impl Daemon {
                 Ok(()) => log::info(&format!("SMTP alert sent: {}", alert.subject)),
                 Err(error) => log::error(&format!("SMTP alert to {server}: {error}")),
             }
-        });
+        }))
     }
 
     pub(super) async fn send_gratuitous(
