@@ -33,8 +33,13 @@ pub struct VmacPlan {
     pub instance: String,
     /// The instance's configured interface (the macvlan's parent).
     pub base: String,
-    /// The macvlan's name: `use_vmac NAME`, else `<vmac_prefix>.<VRID>`.
+    /// The macvlan's name: `use_vmac NAME`, else `<vmac_prefix>.<VRID>` (the name it gets
+    /// may differ when that one is taken, see [`free_name`]).
     pub name: String,
+    /// Whether `name` was configured (`use_vmac NAME`) rather than the default.
+    pub named: bool,
+    /// `<vmac_prefix>`, for the fallback names.
+    pub prefix: String,
     /// The instance's family (adverts and the default MAC).
     pub family: Family,
     /// The VRID.
@@ -77,6 +82,8 @@ pub fn plans<'a>(
                     .name
                     .clone()
                     .unwrap_or_else(|| keel_sys::vmac::vmac_name(&prefix, mapped.vrid)),
+                named: vmac.name.is_some(),
+                prefix: prefix.clone(),
                 family,
                 vrid: mapped.vrid,
                 mac: vmac
@@ -106,6 +113,43 @@ pub fn vmac_prefix(config: &Config) -> String {
         .cloned()
         .unwrap_or_else(|| "vrrp".into())
 }
+
+/// The name `plan`'s VMAC gets, as keepalived 2.2.7 picks it (vrrp.c,
+/// `vrrp_complete_instance`; spec §3.10) when `taken` says a name is used by another
+/// interface: a configured name that is taken is ignored (keepalived reports "VMAC interface
+/// name NAME already exists as a non VMAC interface - ignoring configured name"); the
+/// default `<prefix>.<VRID>` falls back to `<prefix>1.<VRID>`, `<prefix>2.<VRID>`, ...,
+/// and an IPv6 instance tries `<prefix>6.<VRID>` first (so the IPv4 and IPv6 instances of
+/// one VRID get `vrrp.N` and `vrrp6.N`). `None` when every name up to the kernel's 15
+/// characters is taken.
+pub fn free_name(plan: &VmacPlan, taken: impl Fn(&str) -> bool) -> Option<String> {
+    if !taken(&plan.name) {
+        return Some(plan.name.clone());
+    }
+    if plan.named {
+        log::error(&format!(
+            "({}) VMAC interface name {} already exists as a non VMAC interface - ignoring configured name",
+            plan.instance, plan.name
+        ));
+        let default = keel_sys::vmac::vmac_name(&plan.prefix, plan.vrid);
+        if !taken(&default) {
+            return Some(default);
+        }
+    }
+    // IPv4: 1, 2, 3, ...; IPv6: 6, 1, 2, 3, 4, 5, 7, 8, ...
+    let numbers = (1u32..).filter(|&n| plan.family == Family::Ipv4 || n != 6);
+    let numbers: Box<dyn Iterator<Item = u32>> = match plan.family {
+        Family::Ipv4 => Box::new(numbers),
+        Family::Ipv6 => Box::new(std::iter::once(6).chain(numbers)),
+    };
+    numbers
+        .map(|n| format!("{}{n}.{}", plan.prefix, plan.vrid))
+        .take_while(|name| name.len() <= IFNAMSIZ_MAX)
+        .find(|name| !taken(name))
+}
+
+/// The longest interface name Linux accepts (IFNAMSIZ 16, with the NUL).
+const IFNAMSIZ_MAX: usize = 15;
 
 /// `use_vmac MAC`: six octets as given, or five with the VRID appended (spec §3.10).
 pub fn parse_mac(text: &str, vrid: u8) -> Option<[u8; 6]> {
@@ -153,6 +197,8 @@ pub struct Vmacs {
 #[derive(Debug)]
 struct Active {
     plan: VmacPlan,
+    /// The name it got ([`free_name`]): the plan's unless that was taken.
+    name: String,
     index: u32,
     sysctls: Option<SysctlRestore>,
 }
@@ -184,10 +230,13 @@ impl Vmacs {
     /// Makes the running VMACs match `plans`: creates the new ones (with keepalived's
     /// sysctls), deletes those no longer wanted. Returns the names deleted (their sockets
     /// are to be closed) and the links created (name, index).
+    /// `existing` names every interface there is now (a fresh listing: a name taken by
+    /// another interface makes the VMAC fall back to another, see [`free_name`]).
     pub async fn sync(
         &mut self,
         netlink: &Netlink,
         links: &BTreeMap<String, u32>,
+        existing: &std::collections::BTreeSet<String>,
         plans: &[VmacPlan],
     ) -> (Vec<String>, Vec<(String, u32)>) {
         let mut removed = Vec::new();
@@ -203,7 +252,7 @@ impl Vmacs {
             .collect();
         for instance in stale {
             if let Some(mut active) = self.active.remove(&instance) {
-                removed.push(active.plan.name.clone());
+                removed.push(active.name.clone());
                 // Another VMAC on the same parent still needs the parent's sysctls: it
                 // takes over the saved originals instead of having them restored now.
                 if let Some(other) = self
@@ -233,8 +282,22 @@ impl Vmacs {
                 ));
                 continue;
             };
+            let ours: Vec<&str> = self.active.values().map(|a| a.name.as_str()).collect();
+            let taken = |name: &str| {
+                // Our own running VMACs are in `existing` too; the ones deleted just above
+                // are not taken any more.
+                (existing.contains(name) && !removed.iter().any(|r| r == name))
+                    || ours.contains(&name)
+            };
+            let Some(name) = free_name(plan, taken) else {
+                log::error(&format!(
+                    "({}) cannot create VMAC interface: no free name",
+                    plan.instance
+                ));
+                continue;
+            };
             let spec = MacvlanSpec {
-                name: plan.name.clone(),
+                name: name.clone(),
                 parent,
                 mac: plan.mac,
                 link_group: None,
@@ -243,18 +306,18 @@ impl Vmacs {
                 Ok(index) => index,
                 Err(error) => {
                     log::error(&format!(
-                        "({}) cannot create VMAC interface {}: {error}",
-                        plan.instance, plan.name
+                        "({}) cannot create VMAC interface {name}: {error}",
+                        plan.instance
                     ));
                     continue;
                 }
             };
             log::info(&format!(
-                "({}): Success creating VMAC interface {}",
-                plan.instance, plan.name
+                "({}): Success creating VMAC interface {name}",
+                plan.instance
             ));
             // spec §3.10: arp_ignore/arp_filter on the parent, accept_local, rp_filter 0.
-            let sysctls = match configure_vmac_sysctls(&plan.name, &plan.base) {
+            let sysctls = match configure_vmac_sysctls(&name, &plan.base) {
                 Ok(restore) => Some(restore),
                 Err(error) => {
                     log::warn(&format!("({}) VMAC sysctls: {error}", plan.instance));
@@ -262,13 +325,14 @@ impl Vmacs {
                 }
             };
             if let Some(link_local) = plan.link_local {
-                ipv6_link_local(netlink, plan, index, link_local).await;
+                ipv6_link_local(netlink, plan, &name, index, link_local).await;
             }
-            created.push((plan.name.clone(), index));
+            created.push((name.clone(), index));
             self.active.insert(
                 plan.instance.clone(),
                 Active {
                     plan: plan.clone(),
+                    name,
                     index,
                     sysctls,
                 },
@@ -288,7 +352,7 @@ impl Vmacs {
     pub fn is_active_link(&self, name: &str, index: u32) -> bool {
         self.active
             .values()
-            .any(|a| a.plan.name == name && a.index == index)
+            .any(|a| a.name == name && a.index == index)
     }
 
     /// Forgets the VMAC `name` without deleting it (it is already gone); returns the
@@ -297,14 +361,14 @@ impl Vmacs {
         let instance = self
             .active
             .iter()
-            .find(|(_, a)| a.plan.name == name)
+            .find(|(_, a)| a.name == name)
             .map(|(instance, _)| instance.clone())?;
         self.active.remove(&instance)?.sysctls
     }
 
     /// Gives the VMAC `name` the originals `saved` by the one it replaces.
     pub fn adopt_sysctls(&mut self, name: &str, saved: SysctlRestore) {
-        if let Some(active) = self.active.values_mut().find(|a| a.plan.name == name) {
+        if let Some(active) = self.active.values_mut().find(|a| a.name == name) {
             match &mut active.sysctls {
                 Some(own) => {
                     let newer = std::mem::take(own);
@@ -320,14 +384,14 @@ impl Vmacs {
     /// The interface `instance`'s adverts use: its VMAC unless `vmac_xmit_base`.
     pub fn wire_interface<'a>(&'a self, instance: &str, base: &'a str) -> &'a str {
         match self.active.get(instance) {
-            Some(active) if !active.plan.xmit_base => &active.plan.name,
+            Some(active) if !active.plan.xmit_base => &active.name,
             _ => base,
         }
     }
 
     /// The interface `instance`'s VIPs (without `dev`) and gratuitous ARPs use.
     pub fn device(&self, instance: &str) -> Option<&str> {
-        self.active.get(instance).map(|a| a.plan.name.as_str())
+        self.active.get(instance).map(|a| a.name.as_str())
     }
 
     /// The engine's interface for a packet or address event on `interface`: a VMAC's
@@ -340,7 +404,7 @@ impl Vmacs {
     pub fn parent_of(&self, interface: &str) -> Option<&str> {
         self.active
             .values()
-            .find(|a| a.plan.name == interface)
+            .find(|a| a.name == interface)
             .map(|a| a.plan.base.as_str())
     }
 
@@ -348,7 +412,7 @@ impl Vmacs {
     /// its parent can both see one advert (a peer's, from its own MAC): the VMAC passes
     /// its own VRID only and the parent passes every other, so each advert counts once.
     pub fn accepts(&self, interface: &str, family: Family, vrid: u8) -> bool {
-        if let Some(active) = self.active.values().find(|a| a.plan.name == interface) {
+        if let Some(active) = self.active.values().find(|a| a.name == interface) {
             return active.plan.vrid == vrid && active.plan.family == family;
         }
         !self.active.values().any(|a| {
@@ -368,7 +432,7 @@ impl Vmacs {
                     Family::Ipv4 => VmacFamily::Ipv4,
                     Family::Ipv6 => VmacFamily::Ipv6,
                 };
-                (a.plan.name.clone(), (a.plan.base.clone(), family))
+                (a.name.clone(), (a.plan.base.clone(), family))
             })
             .collect()
     }
@@ -378,8 +442,14 @@ impl Vmacs {
 /// none; the one the kernel made when it came up is removed, since every router's VMAC
 /// would make the same one from the shared MAC), and the parent's link-local added with
 /// `nodad`, deprecated so the kernel never picks it for other traffic.
-async fn ipv6_link_local(netlink: &Netlink, plan: &VmacPlan, index: u32, link_local: Ipv6Addr) {
-    let path = format!("/proc/sys/net/ipv6/conf/{}/addr_gen_mode", plan.name);
+async fn ipv6_link_local(
+    netlink: &Netlink,
+    plan: &VmacPlan,
+    name: &str,
+    index: u32,
+    link_local: Ipv6Addr,
+) {
+    let path = format!("/proc/sys/net/ipv6/conf/{name}/addr_gen_mode");
     if let Err(error) = std::fs::write(&path, "1") {
         log::warn(&format!("({}) {path}: {error}", plan.instance));
     }
@@ -391,8 +461,8 @@ async fn ipv6_link_local(netlink: &Netlink, plan: &VmacPlan, index: u32, link_lo
     if let Err(error) = netlink.add_address(&spec).await {
         if error.netlink_errno() != Some(libc::EEXIST) {
             log::error(&format!(
-                "({}) cannot add {link_local} to {}: {error}",
-                plan.instance, plan.name
+                "({}) cannot add {link_local} to {name}: {error}",
+                plan.instance
             ));
         }
     }
@@ -424,12 +494,12 @@ async fn delete(netlink: &Netlink, active: Active) {
     if let Err(error) = netlink.delete_link(active.index).await {
         log::warn(&format!(
             "({}) cannot remove VMAC {}: {error}",
-            active.plan.instance, active.plan.name
+            active.plan.instance, active.name
         ));
     } else {
         log::info(&format!(
             "({}) Removed VMAC interface {}",
-            active.plan.instance, active.plan.name
+            active.plan.instance, active.name
         ));
     }
     if let Some(sysctls) = active.sysctls {
@@ -467,6 +537,80 @@ mod tests {
             mac: Some(mac),
             parent,
         }
+    }
+
+    fn plan(name: &str, named: bool, family: Family) -> VmacPlan {
+        VmacPlan {
+            instance: "VI_1".into(),
+            base: "e0".into(),
+            name: name.into(),
+            named,
+            prefix: "vrrp".into(),
+            family,
+            vrid: 51,
+            mac: [0, 0, 0x5e, 0, 1, 51],
+            xmit_base: false,
+            link_local: None,
+        }
+    }
+
+    // Input: VRID 51's default name vrrp.51, free, then taken (by a veth, say), then
+    // vrrp.51 and vrrp1.51 both taken.
+    // Output: vrrp.51, then vrrp1.51, then vrrp2.51 (keepalived's order for IPv4).
+    #[test]
+    fn ipv4_default_name_falls_back_to_numbered_names() {
+        let p = plan("vrrp.51", false, Family::Ipv4);
+        assert_eq!(free_name(&p, |_| false).as_deref(), Some("vrrp.51"));
+        assert_eq!(
+            free_name(&p, |n| n == "vrrp.51").as_deref(),
+            Some("vrrp1.51")
+        );
+        assert_eq!(
+            free_name(&p, |n| n == "vrrp.51" || n == "vrrp1.51").as_deref(),
+            Some("vrrp2.51")
+        );
+    }
+
+    // Input: an IPv6 instance of VRID 51 whose vrrp.51 is taken (the IPv4 instance of the
+    // same VRID has it); then vrrp6.51 taken too; then vrrp1..5.51 taken as well.
+    // Output: vrrp6.51 first, then vrrp1.51, and after vrrp5.51 it skips 6: vrrp7.51.
+    #[test]
+    fn ipv6_tries_vrrp6_first_and_never_twice() {
+        let p = plan("vrrp.51", false, Family::Ipv6);
+        assert_eq!(
+            free_name(&p, |n| n == "vrrp.51").as_deref(),
+            Some("vrrp6.51")
+        );
+        assert_eq!(
+            free_name(&p, |n| n == "vrrp.51" || n == "vrrp6.51").as_deref(),
+            Some("vrrp1.51")
+        );
+        let taken = |n: &str| {
+            n == "vrrp.51"
+                || (n.starts_with("vrrp") && n.ends_with(".51") && n.len() == 8)
+                    && n.as_bytes()[4] <= b'6'
+        };
+        assert_eq!(free_name(&p, taken).as_deref(), Some("vrrp7.51"));
+    }
+
+    // Input: `use_vmac vmac1` where an interface vmac1 already exists; then also vrrp.51.
+    // Output: the configured name is ignored for the default, vrrp.51; then vrrp1.51.
+    #[test]
+    fn a_taken_configured_name_is_ignored() {
+        let p = plan("vmac1", true, Family::Ipv4);
+        assert_eq!(free_name(&p, |n| n == "vmac1").as_deref(), Some("vrrp.51"));
+        assert_eq!(
+            free_name(&p, |n| n == "vmac1" || n == "vrrp.51").as_deref(),
+            Some("vrrp1.51")
+        );
+    }
+
+    // Input: every candidate name taken.
+    // Output: none (the numbered names stop at 15 characters), no endless search.
+    #[test]
+    fn no_free_name_ends_the_search() {
+        let p = plan("vrrp.51", false, Family::Ipv4);
+        assert_eq!(free_name(&p, |_| true), None);
     }
 
     // Input: the IPv6 VMAC MAC of VRID 51.
@@ -571,6 +715,7 @@ mod tests {
                 plan.instance.clone(),
                 Active {
                     plan: plan.clone(),
+                    name: plan.name.clone(),
                     index: 10 + index as u32,
                     sysctls: None,
                 },

@@ -62,7 +62,19 @@ impl Daemon {
                 (name, device)
             })
             .collect();
-        let (removed, created) = self.vmacs.sync(&self.netlink, &links, &plans).await;
+        // A fresh listing (leftovers were just deleted): names other interfaces hold make a
+        // VMAC fall back to another name (spec §3.10).
+        let existing = match self.netlink.links().await {
+            Ok(list) => list.into_iter().map(|link| link.name).collect(),
+            Err(error) => {
+                log::warn(&format!("listing links: {error}"));
+                links.keys().cloned().collect()
+            }
+        };
+        let (removed, created) = self
+            .vmacs
+            .sync(&self.netlink, &links, &existing, &plans)
+            .await;
         for name in removed {
             self.wire.close_interface(&name);
             self.packet_sockets.remove(&name);

@@ -1,0 +1,101 @@
+//! VMAC names that are already taken (spec §3.10): keepalived's fallback from
+//! `vrrp.<VRID>` to `vrrp<N>.<VRID>` (IPv6 first `vrrp6.<VRID>`), and a configured
+//! `use_vmac NAME` that another interface holds. Needs root.
+
+mod vrrp_lab;
+
+use std::time::Duration;
+
+use keel_lab::Host;
+use vrrp_lab::{Daemon, lab, serial, start, wait_until};
+
+/// Whether `host` has `vip` on interface `dev`.
+fn holds_on(host: &Host, dev: &str, vip: &str) -> bool {
+    let out = host.ns.ip_output(&["-o", "addr", "show", "dev", dev]);
+    String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip}/"))
+}
+
+fn has_link(host: &Host, name: &str) -> bool {
+    host.ns
+        .ip_output(&["link", "show", "dev", name])
+        .status
+        .success()
+}
+
+// Input: the host already has a veth named vrrp.51; keel runs VI_4 (IPv4, VRID 51) and
+// VI_6 (IPv6, VRID 51), both with use_vmac, both MASTER; then SIGTERM.
+// Output: VI_4 gets vrrp1.51 (MAC 00:00:5e:00:01:33) and VI_6 gets vrrp6.51 (MAC
+// 00:00:5e:00:02:33), each holding its VIP; the veth vrrp.51 is left alone, and after the
+// stop the two VMACs are gone and the veth is still there.
+#[test]
+fn taken_default_names_fall_back_as_keepalived_does() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmname", 1);
+    let host = lab.host(0);
+    host.ns.ip(&[
+        "link", "add", "vrrp.51", "type", "veth", "peer", "name", "p51",
+    ]);
+    let config = "vrrp_instance VI_4 {\n  state MASTER\n  interface e0\n  virtual_router_id 51\n  \
+                  priority 150\n  advert_int 1\n  use_vmac\n  \
+                  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n\
+                  vrrp_instance VI_6 {\n  state MASTER\n  interface e0\n  virtual_router_id 51\n  \
+                  priority 150\n  advert_int 1\n  use_vmac\n  \
+                  virtual_ipaddress {\n    fd00::100/64\n  }\n}\n";
+    let mut keel = start(Daemon::Keel, host, dir.path(), "keel", config);
+    assert!(
+        wait_until(Duration::from_secs(8), || {
+            holds_on(host, "vrrp1.51", "10.88.0.100") && holds_on(host, "vrrp6.51", "fd00::100")
+        })
+        .is_some(),
+        "VIPs not on vrrp1.51 / vrrp6.51:\n{}\n{}",
+        host.ns.ip(&["-o", "addr"]),
+        keel.log_text()
+    );
+    assert_eq!(host.ns.link_mac("vrrp1.51"), "00:00:5e:00:01:33");
+    assert_eq!(host.ns.link_mac("vrrp6.51"), "00:00:5e:00:02:33");
+    assert_ne!(host.ns.link_mac("vrrp.51"), "00:00:5e:00:01:33");
+    assert!(!holds_on(host, "vrrp.51", "10.88.0.100"));
+
+    let status = keel.stop(Duration::from_secs(10)).expect("keel stops");
+    assert!(status.success());
+    assert!(!has_link(host, "vrrp1.51"), "{}", keel.log_text());
+    assert!(!has_link(host, "vrrp6.51"), "{}", keel.log_text());
+    assert!(has_link(host, "vrrp.51"), "the veth was removed");
+}
+
+// Input: `use_vmac vmac7` while a veth vmac7 exists.
+// Output: keel reports keepalived's error ("already exists as a non VMAC interface -
+// ignoring configured name") and runs the instance on the default vrrp.51 instead, holding
+// the VIP there; vmac7 is left alone.
+#[test]
+fn a_taken_configured_name_is_ignored() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmconf", 1);
+    let host = lab.host(0);
+    host.ns
+        .ip(&["link", "add", "vmac7", "type", "veth", "peer", "name", "p7"]);
+    let config = "vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 51\n  \
+                  priority 150\n  advert_int 1\n  use_vmac vmac7\n  \
+                  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n";
+    let keel = start(Daemon::Keel, host, dir.path(), "keel", config);
+    assert!(
+        wait_until(Duration::from_secs(8), || holds_on(
+            host,
+            "vrrp.51",
+            "10.88.0.100"
+        ))
+        .is_some(),
+        "VIP not on vrrp.51:\n{}",
+        keel.log_text()
+    );
+    assert_eq!(host.ns.link_mac("vrrp.51"), "00:00:5e:00:01:33");
+    assert!(has_link(host, "vmac7"));
+    assert!(!holds_on(host, "vmac7", "10.88.0.100"));
+    assert!(
+        keel.log_text().contains(
+            "(VI_1) VMAC interface name vmac7 already exists as a non VMAC interface - ignoring configured name"
+        ),
+        "{}",
+        keel.log_text()
+    );
+}
