@@ -1,6 +1,8 @@
 //! VMAC names that are already taken (spec §3.10): keepalived's fallback from
 //! `vrrp.<VRID>` to `vrrp<N>.<VRID>` (IPv6 first `vrrp6.<VRID>`), and a configured
-//! `use_vmac NAME` that another interface holds. Needs root.
+//! `use_vmac NAME` that another interface holds. keepalived 2.2.7 run by hand on the same
+//! setups made the same names (vrrp.51 for a taken vmac7, vrrp1.52 and vrrp6.52 beside a
+//! veth vrrp.52) and logged the same error. Needs root.
 
 mod vrrp_lab;
 
@@ -64,8 +66,8 @@ fn taken_default_names_fall_back_as_keepalived_does() {
 }
 
 // Input: `use_vmac vmac7` while a veth vmac7 exists.
-// Output: keel reports keepalived's error ("already exists as a non VMAC interface -
-// ignoring configured name") and runs the instance on the default vrrp.51 instead, holding
+// Output: keel reports keepalived 2.2.7's error ("interface vmac7 already exists and is not
+// a private macvlan; ignoring vmac if_name") and runs the instance on the default vrrp.51 instead, holding
 // the VIP there; vmac7 is left alone.
 #[test]
 fn a_taken_configured_name_is_ignored() {
@@ -93,7 +95,7 @@ fn a_taken_configured_name_is_ignored() {
     assert!(!holds_on(host, "vmac7", "10.88.0.100"));
     assert!(
         keel.log_text().contains(
-            "(VI_1) VMAC interface name vmac7 already exists as a non VMAC interface - ignoring configured name"
+            "(VI_1) interface vmac7 already exists and is not a private macvlan; ignoring vmac if_name"
         ),
         "{}",
         keel.log_text()

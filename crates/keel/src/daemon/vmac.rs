@@ -116,8 +116,9 @@ pub fn vmac_prefix(config: &Config) -> String {
 
 /// The name `plan`'s VMAC gets, as keepalived 2.2.7 picks it (vrrp.c,
 /// `vrrp_complete_instance`; spec §3.10) when `taken` says a name is used by another
-/// interface: a configured name that is taken is ignored (keepalived reports "VMAC interface
-/// name NAME already exists as a non VMAC interface - ignoring configured name"); the
+/// interface: a configured name that is taken is ignored (keepalived 2.2.7 reports
+/// "(INSTANCE) interface NAME already exists and is not a private macvlan; ignoring vmac
+/// if_name"); the
 /// default `<prefix>.<VRID>` falls back to `<prefix>1.<VRID>`, `<prefix>2.<VRID>`, ...,
 /// and an IPv6 instance tries `<prefix>6.<VRID>` first (so the IPv4 and IPv6 instances of
 /// one VRID get `vrrp.N` and `vrrp6.N`). `None` when every name up to the kernel's 15
@@ -128,7 +129,7 @@ pub fn free_name(plan: &VmacPlan, taken: impl Fn(&str) -> bool) -> Option<String
     }
     if plan.named {
         log::error(&format!(
-            "({}) VMAC interface name {} already exists as a non VMAC interface - ignoring configured name",
+            "({}) interface {} already exists and is not a private macvlan; ignoring vmac if_name",
             plan.instance, plan.name
         ));
         let default = keel_sys::vmac::vmac_name(&plan.prefix, plan.vrid);
