@@ -83,6 +83,8 @@ pub fn apply(settings: &Scheduling) -> Vec<Failure> {
             unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) };
         if locked != 0 {
             failures.push(failure("Unable to lock process in memory"));
+        } else {
+            LOCKED.store(true, Ordering::Relaxed);
         }
     }
     if !settings.cpus.is_empty() {
@@ -134,6 +136,56 @@ pub fn reset_in_child() {
     }
 }
 
+/// Undoes [`apply`] in this process, on the calling thread (keepalived's
+/// `reset_process_priorities` at the start of a reload, before the new settings are
+/// applied): normal scheduling with the original RLIMIT_RTTIME (or the soft limit lifted to
+/// the hard one without CAP_SYS_RESOURCE), the original nice value and CPU affinity, memory
+/// unlocked. SIGXCPU keeps its handler. Returns what failed.
+pub fn reset() -> Vec<Failure> {
+    let mut failures = Vec::new();
+    if REALTIME_SET.swap(false, Ordering::Relaxed) {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: `param` outlives the call.
+        if unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) } != 0 {
+            failures.push(failure("cannot reset realtime scheduling"));
+        }
+        let original = libc::rlimit {
+            rlim_cur: ORIGINAL_RTTIME_SOFT.load(Ordering::Relaxed),
+            rlim_max: ORIGINAL_RTTIME_HARD.load(Ordering::Relaxed),
+        };
+        // SAFETY: `original` outlives the call.
+        if unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &original) } != 0 {
+            let mut current = original;
+            // SAFETY: as above; lifting the soft limit to the hard one needs no privilege.
+            unsafe {
+                if libc::getrlimit(libc::RLIMIT_RTTIME, &mut current) == 0 {
+                    current.rlim_cur = current.rlim_max;
+                    libc::setrlimit(libc::RLIMIT_RTTIME, &current);
+                }
+            }
+        }
+    }
+    if NICE_SET.swap(false, Ordering::Relaxed) {
+        let nice = ORIGINAL_NICE.load(Ordering::Relaxed);
+        // SAFETY: plain values.
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) } != 0 {
+            failures.push(failure("Unable to reset process priority"));
+        }
+    }
+    if let Some(mask) = ORIGINAL_AFFINITY.get() {
+        // SAFETY: `mask` is a static cpu_set_t.
+        if unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), mask) } != 0
+        {
+            failures.push(failure("unable to reset cpu affinity"));
+        }
+    }
+    if LOCKED.swap(false, Ordering::Relaxed) {
+        // SAFETY: no arguments.
+        unsafe { libc::munlockall() };
+    }
+    failures
+}
+
 /// keepalived's SIGXCPU message for `process` ("VRRP", "Checker", "BFD") and its keyword
 /// prefix ("vrrp", "checker", "bfd").
 pub fn sigxcpu_message(process: &str, prefix: &str) -> String {
@@ -149,6 +201,8 @@ static ORIGINAL_RTTIME_HARD: AtomicU64 = AtomicU64::new(libc::RLIM_INFINITY);
 static NICE_SET: AtomicBool = AtomicBool::new(false);
 static ORIGINAL_NICE: AtomicI32 = AtomicI32::new(0);
 static ORIGINAL_AFFINITY: OnceLock<libc::cpu_set_t> = OnceLock::new();
+static LOCKED: AtomicBool = AtomicBool::new(false);
+static RTTIME_SAVED: AtomicBool = AtomicBool::new(false);
 
 fn set_realtime(realtime: Realtime) -> Result<(), Failure> {
     let param = libc::sched_param {
@@ -166,10 +220,15 @@ fn set_realtime(realtime: Realtime) -> Result<(), Failure> {
         rlim_cur: libc::RLIM_INFINITY,
         rlim_max: libc::RLIM_INFINITY,
     };
+    // Only the first time: after a reset without CAP_SYS_RESOURCE the current limit is not
+    // the original any more.
     // SAFETY: writes one rlimit into `original`.
-    if unsafe { libc::getrlimit(libc::RLIMIT_RTTIME, &mut original) } == 0 {
+    if !RTTIME_SAVED.load(Ordering::Relaxed)
+        && unsafe { libc::getrlimit(libc::RLIMIT_RTTIME, &mut original) } == 0
+    {
         ORIGINAL_RTTIME_SOFT.store(original.rlim_cur, Ordering::Relaxed);
         ORIGINAL_RTTIME_HARD.store(original.rlim_max, Ordering::Relaxed);
+        RTTIME_SAVED.store(true, Ordering::Relaxed);
     }
     // The default action of SIGXCPU ends the process with a core dump; the soft limit must
     // only warn. The daemon replaces this with a handler that logs.
@@ -204,6 +263,7 @@ fn set_nice(nice: i32) -> Result<(), Failure> {
     }
     ORIGINAL_NICE.store(original, Ordering::Relaxed);
     NICE_SET.store(true, Ordering::Relaxed);
+    // (After a reset the current value is the original again, so a re-read is right.)
     Ok(())
 }
 
@@ -450,6 +510,82 @@ mod tests {
         assert!(report.contains("failures=0\n"), "{report}");
         assert!(report.contains("nice=7\n"), "{report}");
         assert!(report.contains(&format!("child={original}\n")), "{report}");
+    }
+
+    // Input: a forked process applies SCHED_RR 5, nice is ignored with it, memory locking
+    // and CPU 0; then resets (a reload), then applies nice 3 alone.
+    // Output: after the reset it is SCHED_OTHER, nothing locked, every CPU again; then at
+    // nice 3 with the same normal scheduling.
+    #[test]
+    fn reset_undoes_apply_for_a_reload() {
+        if !is_root() {
+            eprintln!("skipped: needs root");
+            return;
+        }
+        let all_cpus = status_field(std::process::id(), "Cpus_allowed_list");
+        let (read_fd, write_fd) = {
+            let mut fds = [0; 2];
+            // SAFETY: pipe writes two descriptors into `fds`.
+            assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+            (fds[0], fds[1])
+        };
+        // SAFETY: as in the tests above.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let mut failures = apply(&Scheduling {
+                nice: 0,
+                realtime: Some(Realtime {
+                    priority: 5,
+                    rlimit_rttime_us: 10_000,
+                }),
+                lock_memory: true,
+                cpus: vec![0],
+            });
+            failures.extend(reset());
+            let me = std::process::id();
+            // SAFETY: plain query.
+            let policy = unsafe { libc::sched_getscheduler(0) };
+            let mut report = format!(
+                "after_reset={policy} {} {}\n",
+                status_field(me, "VmLck"),
+                status_field(me, "Cpus_allowed_list")
+            );
+            failures.extend(apply(&Scheduling {
+                nice: 3,
+                ..Scheduling::default()
+            }));
+            // SAFETY: plain queries.
+            let (policy, nice) = unsafe {
+                (
+                    libc::sched_getscheduler(0),
+                    libc::getpriority(libc::PRIO_PROCESS, 0),
+                )
+            };
+            report += &format!("after_nice={policy} {nice}\nfailures={}\n", failures.len());
+            // SAFETY: as above.
+            unsafe {
+                libc::write(write_fd, report.as_ptr().cast(), report.len());
+                libc::_exit(0);
+            }
+        }
+        // SAFETY: as above.
+        unsafe { libc::close(write_fd) };
+        let mut status = 0;
+        // SAFETY: as above.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        let mut buffer = [0u8; 512];
+        // SAFETY: as above.
+        let n = unsafe { libc::read(read_fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        // SAFETY: as above.
+        unsafe { libc::close(read_fd) };
+        let report = String::from_utf8_lossy(&buffer[..n.max(0) as usize]).into_owned();
+        assert!(
+            report.contains(&format!("after_reset=0 0 kB {all_cpus}\n")),
+            "{report}"
+        );
+        assert!(report.contains("after_nice=0 3\n"), "{report}");
+        assert!(report.contains("failures=0\n"), "{report}");
     }
 
     // Input: the process names keepalived uses.

@@ -259,3 +259,75 @@ vrrp_instance VI_1 {{
         keel.log_text()
     );
 }
+
+// Input: keel with vrrp_priority -7; SIGHUP after changing it to vrrp_rt_priority 10 with
+// vrrp_cpu_affinity 0; SIGHUP again with no scheduling keyword.
+// Output: nice -7 under SCHED_OTHER; then SCHED_RR 10 on CPU 0; then SCHED_OTHER at nice 0
+// on every CPU (keepalived resets and re-applies the settings around a reload). The VIP
+// stays throughout.
+#[test]
+fn reload_resets_and_reapplies_the_settings() {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus < 2 {
+        eprintln!("skipped: needs two CPUs");
+        return;
+    }
+    let _serial = serial();
+    let (lab, dir) = lab("ksreload", 1);
+    let host = lab.host(0);
+    let all_cpus = observe(std::process::id())
+        .expect("our own /proc is readable")
+        .cpus;
+    let config = |global: &str| {
+        format!(
+            "global_defs {{
+{global}}}
+vrrp_instance VI_1 {{
+  state MASTER
+  interface e0
+  virtual_router_id 64
+  priority 150
+  advert_int 1
+  virtual_ipaddress {{
+    {VIP}/24
+  }}
+}}
+"
+        )
+    };
+    let files = DaemonFiles::write(dir.path(), "k", &config("  vrrp_priority -7\n"));
+    let keel = Router::spawn(vrrp_lab::keel_command(host, &files), &files.log);
+    assert!(
+        wait_until(Duration::from_secs(10), || holds(host, VIP)).is_some(),
+        "no VIP\n{}",
+        keel.log_text()
+    );
+    let pid = keel.pid();
+    let first = observe(pid).expect("the VRRP process runs");
+    assert_eq!((first.policy, first.nice), (0, -7), "{first:?}");
+
+    std::fs::write(
+        &files.config,
+        config("  vrrp_rt_priority 10\n  vrrp_cpu_affinity 0\n"),
+    )
+    .expect("rewriting the config");
+    keel.signal(libc::SIGHUP);
+    let realtime = wait_until(Duration::from_secs(5), || {
+        observe(pid).is_some_and(|o| o.policy == 2 && o.rt_priority == 10)
+    });
+    assert!(
+        realtime.is_some(),
+        "{:?}\n{}",
+        observe(pid),
+        keel.log_text()
+    );
+    assert_eq!(observe(pid).map(|o| o.cpus), Some("0".to_string()));
+
+    std::fs::write(&files.config, config("")).expect("rewriting the config");
+    keel.signal(libc::SIGHUP);
+    let normal = wait_until(Duration::from_secs(5), || {
+        observe(pid).is_some_and(|o| o.policy == 0 && o.nice == 0 && o.cpus == all_cpus)
+    });
+    assert!(normal.is_some(), "{:?}\n{}", observe(pid), keel.log_text());
+    assert!(holds(host, VIP));
+}

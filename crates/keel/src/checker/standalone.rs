@@ -178,6 +178,10 @@ fn spawn_signal_handlers(
             log::info("Reloading");
             match load_config(&reload_options) {
                 Ok(config) => {
+                    daemon_scheduling::reload(
+                        ProcessKind::Checker,
+                        &config.global_defs.scheduling.checker,
+                    );
                     let _ = reload_tx.send(CheckerEvent::Reload(Box::new(config)));
                 }
                 Err(error) => log::error(&format!(

@@ -391,6 +391,9 @@ impl Daemon {
         if let Some(checker) = &self.checker {
             checker.reload(supervisor::wanted(&self.options, &config));
         }
+        scheduling::reload(ProcessKind::Vrrp, &config.global_defs.scheduling.vrrp);
+        // Normal scheduling again (no vrrp_rt_priority any more) wants the short slice back.
+        timing::tune_current_thread();
         self.refresh_links().await;
         let mut mapped = self.map(&config).await;
         let router = std::mem::take(&mut mapped.router);

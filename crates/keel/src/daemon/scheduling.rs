@@ -6,6 +6,9 @@
 //! The work is keel-sys's [`keel_sys::sched`]; this module maps the configuration onto it
 //! and logs what keepalived logs.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use keel_conf::model::scheduling::ProcessScheduling;
 use keel_sys::sched::{self, Realtime, Scheduling};
 use tokio::signal::unix::{SignalKind, signal};
@@ -47,6 +50,9 @@ impl ProcessKind {
 /// runtime, before the runtime starts (its threads inherit the settings). Failures are
 /// logged, never fatal: keepalived runs on with whatever it could set.
 pub fn apply(process: ProcessKind, settings: &ProcessScheduling) {
+    if let Ok(mut applied) = APPLIED.lock() {
+        *applied = Some(settings.clone());
+    }
     if settings.is_default() {
         return;
     }
@@ -71,11 +77,35 @@ pub fn apply(process: ProcessKind, settings: &ProcessScheduling) {
     }
 }
 
+/// At a reload (SIGHUP), when the settings changed: back to what the process had at start,
+/// then `settings`, as keepalived resets and re-applies them around its reload. Call on the
+/// runtime's thread (the loop's, which the settings are for); with an rt priority new in
+/// this configuration, inside the runtime (it starts the SIGXCPU logger).
+pub fn reload(process: ProcessKind, settings: &ProcessScheduling) {
+    let unchanged = APPLIED
+        .lock()
+        .map(|applied| applied.as_ref() == Some(settings))
+        .unwrap_or(false);
+    if unchanged {
+        return;
+    }
+    for failure in sched::reset() {
+        log::warn(&format!("{} process: {failure}", process.name()));
+    }
+    apply(process, settings);
+    spawn_sigxcpu_logger(process, settings);
+}
+
+/// The settings [`apply`] last applied in this process.
+static APPLIED: Mutex<Option<ProcessScheduling>> = Mutex::new(None);
+/// Whether the SIGXCPU logger runs (one is enough for the process's life).
+static LOGGER: AtomicBool = AtomicBool::new(false);
+
 /// Logs keepalived's warning each time the process passes its soft RLIMIT_RTTIME (half of
 /// `*_rlimit_rttime`); the kernel kills it at the hard limit. Call inside the runtime, only
 /// when an rt priority is set (keepalived installs the handler only then).
 pub fn spawn_sigxcpu_logger(process: ProcessKind, settings: &ProcessScheduling) {
-    if settings.rt_priority.is_none() {
+    if settings.rt_priority.is_none() || LOGGER.load(Ordering::Relaxed) {
         return;
     }
     let mut stream = match signal(SignalKind::from_raw(libc::SIGXCPU)) {
@@ -86,6 +116,7 @@ pub fn spawn_sigxcpu_logger(process: ProcessKind, settings: &ProcessScheduling) 
             return;
         }
     };
+    LOGGER.store(true, Ordering::Relaxed);
     let message = sched::sigxcpu_message(process.name(), process.prefix());
     tokio::spawn(async move {
         while stream.recv().await.is_some() {
