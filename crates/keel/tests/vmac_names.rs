@@ -101,3 +101,52 @@ fn a_taken_configured_name_is_ignored() {
         keel.log_text()
     );
 }
+
+// Input: a second interface x1 on the host; VI_1 (VRID 53) with use_vmac and
+// use_vmac_addr, VIPs 10.88.0.100/24 and 10.98.0.100/24 dev x1; VI_2 (VRID 54) with
+// use_vmac_addr alone, VIPs 10.88.0.101/24 and 10.98.0.101/24 dev x1; both MASTER; then
+// SIGTERM. (keepalived 2.2.7, run by hand on the same setup, made the same interfaces.)
+// Output: VI_1 holds .100 on vrrp.53 (e0) and 10.98.0.100 on vrrp1.53 (x1: vrrp.53 is
+// taken), both with MAC 00:00:5e:00:01:35; VI_2 holds .101 on e0 itself and 10.98.0.101 on
+// vrrp.54 (x1, MAC 00:00:5e:00:01:36); after the stop the three VMACs are gone.
+#[test]
+fn use_vmac_addr_puts_other_interfaces_vips_on_their_own_vmacs() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmaddr", 1);
+    let host = lab.host(0);
+    host.ns
+        .ip(&["link", "add", "x1", "type", "veth", "peer", "name", "x1p"]);
+    host.ns.ip(&["link", "set", "x1", "up"]);
+    host.ns.ip(&["link", "set", "x1p", "up"]);
+    let config = "vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 53\n  \
+                  priority 150\n  advert_int 1\n  use_vmac\n  use_vmac_addr\n  \
+                  virtual_ipaddress {\n    10.88.0.100/24\n    10.98.0.100/24 dev x1\n  }\n}\n\
+                  vrrp_instance VI_2 {\n  state MASTER\n  interface e0\n  virtual_router_id 54\n  \
+                  priority 150\n  advert_int 1\n  use_vmac_addr\n  \
+                  virtual_ipaddress {\n    10.88.0.101/24\n    10.98.0.101/24 dev x1\n  }\n}\n";
+    let mut keel = start(Daemon::Keel, host, dir.path(), "keel", config);
+    assert!(
+        wait_until(Duration::from_secs(8), || {
+            holds_on(host, "vrrp.53", "10.88.0.100")
+                && holds_on(host, "vrrp1.53", "10.98.0.100")
+                && holds_on(host, "e0", "10.88.0.101")
+                && holds_on(host, "vrrp.54", "10.98.0.101")
+        })
+        .is_some(),
+        "VIPs not where keepalived puts them:\n{}\n{}",
+        host.ns.ip(&["-o", "addr"]),
+        keel.log_text()
+    );
+    assert_eq!(host.ns.link_mac("vrrp.53"), "00:00:5e:00:01:35");
+    assert_eq!(host.ns.link_mac("vrrp1.53"), "00:00:5e:00:01:35");
+    assert_eq!(host.ns.link_mac("vrrp.54"), "00:00:5e:00:01:36");
+    let parent = host.ns.ip(&["-o", "link", "show", "dev", "vrrp1.53"]);
+    assert!(parent.contains("vrrp1.53@x1"), "{parent}");
+    assert!(!holds_on(host, "x1", "10.98.0.100"));
+
+    let status = keel.stop(Duration::from_secs(10)).expect("keel stops");
+    assert!(status.success(), "{}", keel.log_text());
+    for name in ["vrrp.53", "vrrp1.53", "vrrp.54"] {
+        assert!(!has_link(host, name), "{name} left\n{}", keel.log_text());
+    }
+}

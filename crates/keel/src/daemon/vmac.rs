@@ -53,6 +53,16 @@ pub struct VmacPlan {
     pub link_local: Option<Ipv6Addr>,
 }
 
+impl VmacPlan {
+    /// The instance the VMAC belongs to, for log lines (`instance` is a key: for a
+    /// `use_vmac_addr` VMAC it names the interface too, see [`address_key`]).
+    pub fn owner(&self) -> &str {
+        self.instance
+            .split_once(' ')
+            .map_or(self.instance.as_str(), |(owner, _)| owner)
+    }
+}
+
 /// The VMAC plans of a configuration (instances the engine runs only); `mapped` finds the
 /// engine's configuration of an instance by name.
 pub fn plans<'a>(
@@ -101,17 +111,79 @@ pub fn plans<'a>(
         .collect()
 }
 
+/// The VMACs of `use_vmac_addr` (spec §3.10, keepalived.conf(5)): for each instance with
+/// it, a VMAC on every other interface one of its VIPs names with `dev` (also for a VIP
+/// with its own `use_vmac` option), carrying those VIPs under the VIP family's virtual MAC,
+/// named `<vmac_addr_prefix>.<VRID>` (default prefix: `vmac_prefix`) with the usual
+/// fallback. Adverts never use them. Each is keyed by [`address_key`].
+pub fn address_plans<'a>(
+    config: &Config,
+    mapped: impl Fn(&str) -> Option<&'a InstanceConfig>,
+) -> Vec<VmacPlan> {
+    let prefix = global_string(config, "vmac_addr_prefix").unwrap_or_else(|| vmac_prefix(config));
+    let mut plans: Vec<VmacPlan> = Vec::new();
+    for instance in &config.vrrp.instances {
+        let Some(mapped) = mapped(&instance.name) else {
+            continue;
+        };
+        let vips = instance
+            .virtual_ipaddress
+            .iter()
+            .chain(&instance.virtual_ipaddress_excluded);
+        for vip in vips {
+            let Some(dev) = vip.dev.as_deref() else {
+                continue;
+            };
+            if dev == mapped.interface || !(instance.use_vmac_addr || vip.use_vmac) {
+                continue;
+            }
+            let key = address_key(&instance.name, dev);
+            if plans.iter().any(|plan| plan.instance == key) {
+                continue;
+            }
+            let (family, vmac_family) = match vip.address {
+                IpAddr::V4(_) => (Family::Ipv4, VmacFamily::Ipv4),
+                IpAddr::V6(_) => (Family::Ipv6, VmacFamily::Ipv6),
+            };
+            plans.push(VmacPlan {
+                instance: key,
+                base: dev.to_string(),
+                name: keel_sys::vmac::vmac_name(&prefix, mapped.vrid),
+                named: false,
+                prefix: prefix.clone(),
+                family,
+                vrid: mapped.vrid,
+                mac: vmac_address(mapped.vrid, vmac_family),
+                // Only VIPs: the instance's adverts stay on its own interface or VMAC.
+                xmit_base: true,
+                link_local: None,
+            });
+        }
+    }
+    plans
+}
+
+/// The key of `instance`'s `use_vmac_addr` VMAC on `dev` among the running VMACs (a space
+/// cannot occur in an instance name).
+pub fn address_key(instance: &str, dev: &str) -> String {
+    format!("{instance} {dev}")
+}
+
 /// `vmac_prefix` from `global_defs` (keepalived's default `vrrp`).
 pub fn vmac_prefix(config: &Config) -> String {
+    global_string(config, "vmac_prefix").unwrap_or_else(|| "vrrp".into())
+}
+
+/// The last `keyword VALUE` of `global_defs` kept as written.
+fn global_string(config: &Config, keyword: &str) -> Option<String> {
     config
         .global_defs
         .other
         .iter()
         .rev()
-        .find(|keyword| keyword.keyword == "vmac_prefix")
-        .and_then(|keyword| keyword.args.first())
+        .find(|raw| raw.keyword == keyword)
+        .and_then(|raw| raw.args.first())
         .cloned()
-        .unwrap_or_else(|| "vrrp".into())
 }
 
 /// The name `plan`'s VMAC gets, as keepalived 2.2.7 picks it (vrrp.c,
@@ -130,7 +202,8 @@ pub fn free_name(plan: &VmacPlan, taken: impl Fn(&str) -> bool) -> Option<String
     if plan.named {
         log::error(&format!(
             "({}) interface {} already exists and is not a private macvlan; ignoring vmac if_name",
-            plan.instance, plan.name
+            plan.owner(),
+            plan.name
         ));
         let default = keel_sys::vmac::vmac_name(&plan.prefix, plan.vrid);
         if !taken(&default) {
@@ -279,7 +352,9 @@ impl Vmacs {
             let Some(&parent) = links.get(&plan.base) else {
                 log::error(&format!(
                     "({}) cannot create VMAC {}: interface {} not found",
-                    plan.instance, plan.name, plan.base
+                    plan.owner(),
+                    plan.name,
+                    plan.base
                 ));
                 continue;
             };
@@ -293,7 +368,7 @@ impl Vmacs {
             let Some(name) = free_name(plan, taken) else {
                 log::error(&format!(
                     "({}) cannot create VMAC interface: no free name",
-                    plan.instance
+                    plan.owner()
                 ));
                 continue;
             };
@@ -308,20 +383,20 @@ impl Vmacs {
                 Err(error) => {
                     log::error(&format!(
                         "({}) cannot create VMAC interface {name}: {error}",
-                        plan.instance
+                        plan.owner()
                     ));
                     continue;
                 }
             };
             log::info(&format!(
                 "({}): Success creating VMAC interface {name}",
-                plan.instance
+                plan.owner()
             ));
             // spec §3.10: arp_ignore/arp_filter on the parent, accept_local, rp_filter 0.
             let sysctls = match configure_vmac_sysctls(&name, &plan.base) {
                 Ok(restore) => Some(restore),
                 Err(error) => {
-                    log::warn(&format!("({}) VMAC sysctls: {error}", plan.instance));
+                    log::warn(&format!("({}) VMAC sysctls: {error}", plan.owner()));
                     None
                 }
             };
@@ -395,6 +470,14 @@ impl Vmacs {
         self.active.get(instance).map(|a| a.name.as_str())
     }
 
+    /// The `use_vmac_addr` VMAC that takes `instance`'s VIPs written with `dev DEV`, if
+    /// there is one.
+    pub fn address_device(&self, instance: &str, dev: &str) -> Option<&str> {
+        self.active
+            .get(&address_key(instance, dev))
+            .map(|a| a.name.as_str())
+    }
+
     /// The engine's interface for a packet or address event on `interface`: a VMAC's
     /// parent, else `interface` itself.
     pub fn engine_interface<'a>(&'a self, interface: &'a str) -> &'a str {
@@ -452,7 +535,7 @@ async fn ipv6_link_local(
 ) {
     let path = format!("/proc/sys/net/ipv6/conf/{name}/addr_gen_mode");
     if let Err(error) = std::fs::write(&path, "1") {
-        log::warn(&format!("({}) {path}: {error}", plan.instance));
+        log::warn(&format!("({}) {path}: {error}", plan.owner()));
     }
     let generated = AddressSpec::new(index, IpAddr::V6(eui64_link_local(plan.mac)), 64);
     let _ = netlink.delete_address(&generated).await;
@@ -463,7 +546,7 @@ async fn ipv6_link_local(
         if error.netlink_errno() != Some(libc::EEXIST) {
             log::error(&format!(
                 "({}) cannot add {link_local} to {name}: {error}",
-                plan.instance
+                plan.owner()
             ));
         }
     }
@@ -495,19 +578,21 @@ async fn delete(netlink: &Netlink, active: Active) {
     if let Err(error) = netlink.delete_link(active.index).await {
         log::warn(&format!(
             "({}) cannot remove VMAC {}: {error}",
-            active.plan.instance, active.name
+            active.plan.owner(),
+            active.name
         ));
     } else {
         log::info(&format!(
             "({}) Removed VMAC interface {}",
-            active.plan.instance, active.name
+            active.plan.owner(),
+            active.name
         ));
     }
     if let Some(sysctls) = active.sysctls {
         if let Err(error) = sysctls.restore() {
             log::warn(&format!(
                 "({}) restoring sysctls: {error}",
-                active.plan.instance
+                active.plan.owner()
             ));
         }
     }

@@ -75,11 +75,17 @@ impl Daemon {
             Action::SendGratuitous { addresses } => {
                 let Some(interface) = interface else { return };
                 for &address in addresses.iter() {
-                    let device = self
+                    let dev = self
                         .setup(&name)
                         .and_then(|s| s.addresses.iter().find(|a| a.address == address))
-                        .and_then(|a| a.dev.clone())
-                        .unwrap_or_else(|| self.vmacs.device(&name).unwrap_or(&interface).into());
+                        .and_then(|a| a.dev.clone());
+                    let device = match dev {
+                        Some(dev) => self
+                            .vmacs
+                            .address_device(&name, &dev)
+                            .map_or(dev.clone(), str::to_string),
+                        None => self.vmacs.device(&name).unwrap_or(&interface).into(),
+                    };
                     if let Err(error) = self.send_gratuitous(&device, address).await {
                         log::detail(&format!("({name}) gratuitous for {address}: {error}"));
                     }
@@ -328,9 +334,15 @@ impl Daemon {
         let vip = self
             .setup(name)
             .and_then(|s| s.addresses.iter().find(|a| a.address == address));
-        let device = vip
-            .and_then(|v| v.dev.clone())
-            .unwrap_or_else(|| self.vmacs.device(name).unwrap_or(interface).to_string());
+        let device = match vip.and_then(|v| v.dev.as_deref()) {
+            // use_vmac_addr: a VIP on another interface goes on that interface's VMAC.
+            Some(dev) => self
+                .vmacs
+                .address_device(name, dev)
+                .unwrap_or(dev)
+                .to_string(),
+            None => self.vmacs.device(name).unwrap_or(interface).to_string(),
+        };
         let Some(&(ifindex, _)) = self.links.get(&device) else {
             log::warn(&format!(
                 "({name}) interface {device} of {address} not found"
