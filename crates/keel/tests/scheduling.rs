@@ -331,3 +331,55 @@ vrrp_instance VI_1 {{
     assert!(normal.is_some(), "{:?}\n{}", observe(pid), keel.log_text());
     assert!(holds(host, VIP));
 }
+
+// Input: keel with vrrp_rt_priority 10; SIGXCPU sent to it twice (what the kernel sends
+// when the RLIMIT_RTTIME soft limit, half of vrrp_rlimit_rttime, is passed).
+// Output: keel logs keepalived's warning ("VRRP process has used too much CPU time,
+// vrrp_rlimit_rttime may need to be increased") each time, keeps running and keeps the VIP.
+#[test]
+fn sigxcpu_is_logged_not_fatal() {
+    let _serial = serial();
+    let (lab, dir) = lab("ksxcpu", 1);
+    let host = lab.host(0);
+    let config = format!(
+        "global_defs {{
+  vrrp_rt_priority 10
+}}
+vrrp_instance VI_1 {{
+  state MASTER
+  interface e0
+  virtual_router_id 65
+  priority 150
+  advert_int 1
+  virtual_ipaddress {{
+    {VIP}/24
+  }}
+}}
+"
+    );
+    let files = DaemonFiles::write(dir.path(), "k", &config);
+    let keel = Router::spawn(vrrp_lab::keel_command(host, &files), &files.log);
+    assert!(
+        wait_until(Duration::from_secs(10), || holds(host, VIP)).is_some(),
+        "no VIP\n{}",
+        keel.log_text()
+    );
+    let warning =
+        "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased";
+    for expected in 1..=2 {
+        keel.signal(libc::SIGXCPU);
+        assert!(
+            wait_until(Duration::from_secs(3), || keel
+                .log_text()
+                .matches(warning)
+                .count()
+                >= expected)
+            .is_some(),
+            "{}",
+            keel.log_text()
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(observe(keel.pid()).is_some(), "keel died");
+    assert!(holds(host, VIP));
+}
