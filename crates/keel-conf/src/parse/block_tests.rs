@@ -433,12 +433,12 @@ fn deprecated_instance_keywords_warn_like_keepalived() {
 
 #[test]
 fn keywords_keel_does_not_act_on_are_listed_once() {
-    // Input: use_vmac_addr in two instances and a bfd_instance.
-    // Output: `not_supported` names use_vmac_addr and bfd_instance once each, at first use.
+    // Input: use_ipvlan in two instances and a bfd_instance.
+    // Output: `not_supported` names use_ipvlan and bfd_instance once each, at first use.
     let text = format!(
         "bfd_instance b {{\n neighbor_ip 10.0.0.2\n}}\n{}{}",
-        instance(" use_vmac_addr\n"),
-        instance(" use_vmac_addr\n")
+        instance(" use_ipvlan\n"),
+        instance(" use_ipvlan\n")
             .replace("VI_1", "VI_2")
             .replace("router_id 9", "router_id 10")
     );
@@ -448,7 +448,7 @@ fn keywords_keel_does_not_act_on_are_listed_once() {
         .iter()
         .map(|n| n.keyword.as_str())
         .collect();
-    assert_eq!(names, ["bfd_instance", "use_vmac_addr"]);
+    assert_eq!(names, ["bfd_instance", "use_ipvlan"]);
     assert_eq!(config.not_supported[1].loc.0.map(|s| s.line), Some(10));
 }
 
