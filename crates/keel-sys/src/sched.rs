@@ -186,6 +186,20 @@ pub fn reset() -> Vec<Failure> {
     failures
 }
 
+/// Names the calling thread (for the main thread: the process's `comm`, what `ps`, `top`
+/// and `pidof` show) `name`, cut to the kernel's 15 bytes (`process_name` and friends;
+/// keepalived uses `prctl(PR_SET_NAME)` the same way). A name with a NUL byte is refused.
+pub fn set_name(name: &str) -> io::Result<()> {
+    let name =
+        std::ffi::CString::new(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string (at most 16 bytes) from a pointer
+    // that stays valid for the call.
+    if unsafe { libc::prctl(libc::PR_SET_NAME, name.as_ptr() as libc::c_ulong, 0, 0, 0) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// keepalived's SIGXCPU message for `process` ("VRRP", "Checker", "BFD") and its keyword
 /// prefix ("vrrp", "checker", "bfd").
 pub fn sigxcpu_message(process: &str, prefix: &str) -> String {

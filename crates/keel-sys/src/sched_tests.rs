@@ -289,3 +289,22 @@ fn sigxcpu_message_is_keepalived_s() {
         "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
     );
 }
+
+// Input: a thread named "keepalived_vrrp_long_name" (longer than the kernel keeps), then a
+// name with a NUL byte.
+// Output: /proc/self/task/TID/comm reads "keepalived_vrrp" (its first 15 bytes); the NUL
+// name is an error, not a panic.
+#[test]
+fn set_name_names_the_thread_cut_to_15_bytes() {
+    std::thread::spawn(|| {
+        set_name("keepalived_vrrp_long_name").expect("prctl succeeds");
+        // SAFETY: gettid has no preconditions.
+        let tid = unsafe { libc::gettid() };
+        let comm = std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+            .expect("our own comm is readable");
+        assert_eq!(comm.trim_end(), "keepalived_vrrp");
+        assert!(set_name("bad\0name").is_err());
+    })
+    .join()
+    .expect("the naming thread does not panic");
+}

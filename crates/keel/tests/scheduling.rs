@@ -82,12 +82,14 @@ fn has_capability(bit: u32) -> bool {
 }
 
 // Input: keel -f CONF with vrrp_rt_priority 20, vrrp_rlimit_rttime 30000, vrrp_no_swap,
-// vrrp_cpu_affinity 0, and checker_priority 5, checker_no_swap, checker_cpu_affinity 1, a
+// vrrp_cpu_affinity 0, and checker_priority 5, checker_no_swap, checker_cpu_affinity 1,
+// process_names with vrrp_process_name ka_vrrp, a
 // virtual server (so the checker child runs) and a notify_master script that copies its
 // own /proc files; the instance becomes MASTER.
 // Output: the VRRP process is SCHED_RR at 20 with RLIMIT_RTTIME 15000/30000, memory
 // locked, on CPU 0 only; the checker child is SCHED_OTHER at nice 5, memory locked, on CPU
-// 1 only; the notify script is SCHED_OTHER at nice 0 with nothing locked and every CPU.
+// 1 only; the notify script is SCHED_OTHER at nice 0 with nothing locked and every CPU. The
+// VRRP process is named ka_vrrp, the checker child keepalived_ipvs.
 #[test]
 fn vrrp_checker_and_script_processes_get_their_own_scheduling() {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -125,6 +127,8 @@ fn vrrp_checker_and_script_processes_get_their_own_scheduling() {
   checker_priority 5
   checker_no_swap
   checker_cpu_affinity 1
+  process_names
+  vrrp_process_name ka_vrrp
 }}
 vrrp_instance VI_1 {{
   state MASTER
@@ -188,6 +192,11 @@ virtual_server {VIP} 80 {{
     assert_eq!((checker.policy, checker.nice), (0, 5), "{checker:?}");
     assert!(checker.locked_kb > 0, "{checker:?}");
     assert_eq!(checker.cpus, "1");
+
+    // process_names, with the VRRP process's own name given.
+    let comm = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    assert_eq!(comm(keel.pid()).trim_end(), "ka_vrrp");
+    assert_eq!(comm(checker_pid).trim_end(), "keepalived_ipvs");
 
     // The script has exited: parse the copy it made of its own /proc files.
     let text = std::fs::read_to_string(&report).expect("the script's report");

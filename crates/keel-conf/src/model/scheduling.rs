@@ -17,6 +17,11 @@ pub struct Scheduling {
     pub checker: ProcessScheduling,
     /// `bfd_*`.
     pub bfd: ProcessScheduling,
+    /// `process_name NAME`: the parent process's name.
+    pub process_name: Option<String>,
+    /// `process_names`: keepalived's default names for every process (`keepalived`,
+    /// `keepalived_vrrp`, `keepalived_ipvs`, `keepalived_bfd`).
+    pub process_names: bool,
 }
 
 /// One process's scheduling keywords. The default changes nothing.
@@ -32,6 +37,9 @@ pub struct ProcessScheduling {
     pub no_swap: bool,
     /// `*_cpu_affinity CPU...`: the CPUs the process may run on (empty: all).
     pub cpu_affinity: Vec<u32>,
+    /// `vrrp_process_name`, `checker_process_name` (*dep* `lvs_process_name`),
+    /// `bfd_process_name NAME`: the process's name (its `comm`, 15 bytes at most).
+    pub name: Option<String>,
 }
 
 impl Default for ProcessScheduling {
@@ -42,13 +50,18 @@ impl Default for ProcessScheduling {
             rlimit_rttime: DEFAULT_RLIMIT_RTTIME,
             no_swap: false,
             cpu_affinity: Vec::new(),
+            name: None,
         }
     }
 }
 
 impl ProcessScheduling {
-    /// Whether any keyword asked for something (a default process is left alone).
+    /// Whether no scheduling keyword asked for something (the name aside: a default
+    /// process's scheduling is left alone).
     pub fn is_default(&self) -> bool {
-        *self == ProcessScheduling::default()
+        ProcessScheduling {
+            name: None,
+            ..self.clone()
+        } == ProcessScheduling::default()
     }
 }

@@ -11,7 +11,13 @@ use super::{Ctx, util};
 /// Defines the five handlers of one process's keywords, each writing into
 /// `g.scheduling.$process`.
 macro_rules! process_keywords {
-    ($process:ident, $priority:ident, $rt_priority:ident, $rlimit:ident, $no_swap:ident, $affinity:ident) => {
+    ($process:ident, $priority:ident, $rt_priority:ident, $rlimit:ident, $no_swap:ident, $affinity:ident, $name:ident) => {
+        /// `*_process_name NAME`.
+        pub fn $name(ctx: &mut Ctx<'_>, node: &Node, g: &mut GlobalDefs) {
+            if let Some(name) = util::string(ctx, node) {
+                g.scheduling.$process.name = Some(name);
+            }
+        }
         /// `*_priority -20..19`.
         pub fn $priority(ctx: &mut Ctx<'_>, node: &Node, g: &mut GlobalDefs) {
             priority(ctx, node, &mut g.scheduling.$process);
@@ -41,7 +47,8 @@ process_keywords!(
     vrrp_rt_priority,
     vrrp_rlimit_rttime,
     vrrp_no_swap,
-    vrrp_cpu_affinity
+    vrrp_cpu_affinity,
+    vrrp_process_name
 );
 process_keywords!(
     checker,
@@ -49,7 +56,8 @@ process_keywords!(
     checker_rt_priority,
     checker_rlimit_rttime,
     checker_no_swap,
-    checker_cpu_affinity
+    checker_cpu_affinity,
+    checker_process_name
 );
 process_keywords!(
     bfd,
@@ -57,8 +65,21 @@ process_keywords!(
     bfd_rt_priority,
     bfd_rlimit_rttime,
     bfd_no_swap,
-    bfd_cpu_affinity
+    bfd_cpu_affinity,
+    bfd_process_name
 );
+
+/// `process_name NAME`: the parent's name.
+pub fn process_name(ctx: &mut Ctx<'_>, node: &Node, g: &mut GlobalDefs) {
+    if let Some(name) = util::string(ctx, node) {
+        g.scheduling.process_name = Some(name);
+    }
+}
+
+/// `process_names`: keepalived's default names.
+pub fn process_names(_ctx: &mut Ctx<'_>, _node: &Node, g: &mut GlobalDefs) {
+    g.scheduling.process_names = true;
+}
 
 fn priority(ctx: &mut Ctx<'_>, node: &Node, p: &mut ProcessScheduling) {
     if let Some(value) = util::int(ctx, node, -20, 19) {
@@ -150,6 +171,7 @@ mod tests {
                 rlimit_rttime: 20_000,
                 no_swap: true,
                 cpu_affinity: vec![0, 1, 2, 5],
+                name: None,
             }
         );
         assert_eq!(s.checker.priority, 3);
@@ -208,13 +230,36 @@ mod tests {
         assert_eq!(config.not_supported[0].keyword, "bfd_rt_priority");
     }
 
+    // Input: process_names, process_name, vrrp_process_name, lvs_process_name (the
+    // deprecated spelling of checker_process_name).
+    // Output: typed names; none of them reported as "not supported yet".
+    #[test]
+    fn process_names_are_typed_and_supported() {
+        let (config, _) = parse(
+            "global_defs {\n process_names\n process_name ka\n vrrp_process_name ka_v\n \
+             lvs_process_name ka_c\n}\n",
+        );
+        let s = &config.global_defs.scheduling;
+        assert!(s.process_names);
+        assert_eq!(s.process_name.as_deref(), Some("ka"));
+        assert_eq!(s.vrrp.name.as_deref(), Some("ka_v"));
+        assert_eq!(s.checker.name.as_deref(), Some("ka_c"));
+        assert!(s.vrrp.is_default() && s.checker.is_default());
+        assert!(
+            config.not_supported.is_empty(),
+            "{:?}",
+            config.not_supported
+        );
+    }
+
     // Input: a configuration with scheduling settings, printed and parsed again.
     // Output: the same settings.
     #[test]
     fn printed_settings_parse_back_equal() {
         let (config, _) = parse(
             "global_defs {\n vrrp_priority -5\n checker_rt_priority 9\n checker_rlimit_rttime 500\n \
-             bfd_no_swap\n vrrp_cpu_affinity 0 3\n}\n",
+             bfd_no_swap\n vrrp_cpu_affinity 0 3\n process_names\n process_name p\n \
+             checker_process_name c\n}\n",
         );
         let text = crate::print::print(&config);
         let (again, _) = parse(&text);

@@ -8,6 +8,8 @@ pub fn scheduling(p: &mut Printer, s: &Scheduling) {
     process(p, "vrrp", &s.vrrp);
     process(p, "checker", &s.checker);
     process(p, "bfd", &s.bfd);
+    p.flag("process_names", s.process_names);
+    p.opt("process_name", s.process_name.as_deref());
 }
 
 fn process(p: &mut Printer, prefix: &str, s: &ProcessScheduling) {
@@ -24,6 +26,7 @@ fn process(p: &mut Printer, prefix: &str, s: &ProcessScheduling) {
         );
     }
     p.flag(&format!("{prefix}_no_swap"), s.no_swap);
+    p.opt(&format!("{prefix}_process_name"), s.name.as_deref());
     if !s.cpu_affinity.is_empty() {
         let cpus: Vec<String> = s.cpu_affinity.iter().map(u32::to_string).collect();
         p.line(&format!("{prefix}_cpu_affinity"), &cpus);

@@ -84,6 +84,7 @@ pub fn run(options: &Options) -> i32 {
     // Before the runtime, so its threads inherit them (spec §2.3).
     let scheduling = config.global_defs.scheduling.checker.clone();
     daemon_scheduling::apply(ProcessKind::Checker, &scheduling);
+    daemon_scheduling::set_name(ProcessKind::Checker, &config.global_defs.scheduling);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

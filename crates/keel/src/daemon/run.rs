@@ -63,6 +63,7 @@ pub fn run(options: &Options) -> i32 {
     };
     // Before the runtime, so its threads inherit them (spec §2.3).
     scheduling::apply(ProcessKind::Vrrp, &config.global_defs.scheduling.vrrp);
+    scheduling::set_name(ProcessKind::Vrrp, &config.global_defs.scheduling);
     // This thread runs the event loop: make its timer wake-ups precise (issue 4).
     timing::tune_current_thread();
     let runtime = match tokio::runtime::Builder::new_current_thread()

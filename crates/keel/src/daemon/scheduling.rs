@@ -9,7 +9,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use keel_conf::model::scheduling::ProcessScheduling;
+use keel_conf::model::scheduling::{ProcessScheduling, Scheduling as Configured};
 use keel_sys::sched::{self, Realtime, Scheduling};
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -74,6 +74,36 @@ pub fn apply(process: ProcessKind, settings: &ProcessScheduling) {
             process.name(),
             settings.rlimit_rttime
         ));
+    }
+}
+
+/// Names the process as `process_name`, `vrrp_process_name`, `checker_process_name` or
+/// `process_names` ask (keepalived.conf(5)). keel's VRRP process is also keepalived's
+/// parent, so it takes `vrrp_process_name`, else `process_name`, else with `process_names`
+/// `keepalived_vrrp`; the checker child `checker_process_name`, else `keepalived_ipvs`. Call
+/// on the main thread, at start.
+pub fn set_name(process: ProcessKind, configured: &Configured) {
+    let explicit = match process {
+        ProcessKind::Vrrp => configured
+            .vrrp
+            .name
+            .as_ref()
+            .or(configured.process_name.as_ref()),
+        ProcessKind::Checker => configured.checker.name.as_ref(),
+        ProcessKind::Bfd => configured.bfd.name.as_ref(),
+    };
+    let default = match process {
+        ProcessKind::Vrrp => "keepalived_vrrp",
+        ProcessKind::Checker => "keepalived_ipvs",
+        ProcessKind::Bfd => "keepalived_bfd",
+    };
+    let name = match explicit {
+        Some(name) => name.as_str(),
+        None if configured.process_names => default,
+        None => return,
+    };
+    if let Err(error) = sched::set_name(name) {
+        log::warn(&format!("cannot set the process name to {name}: {error}"));
     }
 }
 
