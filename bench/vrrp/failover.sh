@@ -5,6 +5,8 @@
 #
 #   bench/vrrp/failover.sh [REPEATS] [INTERVAL...]   (root; default 7 repeats of 1 0.1 0.01)
 #   DAEMONS="keel" bench/vrrp/failover.sh …          (only some daemons)
+#   GLOBAL_DEFS="vrrp_rt_priority 50" bench/vrrp/failover.sh …  (extra global_defs lines)
+#   LOAD=2 bench/vrrp/failover.sh …                 (that many busy loops run meanwhile)
 #
 # Each repeat: the master is SIGKILLed (its whole process tree at once, see daemon_start in
 # lab.sh), the backup takes over, then the master is restarted and preempts back. A capture
@@ -23,7 +25,9 @@ bench_setup failover.sh tcpdump
 vip=10.70.1.1
 
 conf() { # STATE PRIORITY ADVERT_INT
-  printf 'global_defs {\n  vrrp_version 3\n  vrrp_garp_master_delay 0\n}\n'
+  printf 'global_defs {\n  vrrp_version 3\n  vrrp_garp_master_delay 0\n%s}\n' \
+    "${GLOBAL_DEFS:+  $GLOBAL_DEFS
+}"
   printf 'vrrp_instance VI_1 {\n  state %s\n  interface e0\n  virtual_router_id 51\n  priority %d\n  advert_int %s\n  virtual_ipaddress {\n    %s/16\n  }\n}\n' \
     "$1" "$2" "$3" "$vip"
 }
@@ -108,7 +112,16 @@ run_case() {
     }'
 }
 
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(machine_line); $(keepalived --version 2>&1 | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
+# LOAD=N: N busy loops compete with the routers for the CPUs (SCHED_OTHER, nice 0), as a
+# loaded host would; stopped with the lab at exit.
+load_pids=()
+for ((i = 0; i < ${LOAD:-0}; i++)); do
+  sh -c 'while :; do :; done' &
+  load_pids+=($!)
+done
+[ ${#load_pids[@]} = 0 ] || trap 'kill "${load_pids[@]}" 2>/dev/null; lab_down; rm -rf "$work"' EXIT
+
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(machine_line); $(keepalived --version 2>&1 | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)${GLOBAL_DEFS:+; global_defs: $GLOBAL_DEFS}${LOAD:+; $LOAD busy loops}"
 echo
 echo '| daemon | advert_int (s) | 3 × advert_int + skew (s) | failovers | ratio min | ratio median | ratio max |'
 echo '|---|---|---|---|---|---|---|'

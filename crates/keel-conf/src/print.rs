@@ -5,6 +5,7 @@
 //! `keel --dump-conf` and by the round-trip property test.
 
 mod lvs;
+mod scheduling;
 
 use std::fmt::Write as _;
 
@@ -377,6 +378,7 @@ fn global_defs(p: &mut Printer, g: &GlobalDefs) {
         if let Some(mask) = g.umask {
             p.line("umask", &[format!("0{mask:o}")]);
         }
+        scheduling::scheduling(p, &g.scheduling);
         for raw in &g.other {
             p.raw(raw);
         }

@@ -12,6 +12,7 @@
 //! | [`netlink`] | rtnetlink | VIPs, virtual routes / rules, link and address events |
 //! | [`vmac`] | rtnetlink + `/proc/sys` | `use_vmac` macvlan and its sysctls (spec §3.10) |
 //! | [`script`], [`security`] | fork/exec, setpgid, setuid | `vrrp_script`, notify scripts, `enable_script_security` (spec §1.1, §3.14) |
+//! | [`sched`] | sched_setscheduler, setrlimit, mlockall, sched_setaffinity | `vrrp_rt_priority`, `_priority`, `_no_swap`, `_cpu_affinity` (spec §2.3) |
 //! | [`inotify`] | inotify | `track_file` |
 //! | [`process`], [`proc_events`] | `/proc`, proc connector | `track_process` |
 //! | [`fifo`] | FIFO | `notify_fifo` (spec §3.8) |
@@ -46,6 +47,7 @@ pub mod nft;
 pub mod packet;
 pub mod proc_events;
 pub mod process;
+pub mod sched;
 pub mod script;
 pub mod security;
 pub mod smtp;

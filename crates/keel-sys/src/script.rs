@@ -184,10 +184,13 @@ fn spawn(command: &ScriptCommand) -> Result<Child> {
     let user = command.user.clone();
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
-    // system calls (setgroups, setgid, setuid, prctl, getppid) on values captured before
+    // system calls (scheduling resets, setgroups, setgid, setuid, prctl, getppid) on values captured before
     // the fork.
     unsafe {
         process.pre_exec(move || {
+            // keepalived compat: scripts run with normal scheduling, nice, affinity and
+            // limits, whatever the daemon's `vrrp_rt_priority` and friends (spec §2.3).
+            crate::sched::reset_in_child();
             // Groups first, while we still have the privilege to change them.
             if libc::geteuid() == 0 && libc::setgroups(user.groups.len(), user.groups.as_ptr()) < 0
             {

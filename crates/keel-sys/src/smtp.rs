@@ -43,16 +43,23 @@ pub struct Alert {
 }
 
 /// A VRRP instance state alert as keepalived words it (vrrp.c `vrrp_smtp_notifier`):
-/// subject `[ROUTER_ID] VRRP Instance NAME - Entering STATE state` and the matching body.
-/// Returns `None` for states keepalived sends no mail for.
+/// subject `[ROUTER_ID] VRRP Instance NAME - Entering STATE state` (`Stopping` at stop)
+/// and the matching body. Returns `None` for states keepalived sends no mail for.
 pub fn vrrp_instance_alert(router_id: &str, instance: &str, state: &str) -> Option<Alert> {
-    let body = match state {
-        "MASTER" => "=> VRRP Instance is now owning VRRP VIPs <=",
-        "BACKUP" | "FAULT" => "=> VRRP Instance is no longer owning VRRP VIPs <=",
+    let (text, body) = match state {
+        "MASTER" => (
+            format!("Entering {state} state"),
+            "=> VRRP Instance is now owning VRRP VIPs <=",
+        ),
+        "BACKUP" | "FAULT" => (
+            format!("Entering {state} state"),
+            "=> VRRP Instance is no longer owning VRRP VIPs <=",
+        ),
+        "STOP" => ("Stopping".to_string(), "=> VRRP Instance stopping <="),
         _ => return None,
     };
     Some(Alert {
-        subject: vrrp_instance_subject(router_id, instance, &format!("Entering {state} state")),
+        subject: vrrp_instance_subject(router_id, instance, &text),
         body: body.to_string(),
     })
 }
@@ -275,5 +282,36 @@ mod tests {
         assert_eq!(reply_line("hello\r\n"), (0, false));
         assert_eq!(reply_line("25"), (0, false));
         assert_eq!(reply_line("2é0 x"), (0, false));
+    }
+}
+
+#[cfg(test)]
+mod instance_alert_tests {
+    use super::*;
+
+    // Input: instance VI_1 on router LB1 goes MASTER, BACKUP, FAULT, STOP, DELETED.
+    // Output: keepalived's instance subjects and bodies (vrrp_smtp_notifier), "Stopping"
+    // for STOP; no mail for DELETED.
+    #[test]
+    fn instance_alerts_use_keepalived_wording() {
+        let master = vrrp_instance_alert("LB1", "VI_1", "MASTER").unwrap();
+        assert_eq!(
+            master.subject,
+            "[LB1] VRRP Instance VI_1 - Entering MASTER state"
+        );
+        assert_eq!(master.body, "=> VRRP Instance is now owning VRRP VIPs <=");
+        let fault = vrrp_instance_alert("LB1", "VI_1", "FAULT").unwrap();
+        assert_eq!(
+            fault.subject,
+            "[LB1] VRRP Instance VI_1 - Entering FAULT state"
+        );
+        assert_eq!(
+            fault.body,
+            "=> VRRP Instance is no longer owning VRRP VIPs <="
+        );
+        let stop = vrrp_instance_alert("LB1", "VI_1", "STOP").unwrap();
+        assert_eq!(stop.subject, "[LB1] VRRP Instance VI_1 - Stopping");
+        assert_eq!(stop.body, "=> VRRP Instance stopping <=");
+        assert_eq!(vrrp_instance_alert("LB1", "VI_1", "DELETED"), None);
     }
 }

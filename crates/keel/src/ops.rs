@@ -4,14 +4,13 @@
 //! SIGUSR1 / SIGUSR2 / SIGRTMIN+2 files (spec §4.1–§4.3), [`pidfile`] for keepalived's pid
 //! files (spec §1.3), [`logging`] for log names and the per-instance error rate limiter,
 //! [`systemd`] for `Type=notify` readiness and the watchdog, [`umask`] for `-u` / `umask`,
-//! [`process_name`] for `process_names` and the `*_process_name` keywords, [`namespace`]
-//! for `-s` / `net_namespace`.
+//! [`namespace`] for `-s` / `net_namespace`. Process names and scheduling are
+//! `daemon::scheduling`'s.
 
 pub mod dump;
 pub mod logging;
 pub mod namespace;
 pub mod pidfile;
-pub mod process_name;
 pub mod snapshot;
 pub mod systemd;
 pub mod umask;

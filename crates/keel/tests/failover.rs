@@ -27,19 +27,27 @@ fn config(state: &str, priority: u8, interval: &str, vips: &[&str], notify: &str
 /// 3 × interval + skew(100). (The median of a few failovers, because one failover on a
 /// shared 2-core machine can be delayed by a scheduling hiccup of a millisecond or two.)
 fn failover(interval: f64, prefix: &str, cycles: usize) {
+    failover_with(interval, prefix, cycles, "");
+}
+
+/// [`failover`] with `global` added to both routers' `global_defs`.
+fn failover_with(interval: f64, prefix: &str, cycles: usize, global: &str) {
     let _serial = serial();
     let (lab, dir) = lab(prefix, 2);
     let (h0, h1) = (lab.host(0), lab.host(1));
     let text = format!("{interval}");
     let mut capture = lab.capture("ip proto 112");
-    let c0 = config("MASTER", 150, &text, &[VIP], "");
+    let with_global = |config: String| {
+        config.replacen("global_defs {\n", &format!("global_defs {{\n{global}"), 1)
+    };
+    let c0 = with_global(config("MASTER", 150, &text, &[VIP], ""));
     let mut r0 = start(Daemon::Keel, h0, dir.path(), "r0", &c0);
     let _r1 = start(
         Daemon::Keel,
         h1,
         dir.path(),
         "r1",
-        &config("BACKUP", 100, &text, &[VIP], ""),
+        &with_global(config("BACKUP", 100, &text, &[VIP], "")),
     );
     assert!(
         vrrp_lab::wait_until(Duration::from_secs(8), || holds(h0, VIP)).is_some(),
@@ -122,6 +130,15 @@ fn keel_failover_at_100_ms() {
 #[test]
 fn keel_failover_at_10_ms() {
     failover(0.01, "kfo3", 7);
+}
+
+// Input: the 10 ms failover with both routers at `vrrp_rt_priority 50` (SCHED_RR, spec
+// §2.3).
+// Output: the same bound holds: realtime scheduling does not break the timing (e.g. by the
+// RLIMIT_RTTIME soft limit's SIGXCPU or the hard limit's kill).
+#[test]
+fn keel_failover_at_10_ms_with_vrrp_rt_priority() {
+    failover_with(0.01, "kfo4", 7, "  vrrp_rt_priority 50\n");
 }
 
 // Input: r0 MASTER with VIP .100, r1 BACKUP; both configs gain .101, SIGHUP to both; then

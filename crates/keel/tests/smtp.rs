@@ -16,6 +16,33 @@ use vrrp_lab::{Daemon, holds, lab, serial, start, wait_until};
 /// sent.
 fn serve_one(listener: &TcpListener) -> String {
     let (stream, _) = listener.accept().expect("accept");
+    serve_stream(stream)
+}
+
+/// Serves sessions until `done` holds for the transcripts so far or `limit` passes.
+fn serve_until(
+    listener: TcpListener,
+    limit: Duration,
+    done: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    listener
+        .set_nonblocking(true)
+        .expect("non-blocking listener");
+    let start = std::time::Instant::now();
+    let mut sessions = Vec::new();
+    while !done(&sessions) && start.elapsed() < limit {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking stream");
+                sessions.push(serve_stream(stream));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    sessions
+}
+
+fn serve_stream(stream: std::net::TcpStream) -> String {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -171,4 +198,61 @@ fn no_email_faults_sends_no_mail_for_fault() {
         Err(error) => panic!("accept: {error}"),
         Ok(_) => panic!("a mail was sent for FAULT:\n{}", keel.log_text()),
     }
+}
+
+// Input: instance VI_1 in sync group G1, both with smtp_alert; VI_1 becomes MASTER; then
+// SIGTERM.
+// Output: before exiting keel sends keepalived's stop alerts (vrrp_smtp_notifier and
+// vrrp_sync_smtp_notifier wording): "[r1] VRRP Instance VI_1 - Stopping" with
+// "=> VRRP Instance stopping <=" and "[r1] VRRP Group G1 - Stopping" with "=> All VRRP
+// group instances are now stopping <=".
+#[test]
+fn sigterm_sends_the_stopping_alerts() {
+    let _serial = serial();
+    let (lab, dir) = lab("ksmtpstop", 1);
+    let host = lab.host(0);
+    host.ns.ip(&["link", "set", "lo", "up"]);
+    let listener = host
+        .ns
+        .run_in(|| TcpListener::bind("127.0.0.1:2525").expect("bind 2525 in the namespace"));
+    let stop_mails = |sessions: &[String]| {
+        let has = |text: &str| sessions.iter().any(|s| s.contains(text));
+        has("VRRP Instance VI_1 - Stopping") && has("VRRP Group G1 - Stopping")
+    };
+    let server =
+        std::thread::spawn(move || serve_until(listener, Duration::from_secs(30), stop_mails));
+    let mut keel = start(
+        Daemon::Keel,
+        host,
+        dir.path(),
+        "keel",
+        "global_defs {\n  router_id r1\n  notification_email {\n    ops@example.org\n  }\n  \
+         notification_email_from keel@example.org\n  smtp_server 127.0.0.1 2525\n  \
+         smtp_connect_timeout 5\n}\n\
+         vrrp_sync_group G1 {\n  group {\n    VI_1\n  }\n  smtp_alert\n}\n\
+         vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 74\n  \
+         priority 150\n  advert_int 1\n  smtp_alert\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n",
+    );
+    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    // Let the MASTER mails go first.
+    std::thread::sleep(Duration::from_millis(500));
+    let status = keel.stop(Duration::from_secs(10)).expect("keel exits");
+    assert!(status.success(), "{}", keel.log_text());
+    let sessions = server.join().expect("SMTP sessions");
+    let instance = sessions
+        .iter()
+        .find(|s| s.contains("Subject: [r1] VRRP Instance VI_1 - Stopping"))
+        .unwrap_or_else(|| panic!("no instance stop mail: {sessions:?}\n{}", keel.log_text()));
+    assert!(
+        instance.contains("=> VRRP Instance stopping <="),
+        "{instance}"
+    );
+    let group = sessions
+        .iter()
+        .find(|s| s.contains("Subject: [r1] VRRP Group G1 - Stopping"))
+        .unwrap_or_else(|| panic!("no group stop mail: {sessions:?}"));
+    assert!(
+        group.contains("=> All VRRP group instances are now stopping <="),
+        "{group}"
+    );
 }

@@ -106,6 +106,8 @@ pub struct GlobalDefs {
     pub fifo_scripts: Vec<(String, Script)>,
     /// `umask N` (octal or decimal as in C).
     pub umask: Option<u32>,
+    /// `{vrrp,checker,bfd}_{priority,rt_priority,rlimit_rttime,no_swap,cpu_affinity}`.
+    pub scheduling: super::scheduling::Scheduling,
     /// Keywords only recorded (SNMP, D-Bus, scheduling, buffers, dumps...), with their args.
     pub other: Vec<RawKeyword>,
 }
@@ -161,6 +163,7 @@ impl Default for GlobalDefs {
             shutdown_script_timeout: Seconds::from_secs(10),
             fifo_scripts: Vec::new(),
             umask: None,
+            scheduling: Default::default(),
             other: Vec::new(),
         }
     }

@@ -9,6 +9,7 @@
 pub mod address;
 pub mod global;
 pub mod lvs;
+pub mod scheduling;
 pub mod track;
 pub mod vrrp;
 

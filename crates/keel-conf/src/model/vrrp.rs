@@ -172,7 +172,7 @@ pub struct Instance {
     pub use_vmac: Option<Vmac>,
     /// `vmac_xmit_base`.
     pub vmac_xmit_base: bool,
-    /// `use_vmac_addr`: use the VMAC's MAC on the base interface.
+    /// `use_vmac_addr`: a VMAC on each other interface a VIP names with `dev` (spec §3.10).
     pub use_vmac_addr: bool,
     /// `garp_extra_if [all] S` (and deprecated `vmac_garp_intvl`).
     pub garp_extra_if: Option<super::global::GarpExtraIf>,

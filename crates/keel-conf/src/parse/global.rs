@@ -6,6 +6,7 @@ use crate::model::{Config, Loc, Seconds};
 use crate::tree::Node;
 use crate::values;
 
+use super::scheduling;
 use super::util;
 use super::{Ctx, Keyword, alias, dep, dispatch, kw, later};
 
@@ -73,25 +74,29 @@ macro_rules! raw_int {
 
 /// `global_defs` keywords, sorted by name.
 pub static KEYWORDS: &[Keyword<G>] = &[
-    later("bfd_cpu_affinity", raw),
-    later("bfd_no_swap", raw),
-    later("bfd_priority", process_priority),
-    later("bfd_process_name", raw),
-    alias("bfd_rlimit_rtime", "bfd_rlimit_rttime", rlimit_rttime),
-    later("bfd_rlimit_rttime", rlimit_rttime),
-    later("bfd_rt_priority", rt_priority),
-    later("checker_cpu_affinity", raw),
+    later("bfd_cpu_affinity", scheduling::bfd_cpu_affinity),
+    later("bfd_no_swap", scheduling::bfd_no_swap),
+    later("bfd_priority", scheduling::bfd_priority),
+    later("bfd_process_name", scheduling::bfd_process_name),
+    alias(
+        "bfd_rlimit_rtime",
+        "bfd_rlimit_rttime",
+        scheduling::bfd_rlimit_rttime,
+    ),
+    later("bfd_rlimit_rttime", scheduling::bfd_rlimit_rttime),
+    later("bfd_rt_priority", scheduling::bfd_rt_priority),
+    kw("checker_cpu_affinity", scheduling::checker_cpu_affinity),
     kw("checker_log_all_failures", checker_log_all_failures),
-    later("checker_no_swap", raw),
-    later("checker_priority", process_priority),
-    kw("checker_process_name", raw),
+    kw("checker_no_swap", scheduling::checker_no_swap),
+    kw("checker_priority", scheduling::checker_priority),
+    kw("checker_process_name", scheduling::checker_process_name),
     alias(
         "checker_rlimit_rtime",
         "checker_rlimit_rttime",
-        rlimit_rttime,
+        scheduling::checker_rlimit_rttime,
     ),
-    later("checker_rlimit_rttime", rlimit_rttime),
-    later("checker_rt_priority", rt_priority),
+    kw("checker_rlimit_rttime", scheduling::checker_rlimit_rttime),
+    kw("checker_rt_priority", scheduling::checker_rt_priority),
     later("config_save_dir", raw),
     kw("data_use_instance", raw),
     later("dbus_no_interface_name", raw),
@@ -126,7 +131,11 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     later("lvs_netlink_monitor_rcv_bufs_force", raw),
     kw("lvs_notify_fifo", lvs_notify_fifo),
     kw("lvs_notify_fifo_script", fifo_script),
-    alias("lvs_process_name", "checker_process_name", raw),
+    alias(
+        "lvs_process_name",
+        "checker_process_name",
+        scheduling::checker_process_name,
+    ),
     kw("lvs_sync_daemon", lvs_sync_daemon),
     kw("lvs_timeouts", lvs_timeouts),
     later("max_auto_priority", max_auto_priority),
@@ -146,8 +155,8 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     kw("notify_fifo_script", fifo_script),
     later("process_monitor_rcv_bufs", raw_bufs),
     later("process_monitor_rcv_bufs_force", raw),
-    kw("process_name", raw),
-    kw("process_names", raw),
+    kw("process_name", scheduling::process_name),
+    kw("process_names", scheduling::process_names),
     kw("random_seed", raw_u32),
     kw("reload_check_config", raw),
     later("reload_file", raw),
@@ -179,7 +188,7 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     kw("vmac_addr_prefix", raw),
     kw("vmac_prefix", raw),
     kw("vrrp_check_unicast_src", vrrp_check_unicast_src),
-    later("vrrp_cpu_affinity", raw),
+    kw("vrrp_cpu_affinity", scheduling::vrrp_cpu_affinity),
     later("vrrp_delay_after_boot", raw),
     kw("vrrp_down_timer_adverts", vrrp_down_timer_adverts),
     kw("vrrp_garp_extra_if", garp_extra_if),
@@ -205,16 +214,20 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     kw("vrrp_netlink_cmd_rcv_bufs_force", raw),
     kw("vrrp_netlink_monitor_rcv_bufs", raw_bufs),
     kw("vrrp_netlink_monitor_rcv_bufs_force", raw),
-    later("vrrp_no_swap", raw),
+    kw("vrrp_no_swap", scheduling::vrrp_no_swap),
     kw("vrrp_notify_fifo", vrrp_notify_fifo),
     kw("vrrp_notify_fifo_script", fifo_script),
     kw("vrrp_notify_priority_changes", vrrp_notify_priority_changes),
     kw("vrrp_owner_ignore_adverts", raw_flag),
-    later("vrrp_priority", process_priority),
-    kw("vrrp_process_name", raw),
-    alias("vrrp_rlimit_rtime", "vrrp_rlimit_rttime", rlimit_rttime),
-    later("vrrp_rlimit_rttime", rlimit_rttime),
-    later("vrrp_rt_priority", rt_priority),
+    kw("vrrp_priority", scheduling::vrrp_priority),
+    kw("vrrp_process_name", scheduling::vrrp_process_name),
+    alias(
+        "vrrp_rlimit_rtime",
+        "vrrp_rlimit_rttime",
+        scheduling::vrrp_rlimit_rttime,
+    ),
+    kw("vrrp_rlimit_rttime", scheduling::vrrp_rlimit_rttime),
+    kw("vrrp_rt_priority", scheduling::vrrp_rt_priority),
     later("vrrp_rx_bufs_multiplier", raw_positive),
     later("vrrp_rx_bufs_policy", raw),
     kw("vrrp_skip_check_adv_addr", vrrp_skip_check_adv_addr),
@@ -232,9 +245,6 @@ fn raw_flag(ctx: &mut Ctx<'_>, node: &Node, g: &mut G) {
     g.other.extend(util::raw_flag(ctx, node));
 }
 
-raw_int!(process_priority, -20, 19);
-raw_int!(rt_priority, 1, 99);
-raw_int!(rlimit_rttime, 1, i64::from(u32::MAX));
 raw_int!(raw_bufs, 0, i64::from(u32::MAX));
 raw_int!(json_version, 1, 2);
 raw_int!(raw_u32, 0, i64::from(u32::MAX));

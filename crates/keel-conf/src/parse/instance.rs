@@ -245,7 +245,7 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
         p.instance.other.push(util::raw(node))
     }),
     kw("use_vmac", use_vmac),
-    later("use_vmac_addr", |_, _, p| p.instance.use_vmac_addr = true),
+    kw("use_vmac_addr", |_, _, p| p.instance.use_vmac_addr = true),
     later("v3_checksum_as_v2", |_, node, p| {
         p.instance.other.push(util::raw(node))
     }),

@@ -13,6 +13,7 @@ pub mod global;
 pub mod instance;
 pub mod lvs;
 pub mod root;
+pub mod scheduling;
 pub mod statics;
 #[cfg(test)]
 mod support_tests;

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, watch};
 use super::supervisor::CHILD_ENV;
 use super::{CheckerEvent, CheckerOptions, is_local, run_checker_with_events};
 use crate::cli::Options;
+use crate::daemon::scheduling::{self as daemon_scheduling, ProcessKind};
 use crate::daemon::{load_config, log, process};
 use crate::ops::dump::DumpPaths;
 use crate::ops::logging::LogProcess;
@@ -66,13 +67,6 @@ pub fn run(options: &Options) -> i32 {
     } else {
         None
     };
-    let role = match parent {
-        Some(_) => crate::ops::process_name::Role::CheckerChild,
-        None => crate::ops::process_name::Role::CheckerAlone,
-    };
-    if let Err(error) = crate::ops::process_name::set_for(&config.global_defs.other, role) {
-        log::warn(&format!("cannot set the process name: {error}"));
-    }
     if let Some(parent) = parent {
         // The parent may have died before PR_SET_PDEATHSIG took effect.
         // SAFETY: getppid has no preconditions.
@@ -105,6 +99,10 @@ pub fn run(options: &Options) -> i32 {
             std::process::id()
         ));
     }
+    // Before the runtime, so its threads inherit them (spec §2.3).
+    let scheduling = config.global_defs.scheduling.checker.clone();
+    daemon_scheduling::apply(ProcessKind::Checker, &scheduling);
+    daemon_scheduling::set_name(ProcessKind::Checker, &config.global_defs.scheduling);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -121,6 +119,7 @@ pub fn run(options: &Options) -> i32 {
     };
     let dump_path = check_data_path(options, &config);
     let result = runtime.block_on(async {
+        daemon_scheduling::spawn_sigxcpu_logger(ProcessKind::Checker, &scheduling);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         spawn_signal_handlers(options, shutdown_tx, &events_tx, dump_path)?;
@@ -218,6 +217,10 @@ fn spawn_signal_handlers(
                         reload_options.umask,
                         config.global_defs.umask,
                     ));
+                    daemon_scheduling::reload(
+                        ProcessKind::Checker,
+                        &config.global_defs.scheduling.checker,
+                    );
                     let _ = reload_tx.send(CheckerEvent::Reload(Box::new(config)));
                 }
                 Err(error) => log::error(&format!(

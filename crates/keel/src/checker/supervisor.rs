@@ -123,10 +123,13 @@ impl ChildCommand {
             .env(CHILD_ENV, std::process::id().to_string())
             // BFD session states arrive here (`bfd_feed`).
             .stdin(std::process::Stdio::piped());
-        // SAFETY: the closure runs in the forked child before exec and calls only prctl,
-        // which is async-signal-safe.
+        // SAFETY: the closure runs in the forked child before exec and calls only
+        // reset_in_child and prctl, which are async-signal-safe.
         unsafe {
             command.pre_exec(|| {
+                // The checker gets its own checker_* settings, never the VRRP process's
+                // (keepalived forks it from the parent, spec §2.3).
+                keel_sys::sched::reset_in_child();
                 // keepalived's children die with their parent (spec §1.1, scripts too).
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
                 Ok(())

@@ -16,6 +16,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::lvs_sync::LvsSync;
 use super::observe::Observations;
+use super::scheduling::{self, ProcessKind};
 use super::{Event, Signal, log, process, timing, trackers};
 use crate::checker::supervisor::{self, ChildCommand, Supervisor};
 use crate::cli::Options;
@@ -65,10 +66,6 @@ pub fn run(options: &Options) -> i32 {
         };
     // Before daemonising: the child's command line resolves relative paths here.
     let checker = checker_command(options);
-    let role = crate::ops::process_name::Role::Daemon;
-    if let Err(error) = crate::ops::process_name::set_for(&config.global_defs.other, role) {
-        log::warn(&format!("cannot set the process name: {error}"));
-    }
     if !options.dont_fork {
         if let Err(error) = process::daemonize(options.logging.console) {
             log::error(&format!("cannot daemonize: {error}"));
@@ -83,6 +80,9 @@ pub fn run(options: &Options) -> i32 {
         }
     };
     let _local_igmp = super::local_igmp::LocalIgmpOff::from_config(&config);
+    // Before the runtime, so its threads inherit them (spec §2.3).
+    scheduling::apply(ProcessKind::Vrrp, &config.global_defs.scheduling.vrrp);
+    scheduling::set_name(ProcessKind::Vrrp, &config.global_defs.scheduling);
     // This thread runs the event loop: make its timer wake-ups precise (issue 4).
     timing::tune_current_thread();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -96,6 +96,7 @@ pub fn run(options: &Options) -> i32 {
         }
     };
     let code = runtime.block_on(async {
+        scheduling::spawn_sigxcpu_logger(ProcessKind::Vrrp, &config.global_defs.scheduling.vrrp);
         let checker_wanted = supervisor::wanted(options, &config);
         let mut daemon = match Daemon::start(options.clone(), config).await {
             Ok(daemon) => daemon,
@@ -116,6 +117,9 @@ pub fn run(options: &Options) -> i32 {
     log::info("Stopped");
     code
 }
+
+/// The longest a stop waits for its "Stopping" mails.
+const STOP_MAIL_WAIT: Duration = Duration::from_secs(5);
 
 struct Daemon {
     options: Options,
@@ -428,6 +432,9 @@ impl Daemon {
         if let Some(checker) = &self.checker {
             checker.reload(supervisor::wanted(&self.options, &config));
         }
+        scheduling::reload(ProcessKind::Vrrp, &config.global_defs.scheduling.vrrp);
+        // Normal scheduling again (no vrrp_rt_priority any more) wants the short slice back.
+        timing::tune_current_thread();
         self.refresh_links().await;
         let mut mapped = self.map(&config).await;
         let router = std::mem::take(&mut mapped.router);
@@ -466,9 +473,11 @@ impl Daemon {
         let checker_stopped = self.checker.as_ref().map(Supervisor::stop);
         self.router.handle(Instant::now(), RouterInput::Stop);
         let mut scripts = Vec::new();
+        let mut mails = Vec::new();
         while let Some(action) = self.router.poll_action() {
             if let Action::Notify(notification) = &action.action {
                 scripts.extend(self.notify(notification));
+                mails.extend(self.mail(notification));
                 continue;
             }
             self.execute(action).await;
@@ -490,6 +499,7 @@ impl Daemon {
         while Instant::now() < limit && scripts.iter().any(|&pid| process::alive(pid)) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        self.wait_for_stop_mails(mails).await;
         self.lvs_sync.stop();
         if let Some(stopped) = checker_stopped {
             let _ = stopped.await;
@@ -593,6 +603,29 @@ impl Daemon {
             argv,
             user: resolve_user(user.as_ref()),
             timeout: None,
+        }
+    }
+
+    /// The "Stopping" mails (spec §3.8) are sent while the VIPs are already gone; the
+    /// daemon waits for them up to `smtp_connect_timeout`, at most [`STOP_MAIL_WAIT`], so an
+    /// unreachable server cannot hold up a stop (systemd's stop timeout is 90 s, and
+    /// keepalived 2.2.7 itself exits before its stop mails leave).
+    async fn wait_for_stop_mails(&self, mails: Vec<tokio::task::JoinHandle<()>>) {
+        if mails.is_empty() {
+            return;
+        }
+        let limit = self
+            .config
+            .smtp
+            .as_ref()
+            .map_or(STOP_MAIL_WAIT, |smtp| smtp.timeout.min(STOP_MAIL_WAIT));
+        let all = async {
+            for mail in mails {
+                let _ = mail.await;
+            }
+        };
+        if tokio::time::timeout(limit, all).await.is_err() {
+            log::warn("SMTP: stop alerts not sent in time, exiting without them");
         }
     }
 

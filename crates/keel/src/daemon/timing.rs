@@ -293,8 +293,9 @@ mod tests {
 
     // Input: deadlines 5 ms and 20 ms ahead, waited on the loop's timerfd in a
     // current-thread runtime like the daemon's.
-    // Output: neither wait returns early; each returns within 2 ms of its deadline (a loose
-    // bound: the test machine is shared).
+    // Output: neither wait returns early; each returns within 10 ms of its deadline (a loose
+    // bound: the test machine is shared, and a loaded one delayed a wake-up by 2-3 ms;
+    // bench/vrrp/failover.sh measures the precision).
     #[test]
     fn timerfd_wait_returns_at_the_deadline_never_before() {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -308,7 +309,7 @@ mod tests {
                 let woke = Instant::now();
                 assert!(woke >= deadline, "woke {:?} early", deadline - woke);
                 let late = woke - deadline;
-                assert!(late < Duration::from_millis(2), "woke {late:?} late");
+                assert!(late < Duration::from_millis(10), "woke {late:?} late");
             }
         });
     }

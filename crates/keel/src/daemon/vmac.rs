@@ -33,8 +33,13 @@ pub struct VmacPlan {
     pub instance: String,
     /// The instance's configured interface (the macvlan's parent).
     pub base: String,
-    /// The macvlan's name: `use_vmac NAME`, else `<vmac_prefix>.<VRID>`.
+    /// The macvlan's name: `use_vmac NAME`, else `<vmac_prefix>.<VRID>` (the name it gets
+    /// may differ when that one is taken, see [`free_name`]).
     pub name: String,
+    /// Whether `name` was configured (`use_vmac NAME`) rather than the default.
+    pub named: bool,
+    /// `<vmac_prefix>`, for the fallback names.
+    pub prefix: String,
     /// The instance's family (adverts and the default MAC).
     pub family: Family,
     /// The VRID.
@@ -46,6 +51,16 @@ pub struct VmacPlan {
     /// IPv6: the base interface's link-local address, which the VMAC gets too (adverts
     /// leave from it, spec §3.1).
     pub link_local: Option<Ipv6Addr>,
+}
+
+impl VmacPlan {
+    /// The instance the VMAC belongs to, for log lines (`instance` is a key: for a
+    /// `use_vmac_addr` VMAC it names the interface too, see [`address_key`]).
+    pub fn owner(&self) -> &str {
+        self.instance
+            .split_once(' ')
+            .map_or(self.instance.as_str(), |(owner, _)| owner)
+    }
 }
 
 /// The VMAC plans of a configuration (instances the engine runs only); `mapped` finds the
@@ -77,6 +92,8 @@ pub fn plans<'a>(
                     .name
                     .clone()
                     .unwrap_or_else(|| keel_sys::vmac::vmac_name(&prefix, mapped.vrid)),
+                named: vmac.name.is_some(),
+                prefix: prefix.clone(),
                 family,
                 vrid: mapped.vrid,
                 mac: vmac
@@ -94,18 +111,119 @@ pub fn plans<'a>(
         .collect()
 }
 
+/// The VMACs of `use_vmac_addr` (spec §3.10, keepalived.conf(5)): for each instance with
+/// it, a VMAC on every other interface one of its VIPs names with `dev` (also for a VIP
+/// with its own `use_vmac` option), carrying those VIPs under the VIP family's virtual MAC,
+/// named `<vmac_addr_prefix>.<VRID>` (default prefix: `vmac_prefix`) with the usual
+/// fallback. Adverts never use them. Each is keyed by [`address_key`].
+pub fn address_plans<'a>(
+    config: &Config,
+    mapped: impl Fn(&str) -> Option<&'a InstanceConfig>,
+) -> Vec<VmacPlan> {
+    let prefix = global_string(config, "vmac_addr_prefix").unwrap_or_else(|| vmac_prefix(config));
+    let mut plans: Vec<VmacPlan> = Vec::new();
+    for instance in &config.vrrp.instances {
+        let Some(mapped) = mapped(&instance.name) else {
+            continue;
+        };
+        let vips = instance
+            .virtual_ipaddress
+            .iter()
+            .chain(&instance.virtual_ipaddress_excluded);
+        for vip in vips {
+            let Some(dev) = vip.dev.as_deref() else {
+                continue;
+            };
+            if dev == mapped.interface || !(instance.use_vmac_addr || vip.use_vmac) {
+                continue;
+            }
+            let key = address_key(&instance.name, dev);
+            if plans.iter().any(|plan| plan.instance == key) {
+                continue;
+            }
+            let (family, vmac_family) = match vip.address {
+                IpAddr::V4(_) => (Family::Ipv4, VmacFamily::Ipv4),
+                IpAddr::V6(_) => (Family::Ipv6, VmacFamily::Ipv6),
+            };
+            plans.push(VmacPlan {
+                instance: key,
+                base: dev.to_string(),
+                name: keel_sys::vmac::vmac_name(&prefix, mapped.vrid),
+                named: false,
+                prefix: prefix.clone(),
+                family,
+                vrid: mapped.vrid,
+                mac: vmac_address(mapped.vrid, vmac_family),
+                // Only VIPs: the instance's adverts stay on its own interface or VMAC.
+                xmit_base: true,
+                link_local: None,
+            });
+        }
+    }
+    plans
+}
+
+/// The key of `instance`'s `use_vmac_addr` VMAC on `dev` among the running VMACs (a space
+/// cannot occur in an instance name).
+pub fn address_key(instance: &str, dev: &str) -> String {
+    format!("{instance} {dev}")
+}
+
 /// `vmac_prefix` from `global_defs` (keepalived's default `vrrp`).
 pub fn vmac_prefix(config: &Config) -> String {
+    global_string(config, "vmac_prefix").unwrap_or_else(|| "vrrp".into())
+}
+
+/// The last `keyword VALUE` of `global_defs` kept as written.
+fn global_string(config: &Config, keyword: &str) -> Option<String> {
     config
         .global_defs
         .other
         .iter()
         .rev()
-        .find(|keyword| keyword.keyword == "vmac_prefix")
-        .and_then(|keyword| keyword.args.first())
+        .find(|raw| raw.keyword == keyword)
+        .and_then(|raw| raw.args.first())
         .cloned()
-        .unwrap_or_else(|| "vrrp".into())
 }
+
+/// The name `plan`'s VMAC gets, as keepalived 2.2.7 picks it (vrrp.c,
+/// `vrrp_complete_instance`; spec §3.10) when `taken` says a name is used by another
+/// interface: a configured name that is taken is ignored (keepalived 2.2.7 reports
+/// "(INSTANCE) interface NAME already exists and is not a private macvlan; ignoring vmac
+/// if_name"); the
+/// default `<prefix>.<VRID>` falls back to `<prefix>1.<VRID>`, `<prefix>2.<VRID>`, ...,
+/// and an IPv6 instance tries `<prefix>6.<VRID>` first (so the IPv4 and IPv6 instances of
+/// one VRID get `vrrp.N` and `vrrp6.N`). `None` when every name up to the kernel's 15
+/// characters is taken.
+pub fn free_name(plan: &VmacPlan, taken: impl Fn(&str) -> bool) -> Option<String> {
+    if !taken(&plan.name) {
+        return Some(plan.name.clone());
+    }
+    if plan.named {
+        log::error(&format!(
+            "({}) interface {} already exists and is not a private macvlan; ignoring vmac if_name",
+            plan.owner(),
+            plan.name
+        ));
+        let default = keel_sys::vmac::vmac_name(&plan.prefix, plan.vrid);
+        if !taken(&default) {
+            return Some(default);
+        }
+    }
+    // IPv4: 1, 2, 3, ...; IPv6: 6, 1, 2, 3, 4, 5, 7, 8, ...
+    let numbers = (1u32..).filter(|&n| plan.family == Family::Ipv4 || n != 6);
+    let numbers: Box<dyn Iterator<Item = u32>> = match plan.family {
+        Family::Ipv4 => Box::new(numbers),
+        Family::Ipv6 => Box::new(std::iter::once(6).chain(numbers)),
+    };
+    numbers
+        .map(|n| format!("{}{n}.{}", plan.prefix, plan.vrid))
+        .take_while(|name| name.len() <= IFNAMSIZ_MAX)
+        .find(|name| !taken(name))
+}
+
+/// The longest interface name Linux accepts (IFNAMSIZ 16, with the NUL).
+const IFNAMSIZ_MAX: usize = 15;
 
 /// `use_vmac MAC`: six octets as given, or five with the VRID appended (spec §3.10).
 pub fn parse_mac(text: &str, vrid: u8) -> Option<[u8; 6]> {
@@ -153,6 +271,8 @@ pub struct Vmacs {
 #[derive(Debug)]
 struct Active {
     plan: VmacPlan,
+    /// The name it got ([`free_name`]): the plan's unless that was taken.
+    name: String,
     index: u32,
     sysctls: Option<SysctlRestore>,
 }
@@ -184,10 +304,13 @@ impl Vmacs {
     /// Makes the running VMACs match `plans`: creates the new ones (with keepalived's
     /// sysctls), deletes those no longer wanted. Returns the names deleted (their sockets
     /// are to be closed) and the links created (name, index).
+    /// `existing` names every interface there is now (a fresh listing: a name taken by
+    /// another interface makes the VMAC fall back to another, see [`free_name`]).
     pub async fn sync(
         &mut self,
         netlink: &Netlink,
         links: &BTreeMap<String, u32>,
+        existing: &std::collections::BTreeSet<String>,
         plans: &[VmacPlan],
     ) -> (Vec<String>, Vec<(String, u32)>) {
         let mut removed = Vec::new();
@@ -203,7 +326,7 @@ impl Vmacs {
             .collect();
         for instance in stale {
             if let Some(mut active) = self.active.remove(&instance) {
-                removed.push(active.plan.name.clone());
+                removed.push(active.name.clone());
                 // Another VMAC on the same parent still needs the parent's sysctls: it
                 // takes over the saved originals instead of having them restored now.
                 if let Some(other) = self
@@ -229,12 +352,28 @@ impl Vmacs {
             let Some(&parent) = links.get(&plan.base) else {
                 log::error(&format!(
                     "({}) cannot create VMAC {}: interface {} not found",
-                    plan.instance, plan.name, plan.base
+                    plan.owner(),
+                    plan.name,
+                    plan.base
+                ));
+                continue;
+            };
+            let ours: Vec<&str> = self.active.values().map(|a| a.name.as_str()).collect();
+            let taken = |name: &str| {
+                // Our own running VMACs are in `existing` too; the ones deleted just above
+                // are not taken any more.
+                (existing.contains(name) && !removed.iter().any(|r| r == name))
+                    || ours.contains(&name)
+            };
+            let Some(name) = free_name(plan, taken) else {
+                log::error(&format!(
+                    "({}) cannot create VMAC interface: no free name",
+                    plan.owner()
                 ));
                 continue;
             };
             let spec = MacvlanSpec {
-                name: plan.name.clone(),
+                name: name.clone(),
                 parent,
                 mac: plan.mac,
                 link_group: None,
@@ -243,32 +382,33 @@ impl Vmacs {
                 Ok(index) => index,
                 Err(error) => {
                     log::error(&format!(
-                        "({}) cannot create VMAC interface {}: {error}",
-                        plan.instance, plan.name
+                        "({}) cannot create VMAC interface {name}: {error}",
+                        plan.owner()
                     ));
                     continue;
                 }
             };
             log::info(&format!(
-                "({}): Success creating VMAC interface {}",
-                plan.instance, plan.name
+                "({}): Success creating VMAC interface {name}",
+                plan.owner()
             ));
             // spec §3.10: arp_ignore/arp_filter on the parent, accept_local, rp_filter 0.
-            let sysctls = match configure_vmac_sysctls(&plan.name, &plan.base) {
+            let sysctls = match configure_vmac_sysctls(&name, &plan.base) {
                 Ok(restore) => Some(restore),
                 Err(error) => {
-                    log::warn(&format!("({}) VMAC sysctls: {error}", plan.instance));
+                    log::warn(&format!("({}) VMAC sysctls: {error}", plan.owner()));
                     None
                 }
             };
             if let Some(link_local) = plan.link_local {
-                ipv6_link_local(netlink, plan, index, link_local).await;
+                ipv6_link_local(netlink, plan, &name, index, link_local).await;
             }
-            created.push((plan.name.clone(), index));
+            created.push((name.clone(), index));
             self.active.insert(
                 plan.instance.clone(),
                 Active {
                     plan: plan.clone(),
+                    name,
                     index,
                     sysctls,
                 },
@@ -288,7 +428,7 @@ impl Vmacs {
     pub fn is_active_link(&self, name: &str, index: u32) -> bool {
         self.active
             .values()
-            .any(|a| a.plan.name == name && a.index == index)
+            .any(|a| a.name == name && a.index == index)
     }
 
     /// Forgets the VMAC `name` without deleting it (it is already gone); returns the
@@ -297,14 +437,14 @@ impl Vmacs {
         let instance = self
             .active
             .iter()
-            .find(|(_, a)| a.plan.name == name)
+            .find(|(_, a)| a.name == name)
             .map(|(instance, _)| instance.clone())?;
         self.active.remove(&instance)?.sysctls
     }
 
     /// Gives the VMAC `name` the originals `saved` by the one it replaces.
     pub fn adopt_sysctls(&mut self, name: &str, saved: SysctlRestore) {
-        if let Some(active) = self.active.values_mut().find(|a| a.plan.name == name) {
+        if let Some(active) = self.active.values_mut().find(|a| a.name == name) {
             match &mut active.sysctls {
                 Some(own) => {
                     let newer = std::mem::take(own);
@@ -320,14 +460,22 @@ impl Vmacs {
     /// The interface `instance`'s adverts use: its VMAC unless `vmac_xmit_base`.
     pub fn wire_interface<'a>(&'a self, instance: &str, base: &'a str) -> &'a str {
         match self.active.get(instance) {
-            Some(active) if !active.plan.xmit_base => &active.plan.name,
+            Some(active) if !active.plan.xmit_base => &active.name,
             _ => base,
         }
     }
 
     /// The interface `instance`'s VIPs (without `dev`) and gratuitous ARPs use.
     pub fn device(&self, instance: &str) -> Option<&str> {
-        self.active.get(instance).map(|a| a.plan.name.as_str())
+        self.active.get(instance).map(|a| a.name.as_str())
+    }
+
+    /// The `use_vmac_addr` VMAC that takes `instance`'s VIPs written with `dev DEV`, if
+    /// there is one.
+    pub fn address_device(&self, instance: &str, dev: &str) -> Option<&str> {
+        self.active
+            .get(&address_key(instance, dev))
+            .map(|a| a.name.as_str())
     }
 
     /// The engine's interface for a packet or address event on `interface`: a VMAC's
@@ -340,7 +488,7 @@ impl Vmacs {
     pub fn parent_of(&self, interface: &str) -> Option<&str> {
         self.active
             .values()
-            .find(|a| a.plan.name == interface)
+            .find(|a| a.name == interface)
             .map(|a| a.plan.base.as_str())
     }
 
@@ -348,7 +496,7 @@ impl Vmacs {
     /// its parent can both see one advert (a peer's, from its own MAC): the VMAC passes
     /// its own VRID only and the parent passes every other, so each advert counts once.
     pub fn accepts(&self, interface: &str, family: Family, vrid: u8) -> bool {
-        if let Some(active) = self.active.values().find(|a| a.plan.name == interface) {
+        if let Some(active) = self.active.values().find(|a| a.name == interface) {
             return active.plan.vrid == vrid && active.plan.family == family;
         }
         !self.active.values().any(|a| {
@@ -368,7 +516,7 @@ impl Vmacs {
                     Family::Ipv4 => VmacFamily::Ipv4,
                     Family::Ipv6 => VmacFamily::Ipv6,
                 };
-                (a.plan.name.clone(), (a.plan.base.clone(), family))
+                (a.name.clone(), (a.plan.base.clone(), family))
             })
             .collect()
     }
@@ -378,10 +526,16 @@ impl Vmacs {
 /// none; the one the kernel made when it came up is removed, since every router's VMAC
 /// would make the same one from the shared MAC), and the parent's link-local added with
 /// `nodad`, deprecated so the kernel never picks it for other traffic.
-async fn ipv6_link_local(netlink: &Netlink, plan: &VmacPlan, index: u32, link_local: Ipv6Addr) {
-    let path = format!("/proc/sys/net/ipv6/conf/{}/addr_gen_mode", plan.name);
+async fn ipv6_link_local(
+    netlink: &Netlink,
+    plan: &VmacPlan,
+    name: &str,
+    index: u32,
+    link_local: Ipv6Addr,
+) {
+    let path = format!("/proc/sys/net/ipv6/conf/{name}/addr_gen_mode");
     if let Err(error) = std::fs::write(&path, "1") {
-        log::warn(&format!("({}) {path}: {error}", plan.instance));
+        log::warn(&format!("({}) {path}: {error}", plan.owner()));
     }
     let generated = AddressSpec::new(index, IpAddr::V6(eui64_link_local(plan.mac)), 64);
     let _ = netlink.delete_address(&generated).await;
@@ -391,8 +545,8 @@ async fn ipv6_link_local(netlink: &Netlink, plan: &VmacPlan, index: u32, link_lo
     if let Err(error) = netlink.add_address(&spec).await {
         if error.netlink_errno() != Some(libc::EEXIST) {
             log::error(&format!(
-                "({}) cannot add {link_local} to {}: {error}",
-                plan.instance, plan.name
+                "({}) cannot add {link_local} to {name}: {error}",
+                plan.owner()
             ));
         }
     }
@@ -424,19 +578,21 @@ async fn delete(netlink: &Netlink, active: Active) {
     if let Err(error) = netlink.delete_link(active.index).await {
         log::warn(&format!(
             "({}) cannot remove VMAC {}: {error}",
-            active.plan.instance, active.plan.name
+            active.plan.owner(),
+            active.name
         ));
     } else {
         log::info(&format!(
             "({}) Removed VMAC interface {}",
-            active.plan.instance, active.plan.name
+            active.plan.owner(),
+            active.name
         ));
     }
     if let Some(sysctls) = active.sysctls {
         if let Err(error) = sysctls.restore() {
             log::warn(&format!(
                 "({}) restoring sysctls: {error}",
-                active.plan.instance
+                active.plan.owner()
             ));
         }
     }
@@ -467,6 +623,80 @@ mod tests {
             mac: Some(mac),
             parent,
         }
+    }
+
+    fn plan(name: &str, named: bool, family: Family) -> VmacPlan {
+        VmacPlan {
+            instance: "VI_1".into(),
+            base: "e0".into(),
+            name: name.into(),
+            named,
+            prefix: "vrrp".into(),
+            family,
+            vrid: 51,
+            mac: [0, 0, 0x5e, 0, 1, 51],
+            xmit_base: false,
+            link_local: None,
+        }
+    }
+
+    // Input: VRID 51's default name vrrp.51, free, then taken (by a veth, say), then
+    // vrrp.51 and vrrp1.51 both taken.
+    // Output: vrrp.51, then vrrp1.51, then vrrp2.51 (keepalived's order for IPv4).
+    #[test]
+    fn ipv4_default_name_falls_back_to_numbered_names() {
+        let p = plan("vrrp.51", false, Family::Ipv4);
+        assert_eq!(free_name(&p, |_| false).as_deref(), Some("vrrp.51"));
+        assert_eq!(
+            free_name(&p, |n| n == "vrrp.51").as_deref(),
+            Some("vrrp1.51")
+        );
+        assert_eq!(
+            free_name(&p, |n| n == "vrrp.51" || n == "vrrp1.51").as_deref(),
+            Some("vrrp2.51")
+        );
+    }
+
+    // Input: an IPv6 instance of VRID 51 whose vrrp.51 is taken (the IPv4 instance of the
+    // same VRID has it); then vrrp6.51 taken too; then vrrp1..5.51 taken as well.
+    // Output: vrrp6.51 first, then vrrp1.51, and after vrrp5.51 it skips 6: vrrp7.51.
+    #[test]
+    fn ipv6_tries_vrrp6_first_and_never_twice() {
+        let p = plan("vrrp.51", false, Family::Ipv6);
+        assert_eq!(
+            free_name(&p, |n| n == "vrrp.51").as_deref(),
+            Some("vrrp6.51")
+        );
+        assert_eq!(
+            free_name(&p, |n| n == "vrrp.51" || n == "vrrp6.51").as_deref(),
+            Some("vrrp1.51")
+        );
+        let taken = |n: &str| {
+            n == "vrrp.51"
+                || (n.starts_with("vrrp") && n.ends_with(".51") && n.len() == 8)
+                    && n.as_bytes()[4] <= b'6'
+        };
+        assert_eq!(free_name(&p, taken).as_deref(), Some("vrrp7.51"));
+    }
+
+    // Input: `use_vmac vmac1` where an interface vmac1 already exists; then also vrrp.51.
+    // Output: the configured name is ignored for the default, vrrp.51; then vrrp1.51.
+    #[test]
+    fn a_taken_configured_name_is_ignored() {
+        let p = plan("vmac1", true, Family::Ipv4);
+        assert_eq!(free_name(&p, |n| n == "vmac1").as_deref(), Some("vrrp.51"));
+        assert_eq!(
+            free_name(&p, |n| n == "vmac1" || n == "vrrp.51").as_deref(),
+            Some("vrrp1.51")
+        );
+    }
+
+    // Input: every candidate name taken.
+    // Output: none (the numbered names stop at 15 characters), no endless search.
+    #[test]
+    fn no_free_name_ends_the_search() {
+        let p = plan("vrrp.51", false, Family::Ipv4);
+        assert_eq!(free_name(&p, |_| true), None);
     }
 
     // Input: the IPv6 VMAC MAC of VRID 51.
@@ -571,6 +801,7 @@ mod tests {
                 plan.instance.clone(),
                 Active {
                     plan: plan.clone(),
+                    name: plan.name.clone(),
                     index: 10 + index as u32,
                     sysctls: None,
                 },

@@ -9,6 +9,7 @@ use keel_sys::netlink::{AddressScope, AddressSpec};
 use keel_sys::packet::{FrameSender, PacketSocket};
 use keel_sys::script::{ProcessRunner, ScriptRunner};
 use keel_vrrp::{Action, Notification, RouterAction, Source, State};
+use tokio::task::JoinHandle;
 
 use super::Daemon;
 use crate::daemon::{log, routes};
@@ -74,11 +75,17 @@ impl Daemon {
             Action::SendGratuitous { addresses } => {
                 let Some(interface) = interface else { return };
                 for &address in addresses.iter() {
-                    let device = self
+                    let dev = self
                         .setup(&name)
                         .and_then(|s| s.addresses.iter().find(|a| a.address == address))
-                        .and_then(|a| a.dev.clone())
-                        .unwrap_or_else(|| self.vmacs.device(&name).unwrap_or(&interface).into());
+                        .and_then(|a| a.dev.clone());
+                    let device = match dev {
+                        Some(dev) => self
+                            .vmacs
+                            .address_device(&name, &dev)
+                            .map_or(dev.clone(), str::to_string),
+                        None => self.vmacs.device(&name).unwrap_or(&interface).into(),
+                    };
                     if let Err(error) = self.send_gratuitous(&device, address).await {
                         log::detail(&format!("({name}) gratuitous for {address}: {error}"));
                     }
@@ -133,17 +140,17 @@ impl Daemon {
         pids
     }
 
-    /// spec §3.8: with `smtp_alert`, an instance's MASTER/BACKUP/FAULT (or a sync group's
-    /// MASTER/BACKUP/FAULT/STOP, spec §2.5) sends a mail, in the background so a slow server
-    /// never delays VRRP.
-    pub(super) fn mail(&self, notification: &Notification) {
+    /// spec §3.8: with `smtp_alert`, an instance's or a sync group's MASTER/BACKUP/FAULT,
+    /// and STOP at shutdown ("Stopping", spec §2.5), sends a mail, in the background so a
+    /// slow server never delays VRRP. Returns the sending task (the stop waits for it).
+    pub(super) fn mail(&self, notification: &Notification) -> Option<JoinHandle<()>> {
         let Some(smtp) = &self.config.smtp else {
-            return;
+            return None;
         };
         let state = notification.state.as_str();
         // spec §2.3 `no_email_faults`: no mail for an instance's or a group's FAULT.
         if smtp.no_email_faults && state == "FAULT" {
-            return;
+            return None;
         }
         let alert = match notification.kind {
             keel_vrrp::NotifyKind::Instance => {
@@ -151,22 +158,20 @@ impl Daemon {
                     .setup(&notification.name)
                     .is_some_and(|setup| setup.smtp_alert)
                 {
-                    return;
+                    return None;
                 }
                 keel_sys::smtp::vrrp_instance_alert(&smtp.router_id, &notification.name, state)
             }
             keel_vrrp::NotifyKind::Group => {
                 if !self.config.group_smtp_alert.contains(&notification.name) {
-                    return;
+                    return None;
                 }
                 keel_sys::smtp::vrrp_group_alert(&smtp.router_id, &notification.name, state)
             }
         };
-        let Some(alert) = alert else {
-            return;
-        };
+        let alert = alert?;
         let smtp = smtp.clone();
-        tokio::spawn(async move {
+        Some(tokio::spawn(async move {
             let server = match tokio::net::lookup_host((smtp.server.0.as_str(), smtp.server.1))
                 .await
                 .map(|mut addresses| addresses.next())
@@ -188,7 +193,7 @@ impl Daemon {
                 Ok(()) => log::info(&format!("SMTP alert sent: {}", alert.subject)),
                 Err(error) => log::error(&format!("SMTP alert to {server}: {error}")),
             }
-        });
+        }))
     }
 
     pub(super) async fn send_gratuitous(
@@ -331,9 +336,15 @@ impl Daemon {
         let vip = self
             .setup(name)
             .and_then(|s| s.addresses.iter().find(|a| a.address == address));
-        let device = vip
-            .and_then(|v| v.dev.clone())
-            .unwrap_or_else(|| self.vmacs.device(name).unwrap_or(interface).to_string());
+        let device = match vip.and_then(|v| v.dev.as_deref()) {
+            // use_vmac_addr: a VIP on another interface goes on that interface's VMAC.
+            Some(dev) => self
+                .vmacs
+                .address_device(name, dev)
+                .unwrap_or(dev)
+                .to_string(),
+            None => self.vmacs.device(name).unwrap_or(interface).to_string(),
+        };
         let Some(&(ifindex, _)) = self.links.get(&device) else {
             log::warn(&format!(
                 "({name}) interface {device} of {address} not found"

@@ -14,19 +14,32 @@ impl Daemon {
     /// crashed run left behind are removed first.
     pub(super) async fn sync_vmacs(&mut self, start: bool) {
         let router = &self.router;
-        let plans = vmac::plans(&self.source, |name| {
+        let mapped = |name: &str| {
             router
                 .instances()
                 .iter()
                 .find(|i| i.name() == name)
                 .map(|i| i.config())
-        });
+        };
+        let mut plans = vmac::plans(&self.source, mapped);
+        plans.extend(vmac::address_plans(&self.source, mapped));
         if start {
             let links = self.netlink.links().await.unwrap_or_default();
             let prefix = vmac::vmac_prefix(&self.source);
             self.vmacs
                 .remove_leftovers(&self.netlink, &links, &prefix, &plans)
                 .await;
+            // use_vmac_addr's VMACs may have their own prefix (vmac_addr_prefix).
+            let other_prefixes: std::collections::BTreeSet<&str> = plans
+                .iter()
+                .map(|plan| plan.prefix.as_str())
+                .filter(|other| *other != prefix)
+                .collect();
+            for other in other_prefixes {
+                self.vmacs
+                    .remove_leftovers(&self.netlink, &links, other, &plans)
+                    .await;
+            }
             if let Err(error) = self.firewall.clear() {
                 // Only worth a warning when this configuration needs the firewall.
                 if self.needs_firewall() {
@@ -62,7 +75,19 @@ impl Daemon {
                 (name, device)
             })
             .collect();
-        let (removed, created) = self.vmacs.sync(&self.netlink, &links, &plans).await;
+        // A fresh listing (leftovers were just deleted): names other interfaces hold make a
+        // VMAC fall back to another name (spec §3.10).
+        let existing = match self.netlink.links().await {
+            Ok(list) => list.into_iter().map(|link| link.name).collect(),
+            Err(error) => {
+                log::warn(&format!("listing links: {error}"));
+                links.keys().cloned().collect()
+            }
+        };
+        let (removed, created) = self
+            .vmacs
+            .sync(&self.netlink, &links, &existing, &plans)
+            .await;
         for name in removed {
             self.wire.close_interface(&name);
             self.packet_sockets.remove(&name);
