@@ -299,7 +299,10 @@ fn virtual_server(
         warmup: vs.warmup.map(duration),
         connect_timeout: vs.connect_timeout.map(duration),
     };
-    let mut probes = Vec::new();
+    // Exact capacities: at thousands of real servers, vectors grown one push at a time
+    // would hold up to twice their size for the daemon's lifetime.
+    let mut probes = Vec::with_capacity(vs.real_servers.len());
+    out.real_servers.reserve_exact(vs.real_servers.len());
     for rs in &vs.real_servers {
         let mut rs_out = RealServerConfig::new(rs.address, (rs.port != 0).then_some(rs.port));
         rs_out.weight = rs.weight;
@@ -311,7 +314,8 @@ fn virtual_server(
         rs_out.upper_threshold = rs.uthreshold.unwrap_or(0);
         rs_out.lower_threshold = rs.lthreshold.unwrap_or(0);
         rs_out.smtp_alert = rs.smtp_alert;
-        let mut rs_probes = Vec::new();
+        let mut rs_probes = Vec::with_capacity(rs.checkers.len());
+        rs_out.checkers.reserve_exact(rs.checkers.len());
         for checker in &rs.checkers {
             let (check, template) = checker_config(config, vs, rs, checker, warnings);
             rs_out.checkers.push(check);
