@@ -80,15 +80,8 @@ pub fn run(options: &Options) -> i32 {
             std::process::id()
         ));
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            log::error(&format!("cannot start the runtime: {error}"));
-            return 1;
-        }
+    let Some(runtime) = crate::daemon::runtime::event_loop() else {
+        return 1;
     };
     let checker_options = CheckerOptions {
         dont_release_ipvs: options.dont_release_ipvs,

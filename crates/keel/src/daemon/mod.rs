@@ -20,6 +20,7 @@ mod observe;
 pub mod process;
 pub mod routes;
 mod run;
+pub mod runtime;
 mod timing;
 mod trackers;
 pub mod vmac;

@@ -62,15 +62,8 @@ pub fn run(options: &Options) -> i32 {
     };
     // This thread runs the event loop: make its timer wake-ups precise (issue 4).
     timing::tune_current_thread();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            log::error(&format!("cannot start the runtime: {error}"));
-            return 1;
-        }
+    let Some(runtime) = super::runtime::event_loop() else {
+        return 1;
     };
     let code = runtime.block_on(async {
         let checker_wanted = supervisor::wanted(options, &config);
