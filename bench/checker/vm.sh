@@ -8,7 +8,9 @@
 #   bench/checker/vm.sh [VS [SECONDS]]    (default 20 virtual servers = 2,000 real servers,
 #                                          30 s measured after 20 s of warm-up)
 # KEEL_BIN=path measures that keel binary instead of building this tree's release build;
-# KEEL_BIN2=path also measures a second build (as "keelb"), after the first.
+# KEEL_BIN2=path also measures a second build (as "keelb"), after the first, with
+# KEEL_ENV2="NAME=VALUE ..." in its environment (mimalloc options, say).
+# CONSOLE=path keeps the VM's whole console output there.
 # LISTENER=rust serves the ports with bench/checker/listeners.rs (one process, no fork per
 # connection) instead of busybox httpd, which forks a child per connection and under TCG
 # cannot accept 2,000 connections a second.
@@ -68,7 +70,7 @@ measure() {
     echo "RESULT-RATE \$name checks_per_second=\$(awk "BEGIN {printf \\"%.0f\\", (\$o1 - \$o0) / (\$t1 - \$t0)}")"
     echo "RESULT-VM \$name vm_busy_ticks=\$((b1 - b0)) vm_softirq_ticks=\$((q1 - q0)) ksoftirqd_ticks=\$((k1 - k0))"
     for p in \$pids; do
-      echo "RESULT-MEM \$name pid \$p threads \$(awk '/^Threads:/ {print \$2}' /proc/\$p/status)" \$(awk '/^(Rss|Anonymous|Rss_File|Private_Clean|Private_Dirty|Shared_Clean):/ {printf "%s%s ", \$1, \$2}' /proc/\$p/smaps_rollup 2>/dev/null)
+      echo "RESULT-MEM \$name pid \$p threads \$(awk '/^Threads:/ {print \$2}' /proc/\$p/status)" \$(awk '/^(Rss|Pss|Anonymous|Private_Clean|Private_Dirty|Shared_Clean):/ {printf "%s%s ", \$1, \$2}' /proc/\$p/smaps_rollup 2>/dev/null)
       # The largest mappings: RSS, anonymous, private dirty (KiB), perms, file.
       awk -f /payload/smaps.awk /proc/\$p/smaps | sort -rn | head -14 | sed "s/^/RESULT-MAP \$name \$p /"
     done
@@ -77,7 +79,7 @@ measure() {
 }
 measure keepalived keepalived -n -l -C -f /payload/keepalived.conf -p /run/k.pid -c /run/c.pid
 measure keel /payload/keel -C -n -f /payload/keepalived.conf
-if [ -x /payload/keelb ]; then sleep 5; measure keelb /payload/keelb -C -n -f /payload/keepalived.conf; fi
+if [ -x /payload/keelb ]; then sleep 5; measure keelb env ${KEEL_ENV2:-} /payload/keelb -C -n -f /payload/keepalived.conf; fi
 SCRIPT
 chmod +x "$work/run"
 KEEL_VM_TIMEOUT=600 tests/vm/run.sh "$work" | tee "${CONSOLE:-$work/console}" | grep -E "RESULT|keel checker" || true
