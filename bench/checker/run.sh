@@ -37,7 +37,8 @@ ip netns exec "$netns" "$work/listeners" "$base" "$rs" > "$work/listen.log" 2>&1
 listen_pid=$!
 until grep -q listening "$work/listen.log"; do sleep 0.2; done
 
-ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" > "$work/keel.log" 2>&1 &
+# Pid files of its own: another daemon on the host may hold the default ones.
+ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" -p "$work/keel.pid" -c "$work/checkers.pid" > "$work/keel.log" 2>&1 &
 keel_pid=$!
 # `ip netns exec` execs keel, so $keel_pid is keel's own pid.
 sleep 15
