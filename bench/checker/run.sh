@@ -11,14 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 vs=${1:-100}
 window=${2:-60}
-rs=100
-base=20000
+. bench/checker/common.sh
 
 if [ "$(id -u)" != 0 ]; then echo "run.sh: needs root (network namespace)" >&2; exit 1; fi
-if [ -z "${KEEL_BIN:-}" ]; then
-  cargo build --release -q -p keel
-  KEEL_BIN=$PWD/target/release/keel
-fi
+checker_keel_bin
 keel=$(realpath "$KEEL_BIN")
 
 work=$(mktemp -d)
@@ -31,37 +27,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-{
-  echo "global_defs {"
-  echo "  keel_lb_backend nftables"
-  echo "}"
-  for v in $(seq 0 $((vs - 1))); do
-    echo "virtual_server 10.$((v / 250)).$((v % 250)).1 80 {"
-    echo "  delay_loop 1"
-    echo "  lvs_sched wrr"
-    echo "  lvs_method NAT"
-    echo "  protocol TCP"
-    for r in $(seq 0 $((rs - 1))); do
-      echo "  real_server 127.0.0.1 $((base + r)) {"
-      echo "    weight 1"
-      echo "    TCP_CHECK {"
-      echo "      connect_timeout 3"
-      echo "    }"
-      echo "  }"
-    done
-    echo "}"
-  done
-} > "$work/keepalived.conf"
+checker_config "$vs" nftables > "$work/keepalived.conf"
 
 ip netns add "$netns"
 ip -n "$netns" link set lo up
-rustc -O -o "$work/listeners" bench/checker/listeners.rs
+checker_listeners "$work"
 : > "$work/listen.log"
 ip netns exec "$netns" "$work/listeners" "$base" "$rs" > "$work/listen.log" 2>&1 &
 listen_pid=$!
 until grep -q listening "$work/listen.log"; do sleep 0.2; done
 
-ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" > "$work/keel.log" 2>&1 &
+# Pid files of its own: another daemon on the host may hold the default ones.
+ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" -p "$work/keel.pid" -c "$work/checkers.pid" > "$work/keel.log" 2>&1 &
 keel_pid=$!
 # `ip netns exec` execs keel, so $keel_pid is keel's own pid.
 sleep 15
@@ -84,6 +61,8 @@ user_pct=$(echo "($u1 - $u0) * 100 / $ticks / ($t1 - $t0)" | bc -l)
 printf "keel CPU: %.1f %% of one core (user %.1f %%); RSS %d KiB (peak %d KiB); threads %s\n" "$cpu_pct" "$user_pct" "$rss" "$hwm" "$threads"
 echo "host load average at start / end of the window: $l0 / $l1"
 echo "keel memory (smaps_rollup):" $(awk '/^(Rss|Anonymous|Private_Dirty|Private_Clean|Shared_Clean):/ {printf "%s%s ", $1, $2}' "/proc/$keel_pid/smaps_rollup")
+echo "keel mappings holding 64 KiB or more (RSS, anonymous, private dirty KiB; perms; file):"
+awk -f bench/checker/smaps.awk "/proc/$keel_pid/smaps" | sort -rn | head -16
 printf "checks per second: %.0f (configured %d)\n" "$(echo "($o1 - $o0) / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
 echo "destinations in the nft table: $programmed (configured $((vs * rs)))"
 echo "--- keel log"

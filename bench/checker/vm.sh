@@ -8,7 +8,9 @@
 #   bench/checker/vm.sh [VS [SECONDS]]    (default 20 virtual servers = 2,000 real servers,
 #                                          30 s measured after 20 s of warm-up)
 # KEEL_BIN=path measures that keel binary instead of building this tree's release build;
-# KEEL_BIN2=path also measures a second build (as "keelb"), after the first.
+# KEEL_BIN2=path also measures a second build (as "keelb"), after the first, with
+# KEEL_ENV2="NAME=VALUE ..." in its environment (mimalloc options, say).
+# CONSOLE=path keeps the VM's whole console output there.
 # LISTENER=rust serves the ports with bench/checker/listeners.rs (one process, no fork per
 # connection) instead of busybox httpd, which forks a child per connection and under TCG
 # cannot accept 2,000 connections a second.
@@ -16,38 +18,18 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 vs=${1:-20}
 window=${2:-30}
-rs=100
-base=20000
+. bench/checker/common.sh
 
-if [ -z "${KEEL_BIN:-}" ]; then
-  cargo build --release -q -p keel
-  KEEL_BIN=target/release/keel
-fi
+checker_keel_bin
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$KEEL_BIN" "$work/keel"
 [ -n "${KEEL_BIN2:-}" ] && cp "$KEEL_BIN2" "$work/keelb"
 if [ "${LISTENER:-httpd}" = rust ]; then
-  rustc -O -o "$work/listeners" bench/checker/listeners.rs
+  checker_listeners "$work"
 fi
-{
-  for v in $(seq 0 $((vs - 1))); do
-    echo "virtual_server 10.1.$v.1 80 {"
-    echo "  delay_loop 1"
-    echo "  lvs_sched wrr"
-    echo "  lvs_method NAT"
-    echo "  protocol TCP"
-    for r in $(seq 0 $((rs - 1))); do
-      echo "  real_server 127.0.0.1 $((base + r)) {"
-      echo "    weight 1"
-      echo "    TCP_CHECK {"
-      echo "      connect_timeout 3"
-      echo "    }"
-      echo "  }"
-    done
-    echo "}"
-  done
-} > "$work/keepalived.conf"
+cp bench/checker/smaps.awk "$work/smaps.awk"
+checker_config "$vs" > "$work/keepalived.conf"
 
 cat > "$work/run" <<SCRIPT
 #!/bin/sh
@@ -87,14 +69,18 @@ measure() {
     echo "RESULT \$name pids=\$(echo \$pids | wc -w) cpu_ticks=\$((u1 - u0 + s1 - s0)) user_ticks=\$((u1 - u0)) sys_ticks=\$((s1 - s0)) seconds=\$(awk "BEGIN {print \$t1 - \$t0}") rss_kib=\$(rss \$pids) destinations=\$dests loadavg=\$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "RESULT-RATE \$name checks_per_second=\$(awk "BEGIN {printf \\"%.0f\\", (\$o1 - \$o0) / (\$t1 - \$t0)}")"
     echo "RESULT-VM \$name vm_busy_ticks=\$((b1 - b0)) vm_softirq_ticks=\$((q1 - q0)) ksoftirqd_ticks=\$((k1 - k0))"
-    for p in \$pids; do echo "RESULT-MEM \$name pid \$p" \$(awk '/^(Rss|Anonymous|Rss_File|Private_Clean|Private_Dirty|Shared_Clean):/ {printf "%s%s ", \$1, \$2}' /proc/\$p/smaps_rollup 2>/dev/null); done
+    for p in \$pids; do
+      echo "RESULT-MEM \$name pid \$p threads \$(awk '/^Threads:/ {print \$2}' /proc/\$p/status)" \$(awk '/^(Rss|Pss|Anonymous|Private_Clean|Private_Dirty|Shared_Clean):/ {printf "%s%s ", \$1, \$2}' /proc/\$p/smaps_rollup 2>/dev/null)
+      # The largest mappings: RSS, anonymous, private dirty (KiB), perms, file.
+      awk -f /payload/smaps.awk /proc/\$p/smaps | sort -rn | head -14 | sed "s/^/RESULT-MAP \$name \$p /"
+    done
     kill \$pids; sleep 3
     tail -5 /tmp/\$name.log
 }
 measure keepalived keepalived -n -l -C -f /payload/keepalived.conf -p /run/k.pid -c /run/c.pid
 measure keel /payload/keel -C -n -f /payload/keepalived.conf
-if [ -x /payload/keelb ]; then sleep 5; measure keelb /payload/keelb -C -n -f /payload/keepalived.conf; fi
+if [ -x /payload/keelb ]; then sleep 5; measure keelb env ${KEEL_ENV2:-} /payload/keelb -C -n -f /payload/keepalived.conf; fi
 SCRIPT
 chmod +x "$work/run"
-KEEL_VM_TIMEOUT=600 tests/vm/run.sh "$work" | tee "$work/console" | grep -E "RESULT|keel checker" || true
+KEEL_VM_TIMEOUT=600 tests/vm/run.sh "$work" | tee "${CONSOLE:-$work/console}" | grep -E "RESULT|keel checker" || true
 echo "(CPU % = cpu_ticks / seconds; 100 ticks per second is one emulated CPU)"

@@ -11,7 +11,7 @@ use crate::instance::Checks;
 use crate::notify::{VsNotice, rs_notifies, rs_shutdown_alert, vs_notifies};
 use crate::probe::{ProbeKind, ProbeOutcome};
 use crate::reload::{reload_virtual_server, retire_virtual_server};
-use crate::state::{Built, Checker, CheckerPlan, DynamicWeight, VirtualServer, build};
+use crate::state::{Built, Checker, CheckerPlan, DynamicWeight, Globals, VirtualServer, build};
 
 /// Startup: resolve the config, create checkers, set initial real-server and quorum state.
 pub(crate) fn on_start(
@@ -23,7 +23,9 @@ pub(crate) fn on_start(
         virtual_servers,
         plans,
     } = build(&config)?;
-    checks.config = config;
+    checks.globals = Globals::of(&config);
+    // `config` is dropped here: everything running reads the resolved state.
+    drop(config);
     checks.virtual_servers = virtual_servers;
     for (vs, vs_plans) in plans.into_iter().enumerate() {
         for (rs, rs_plans) in vs_plans.into_iter().enumerate() {
@@ -199,7 +201,8 @@ pub(crate) fn on_reload(
         vs.suspended = is_suspended(vs, &checks.local_addresses);
     }
     checks.virtual_servers = new_servers;
-    checks.config = config;
+    checks.globals = Globals::of(&config);
+    drop(config);
 
     for (vs, vs_plans) in plans.into_iter().enumerate() {
         let old_index = old_servers.iter().position(|old| {
@@ -291,7 +294,7 @@ pub(crate) fn init_real_server(checks: &mut Checks, vs: usize, rs: usize) {
     let server = &mut checks.virtual_servers[vs].real_servers[rs];
     server.failed_checkers = failed;
     server.alive = failed == 0;
-    if server.alive && checks.config.rs_init_notifies {
+    if server.alive && checks.globals.rs_init_notifies {
         rs_notifies(checks, vs, rs);
     }
 }
@@ -337,7 +340,7 @@ fn update_checker_state(checks: &mut Checks, id: CheckerId, alive: bool, reason:
     let now_alive = server.failed_checkers == 0;
     set_rs_alive(checks, vs, rs, now_alive);
     let server = &checks.virtual_servers[vs].real_servers[rs];
-    if server.smtp_alert && (rs_was_alive != server.alive || !checks.config.no_checker_emails) {
+    if server.smtp_alert && (rs_was_alive != server.alive || !checks.globals.no_checker_emails) {
         let body = match reason {
             None => format!("=> {kind} succeed on service <="),
             Some(reason) => format!("=> {kind} failed on service: {reason} <="),

@@ -12,7 +12,7 @@ use crate::error::ConfigError;
 use crate::events;
 use crate::input::Input;
 use crate::probe::ProbeSpec;
-use crate::state::{Checker, VirtualServer};
+use crate::state::{Checker, Globals, VirtualServer};
 use crate::timers::{TimerQueue, WarmupRng};
 
 /// The health-check state of one daemon.
@@ -27,7 +27,9 @@ use crate::timers::{TimerQueue, WarmupRng};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Checks {
-    pub(crate) config: CheckConfig,
+    /// The configuration's process-wide flags; the rest of the configuration lives on in
+    /// `virtual_servers` and `checkers`, resolved (the tree itself is dropped after start).
+    pub(crate) globals: Globals,
     pub(crate) virtual_servers: Vec<VirtualServer>,
     pub(crate) checkers: BTreeMap<CheckerId, Checker>,
     pub(crate) timers: TimerQueue,
@@ -46,7 +48,7 @@ impl Checks {
     /// [`Action::LoadBalancerChanged`].
     pub fn new(config: CheckConfig, now: Instant, seed: u64) -> Result<Self, ConfigError> {
         let mut checks = Checks {
-            config: CheckConfig::default(),
+            globals: Globals::default(),
             virtual_servers: Vec::new(),
             checkers: BTreeMap::new(),
             timers: TimerQueue::default(),

@@ -121,6 +121,22 @@ pub(crate) struct Checker {
     pub running: bool,
 }
 
+/// The process-wide flags of a [`CheckConfig`], all that is read of it once it is built.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Globals {
+    pub rs_init_notifies: bool,
+    pub no_checker_emails: bool,
+}
+
+impl Globals {
+    pub fn of(config: &CheckConfig) -> Globals {
+        Globals {
+            rs_init_notifies: config.rs_init_notifies,
+            no_checker_emails: config.no_checker_emails,
+        }
+    }
+}
+
 /// A checker before it gets an id: the parts that come from configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct CheckerPlan {
@@ -142,11 +158,12 @@ pub(crate) struct Built {
 
 /// Resolves `config` (spec §2.7 inheritance and defaults, keepalived's quorum corrections).
 pub(crate) fn build(config: &CheckConfig) -> Result<Built, ConfigError> {
-    let mut virtual_servers = Vec::new();
-    let mut plans = Vec::new();
+    let mut virtual_servers = Vec::with_capacity(config.virtual_servers.len());
+    let mut plans = Vec::with_capacity(config.virtual_servers.len());
     let mut seen = std::collections::BTreeSet::new();
+    let mut probes = ProbeInterner::default();
     for vs_config in &config.virtual_servers {
-        let (vs, vs_plans) = build_virtual_server(config, vs_config)?;
+        let (vs, vs_plans) = build_virtual_server(config, vs_config, &mut probes)?;
         for key in &vs.services {
             if !seen.insert(*key) {
                 return Err(ConfigError::DuplicateService(key.to_string()));
@@ -164,6 +181,7 @@ pub(crate) fn build(config: &CheckConfig) -> Result<Built, ConfigError> {
 fn build_virtual_server(
     config: &CheckConfig,
     vs: &VirtualServerConfig,
+    probes: &mut ProbeInterner,
 ) -> Result<(VirtualServer, Vec<Vec<CheckerPlan>>), ConfigError> {
     let rs_family = vs
         .real_servers
@@ -225,14 +243,14 @@ fn build_virtual_server(
         });
     }
 
-    let mut real_servers = Vec::new();
-    let mut plans = Vec::new();
+    let mut real_servers = Vec::with_capacity(vs.real_servers.len());
+    let mut plans = Vec::with_capacity(vs.real_servers.len());
     for rs in &vs.real_servers {
         let method = rs.method.unwrap_or(vs.method);
         let port = server_port(rs.port, default_port, method, fwmark_only);
         let rs_timing = rs.timing.or(vs_timing);
         let rs_alpha = rs.alpha.unwrap_or(vs.alpha);
-        let mut rs_plans = Vec::new();
+        let mut rs_plans = Vec::with_capacity(rs.checkers.len());
         for (index, checker) in rs.checkers.iter().enumerate() {
             let timing = resolve_timing(&checker.probe.kind, checker.timing.or(rs_timing));
             if timing.delay_loop.is_zero() || timing.delay_before_retry.is_zero() {
@@ -246,7 +264,7 @@ fn build_virtual_server(
             );
             rs_plans.push(CheckerPlan {
                 index,
-                probe: Arc::new(checker.probe.clone()),
+                probe: probes.intern(&checker.probe),
                 destination,
                 timing,
                 alpha: checker.alpha.unwrap_or(rs_alpha),
@@ -261,7 +279,7 @@ fn build_virtual_server(
             alive: false,
             failed_checkers: 0,
             dynamic_weight: None,
-            checkers: Vec::new(),
+            checkers: Vec::with_capacity(rs.checkers.len()),
             config: RealServerConfig {
                 checkers: Vec::new(),
                 ..rs.clone()
@@ -299,6 +317,28 @@ fn build_virtual_server(
         real_servers,
     };
     Ok((virtual_server, plans))
+}
+
+/// One shared copy of each distinct probe: thousands of real servers usually carry the same
+/// checker (a `TCP_CHECK` with the same options), and a checker's probe never changes once
+/// built, so equal probes share one allocation. Only the last distinct probe is
+/// remembered: configurations repeat a checker block server after server.
+#[derive(Default)]
+struct ProbeInterner {
+    last: Option<Arc<ProbeSpec>>,
+}
+
+impl ProbeInterner {
+    fn intern(&mut self, probe: &ProbeSpec) -> Arc<ProbeSpec> {
+        match &self.last {
+            Some(last) if **last == *probe => Arc::clone(last),
+            _ => {
+                let shared = Arc::new(probe.clone());
+                self.last = Some(Arc::clone(&shared));
+                shared
+            }
+        }
+    }
 }
 
 /// A server's port (check_data.c rules): as configured for NAT, else the service's port;

@@ -152,6 +152,62 @@ fn ha_suspend_pauses_checkers_while_the_address_is_not_local() {
     assert_eq!(lab.probe_times("10.0.0.1:80"), vec![15.0, 20.0]);
 }
 
+// Input: ha_suspend; two real servers; the VIP is not local at start, becomes local at
+// 3 s, 10.0.0.2 stops answering at 4 s, the VIP leaves at 7 s, 10.0.0.2 answers again at
+// 8 s and 10.0.0.1 stops at 9 s.
+// Output: keepalived 2.2.7's behaviour (check_api.c update_checker_activity only enables
+// or disables the checkers; ipwrapper.c adds the service and its servers at start and
+// never removes them for ha_suspend): the service and both servers are programmed while
+// suspended; while the VIP is local the dead server leaves; once the VIP is gone the table
+// stays as it was: nothing is probed, so neither change after 7 s shows.
+#[test]
+fn ha_suspend_keeps_the_load_balancer_entries_as_they_are() {
+    let vip = "192.168.201.15";
+    let mut config = suspended_config(false);
+    config.virtual_servers[0]
+        .real_servers
+        .push(tcp_server("10.0.0.2"));
+    let mut lab = Lab::new(config);
+    let key = service(vip, 80);
+    lab.run_until(secs(2.0));
+    assert_eq!(lab.weight(&key, "10.0.0.1:80"), Some(1));
+    assert_eq!(lab.weight(&key, "10.0.0.2:80"), Some(1));
+    lab.run_until(secs(3.0));
+    lab.input(Input::AddressLocal {
+        address: vip.parse().unwrap(),
+        local: true,
+    });
+    lab.run_until(secs(4.0));
+    lab.set("10.0.0.2:80", Health::Down);
+    lab.run_until(secs(7.0));
+    assert_eq!(
+        lab.weight(&key, "10.0.0.2:80"),
+        None,
+        "removed while checked"
+    );
+    lab.input(Input::AddressLocal {
+        address: vip.parse().unwrap(),
+        local: false,
+    });
+    lab.run_until(secs(8.0));
+    lab.set("10.0.0.2:80", Health::Up);
+    lab.run_until(secs(9.0));
+    lab.set("10.0.0.1:80", Health::Down);
+    lab.run_until(secs(30.0));
+    assert!(lab.checks.virtual_servers()[0].suspended);
+    assert_eq!(
+        lab.weight(&key, "10.0.0.1:80"),
+        Some(1),
+        "kept while suspended"
+    );
+    assert_eq!(
+        lab.weight(&key, "10.0.0.2:80"),
+        None,
+        "not re-added while suspended"
+    );
+    assert!(lab.applied.services.contains_key(&key), "the service stays");
+}
+
 // Input: ha_suspend on a fwmark virtual server (it has no address of its own).
 // Output: never suspended: probes from the start (keepalived enables fwmark checkers).
 #[test]

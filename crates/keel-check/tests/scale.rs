@@ -47,3 +47,40 @@ fn two_thousand_checkers_keep_their_cadence() {
         .count();
     assert_eq!(downs, 20);
 }
+
+// Input: 100 real servers with the same TCP_CHECK, then one whose TCP_CHECK has a
+// connect_port of its own, then 100 more like the first.
+// Output: each checker's probe is what its block says, and equal probes are one shared
+// copy, not one per real server (memory at thousands of servers, issue 5): the 201
+// checkers hold three probe allocations (the plain one is shared again after the odd one).
+#[test]
+fn equal_checkers_share_one_probe() {
+    let mut vs = virtual_server("192.168.201.1", 80, 1);
+    for r in 0..201u32 {
+        let mut rs = tcp_server(&format!("10.0.{}.{}", r / 100, r % 100 + 1));
+        if r == 100 {
+            rs.checkers[0].probe.connect.connect_port = Some(8080);
+        }
+        vs.real_servers.push(rs);
+    }
+    let lab = Lab::new(config(vec![vs]));
+    let probes: Vec<_> = lab
+        .checks
+        .checker_ids()
+        .filter_map(|id| lab.checks.checker(id))
+        .map(|status| (status.path.real_server, status.probe))
+        .collect();
+    assert_eq!(probes.len(), 201);
+    let mut distinct: Vec<*const keel_check::ProbeSpec> = probes
+        .iter()
+        .map(|(_, probe)| std::sync::Arc::as_ptr(probe))
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3);
+    for (rs, probe) in &probes {
+        let port = if *rs == 100 { Some(8080) } else { None };
+        assert_eq!(probe.connect.connect_port, port, "real server {rs}");
+        assert_eq!(probe.kind, keel_check::ProbeKind::Tcp);
+    }
+}

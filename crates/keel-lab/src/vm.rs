@@ -11,8 +11,15 @@ use crate::TempDir;
 /// Runs `script` in the VM with `keel` (the binary under test) as `/payload/keel` and
 /// `config` as `/payload/keepalived.conf`; returns the console output.
 pub fn run_keel_payload(keel: &Path, config: &str, script: &str) -> Console {
+    run_payload(keel, "keel", config, script)
+}
+
+/// Runs `script` in the VM with `binary` as `/payload/NAME` (a test binary that runs
+/// itself inside, for one) and `config` as `/payload/keepalived.conf`; returns the console
+/// output.
+pub fn run_payload(binary: &Path, name: &str, config: &str, script: &str) -> Console {
     let payload = TempDir::new("keel-vm");
-    std::fs::copy(keel, payload.path().join("keel")).expect("keel copied into the payload");
+    std::fs::copy(binary, payload.path().join(name)).expect("binary copied into the payload");
     payload.write("keepalived.conf", config);
     let run = payload.write("run", script);
     std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o755))

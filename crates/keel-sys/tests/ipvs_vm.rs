@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use keel_lb::{
@@ -498,14 +497,7 @@ fn table(text: &str) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn run_vm() -> String {
-    let payload = tempfile_dir();
-    std::fs::copy(std::env::current_exe().unwrap(), payload.join("ipvs_vm")).unwrap();
-    std::fs::write(payload.join("keepalived.conf"), KEEPALIVED_CONF).unwrap();
     let expected_dests = initial().destination_count();
     let script = format!(
         r#"#!/bin/sh
@@ -539,28 +531,13 @@ kill "$(cat /run/keepalived.pid)"
 "#,
         with_header = expected_dests + 1
     );
-    let run = payload.join("run");
-    std::fs::write(&run, script).unwrap();
-    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let output = Command::new(repo_root().join("tests/vm/run.sh"))
-        .arg(&payload)
-        .output()
-        .expect("tests/vm/run.sh runs (needs qemu-system-x86, busybox-static, cpio, xz-utils)");
-    let _ = std::fs::remove_dir_all(&payload);
-    let console = String::from_utf8_lossy(&output.stdout).into_owned();
+    let test_binary = std::env::current_exe().expect("the test binary's path");
+    let console = keel_lab::vm::run_payload(&test_binary, "ipvs_vm", KEEPALIVED_CONF, &script).0;
     assert!(
         console.contains(BEGIN) && console.contains(END),
-        "the VM did not run the payload:\n{console}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        "the VM did not run the payload:\n{console}"
     );
     console
-}
-
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("keel-ipvs-vm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 // Input: the desired states of `steps()` applied in turn by keel's IPVS backend inside the

@@ -10,6 +10,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use keel_check::{
@@ -90,8 +91,11 @@ pub struct ProbeTemplate {
 pub struct CheckPlan {
     /// keel-check's configuration.
     pub check: CheckConfig,
-    /// Per virtual server, per real server, per checker: the probe template.
-    pub probes: Vec<Vec<Vec<ProbeTemplate>>>,
+    /// Per virtual server, per real server, per checker: the probe template. Equal
+    /// templates in a row (a virtual server's real servers usually carry the same checker)
+    /// share one allocation: at thousands of real servers, one copy each is most of a
+    /// megabyte for the checker's lifetime (issue 5).
+    pub probes: Vec<Vec<Vec<Arc<ProbeTemplate>>>>,
     /// Process-wide settings.
     pub settings: CheckerSettings,
     /// Things the mapping could not carry over, for the log (one line each).
@@ -254,7 +258,7 @@ fn virtual_server(
     vs: &lvs::VirtualServer,
     default_smtp_alert: bool,
     warnings: &mut Vec<String>,
-) -> (VirtualServerConfig, Vec<Vec<ProbeTemplate>>) {
+) -> (VirtualServerConfig, Vec<Vec<Arc<ProbeTemplate>>>) {
     let target = match &vs.service {
         Service::Address { address, port } => VirtualServerTarget::Address {
             address: *address,
@@ -299,7 +303,11 @@ fn virtual_server(
         warmup: vs.warmup.map(duration),
         connect_timeout: vs.connect_timeout.map(duration),
     };
-    let mut probes = Vec::new();
+    // Exact capacities: at thousands of real servers, vectors grown one push at a time
+    // would hold up to twice their size for the daemon's lifetime.
+    let mut probes = Vec::with_capacity(vs.real_servers.len());
+    let mut last_template: Option<Arc<ProbeTemplate>> = None;
+    out.real_servers.reserve_exact(vs.real_servers.len());
     for rs in &vs.real_servers {
         let mut rs_out = RealServerConfig::new(rs.address, (rs.port != 0).then_some(rs.port));
         rs_out.weight = rs.weight;
@@ -311,11 +319,17 @@ fn virtual_server(
         rs_out.upper_threshold = rs.uthreshold.unwrap_or(0);
         rs_out.lower_threshold = rs.lthreshold.unwrap_or(0);
         rs_out.smtp_alert = rs.smtp_alert;
-        let mut rs_probes = Vec::new();
+        let mut rs_probes = Vec::with_capacity(rs.checkers.len());
+        rs_out.checkers.reserve_exact(rs.checkers.len());
         for checker in &rs.checkers {
             let (check, template) = checker_config(config, vs, rs, checker, warnings);
             rs_out.checkers.push(check);
-            rs_probes.push(template);
+            let template = match last_template.take() {
+                Some(last) if *last == template => last,
+                _ => Arc::new(template),
+            };
+            rs_probes.push(Arc::clone(&template));
+            last_template = Some(template);
         }
         out.real_servers.push(rs_out);
         probes.push(rs_probes);

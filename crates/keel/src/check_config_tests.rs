@@ -391,3 +391,36 @@ virtual_server 192.0.2.10 80 {
         ]
     );
 }
+
+// Input: three real servers with the same TCP_CHECK, a fourth whose TCP_CHECK binds to a
+// source address, and a fifth like the first three.
+// Output: every real server's template says what its block says; the first three share
+// one template, the fifth has its own again (only neighbours are compared).
+#[test]
+fn equal_neighbouring_checkers_share_one_template() {
+    let tcp = "real_server 10.0.0.{n} 80 {\n TCP_CHECK {\n connect_timeout 2\n }\n}";
+    let bound =
+        "real_server 10.0.0.4 80 {\n TCP_CHECK {\n connect_timeout 2\n bindto 10.0.0.99\n }\n}";
+    let servers = [
+        tcp.replace("{n}", "1"),
+        tcp.replace("{n}", "2"),
+        tcp.replace("{n}", "3"),
+        bound.to_string(),
+        tcp.replace("{n}", "5"),
+    ]
+    .join("\n");
+    let plan = plan(&format!(
+        "virtual_server 192.168.201.15 80 {{\n delay_loop 1\n protocol TCP\n{servers}\n}}\n"
+    ));
+    let templates: Vec<_> = plan.probes[0].iter().map(|rs| &rs[0]).collect();
+    assert_eq!(templates.len(), 5);
+    assert!(std::sync::Arc::ptr_eq(templates[0], templates[1]));
+    assert!(std::sync::Arc::ptr_eq(templates[0], templates[2]));
+    assert_eq!(
+        templates[3].bind.map(|bind| bind.ip().to_string()),
+        Some("10.0.0.99".into())
+    );
+    assert_eq!(templates[4].bind, None);
+    assert_eq!(templates[4], templates[0]);
+    assert!(!std::sync::Arc::ptr_eq(templates[0], templates[4]));
+}

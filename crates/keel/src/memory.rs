@@ -10,8 +10,10 @@
 //! measured with `bench/vrrp/memory.sh` and `bench/checker/vm.sh` (docs/benchmarks.md).
 //!
 //! Measured in the IPVS VM at 2,000 real servers (docs/benchmarks.md): RSS 17.7 MB →
-//! 16.8 MB. Setting mimalloc's purge delay to 0 as well made the checker worse (19.0 MB), so
-//! only the VRRP daemon sets it ([`configure_allocator`]).
+//! 16.8 MB. Only the VRRP daemon sets mimalloc's purge delay to 0
+//! ([`configure_allocator`]): for the checker it was measured once worse (19.0 MB), and
+//! again with the early constructor in place 0.7 MB better (11.9 against 12.6 MB) but with
+//! more user time per check in the same run; the checker's target that is not met is CPU.
 
 /// Gives mimalloc's free pages back to the system. Costs a walk over the allocator's
 /// pages (milliseconds): call it after a peak, not per event. Harmless when mimalloc is

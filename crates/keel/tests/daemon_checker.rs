@@ -370,8 +370,9 @@ fn ha_suspend_runs_checkers_only_on_the_master() {
     // Input: router A (priority 200) and router B (priority 100), both with the same
     // ha_suspend virtual server on the VIP; only A is MASTER.
     // Output: the real server is probed (about once a second) by A alone: B's checker is
-    // suspended while the VIP is not local there (spec §3.13; its load-balancer entries
-    // stay as configured, only the checking stops).
+    // suspended while the VIP is not local there (spec §3.13). B's load-balancer entries
+    // stay as configured, only the checking stops: keepalived 2.2.7 disables the checkers
+    // (check_api.c update_checker_activity) and leaves the service and its servers in place.
     let mut a = start_keel(lab.host(0), dir.path(), "a", &suspending_config(200));
     assert!(
         wait(Duration::from_secs(10), || holds(lab.host(0), VIP)),
@@ -382,6 +383,11 @@ fn ha_suspend_runs_checkers_only_on_the_master() {
     std::thread::sleep(Duration::from_secs(4));
     assert!(!holds(lab.host(1), VIP), "B must stay BACKUP");
     assert!(keel_table(&lab.host(0).ns).contains("10.88.0.3"));
+    assert!(
+        keel_table(&lab.host(1).ns).contains("10.88.0.3"),
+        "B keeps the service and its server while suspended:\n{}",
+        keel_table(&lab.host(1).ns)
+    );
     // Only A probes: one router at delay_loop 1 makes about 3 connections in 3 s, two
     // would make about 6.
     let before = probes();

@@ -273,10 +273,29 @@ fn suspended_addresses(plan: &CheckPlan) -> Vec<std::net::IpAddr> {
         .collect()
 }
 
-/// Whether `address` is configured on this host: only a local address can be bound
-/// (without `ip_nonlocal_bind`).
+/// Whether `address` is configured on one of this host's interfaces, as keepalived counts
+/// it for `ha_suspend` (its netlink address list, not routes: a `local` route's addresses
+/// can be bound but are not on an interface). Read from the kernel's address list, which
+/// already holds (or no longer holds) an address when its RTM_NEWADDR / RTM_DELADDR
+/// arrives; binding a socket would race with the local route, which the kernel adds and
+/// removes only after sending the notification. An unreadable list counts as not local.
 fn is_local(address: std::net::IpAddr) -> bool {
-    std::net::UdpSocket::bind((address, 0)).is_ok()
+    let Ok(interfaces) = nix::ifaddrs::getifaddrs() else {
+        return false;
+    };
+    interfaces.into_iter().any(|interface| {
+        let Some(configured) = interface.address else {
+            return false;
+        };
+        match address {
+            std::net::IpAddr::V4(v4) => configured
+                .as_sockaddr_in()
+                .is_some_and(|sin| sin.ip() == v4),
+            std::net::IpAddr::V6(v6) => configured
+                .as_sockaddr_in6()
+                .is_some_and(|sin6| sin6.ip() == v6),
+        }
+    })
 }
 
 /// Performs every pending action.

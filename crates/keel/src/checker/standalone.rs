@@ -103,15 +103,8 @@ pub fn run(options: &Options) -> i32 {
     let scheduling = config.global_defs.scheduling.checker.clone();
     daemon_scheduling::apply(ProcessKind::Checker, &scheduling);
     daemon_scheduling::set_name(ProcessKind::Checker, &config.global_defs.scheduling);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            log::error(&format!("cannot start the runtime: {error}"));
-            return 1;
-        }
+    let Some(runtime) = crate::daemon::runtime::event_loop() else {
+        return 1;
     };
     let checker_options = CheckerOptions {
         dont_release_ipvs: options.dont_release_ipvs,

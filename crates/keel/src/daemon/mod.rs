@@ -24,6 +24,7 @@ pub mod process;
 mod reload_check;
 pub mod routes;
 mod run;
+pub mod runtime;
 pub mod scheduling;
 mod timing;
 mod trackers;

@@ -85,15 +85,8 @@ pub fn run(options: &Options) -> i32 {
     scheduling::set_name(ProcessKind::Vrrp, &config.global_defs.scheduling);
     // This thread runs the event loop: make its timer wake-ups precise (issue 4).
     timing::tune_current_thread();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            log::error(&format!("cannot start the runtime: {error}"));
-            return 1;
-        }
+    let Some(runtime) = super::runtime::event_loop() else {
+        return 1;
     };
     let code = runtime.block_on(async {
         scheduling::spawn_sigxcpu_logger(ProcessKind::Vrrp, &config.global_defs.scheduling.vrrp);
