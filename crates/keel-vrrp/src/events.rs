@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::action::{Action, NotifyState};
 use crate::config::{InstanceConfig, Version};
@@ -266,24 +266,6 @@ impl Instance {
                 self.sync.left_master = true;
             }
             self.master_to_backup(now);
-        }
-    }
-
-    /// [`crate::Router::advance_adverts`] for one instance: when it is MASTER and its
-    /// earliest deadline is its Adver_Timer, due after `now` by at most min(`max_slack`,
-    /// 1 % of its advert interval), sends the advert at `now`. Returns whether it did.
-    pub(crate) fn advance_advert(&mut self, now: Instant, max_slack: Duration) -> bool {
-        if self.state != State::Master {
-            return false;
-        }
-        let slack = max_slack.min(self.config.advert_interval / 100);
-        match self.timers.next_timer() {
-            Some((at, Timer::Advert)) if at > now && at <= now + slack => {
-                self.timers.set(Timer::Advert, now);
-                self.on_timeout(now);
-                true
-            }
-            _ => false,
         }
     }
 

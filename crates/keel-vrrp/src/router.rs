@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::action::{Action, NotifyState};
 use crate::config::{Family, InstanceConfig};
@@ -253,31 +253,6 @@ impl Router {
             }
             self.handled_in_round[index] = self.timeout_round;
             self.instances[index].handle_timeout(now);
-            self.settle(now, index);
-        }
-    }
-
-    /// Sends at `now` the adverts that MASTER instances owe within a small slack after it:
-    /// while the earliest deadline is an instance's Adver_Timer, due after `now` by at most
-    /// min(`max_slack`, 1 % of that instance's advert interval), the advert goes out now
-    /// and the timer restarts from now (RFC 5798 §6.4.3: send, then reset Adver_Timer to
-    /// Advertisement_Interval). Call it right after [`Router::handle_timeout`].
-    ///
-    /// Why: a daemon with hundreds of instances otherwise wakes once per advert when their
-    /// deadlines are a few microseconds apart; this way one wake-up sends them all (one
-    /// `sendmmsg`), and instances advanced together stay together. An advert at most 1 %
-    /// early is harmless: a backup's Master_Down_Interval is over three intervals. Only
-    /// adverts are advanced: it stops at the first deadline that is anything else, so a
-    /// takeover (Master_Down timer) never fires early.
-    pub fn advance_adverts(&mut self, now: Instant, max_slack: Duration) {
-        let horizon = now + max_slack;
-        while let Some((deadline, index)) = self.deadlines.earliest() {
-            if deadline <= now || deadline > horizon {
-                break;
-            }
-            if !self.instances[index].advance_advert(now, max_slack) {
-                break;
-            }
             self.settle(now, index);
         }
     }

@@ -3,6 +3,9 @@
 //! kernel arrival time; adverts the engine emits in one turn leave in one `sendmmsg` per
 //! socket. Nothing here allocates per advert.
 //!
+//! A socket that becomes readable is read up to 1 ms later ([`READ_DEFER`]), with the
+//! thread blocked meanwhile, so the rest of the peer's burst is read in the same wake-up.
+//!
 //! Ordering is what keeps a busy daemon from a split brain: before the engine acts on an
 //! expired timer, every advert already queued in a socket is handled first, and within a
 //! batch a timer fires only when its deadline precedes the advert's arrival. A backup whose
@@ -51,11 +54,6 @@ fn read_deferral(now: Instant, deadline: Option<Instant>) -> Instant {
         None => bound,
     }
 }
-
-/// How far ahead of its deadline a MASTER's advert may go out with others (the engine caps
-/// it at 1 % of the instance's advert_int): at 510 instances × 0.1 s the master woke 1,340
-/// times a second for 5,100 adverts, whose deadlines were spread a few hundred µs apart.
-const SEND_SLACK: Duration = Duration::from_millis(1);
 
 /// The sockets, what each instance sends with, and the receive scratch space.
 #[derive(Debug)]
@@ -319,9 +317,6 @@ impl Daemon {
         self.read_ready_sockets();
         let now = self.wire.tick(Instant::now());
         self.router.handle_timeout(now);
-        // Adverts due within the next millisecond leave in this wake-up too (RFC 5798
-        // §6.4.3; at most 1 % of advert_int early, see Router::advance_adverts).
-        self.router.advance_adverts(now, SEND_SLACK);
         true
     }
 
