@@ -99,7 +99,7 @@ ns_daemon_pids() {
 ns_cpu_ns() {
   local pid total=0 ns
   for pid in $(ns_daemon_pids "$1"); do
-    ns=$(cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d", s}') || continue
+    ns=$(cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}') || continue
     total=$((total + ${ns:-0}))
   done
   echo "$total"
