@@ -5,15 +5,16 @@
 #
 #   bench/vrrp/scale.sh [CASE...]     (root; default: all cases below)
 #
-# A case is DAEMON:INTERFACES:ADVERT_INT, e.g. keel:1:0.1. Default: keel and keepalived with
-# one interface at advert_int 1 and 0.1, then keel alone with four interfaces (2,040
-# instances) at 1 and 0.1.
+# A case is DAEMON:INTERFACES:ADVERT_INT, e.g. keel:1:0.1. DAEMON keel-base runs the binary
+# KEEL_BASE_BIN (a second keel build, to compare before/after a change in the same run).
+# Default: keel and keepalived with one interface at advert_int 1 and 0.1, then keel alone
+# with four interfaces (2,040 instances) at 1 and 0.1.
 #
 # Per case: both daemons start at once (backup first); "converged" is the time from start
 # until every VIP is on the master and none on the backup (`ip -o addr`, polled every
-# 100 ms). After SETTLE seconds, a WINDOW-second steady window: CPU (utime + stime of the
-# daemon's process tree, lab.sh's ns_daemon_pids) as % of one core, VmRSS summed
-# over the tree at the window's end, and adverts on the bridges counted by source: those from
+# 100 ms). After SETTLE seconds, a WINDOW-second steady window: CPU (time on CPU of every
+# thread of the daemon's process tree, from schedstat: lab.sh's ns_cpu_ns) as % of one core,
+# wake-ups (context switches, stderr only), VmRSS summed over the tree at the window's end, and adverts on the bridges counted by source: those from
 # the backup's addresses must be 0 (a backup that sends took over: a spurious takeover). The
 # VIP counts are checked again at the window's end (no flap).
 # Prints one Markdown table row per case (and the raw numbers to stderr).
@@ -23,7 +24,6 @@ settle=${SETTLE:-8}
 window=${WINDOW:-30}
 . bench/vrrp/lab.sh
 bench_setup scale.sh tcpdump
-hz=$(getconf CLK_TCK)
 
 run_case() {
   local daemon=$1 interfaces=$2 interval=$3
@@ -79,9 +79,12 @@ run_case() {
   local capture_start capture_end
   capture_start=$(now)
   local m0 b0 m1 b1
-  m0=$(ns_cpu_ticks "$master"); b0=$(ns_cpu_ticks "$backup")
+  m0=$(ns_cpu_ns "$master"); b0=$(ns_cpu_ns "$backup")
+  local ms0 bs0 ms1 bs1
+  ms0=$(ns_switches "$master"); bs0=$(ns_switches "$backup")
   sleep "$window"
-  m1=$(ns_cpu_ticks "$master"); b1=$(ns_cpu_ticks "$backup")
+  m1=$(ns_cpu_ns "$master"); b1=$(ns_cpu_ns "$backup")
+  ms1=$(ns_switches "$master"); bs1=$(ns_switches "$backup")
   local master_rss backup_rss end_master end_backup
   master_rss=$(ns_rss_kb "$master"); backup_rss=$(ns_rss_kb "$backup")
   end_master=$(vip_count "$master"); end_backup=$(vip_count "$backup")
@@ -105,11 +108,11 @@ run_case() {
   lab_down
 
   local master_cpu backup_cpu
-  master_cpu=$(awk -v d=$((m1 - m0)) -v hz="$hz" -v w="$window" 'BEGIN {printf "%.2f", 100 * d / hz / w}')
-  backup_cpu=$(awk -v d=$((b1 - b0)) -v hz="$hz" -v w="$window" 'BEGIN {printf "%.2f", 100 * d / hz / w}')
+  master_cpu=$(awk -v d=$((m1 - m0)) -v w="$window" 'BEGIN {printf "%.2f", 100 * d / 1e9 / w}')
+  backup_cpu=$(awk -v d=$((b1 - b0)) -v w="$window" 'BEGIN {printf "%.2f", 100 * d / 1e9 / w}')
   local rate
   rate=$(awk -v t="$total" -v a="$capture_start" -v b="$capture_end" 'BEGIN {printf "%.0f", t / (b - a)}')
-  echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s backup_peak_vips=$backup_peak cpu_ticks master=$((m1 - m0)) backup=$((b1 - b0)) hz=$hz rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped, mean period per instance ${period}s) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
+  echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s backup_peak_vips=$backup_peak cpu_ms master=$(((m1 - m0) / 1000000)) backup=$(((b1 - b0) / 1000000)) wakeups/s master=$(((ms1 - ms0) / window)) backup=$(((bs1 - bs0) / window)) rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped, mean period per instance ${period}s) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
   printf '| %s | %d | %s | %s | %s | %d | %s | %s | %.1f | %.1f | %d | %s | %s/%s |\n' \
     "$daemon" "$expected" "$interval" "${converged:-never}" \
     "$(awk -v i="$interval" 'BEGIN {print i * 3 + 3}')" "$backup_peak" \
