@@ -24,6 +24,7 @@ mod misc;
 mod ping;
 mod smtp;
 mod socket;
+mod syn;
 mod tcp;
 mod tcp_batch;
 mod tls;
@@ -38,7 +39,7 @@ pub use file::FileSpec;
 pub use http::{HttpProtocol, HttpSpec, Pattern, StatusCodes, UrlCheck};
 pub use misc::MiscSpec;
 pub use smtp::SmtpSpec;
-pub use tcp_batch::TcpProber;
+pub use tcp_batch::{TcpCheckMode, TcpProber};
 pub use tls::TlsOptions;
 pub use udp::{ReplyPattern, UdpSpec, parse_payload};
 

@@ -1,0 +1,295 @@
+//! The half-open TCP_CHECK (`keel_tcp_check syn`) between two namespaces: a director
+//! (10.7.0.1, fd07::1) running the prober and a real server (10.7.0.2, fd07::2), on a
+//! bridge where tcpdump watches. Needs root (namespaces, raw sockets, nftables).
+
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use keel_lab::Lab;
+use keel_probe::{ProbeOutcome, ProbeRequest, ProbeSpec, TcpCheckMode, TcpProber};
+
+const DIRECTOR: usize = 0;
+const SERVER: usize = 1;
+
+fn lab(prefix: &str) -> Lab {
+    let mut lab = Lab::new(prefix);
+    let director = lab.add_host();
+    let server = lab.add_host();
+    lab.host(director).add_address("10.7.0.1/24");
+    lab.host(director).add_address("fd07::1/64");
+    lab.host(server).add_address("10.7.0.2/24");
+    lab.host(server).add_address("fd07::2/64");
+    lab
+}
+
+fn request(target: &str, timeout: Duration) -> ProbeRequest {
+    let target: SocketAddr = target.parse().expect("a literal address");
+    let mut request = ProbeRequest::new(ProbeSpec::Tcp, target);
+    request.connect_timeout = timeout;
+    request
+}
+
+/// A listener on the server, non-blocking so a test can ask whether accept() has
+/// anything.
+fn listen(lab: &Lab, address: &str) -> TcpListener {
+    let address: SocketAddr = address.parse().expect("a literal address");
+    let listener = lab
+        .host(SERVER)
+        .ns
+        .run_in(|| TcpListener::bind(address))
+        .expect("bind on the server");
+    listener.set_nonblocking(true).expect("non-blocking");
+    listener
+}
+
+/// `true` if the listener's application was handed a connection.
+fn accepted(listener: &TcpListener) -> bool {
+    match listener.accept() {
+        Ok(_) => true,
+        Err(error) if error.kind() == ErrorKind::WouldBlock => false,
+        Err(error) => panic!("accept: {error}"),
+    }
+}
+
+/// Runs `body` on the director with a fresh current-thread runtime.
+fn on_director<R: Send>(lab: &Lab, body: impl AsyncFnOnce() -> R + Send) -> R {
+    lab.host(DIRECTOR).ns.run_in(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(body())
+    })
+}
+
+/// Starts `requests` at once on `prober` and drives it until each has reported, as the
+/// daemon's loop does.
+async fn run_all(
+    prober: &mut TcpProber<u32>,
+    requests: &[(u32, ProbeRequest)],
+) -> Vec<(u32, ProbeOutcome)> {
+    let now = Instant::now();
+    for (key, request) in requests {
+        prober.start(*key, request, now);
+    }
+    prober.flush(now);
+    let drive = async {
+        let mut out = Vec::new();
+        while out.len() < requests.len() {
+            let deadline = prober
+                .poll_timeout()
+                .map(tokio::time::Instant::from_std)
+                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(60));
+            tokio::select! {
+                ready = prober.ready() => {
+                    ready.expect("epoll set readable");
+                    prober.collect();
+                }
+                _ = tokio::time::sleep_until(deadline) => prober.handle_timeout(Instant::now()),
+            }
+            while let Some(result) = prober.poll_result() {
+                out.push(result);
+            }
+        }
+        out.sort_by_key(|(key, _)| *key);
+        out
+    };
+    tokio::time::timeout(Duration::from_secs(30), drive)
+        .await
+        .expect("every check reports within 30 s")
+}
+
+fn syn_prober() -> TcpProber<u32> {
+    let prober = TcpProber::with_mode(TcpCheckMode::Syn).expect("epoll set");
+    assert_eq!(prober.mode(), TcpCheckMode::Syn, "root has CAP_NET_RAW");
+    prober
+}
+
+fn assert_down(outcome: &ProbeOutcome, reason_part: &str) {
+    match outcome {
+        ProbeOutcome::Down { reason } => assert!(
+            reason.contains(reason_part),
+            "reason {reason:?} should mention {reason_part:?}"
+        ),
+        other => panic!("expected down ({reason_part}), got {other:?}"),
+    }
+}
+
+/// (source, source port, destination port, TCP flags, sequence number) of every captured
+/// TCP segment.
+fn segments(capture: &mut keel_lab::Capture) -> Vec<(String, String, String, String, String)> {
+    capture
+        .read_fields(&[
+            "ip.src",
+            "ipv6.src",
+            "tcp.srcport",
+            "tcp.dstport",
+            "tcp.flags",
+            "tcp.seq_raw",
+        ])
+        .into_iter()
+        .filter(|row| row.len() == 6)
+        .map(|row| {
+            let source = if row[0].is_empty() {
+                row[1].clone()
+            } else {
+                row[0].clone()
+            };
+            (
+                source,
+                row[2].clone(),
+                row[3].clone(),
+                row[4].clone(),
+                row[5].clone(),
+            )
+        })
+        .collect()
+}
+
+fn flags(segments: &[(String, String, String, String, String)]) -> Vec<&str> {
+    segments.iter().map(|segment| segment.3.as_str()).collect()
+}
+
+#[test]
+fn syn_check_is_up_for_a_listener_down_for_a_closed_port_and_the_server_accepts_nothing() {
+    // Input: two half-open TCP_CHECKs at once from the director: 10.7.0.2:8080 (a
+    // listener whose application never calls accept() during the check) and
+    // 10.7.0.2:8081 (nothing listens).
+    // Output: up and down ("connection refused"). On the wire, per check to 8080: SYN,
+    // SYN-ACK, and the director kernel's RST; to 8081: SYN and the server's RST-ACK. The
+    // application's accept() then has nothing: no connection was ever established.
+    let lab = lab("ksyn1");
+    let listener = listen(&lab, "10.7.0.2:8080");
+    let mut capture = lab.capture("tcp");
+    let results = on_director(&lab, async || {
+        let mut prober = syn_prober();
+        let checks = [
+            (1, request("10.7.0.2:8080", Duration::from_secs(3))),
+            (2, request("10.7.0.2:8081", Duration::from_secs(3))),
+        ];
+        run_all(&mut prober, &checks).await
+    });
+    assert_eq!(results[0], (1, ProbeOutcome::Up));
+    assert_down(&results[1].1, "refused");
+    assert!(!accepted(&listener), "the application saw a connection");
+
+    std::thread::sleep(Duration::from_millis(200));
+    let wire = segments(&mut capture);
+    let to_open: Vec<_> = wire
+        .iter()
+        .filter(|s| s.1 == "8080" || s.2 == "8080")
+        .cloned()
+        .collect();
+    assert_eq!(flags(&to_open), ["0x0002", "0x0012", "0x0004"], "{wire:?}");
+    assert_eq!(to_open[0].0, "10.7.0.1");
+    assert_eq!(to_open[2].0, "10.7.0.1", "the director's kernel resets");
+    let to_closed: Vec<_> = wire
+        .iter()
+        .filter(|s| s.1 == "8081" || s.2 == "8081")
+        .cloned()
+        .collect();
+    assert_eq!(flags(&to_closed), ["0x0002", "0x0014"], "{wire:?}");
+}
+
+#[test]
+fn syn_check_over_ipv6() {
+    // Input: half-open TCP_CHECKs to [fd07::2]:8080 (listening) and [fd07::2]:8081
+    // (closed).
+    // Output: up (the kernel computed the checksum: the server answered) and down
+    // (refused); the application accepted nothing.
+    let lab = lab("ksyn6");
+    let listener = listen(&lab, "[fd07::2]:8080");
+    let results = on_director(&lab, async || {
+        let mut prober = syn_prober();
+        let checks = [
+            (1, request("[fd07::2]:8080", Duration::from_secs(3))),
+            (2, request("[fd07::2]:8081", Duration::from_secs(3))),
+        ];
+        run_all(&mut prober, &checks).await
+    });
+    assert_eq!(results[0], (1, ProbeOutcome::Up));
+    assert_down(&results[1].1, "refused");
+    assert!(!accepted(&listener));
+}
+
+#[test]
+fn syn_check_times_out_when_the_server_drops_syns_and_retransmits_like_connect() {
+    // Input: the server's firewall drops every SYN to port 8080 (nft drop); a half-open
+    // TCP_CHECK with connect_timeout 2.5 s.
+    // Output: down "timeout during connect after 2.5s", not before 2.5 s. The SYN went
+    // out at 0 s and again at 1 s (the kernel's connect() schedule, RTO 1 s then 2 s),
+    // with the same sequence number.
+    let lab = lab("ksynd");
+    let _listener = listen(&lab, "10.7.0.2:8080");
+    let server = &lab.host(SERVER).ns;
+    server.nft("add table inet keel_test");
+    server.nft("add chain inet keel_test input { type filter hook input priority 0 ; }");
+    server.nft("add rule inet keel_test input tcp dport 8080 drop");
+    let mut capture = lab.capture("tcp");
+    let started = Instant::now();
+    let results = on_director(&lab, async || {
+        let mut prober = syn_prober();
+        let checks = [(1, request("10.7.0.2:8080", Duration::from_millis(2500)))];
+        run_all(&mut prober, &checks).await
+    });
+    assert!(started.elapsed() >= Duration::from_millis(2500));
+    assert_down(&results[0].1, "timeout during connect after 2.5s");
+
+    let wire = segments(&mut capture);
+    assert_eq!(flags(&wire), ["0x0002", "0x0002"], "{wire:?}");
+    assert_eq!(wire[0].4, wire[1].4, "a retransmission keeps the ISN");
+}
+
+#[test]
+fn syn_check_is_up_when_only_the_first_syn_is_lost() {
+    // Input: the server's firewall drops SYNs to 8080 for the first 300 ms only; a
+    // half-open TCP_CHECK with connect_timeout 5 s.
+    // Output: up, after the retransmission at 1 s (not before 1 s, well before 5 s): a
+    // lossy path behaves as connect() would.
+    let lab = lab("ksynr");
+    let _listener = listen(&lab, "10.7.0.2:8080");
+    let server = &lab.host(SERVER).ns;
+    server.nft("add table inet keel_test");
+    server.nft("add chain inet keel_test input { type filter hook input priority 0 ; }");
+    server.nft("add rule inet keel_test input tcp dport 8080 drop");
+    let started = Instant::now();
+    let results = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(300));
+            server.nft("delete table inet keel_test");
+        });
+        on_director(&lab, async || {
+            let mut prober = syn_prober();
+            let checks = [(1, request("10.7.0.2:8080", Duration::from_secs(5)))];
+            run_all(&mut prober, &checks).await
+        })
+    });
+    let elapsed = started.elapsed();
+    assert_eq!(results, vec![(1, ProbeOutcome::Up)]);
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+}
+
+#[test]
+fn syn_check_follows_a_server_that_stops_listening_and_comes_back() {
+    // Input: three half-open TCP_CHECKs of 10.7.0.2:8080 on one prober: while it
+    // listens, after the listener is closed, after it listens again.
+    // Output: up, down (refused), up.
+    let lab = lab("ksynf");
+    let listener = listen(&lab, "10.7.0.2:8080");
+    let lab_ref = &lab;
+    let outcomes = on_director(&lab, async move || {
+        let mut prober = syn_prober();
+        let checks = [(1, request("10.7.0.2:8080", Duration::from_secs(3)))];
+        let first = run_all(&mut prober, &checks).await.remove(0).1;
+        drop(listener);
+        let second = run_all(&mut prober, &checks).await.remove(0).1;
+        let _again = listen(lab_ref, "10.7.0.2:8080");
+        let third = run_all(&mut prober, &checks).await.remove(0).1;
+        [first, second, third]
+    });
+    assert_eq!(outcomes[0], ProbeOutcome::Up);
+    assert_down(&outcomes[1], "refused");
+    assert_eq!(outcomes[2], ProbeOutcome::Up);
+}
