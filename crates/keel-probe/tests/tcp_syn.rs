@@ -293,3 +293,120 @@ fn syn_check_follows_a_server_that_stops_listening_and_comes_back() {
     assert_down(&outcomes[1], "refused");
     assert_eq!(outcomes[2], ProbeOutcome::Up);
 }
+
+#[test]
+fn syn_check_honours_bindto_and_bind_port() {
+    // Input: a second director address 10.7.0.11; a half-open TCP_CHECK with bindto
+    // 10.7.0.11, then one with bind_port 40123.
+    // Output: both up; the first SYN leaves from 10.7.0.11, the second from port 40123;
+    // while the prober lives, port 40123 is reserved (another bind gets EADDRINUSE).
+    let lab = lab("ksynb");
+    lab.host(DIRECTOR).add_address("10.7.0.11/24");
+    let _listener = listen(&lab, "10.7.0.2:8080");
+    let mut capture = lab.capture("tcp");
+    let (results, port_taken) = on_director(&lab, async || {
+        let mut prober = syn_prober();
+        let mut bound = request("10.7.0.2:8080", Duration::from_secs(3));
+        bound.bind = Some("10.7.0.11:0".parse().expect("literal"));
+        let mut first = run_all(&mut prober, &[(1, bound)]).await;
+        let mut port = request("10.7.0.2:8080", Duration::from_secs(3));
+        port.bind = Some("0.0.0.0:40123".parse().expect("literal"));
+        first.extend(run_all(&mut prober, &[(2, port)]).await);
+        let taken = TcpListener::bind("0.0.0.0:40123").map_err(|error| error.kind());
+        (first, taken.err())
+    });
+    assert_eq!(
+        results,
+        vec![(1, ProbeOutcome::Up), (2, ProbeOutcome::Up)]
+    );
+    assert_eq!(port_taken, Some(ErrorKind::AddrInUse));
+    std::thread::sleep(Duration::from_millis(200));
+    let wire = segments(&mut capture);
+    let syns: Vec<_> = wire.iter().filter(|s| s.3 == "0x0002").collect();
+    assert_eq!(syns.len(), 2, "{wire:?}");
+    assert_eq!(syns[0].0, "10.7.0.11");
+    assert_eq!(syns[1].1, "40123");
+}
+
+#[test]
+fn checks_beyond_the_reserved_ports_of_one_server_connect_instead() {
+    // Input: 100 half-open TCP_CHECKs of the same 10.7.0.2:8080 at once (a check needs a
+    // local port not in flight to that server, and the prober reserves at most 64).
+    // Output: 100 results, all up; the application accepted exactly the 36 that fell
+    // back to connect().
+    let lab = lab("ksynm");
+    let listener = listen(&lab, "10.7.0.2:8080");
+    let results = on_director(&lab, async || {
+        let mut prober = syn_prober();
+        let checks: Vec<_> = (0..100)
+            .map(|key| (key, request("10.7.0.2:8080", Duration::from_secs(5))))
+            .collect();
+        run_all(&mut prober, &checks).await
+    });
+    assert_eq!(results.len(), 100);
+    assert!(results.iter().all(|(_, outcome)| *outcome == ProbeOutcome::Up));
+    let mut connections = 0;
+    while accepted(&listener) {
+        connections += 1;
+    }
+    assert_eq!(connections, 36);
+}
+
+#[test]
+fn connect_mode_and_a_prober_without_cap_net_raw_connect() {
+    // Input: a prober asked for keel_tcp_check connect; then one asked for syn on a
+    // thread whose effective capabilities lack CAP_NET_RAW.
+    // Output: both report connect mode, the check is up, and the application accepts
+    // each check's connection (the connect path, not a half-open one).
+    let lab = lab("ksync");
+    let listener = listen(&lab, "10.7.0.2:8080");
+    let (modes, results) = on_director(&lab, async || {
+        let mut connect = TcpProber::with_mode(TcpCheckMode::Connect).expect("epoll set");
+        let checks = [(1, request("10.7.0.2:8080", Duration::from_secs(3)))];
+        let mut results = run_all(&mut connect, &checks).await;
+        drop_cap_net_raw();
+        let mut unprivileged = TcpProber::with_mode(TcpCheckMode::Syn).expect("epoll set");
+        results.extend(run_all(&mut unprivileged, &checks).await);
+        ([connect.mode(), unprivileged.mode()], results)
+    });
+    assert_eq!(modes, [TcpCheckMode::Connect, TcpCheckMode::Connect]);
+    assert_eq!(results, vec![(1, ProbeOutcome::Up), (1, ProbeOutcome::Up)]);
+    assert!(accepted(&listener));
+    assert!(accepted(&listener));
+}
+
+/// Clears CAP_NET_RAW from this thread's effective set (capabilities are per thread;
+/// the raw `capset` syscall changes only the caller's).
+fn drop_cap_net_raw() {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522;
+    const CAP_NET_RAW: u32 = 13;
+    let mut header = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let mut data = [Data::default(); 2];
+    // SAFETY: capget/capset with a v3 header and the two data words that version takes.
+    unsafe {
+        assert_eq!(
+            libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()),
+            0
+        );
+        data[0].effective &= !(1 << CAP_NET_RAW);
+        assert_eq!(
+            libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()),
+            0
+        );
+    }
+}
