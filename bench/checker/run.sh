@@ -6,6 +6,7 @@
 #   bench/checker/run.sh [VS [SECONDS]]   (root; default 100 virtual servers = 10,000 real
 #                                          servers, 60 s measured after 15 s of warm-up)
 # KEEL_BIN=path measures that keel binary instead of building this tree's release build.
+# KEEL_TCP_CHECK=connect|syn sets `keel_tcp_check` (default: keel's own default, syn).
 # The listeners are bench/checker/listeners.rs (std only), compiled here with rustc -O.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,6 +35,7 @@ trap cleanup EXIT
 {
   echo "global_defs {"
   echo "  keel_lb_backend nftables"
+  [ -n "${KEEL_TCP_CHECK:-}" ] && echo "  keel_tcp_check $KEEL_TCP_CHECK"
   echo "}"
   for v in $(seq 0 $((vs - 1))); do
     echo "virtual_server 10.$((v / 250)).$((v % 250)).1 80 {"
@@ -68,8 +70,11 @@ sleep 15
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$keel_pid/stat"; }
 user() { awk '{print $14}' "/proc/$keel_pid/stat"; }
-# TCP ActiveOpens of the namespace: the connections keel's checks opened.
-opens() { ip netns exec "$netns" awk '/^Tcp:/ && $6 ~ /^[0-9]+$/ {print $6}' /proc/net/snmp; }
+# Checks made: TCP ActiveOpens of the namespace (a connect() per check) or OutRsts (a
+# half-open check ends with the kernel's RST to the SYN-ACK; a connect check closes with a
+# RST too), whichever grew more.
+opens() { ip netns exec "$netns" awk '/^Tcp:/ && $6 ~ /^[0-9]+$/ {print $6 + 0, $15 + 0}' /proc/net/snmp; }
+grown() { awk -v a0="$1" -v r0="$2" -v a1="$3" -v r1="$4" 'BEGIN {a = a1 - a0; r = r1 - r0; print (a > r ? a : r)}'; }
 o0=$(opens); c0=$(cpu); u0=$(user); l0=$(cut -d' ' -f1 /proc/loadavg); t0=$(date +%s.%N)
 sleep "$window"
 c1=$(cpu); u1=$(user); t1=$(date +%s.%N); o1=$(opens); l1=$(cut -d' ' -f1 /proc/loadavg)
@@ -84,7 +89,9 @@ user_pct=$(echo "($u1 - $u0) * 100 / $ticks / ($t1 - $t0)" | bc -l)
 printf "keel CPU: %.1f %% of one core (user %.1f %%); RSS %d KiB (peak %d KiB); threads %s\n" "$cpu_pct" "$user_pct" "$rss" "$hwm" "$threads"
 echo "host load average at start / end of the window: $l0 / $l1"
 echo "keel memory (smaps_rollup):" $(awk '/^(Rss|Anonymous|Private_Dirty|Private_Clean|Shared_Clean):/ {printf "%s%s ", $1, $2}' "/proc/$keel_pid/smaps_rollup")
-printf "checks per second: %.0f (configured %d)\n" "$(echo "($o1 - $o0) / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
+# shellcheck disable=SC2086 # two numbers each
+made=$(grown $o0 $o1)
+printf "checks per second: %.0f (configured %d)\n" "$(echo "$made / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
 echo "destinations in the nft table: $programmed (configured $((vs * rs)))"
 echo "--- keel log"
 cat "$work/keel.log"

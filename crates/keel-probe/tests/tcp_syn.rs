@@ -193,6 +193,43 @@ fn syn_check_is_up_for_a_listener_down_for_a_closed_port_and_the_server_accepts_
 }
 
 #[test]
+fn syn_check_uses_the_source_address_of_each_route() {
+    // Input: the director has 10.7.0.1 and 10.8.0.1, the server 10.7.0.2 and 10.8.0.2,
+    // with a listener on both; one prober checks 10.7.0.2:8080, then 10.8.0.2:8080, then
+    // 10.7.0.2:8080 again (the IPv4 checksum covers the source the route picks).
+    // Output: up three times; the SYNs leave from 10.7.0.1, 10.8.0.1, 10.7.0.1.
+    let lab = lab("ksyns");
+    lab.host(DIRECTOR).add_address("10.8.0.1/24");
+    lab.host(SERVER).add_address("10.8.0.2/24");
+    let _first = listen(&lab, "10.7.0.2:8080");
+    let _second = listen(&lab, "10.8.0.2:8080");
+    let mut capture = lab.capture("tcp");
+    let results = on_director(&lab, async || {
+        let mut prober = syn_prober();
+        let mut results = Vec::new();
+        for (key, target) in [
+            (1, "10.7.0.2:8080"),
+            (2, "10.8.0.2:8080"),
+            (3, "10.7.0.2:8080"),
+        ] {
+            let checks = [(key, request(target, Duration::from_secs(3)))];
+            results.extend(run_all(&mut prober, &checks).await);
+        }
+        results
+    });
+    let up: Vec<_> = (1..=3).map(|key| (key, ProbeOutcome::Up)).collect();
+    assert_eq!(results, up);
+    std::thread::sleep(Duration::from_millis(200));
+    let wire = segments(&mut capture);
+    let sources: Vec<&str> = wire
+        .iter()
+        .filter(|s| s.3 == "0x0002")
+        .map(|s| s.0.as_str())
+        .collect();
+    assert_eq!(sources, ["10.7.0.1", "10.8.0.1", "10.7.0.1"], "{wire:?}");
+}
+
+#[test]
 fn syn_check_over_ipv6() {
     // Input: half-open TCP_CHECKs to [fd07::2]:8080 (listening) and [fd07::2]:8081
     // (closed).
@@ -315,10 +352,7 @@ fn syn_check_honours_bindto_and_bind_port() {
         let taken = TcpListener::bind("0.0.0.0:40123").map_err(|error| error.kind());
         (first, taken.err())
     });
-    assert_eq!(
-        results,
-        vec![(1, ProbeOutcome::Up), (2, ProbeOutcome::Up)]
-    );
+    assert_eq!(results, vec![(1, ProbeOutcome::Up), (2, ProbeOutcome::Up)]);
     assert_eq!(port_taken, Some(ErrorKind::AddrInUse));
     std::thread::sleep(Duration::from_millis(200));
     let wire = segments(&mut capture);
@@ -344,7 +378,11 @@ fn checks_beyond_the_reserved_ports_of_one_server_connect_instead() {
         run_all(&mut prober, &checks).await
     });
     assert_eq!(results.len(), 100);
-    assert!(results.iter().all(|(_, outcome)| *outcome == ProbeOutcome::Up));
+    assert!(
+        results
+            .iter()
+            .all(|(_, outcome)| *outcome == ProbeOutcome::Up)
+    );
     let mut connections = 0;
     while accepted(&listener) {
         connections += 1;

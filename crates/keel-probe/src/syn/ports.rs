@@ -148,7 +148,10 @@ impl Sources {
             }
         };
         // Connecting a UDP socket sends nothing: it runs the route lookup and fixes the
-        // source address, which getsockname reports. Reconnecting it is allowed.
+        // source address, which getsockname reports. A connected socket keeps its first
+        // source address across reconnects, so dissolve the association first
+        // (`AF_UNSPEC`, connect(2)), which clears it.
+        rustix::net::connect_unspec(&*socket)?;
         socket.connect(&SocketAddr::new(IpAddr::V4(target), 9).into())?;
         let source = match socket.local_addr()?.as_socket() {
             Some(SocketAddr::V4(address)) => *address.ip(),
