@@ -448,3 +448,39 @@ fn drop_cap_net_raw() {
         );
     }
 }
+
+#[test]
+fn syn_check_fails_at_once_on_an_icmp_unreachable() {
+    // Input: the server's firewall answers SYNs to 8080 with ICMP host-unreachable (and
+    // ICMPv6 address-unreachable); half-open TCP_CHECKs of 10.7.0.2:8080 and
+    // [fd07::2]:8080 with connect_timeout 5 s.
+    // Output: both down with the error connect() reports ("No route to host"), well
+    // before 5 s.
+    let lab = lab("ksyni");
+    let _listener = listen(&lab, "10.7.0.2:8080");
+    let server = &lab.host(SERVER).ns;
+    server.nft("add table inet keel_test");
+    server.nft("add chain inet keel_test input { type filter hook input priority 0 ; }");
+    server.nft(
+        "add rule inet keel_test input meta nfproto ipv4 tcp dport 8080 reject with icmp type host-unreachable",
+    );
+    server.nft(
+        "add rule inet keel_test input meta nfproto ipv6 tcp dport 8080 reject with icmpv6 type addr-unreachable",
+    );
+    let started = Instant::now();
+    let results = on_director(&lab, async || {
+        let mut prober = syn_prober();
+        let checks = [
+            (1, request("10.7.0.2:8080", Duration::from_secs(5))),
+            (2, request("[fd07::2]:8080", Duration::from_secs(5))),
+        ];
+        run_all(&mut prober, &checks).await
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_down(&results[0].1, "No route to host");
+    assert_down(&results[1].1, "No route to host");
+}

@@ -260,14 +260,47 @@ impl<K> SynEngine<K> {
             return false;
         }
         let mut buffer = std::mem::take(&mut self.buffer);
+        let ipv6 = self.sockets[socket].key.ipv6;
         while let Some((length, from)) = self.sockets[socket].receive(&mut buffer) {
-            let ipv6 = self.sockets[socket].key.ipv6;
             if let Some(answer) = answer(&buffer[..length], ipv6, from) {
                 self.judge(answer, results);
             }
         }
+        while let Some((length, errno, to)) = self.sockets[socket].receive_error(&mut buffer) {
+            let quoted = to.and_then(|to| quoted_syn(&buffer[..length], to));
+            if let Some(quoted) = quoted.filter(|_| errno != 0) {
+                self.unreachable(quoted, errno, results);
+            }
+        }
         self.buffer = buffer;
         true
+    }
+
+    /// An ICMP error quoting one of our SYNs fails its check at once with the error
+    /// connect() would report (RFC 1122 §4.2.3.9 lets TCP abort a connection attempt on
+    /// a hard error; Linux does so in SYN-SENT for every destination unreachable).
+    fn unreachable(
+        &mut self,
+        quoted: QuotedSyn,
+        errno: i32,
+        results: &mut VecDeque<(K, ProbeOutcome)>,
+    ) {
+        let tuple = (quoted.to.ip(), quoted.to.port(), quoted.local_port);
+        let Some(&index) = self.by_tuple.get(&tuple) else {
+            return;
+        };
+        let Some(slot) = self.slots.get(index as usize) else {
+            return;
+        };
+        if slot
+            .probe
+            .as_ref()
+            .is_none_or(|probe| probe.isn != quoted.seq)
+        {
+            return;
+        }
+        let error = ProbeError::Connect(io::Error::from_raw_os_error(errno));
+        self.fail(index, slot.generation, error, results);
     }
 
     fn judge(&mut self, answer: Answer, results: &mut VecDeque<(K, ProbeOutcome)>) {
@@ -495,6 +528,25 @@ impl<K> SynEngine<K> {
         }
         Some(probe)
     }
+}
+
+/// The SYN an ICMP error quotes: where it went, from which port, with which ISN.
+struct QuotedSyn {
+    to: SocketAddr,
+    local_port: u16,
+    seq: u32,
+}
+
+/// Reads the quoted SYN of an ICMP error sent to `to`: the first 8 bytes of its TCP
+/// header, all an ICMP error is sure to quote (RFC 792, RFC 4443 §3.1).
+fn quoted_syn(bytes: &[u8], to: IpAddr) -> Option<QuotedSyn> {
+    let tcp = bytes.get(..8)?;
+    let word = |at: usize| u16::from_be_bytes([tcp[at], tcp[at + 1]]);
+    Some(QuotedSyn {
+        to: SocketAddr::new(to, word(2)),
+        local_port: word(0),
+        seq: u32::from_be_bytes([tcp[4], tcp[5], tcp[6], tcp[7]]),
+    })
 }
 
 /// A segment from a server, as far as matching needs it.

@@ -6,6 +6,7 @@ use std::io::{self, IoSlice};
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsRawFd;
 
+use keel_wire::tcp::CHECKSUM_OFFSET;
 use rustix::io::Errno;
 use rustix::net::{
     MMsgHdr, RecvFlags, SendAncillaryBuffer, SendFlags, SocketAddrAny, recvfrom, sendmmsg,
@@ -55,7 +56,17 @@ impl RawSocket {
         if key.ipv6 {
             // RFC 3542 §3.1: the kernel computes the checksum at this offset on send
             // (and checks it on receive), over the source address it picks.
-            set_ipv6_checksum(&socket, keel_wire::tcp::CHECKSUM_OFFSET)?;
+            set_int(
+                &socket,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_CHECKSUM,
+                CHECKSUM_OFFSET,
+            )?;
+            set_int(&socket, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, 1)?;
+        } else {
+            // ICMP errors quoting our SYNs are queued for us (ip(7) IP_RECVERR): an
+            // unreachable ends a check at once, as it ends a connect() in SYN-SENT.
+            set_int(&socket, libc::IPPROTO_IP, libc::IP_RECVERR, 1)?;
         }
         // Best effort: without CAP_NET_ADMIN the buffers stay at the sysctl maximum.
         if socket.set_send_buffer_size(BUFFER_BYTES).is_err() {
@@ -131,6 +142,83 @@ impl RawSocket {
     }
 }
 
+impl RawSocket {
+    /// Takes one queued ICMP error (`MSG_ERRQUEUE`): the errno it maps to, the quoted
+    /// packet's destination, and in `buffer` the quoted transport header (our SYN's TCP
+    /// header: a raw socket's error payload starts after the IP header). `None` when the
+    /// error queue is empty; errors of local origin come with errno 0, to be skipped.
+    pub fn receive_error(&self, buffer: &mut [u8]) -> Option<(usize, i32, Option<IpAddr>)> {
+        // u64 words: cmsghdr alignment.
+        let mut control = [0u64; 64];
+        let mut iov = libc::iovec {
+            iov_base: buffer.as_mut_ptr().cast(),
+            iov_len: buffer.len(),
+        };
+        // SAFETY: msghdr is plain data; zeroed is a valid empty header.
+        let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+        // SAFETY: sockaddr_storage is plain data; zeroed is a valid (AF_UNSPEC) value.
+        let mut name: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        message.msg_name = (&mut name as *mut libc::sockaddr_storage).cast();
+        message.msg_namelen = std::mem::size_of_val(&name) as libc::socklen_t;
+        message.msg_iov = &mut iov;
+        message.msg_iovlen = 1;
+        message.msg_control = control.as_mut_ptr().cast();
+        message.msg_controllen = std::mem::size_of_val(&control);
+        let flags = libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT;
+        // SAFETY: the iovec and control buffer outlive the call and their lengths are
+        // their sizes.
+        let length = unsafe { libc::recvmsg(self.socket.as_raw_fd(), &mut message, flags) };
+        let length = usize::try_from(length).ok()?;
+        let mut errno = 0;
+        // SAFETY: CMSG_FIRSTHDR/CMSG_NXTHDR walk the control buffer the kernel filled,
+        // bounded by msg_controllen; the extended error is read unaligned from CMSG_DATA
+        // only when the header says it holds one.
+        unsafe {
+            let mut header = libc::CMSG_FIRSTHDR(&message);
+            while !header.is_null() {
+                let level = (*header).cmsg_level;
+                let kind = (*header).cmsg_type;
+                let ours = (level == libc::IPPROTO_IP && kind == libc::IP_RECVERR)
+                    || (level == libc::IPPROTO_IPV6 && kind == libc::IPV6_RECVERR);
+                let size = std::mem::size_of::<libc::sock_extended_err>();
+                if ours && (*header).cmsg_len as usize >= libc::CMSG_LEN(size as u32) as usize {
+                    let error: libc::sock_extended_err =
+                        std::ptr::read_unaligned(libc::CMSG_DATA(header).cast());
+                    let icmp = error.ee_origin == libc::SO_EE_ORIGIN_ICMP
+                        || error.ee_origin == libc::SO_EE_ORIGIN_ICMP6;
+                    if icmp {
+                        errno = i32::try_from(error.ee_errno).unwrap_or(0);
+                    }
+                }
+                header = libc::CMSG_NXTHDR(&message, header);
+            }
+        }
+        Some((length.min(buffer.len()), errno, destination(&name)))
+    }
+}
+
+/// The address in a `sockaddr_storage` the kernel filled (ip(7): the quoted packet's
+/// destination for an `IP_RECVERR` error).
+fn destination(name: &libc::sockaddr_storage) -> Option<IpAddr> {
+    match i32::from(name.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: the family says the storage holds a sockaddr_in, which it can.
+            let address: libc::sockaddr_in =
+                unsafe { std::ptr::read_unaligned((name as *const libc::sockaddr_storage).cast()) };
+            Some(IpAddr::from(
+                u32::from_be(address.sin_addr.s_addr).to_be_bytes(),
+            ))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: the family says the storage holds a sockaddr_in6, which it can.
+            let address: libc::sockaddr_in6 =
+                unsafe { std::ptr::read_unaligned((name as *const libc::sockaddr_storage).cast()) };
+            Some(IpAddr::from(address.sin6_addr.s6_addr))
+        }
+        _ => None,
+    }
+}
+
 /// Classic BPF (as `tcpdump -d` prints it): load the TCP header's offset into X (the IPv4
 /// header's length; 0 on IPv6, where a raw socket's data starts at the TCP header), keep
 /// segments to one of `ports` whose flags are RST, or SYN and ACK; drop the rest, so the
@@ -172,15 +260,16 @@ fn program(ipv6: bool, ports: &[u16]) -> Vec<SockFilter> {
     program
 }
 
-/// `IPV6_CHECKSUM`: socket2 and rustix have no wrapper for it.
-fn set_ipv6_checksum(socket: &Socket, offset: usize) -> io::Result<()> {
-    let value = libc::c_int::try_from(offset).map_err(|_| io::ErrorKind::InvalidInput)?;
+/// An integer socket option socket2 and rustix have no wrapper for (`IPV6_CHECKSUM`,
+/// `IP_RECVERR`, `IPV6_RECVERR`).
+fn set_int(socket: &Socket, level: i32, name: i32, value: usize) -> io::Result<()> {
+    let value = libc::c_int::try_from(value).map_err(|_| io::ErrorKind::InvalidInput)?;
     // SAFETY: a valid socket descriptor, and a pointer to a c_int with its exact size.
     let result = unsafe {
         libc::setsockopt(
             socket.as_raw_fd(),
-            libc::IPPROTO_IPV6,
-            libc::IPV6_CHECKSUM,
+            level,
+            name,
             (&value as *const libc::c_int).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
