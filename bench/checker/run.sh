@@ -7,6 +7,9 @@
 #                                          servers, 60 s measured after 15 s of warm-up)
 # KEEL_BIN=path measures that keel binary instead of building this tree's release build.
 # KEEL_TCP_CHECK=connect|syn sets `keel_tcp_check` (default: keel's own default, syn).
+# PROFILE=SECONDS: after the window, also `strace -c -f` keel for that long, then
+# `perf stat` (task-clock) it for that long, each with the checks made meanwhile
+# (syscalls and CPU per check; strace slows keel down, so its window is not the CPU one).
 # The listeners are bench/checker/listeners.rs (std only), compiled here with rustc -O.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -63,7 +66,9 @@ ip netns exec "$netns" "$work/listeners" "$base" "$rs" > "$work/listen.log" 2>&1
 listen_pid=$!
 until grep -q listening "$work/listen.log"; do sleep 0.2; done
 
-ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" > "$work/keel.log" 2>&1 &
+# Pid files in the scratch directory: another daemon on the host may hold /run's.
+ip netns exec "$netns" "$keel" -C -n -f "$work/keepalived.conf" -p "$work/keel.pid" \
+  -c "$work/checkers.pid" > "$work/keel.log" 2>&1 &
 keel_pid=$!
 # `ip netns exec` execs keel, so $keel_pid is keel's own pid.
 sleep 15
@@ -92,7 +97,25 @@ echo "keel memory (smaps_rollup):" $(awk '/^(Rss|Anonymous|Private_Dirty|Private
 # shellcheck disable=SC2086 # two numbers each
 made=$(grown $o0 $o1)
 printf "checks per second: %.0f (configured %d)\n" "$(echo "$made / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
+# shellcheck disable=SC2086 # two numbers each
+set -- $o0 $o1
+echo "  over the window: TCP ActiveOpens +$(($3 - $1)) (connects), OutRsts +$(($4 - $2)) (resets sent)"
 echo "destinations in the nft table: $programmed (configured $((vs * rs)))"
+if [ -n "${PROFILE:-}" ]; then
+  o0=$(opens)
+  strace -c -f -p "$keel_pid" -o "$work/strace" & strace_pid=$!
+  sleep "$PROFILE"; kill -INT "$strace_pid"; wait "$strace_pid" 2>/dev/null || true
+  o1=$(opens)
+  # shellcheck disable=SC2086 # two numbers each
+  echo "--- strace -c -f over ${PROFILE}s: $(grown $o0 $o1) checks"
+  cat "$work/strace"
+  o0=$(opens)
+  perf stat -e task-clock,context-switches -p "$keel_pid" -- sleep "$PROFILE" 2> "$work/perf"
+  o1=$(opens)
+  # shellcheck disable=SC2086 # two numbers each
+  echo "--- perf stat over ${PROFILE}s: $(grown $o0 $o1) checks"
+  cat "$work/perf"
+fi
 echo "--- keel log"
 cat "$work/keel.log"
 echo "--- listeners"
