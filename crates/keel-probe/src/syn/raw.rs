@@ -68,12 +68,17 @@ impl RawSocket {
             // unreachable ends a check at once, as it ends a connect() in SYN-SENT.
             set_int(&socket, libc::IPPROTO_IP, libc::IP_RECVERR, 1)?;
         }
-        // Best effort: without CAP_NET_ADMIN the buffers stay at the sysctl maximum.
-        if socket.set_send_buffer_size(BUFFER_BYTES).is_err() {
-            let _ = socket.set_send_buffer_size(BUFFER_BYTES / 4);
-        }
-        if socket.set_recv_buffer_size(BUFFER_BYTES).is_err() {
-            let _ = socket.set_recv_buffer_size(BUFFER_BYTES / 4);
+        // socket(7): the FORCE options pass the rmem_max/wmem_max sysctls (208 KiB by
+        // default, a few hundred answers) with CAP_NET_ADMIN; without it the plain
+        // options give what the sysctls allow. Best effort either way.
+        let force = [
+            (libc::SO_SNDBUFFORCE, libc::SO_SNDBUF),
+            (libc::SO_RCVBUFFORCE, libc::SO_RCVBUF),
+        ];
+        for (forced, plain) in force {
+            if set_int(&socket, libc::SOL_SOCKET, forced, BUFFER_BYTES).is_err() {
+                let _ = set_int(&socket, libc::SOL_SOCKET, plain, BUFFER_BYTES);
+            }
         }
         let raw = RawSocket { key, socket };
         raw.filter(ports)?;
@@ -261,7 +266,7 @@ fn program(ipv6: bool, ports: &[u16]) -> Vec<SockFilter> {
 }
 
 /// An integer socket option socket2 and rustix have no wrapper for (`IPV6_CHECKSUM`,
-/// `IP_RECVERR`, `IPV6_RECVERR`).
+/// `IP_RECVERR`, `IPV6_RECVERR`, the `*BUFFORCE` sizes).
 fn set_int(socket: &Socket, level: i32, name: i32, value: usize) -> io::Result<()> {
     let value = libc::c_int::try_from(value).map_err(|_| io::ErrorKind::InvalidInput)?;
     // SAFETY: a valid socket descriptor, and a pointer to a c_int with its exact size.
