@@ -46,7 +46,9 @@ pub use udp::{ReplyPattern, UdpSpec, parse_payload};
 /// What to check: one variant per keepalived checker block (spec §2.7).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProbeSpec {
-    /// `TCP_CHECK`: success iff `connect()` completes within `connect_timeout`.
+    /// `TCP_CHECK`: success iff `connect()` completes within `connect_timeout`, i.e. iff
+    /// the server answers the SYN with a SYN-ACK; [`TcpProber`] in
+    /// [`TcpCheckMode::Syn`] reaches the same verdict half-open.
     Tcp,
     /// `HTTP_GET` (no `tls`) and `SSL_GET` (with `tls`).
     Http(HttpSpec),
