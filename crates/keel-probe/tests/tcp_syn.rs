@@ -156,22 +156,25 @@ fn syn_check_is_up_for_a_listener_down_for_a_closed_port_and_the_server_accepts_
     // Input: two half-open TCP_CHECKs at once from the director: 10.7.0.2:8080 (a
     // listener whose application never calls accept() during the check) and
     // 10.7.0.2:8081 (nothing listens).
-    // Output: up and down ("connection refused"). On the wire, per check to 8080: SYN,
+    // Output: up and down ("connection refused"), and no timer left to wake the loop
+    // (the checks' retransmission timers go with them). On the wire, per check to 8080: SYN,
     // SYN-ACK, and the director kernel's RST; to 8081: SYN and the server's RST-ACK. The
     // application's accept() then has nothing: no connection was ever established.
     let lab = lab("ksyn1");
     let listener = listen(&lab, "10.7.0.2:8080");
     let mut capture = lab.capture("tcp");
-    let results = on_director(&lab, async || {
+    let (results, left) = on_director(&lab, async || {
         let mut prober = syn_prober();
         let checks = [
             (1, request("10.7.0.2:8080", Duration::from_secs(3))),
             (2, request("10.7.0.2:8081", Duration::from_secs(3))),
         ];
-        run_all(&mut prober, &checks).await
+        let results = run_all(&mut prober, &checks).await;
+        (results, (prober.in_flight(), prober.poll_timeout()))
     });
     assert_eq!(results[0], (1, ProbeOutcome::Up));
     assert_down(&results[1].1, "refused");
+    assert_eq!(left, (0, None), "nothing in flight, no timer left");
     assert!(!accepted(&listener), "the application saw a connection");
 
     std::thread::sleep(Duration::from_millis(200));

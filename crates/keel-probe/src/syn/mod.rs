@@ -53,7 +53,9 @@ pub(crate) struct SynEngine<K> {
     in_flight: usize,
     /// (server address, server port, local port) → slot.
     by_tuple: HashMap<(IpAddr, u16, u16), u32>,
-    /// `(when, slot, generation)`: the next retransmission or the deadline.
+    /// `(when, slot, generation)`: the next retransmission or the deadline. Entries of
+    /// finished checks stay until they reach the top, where they are dropped, so the top
+    /// is always a check in flight (no wake-up for a check that is over).
     timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
     /// Slots whose SYN is to be sent at the next [`SynEngine::flush`].
     outbox: Vec<(u32, u32)>,
@@ -200,6 +202,7 @@ impl<K> SynEngine<K> {
         for (socket, batch) in batches.into_iter().enumerate() {
             self.send_batch(socket, batch, now, results);
         }
+        self.drop_stale_timers();
     }
 
     /// When [`SynEngine::handle_timeout`] is due: a retransmission, a deadline, SYNs
@@ -245,6 +248,7 @@ impl<K> SynEngine<K> {
             self.outbox.push((index, generation));
         }
         self.flush(now, results);
+        self.drop_stale_timers();
     }
 
     /// Reads the answers queued on the raw socket behind epoll token `token`; `false` if
@@ -273,6 +277,7 @@ impl<K> SynEngine<K> {
             }
         }
         self.buffer = buffer;
+        self.drop_stale_timers();
         true
     }
 
@@ -478,6 +483,15 @@ impl<K> SynEngine<K> {
     ) {
         if let Some(probe) = self.release(index, generation) {
             results.push_back((probe.key, Err(error).into()));
+        }
+    }
+
+    fn drop_stale_timers(&mut self) {
+        while let Some(&Reverse((_, index, generation))) = self.timers.peek() {
+            if self.live(index, generation).is_some() {
+                return;
+            }
+            self.timers.pop();
         }
     }
 
