@@ -6,6 +6,10 @@
 #   bench/checker/run.sh [VS [SECONDS]]   (root; default 100 virtual servers = 10,000 real
 #                                          servers, 60 s measured after 15 s of warm-up)
 # KEEL_BIN=path measures that keel binary instead of building this tree's release build.
+# KEEL_TCP_CHECK=connect|syn sets `keel_tcp_check` (default: keel's own default, syn).
+# PROFILE=SECONDS: after the window, also `strace -c -f` keel for that long, then
+# `perf stat` (task-clock) it for that long, each with the checks made meanwhile
+# (syscalls and CPU per check; strace slows keel down, so its window is not the CPU one).
 # The listeners are bench/checker/listeners.rs (std only), compiled here with rustc -O.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-checker_config "$vs" nftables > "$work/keepalived.conf"
+checker_config "$vs" nftables "${KEEL_TCP_CHECK:-}" > "$work/keepalived.conf"
 
 ip netns add "$netns"
 ip -n "$netns" link set lo up
@@ -45,8 +49,11 @@ sleep 15
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$keel_pid/stat"; }
 user() { awk '{print $14}' "/proc/$keel_pid/stat"; }
-# TCP ActiveOpens of the namespace: the connections keel's checks opened.
-opens() { ip netns exec "$netns" awk '/^Tcp:/ && $6 ~ /^[0-9]+$/ {print $6}' /proc/net/snmp; }
+# Checks made: TCP ActiveOpens of the namespace (a connect() per check) or OutRsts (a
+# half-open check ends with the kernel's RST to the SYN-ACK; a connect check closes with a
+# RST too), whichever grew more.
+opens() { ip netns exec "$netns" awk '/^Tcp:/ && $6 ~ /^[0-9]+$/ {print $6 + 0, $15 + 0}' /proc/net/snmp; }
+grown() { awk -v a0="$1" -v r0="$2" -v a1="$3" -v r1="$4" 'BEGIN {a = a1 - a0; r = r1 - r0; print (a > r ? a : r)}'; }
 o0=$(opens); c0=$(cpu); u0=$(user); l0=$(cut -d' ' -f1 /proc/loadavg); t0=$(date +%s.%N)
 sleep "$window"
 c1=$(cpu); u1=$(user); t1=$(date +%s.%N); o1=$(opens); l1=$(cut -d' ' -f1 /proc/loadavg)
@@ -63,8 +70,28 @@ echo "host load average at start / end of the window: $l0 / $l1"
 echo "keel memory (smaps_rollup):" $(awk '/^(Rss|Anonymous|Private_Dirty|Private_Clean|Shared_Clean):/ {printf "%s%s ", $1, $2}' "/proc/$keel_pid/smaps_rollup")
 echo "keel mappings holding 64 KiB or more (RSS, anonymous, private dirty KiB; perms; file):"
 awk -f bench/checker/smaps.awk "/proc/$keel_pid/smaps" | sort -rn | head -16
-printf "checks per second: %.0f (configured %d)\n" "$(echo "($o1 - $o0) / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
+# shellcheck disable=SC2086 # two numbers each
+made=$(grown $o0 $o1)
+printf "checks per second: %.0f (configured %d)\n" "$(echo "$made / ($t1 - $t0)" | bc -l)" "$((vs * rs))"
+# shellcheck disable=SC2086 # two numbers each
+set -- $o0 $o1
+echo "  over the window: TCP ActiveOpens +$(($3 - $1)) (connects), OutRsts +$(($4 - $2)) (resets sent)"
 echo "destinations in the nft table: $programmed (configured $((vs * rs)))"
+if [ -n "${PROFILE:-}" ]; then
+  o0=$(opens)
+  strace -c -f -p "$keel_pid" -o "$work/strace" & strace_pid=$!
+  sleep "$PROFILE"; kill -INT "$strace_pid"; wait "$strace_pid" 2>/dev/null || true
+  o1=$(opens)
+  # shellcheck disable=SC2086 # two numbers each
+  echo "--- strace -c -f over ${PROFILE}s: $(grown $o0 $o1) checks"
+  cat "$work/strace"
+  o0=$(opens)
+  perf stat -e task-clock,context-switches -p "$keel_pid" -- sleep "$PROFILE" 2> "$work/perf"
+  o1=$(opens)
+  # shellcheck disable=SC2086 # two numbers each
+  echo "--- perf stat over ${PROFILE}s: $(grown $o0 $o1) checks"
+  cat "$work/perf"
+fi
 echo "--- keel log"
 cat "$work/keel.log"
 echo "--- listeners"

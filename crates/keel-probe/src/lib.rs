@@ -24,6 +24,7 @@ mod misc;
 mod ping;
 mod smtp;
 mod socket;
+mod syn;
 mod tcp;
 mod tcp_batch;
 mod tls;
@@ -38,14 +39,16 @@ pub use file::FileSpec;
 pub use http::{HttpProtocol, HttpSpec, Pattern, StatusCodes, UrlCheck};
 pub use misc::MiscSpec;
 pub use smtp::SmtpSpec;
-pub use tcp_batch::TcpProber;
+pub use tcp_batch::{TcpCheckMode, TcpProber};
 pub use tls::TlsOptions;
 pub use udp::{ReplyPattern, UdpSpec, parse_payload};
 
 /// What to check: one variant per keepalived checker block (spec §2.7).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProbeSpec {
-    /// `TCP_CHECK`: success iff `connect()` completes within `connect_timeout`.
+    /// `TCP_CHECK`: success iff `connect()` completes within `connect_timeout`, i.e. iff
+    /// the server answers the SYN with a SYN-ACK; [`TcpProber`] in
+    /// [`TcpCheckMode::Syn`] reaches the same verdict half-open.
     Tcp,
     /// `HTTP_GET` (no `tls`) and `SSL_GET` (with `tls`).
     Http(HttpSpec),

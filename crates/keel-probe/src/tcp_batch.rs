@@ -14,6 +14,10 @@
 //! `SO_ERROR` read, which is made only when a connect failed, for the reason.
 //!
 //! A completed check is closed with a reset (see [`close_with_reset`]).
+//!
+//! In [`TcpCheckMode::Syn`] the prober runs checks half-open instead (`crate::syn`: a SYN
+//! from a raw socket, no socket per check), and falls back to the connect above for the
+//! checks it cannot run that way, or for all of them without `CAP_NET_RAW`.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -29,10 +33,46 @@ use tokio::io::unix::AsyncFd;
 
 use crate::error::ProbeError;
 use crate::socket::apply_options;
+use crate::syn::{Declined, SynEngine};
 use crate::{ProbeOutcome, ProbeRequest};
 
 /// Events taken from the epoll set per `epoll_wait`.
 const EVENTS_PER_WAIT: usize = 256;
+
+/// How [`TcpProber`] runs a `TCP_CHECK` (the keel-specific `keel_tcp_check` keyword).
+///
+/// Both reach keepalived's verdict (up iff the server answers the SYN with a SYN-ACK
+/// within `connect_timeout`); they differ in what the server sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TcpCheckMode {
+    /// `connect()` and a reset close, as keepalived (but RST instead of FIN): the
+    /// server's application accepts a connection per check.
+    Connect,
+    /// Half-open: a SYN from a raw socket; the kernel answers the server's SYN-ACK with
+    /// a RST, so the application never accepts a connection. Needs `CAP_NET_RAW`;
+    /// without it the prober connects.
+    #[default]
+    Syn,
+}
+
+impl TcpCheckMode {
+    /// Parses `keel_tcp_check`'s argument: `connect` or `syn`.
+    pub fn parse(word: &str) -> Option<TcpCheckMode> {
+        match word {
+            "connect" => Some(TcpCheckMode::Connect),
+            "syn" => Some(TcpCheckMode::Syn),
+            _ => None,
+        }
+    }
+
+    /// The keyword's argument for this mode.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            TcpCheckMode::Connect => "connect",
+            TcpCheckMode::Syn => "syn",
+        }
+    }
+}
 
 /// TCP connect probes in flight, each identified by the caller's key `K`.
 ///
@@ -57,6 +97,11 @@ pub struct TcpProber<K> {
     deadlines: BinaryHeap<Reverse<(Instant, u32, u32)>>,
     events: Vec<epoll::Event>,
     results: VecDeque<(K, ProbeOutcome)>,
+    /// Half-open checks; `None` in connect mode or without `CAP_NET_RAW`.
+    syn: Option<SynEngine<K>>,
+    /// The `now` of the first half-open check queued since the last send: the SYNs are
+    /// due then ([`TcpProber::poll_timeout`]).
+    queued_at: Option<Instant>,
 }
 
 struct Slot<K> {
@@ -71,14 +116,25 @@ struct InFlight<K> {
 }
 
 impl<K> TcpProber<K> {
-    /// An empty prober with its epoll set registered in the current tokio runtime.
+    /// An empty prober that connects ([`TcpCheckMode::Connect`]), with its epoll set
+    /// registered in the current tokio runtime.
     pub fn new() -> io::Result<Self> {
+        Self::with_mode(TcpCheckMode::Connect)
+    }
+
+    /// An empty prober in `mode`. [`TcpCheckMode::Syn`] opens a raw socket; where that
+    /// is refused (no `CAP_NET_RAW`) the prober connects: [`TcpProber::mode`] says which.
+    pub fn with_mode(mode: TcpCheckMode) -> io::Result<Self> {
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         // AsyncFd takes the OwnedFd by value and owns the descriptor until dropped, so the
         // I/O-safety concern behind the deprecation (a borrowed fd closed while registered)
         // cannot arise here (as in ping.rs).
         #[allow(deprecated)]
         let epoll = AsyncFd::with_interest(epoll, tokio::io::Interest::READABLE)?;
+        let syn = match mode {
+            TcpCheckMode::Syn => SynEngine::new(epoll.get_ref()).ok(),
+            TcpCheckMode::Connect => None,
+        };
         Ok(TcpProber {
             epoll,
             slots: Vec::new(),
@@ -87,7 +143,18 @@ impl<K> TcpProber<K> {
             deadlines: BinaryHeap::new(),
             events: Vec::with_capacity(EVENTS_PER_WAIT),
             results: VecDeque::new(),
+            syn,
+            queued_at: None,
         })
+    }
+
+    /// How checks run: [`TcpCheckMode::Syn`] only if asked for and the raw socket could
+    /// be opened.
+    pub fn mode(&self) -> TcpCheckMode {
+        match self.syn {
+            Some(_) => TcpCheckMode::Syn,
+            None => TcpCheckMode::Connect,
+        }
     }
 
     /// Starts a connect to `request.target` with the common options of spec §2.7
@@ -95,7 +162,22 @@ impl<K> TcpProber<K> {
     /// `now + request.connect_timeout`. `request.spec` is not looked at: this is
     /// `TCP_CHECK`. A probe that fails at once (setup error, refused on the spot) has its
     /// result ready for [`TcpProber::poll_result`] on return.
+    ///
+    /// A half-open check's SYN is queued: it leaves with the others of the same turn at
+    /// [`TcpProber::flush`] (or at [`TcpProber::handle_timeout`], which
+    /// [`TcpProber::poll_timeout`] makes due at once). A check the half-open path cannot
+    /// honour (a port or socket it cannot have) connects instead.
     pub fn start(&mut self, key: K, request: &ProbeRequest, now: Instant) {
+        let key = match &mut self.syn {
+            Some(syn) => match syn.start(key, request, now, self.epoll.get_ref()) {
+                Ok(()) => {
+                    self.queued_at.get_or_insert(now);
+                    return;
+                }
+                Err(Declined(key)) => key,
+            },
+            None => key,
+        };
         let socket = match connect(request) {
             Ok(Connecting::InProgress(socket)) => socket,
             Ok(Connecting::Done(socket)) => {
@@ -135,7 +217,17 @@ impl<K> TcpProber<K> {
 
     /// Probes started and not finished.
     pub fn in_flight(&self) -> usize {
-        self.in_flight
+        self.in_flight + self.syn.as_ref().map_or(0, SynEngine::in_flight)
+    }
+
+    /// Sends the SYNs queued by [`TcpProber::start`], one `sendmmsg` per raw socket.
+    /// Call it after starting a turn's checks; a SYN the kernel refuses (no route) fails
+    /// its check at once.
+    pub fn flush(&mut self, now: Instant) {
+        if let Some(syn) = &mut self.syn {
+            syn.flush(now, &mut self.results);
+            self.queued_at = None;
+        }
     }
 
     /// Resolves when a result is waiting or some probe may have finished; call
@@ -175,6 +267,10 @@ impl<K> TcpProber<K> {
             for index in 0..self.events.len() {
                 let event = self.events[index];
                 let (flags, token) = (event.flags, event.data.u64());
+                let answers = self.syn.as_mut();
+                if answers.is_some_and(|syn| syn.on_ready(token, &mut self.results)) {
+                    continue;
+                }
                 self.finish(token, flags);
             }
             self.drop_stale_deadlines();
@@ -184,11 +280,18 @@ impl<K> TcpProber<K> {
         }
     }
 
-    /// The earliest deadline of a probe in flight; call [`TcpProber::handle_timeout`] then.
+    /// The earliest deadline of a probe in flight, SYN retransmission, or queued SYNs;
+    /// call [`TcpProber::handle_timeout`] then.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.deadlines
+        let connect = self
+            .deadlines
             .peek()
-            .map(|Reverse((deadline, _, _))| *deadline)
+            .map(|Reverse((deadline, _, _))| *deadline);
+        let syn = self
+            .syn
+            .as_ref()
+            .and_then(|syn| syn.poll_timeout(self.queued_at));
+        [connect, syn].into_iter().flatten().min()
     }
 
     /// Fails every probe whose deadline is at or before `now` ("timeout during connect"),
@@ -212,6 +315,10 @@ impl<K> TcpProber<K> {
             }
         }
         self.drop_stale_deadlines();
+        if let Some(syn) = &mut self.syn {
+            syn.handle_timeout(now, &mut self.results);
+            self.queued_at = None;
+        }
     }
 
     /// The next finished probe's result, in the order they finished.

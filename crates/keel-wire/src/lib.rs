@@ -29,6 +29,7 @@ pub mod ethernet;
 pub mod ipv4;
 pub mod ipv6;
 pub mod ndisc;
+pub mod tcp;
 pub mod vrrp;
 
 pub use error::{Counter, Error, Result};

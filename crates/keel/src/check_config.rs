@@ -29,6 +29,10 @@ use keel_lb::{Persistence, Scheduler, SchedulerFlags, TunnelChecksum, TunnelType
 /// [`BackendChoice::parse`].
 pub use keel_sys::lb::BackendChoice;
 
+/// How `TCP_CHECK` probes (`keel_tcp_check syn|connect`, a keel-specific global_defs
+/// keyword documented in the README): half-open by default.
+pub use keel_probe::TcpCheckMode;
+
 /// SMTP alert settings from global_defs (spec §2.3); `None` in [`CheckerSettings`] when
 /// no `smtp_server` is configured, which disables mail as in keepalived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +67,8 @@ pub struct CheckerSettings {
     pub lvs_flush_on_stop: Option<bool>,
     /// `keel_lb_backend`.
     pub backend: BackendChoice,
+    /// `keel_tcp_check`; read at start (a reload keeps the running mode).
+    pub tcp_check: TcpCheckMode,
     /// `script_user` (user, group) for notify scripts without their own.
     pub script_user: Option<(String, Option<String>)>,
     /// Notify scripts written with their own `user [group]`, by command line as
@@ -117,6 +123,18 @@ impl CheckPlan {
                         "keel_lb_backend {arg:?} is not one of auto, ipvs, nftables - using auto"
                     ));
                     BackendChoice::Auto
+                })
+            }
+        };
+        let tcp_check = match raw("keel_tcp_check") {
+            None => TcpCheckMode::default(),
+            Some(keyword) => {
+                let arg = keyword.args.first().map(String::as_str).unwrap_or("");
+                TcpCheckMode::parse(arg).unwrap_or_else(|| {
+                    warnings.push(format!(
+                        "keel_tcp_check {arg:?} is not one of syn, connect - using syn"
+                    ));
+                    TcpCheckMode::default()
                 })
             }
         };
@@ -191,6 +209,7 @@ impl CheckPlan {
             lvs_flush: global.lvs_flush,
             lvs_flush_on_stop: global.lvs_flush_on_stop,
             backend,
+            tcp_check,
             script_user: global
                 .script_user
                 .as_ref()

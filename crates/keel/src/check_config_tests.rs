@@ -343,6 +343,25 @@ fn an_unknown_backend_spelling_is_a_warning_and_auto() {
 }
 
 #[test]
+fn keel_tcp_check_picks_how_tcp_checks_probe() {
+    // Input: no keel_tcp_check; `keel_tcp_check connect`; `keel_tcp_check syn`;
+    // `keel_tcp_check bogus`.
+    // Output: syn (half-open) by default, connect, syn; bogus is a warning naming the
+    // accepted spellings, and syn.
+    use crate::check_config::TcpCheckMode;
+    assert_eq!(plan("").settings.tcp_check, TcpCheckMode::Syn);
+    let connect = plan("global_defs {\n keel_tcp_check connect\n}\n");
+    assert_eq!(connect.settings.tcp_check, TcpCheckMode::Connect);
+    assert!(connect.warnings.is_empty(), "{:?}", connect.warnings);
+    let syn = plan("global_defs {\n keel_tcp_check syn\n}\n");
+    assert_eq!(syn.settings.tcp_check, TcpCheckMode::Syn);
+    let bogus = plan("global_defs {\n keel_tcp_check bogus\n}\n");
+    assert_eq!(bogus.settings.tcp_check, TcpCheckMode::Syn);
+    assert_eq!(bogus.warnings.len(), 1);
+    assert!(bogus.warnings[0].contains("syn, connect"));
+}
+
+#[test]
 fn every_digest_of_a_url_reaches_the_probe() {
     // Input: an HTTP_GET url with two `digest` lines (keepalived 2.2.7 accepts several; a
     // body matching any one passes).

@@ -8,6 +8,10 @@
 //!           └── e0 real servers 10.88.0.3, .4, .5 (TCP listeners on :8080 that count
 //!                                                  the connections they accept)
 //! ```
+//!
+//! The listeners count probes by the connections they accept, which only
+//! `keel_tcp_check connect` makes (a half-open check is never accepted, README), so the
+//! configurations that count probes ask for it.
 
 mod vrrp_lab;
 
@@ -172,6 +176,7 @@ fn director_config(web_servers: &[&str], api_servers: &[&str]) -> String {
         "global_defs {{
   router_id director
   keel_lb_backend nftables
+  keel_tcp_check connect
 }}
 {}
 virtual_server {VIP} 80 {{
@@ -345,6 +350,7 @@ fn suspending_config(priority: u8) -> String {
         "global_defs {{
   router_id r{priority}
   keel_lb_backend nftables
+  keel_tcp_check connect
 }}
 {}
 virtual_server {VIP} 80 {{

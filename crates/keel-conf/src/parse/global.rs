@@ -121,6 +121,8 @@ pub static KEYWORDS: &[Keyword<G>] = &[
     kw("json_version", json_version),
     // keel extension: `keel_lb_backend ipvs|nftables|auto` picks the checker's data plane.
     kw("keel_lb_backend", raw),
+    // keel extension: `keel_tcp_check syn|connect` picks how TCP_CHECK probes (README).
+    kw("keel_tcp_check", raw),
     kw("log_unknown_vrids", raw),
     kw("lvs_flush", lvs_flush),
     kw("lvs_flush_on_stop", lvs_flush_on_stop),

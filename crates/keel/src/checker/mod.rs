@@ -139,7 +139,11 @@ pub async fn run_checker_with_events(
     let mut applied = backend::adopt(&backend, &checks.desired())?;
     let mut effects = Effects::new(&plan.settings);
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
-    let mut probes = ProbePool::new(options.max_concurrent_probes, result_tx);
+    let mut probes = ProbePool::new(
+        options.max_concurrent_probes,
+        result_tx,
+        plan.settings.tcp_check,
+    );
     let mut files = FileWatch::new(&plan, &checks);
     let mut bfd_known = bfd_feed::Known::new();
     // Parsing and planning were the peak; give their freed pages back (a few MB at 2,000

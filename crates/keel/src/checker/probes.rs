@@ -1,5 +1,6 @@
 //! Probes waiting for a slot, and the slots: `TCP_CHECK`s on one [`TcpProber`] (no task
-//! per check), every other checker as a keel-probe task.
+//! per check; half-open unless `keel_tcp_check connect`, the SYNs of one turn in one
+//! batch), every other checker as a keel-probe task.
 //!
 //! At most `limit` probes are in flight in all; the rest wait as requests in a queue. A
 //! probe becomes a task only when it gets a slot: a probe future holds every checker
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use keel_check::CheckerId;
-use keel_probe::{ProbeSpec, TcpProber};
+use keel_probe::{ProbeSpec, TcpCheckMode, TcpProber};
 use tokio::sync::{Semaphore, mpsc};
 
 /// Where the results of task probes go.
@@ -28,10 +29,17 @@ pub(super) struct ProbePool {
 }
 
 impl ProbePool {
-    pub(super) fn new(limit: usize, result_tx: ResultSender) -> ProbePool {
+    pub(super) fn new(limit: usize, result_tx: ResultSender, mode: TcpCheckMode) -> ProbePool {
         let limit = limit.max(1);
-        let tcp = match TcpProber::new() {
-            Ok(prober) => Some(prober),
+        let tcp = match TcpProber::with_mode(mode) {
+            Ok(prober) => {
+                if prober.mode() != mode {
+                    crate::daemon::log::warn(
+                        "TCP_CHECK connects: no raw socket (CAP_NET_RAW) for keel_tcp_check syn",
+                    );
+                }
+                Some(prober)
+            }
             Err(error) => {
                 crate::daemon::log::warn(&format!(
                     "TCP_CHECK runs one task per check: epoll: {error}"
@@ -54,8 +62,16 @@ impl ProbePool {
 
     /// Starts queued probes while slots are free. A finished task probe frees its slot and
     /// wakes the loop (its result), which calls this again; so does a finished TCP check
-    /// ([`ProbePool::ready`]).
+    /// ([`ProbePool::ready`]). The SYNs of the half-open checks started leave together at
+    /// the end.
     pub(super) fn launch(&mut self, now: Instant) {
+        self.launch_queued(now);
+        if let Some(prober) = &mut self.tcp {
+            prober.flush(now);
+        }
+    }
+
+    fn launch_queued(&mut self, now: Instant) {
         while !self.pending.is_empty() {
             let tasks = self.limit - self.task_slots.available_permits();
             let tcp = self.tcp.as_ref().map_or(0, TcpProber::in_flight);
