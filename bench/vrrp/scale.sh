@@ -14,9 +14,11 @@
 # until every VIP is on the master and none on the backup (`ip -o addr`, polled every
 # 100 ms). After SETTLE seconds, a WINDOW-second steady window: CPU (time on CPU of every
 # thread of the daemon's process tree, from schedstat: lab.sh's ns_cpu_ns) as % of one core,
-# wake-ups (context switches, stderr only), VmRSS summed over the tree at the window's end, and adverts on the bridges counted by source: those from
-# the backup's addresses must be 0 (a backup that sends took over: a spurious takeover). The
-# VIP counts are checked again at the window's end (no flap).
+# wake-ups (context switches, stderr only), VmRSS summed over the tree at the window's end.
+# Then a second WINDOW-second window with tcpdump on the bridges: adverts counted by source
+# (those from the backup's addresses must be 0: a backup that sends took over, a spurious
+# takeover), and the VIP counts checked again at its end (no flap). The capture is not in
+# the CPU window (its taps run in the sender's softirq); CAPTURE_DURING=1 puts it there.
 # Prints one Markdown table row per case (and the raw numbers to stderr).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -68,7 +70,19 @@ run_case() {
   done
 
   sleep "$settle"
-  # Adverts on every bridge during the window, one capture per bridge.
+  local m0 b0 m1 b1 ms0 bs0 ms1 bs1 master_rss backup_rss
+  # The CPU window comes before the capture (CAPTURE_DURING=1: during it, as before 17:00
+  # UTC on 2026-11-26): tcpdump's packet taps on the bridges clone and filter every advert
+  # in the sending host's softirq, which the kernel charges to the sending daemon.
+  if [ -z "${CAPTURE_DURING:-}" ]; then
+    m0=$(ns_cpu_ns "$master"); b0=$(ns_cpu_ns "$backup")
+    ms0=$(ns_switches "$master"); bs0=$(ns_switches "$backup")
+    sleep "$window"
+    m1=$(ns_cpu_ns "$master"); b1=$(ns_cpu_ns "$backup")
+    ms1=$(ns_switches "$master"); bs1=$(ns_switches "$backup")
+    master_rss=$(ns_rss_kb "$master"); backup_rss=$(ns_rss_kb "$backup")
+  fi
+  # Adverts on every bridge during the capture window, one capture per bridge.
   local captures=()
   for ((k = 0; k < interfaces; k++)); do
     ip netns exec "$lab_prefix-sw" tcpdump -i "br$k" -B 16384 -n -w "$work/br$k.pcap" \
@@ -78,15 +92,17 @@ run_case() {
   sleep 1 # tcpdump is listening
   local capture_start capture_end
   capture_start=$(now)
-  local m0 b0 m1 b1
-  m0=$(ns_cpu_ns "$master"); b0=$(ns_cpu_ns "$backup")
-  local ms0 bs0 ms1 bs1
-  ms0=$(ns_switches "$master"); bs0=$(ns_switches "$backup")
+  if [ -n "${CAPTURE_DURING:-}" ]; then
+    m0=$(ns_cpu_ns "$master"); b0=$(ns_cpu_ns "$backup")
+    ms0=$(ns_switches "$master"); bs0=$(ns_switches "$backup")
+  fi
   sleep "$window"
-  m1=$(ns_cpu_ns "$master"); b1=$(ns_cpu_ns "$backup")
-  ms1=$(ns_switches "$master"); bs1=$(ns_switches "$backup")
-  local master_rss backup_rss end_master end_backup
-  master_rss=$(ns_rss_kb "$master"); backup_rss=$(ns_rss_kb "$backup")
+  if [ -n "${CAPTURE_DURING:-}" ]; then
+    m1=$(ns_cpu_ns "$master"); b1=$(ns_cpu_ns "$backup")
+    ms1=$(ns_switches "$master"); bs1=$(ns_switches "$backup")
+    master_rss=$(ns_rss_kb "$master"); backup_rss=$(ns_rss_kb "$backup")
+  fi
+  local end_master end_backup
   end_master=$(vip_count "$master"); end_backup=$(vip_count "$backup")
   capture_end=$(now)
   for pid in "${captures[@]}"; do kill -INT "$pid"; wait "$pid" || true; done
