@@ -19,6 +19,11 @@ mkdir -p "$work/root/payload"
 cp -a "$payload/." "$work/root/payload/"
 for file in "$work/root/payload"/*; do
     if [ -f "$file" ] && [ -x "$file" ] && head -c 4 "$file" | grep -q 'ELF'; then
+        # A debug build carries hundreds of MB of DWARF; the VM unpacks its initramfs into
+        # RAM, where that does not fit ("Initramfs unpacking failed: write error").
+        if command -v strip >/dev/null 2>&1; then
+            strip --strip-debug "$file"
+        fi
         ldd "$file" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p' | while read -r lib; do
             mkdir -p "$work/root$(dirname "$lib")"
             cp -L "$lib" "$work/root$lib"
@@ -29,6 +34,6 @@ done
 # The kernel unpacks concatenated archives in order; the payload lands on top of the base.
 cat "$out/base.cpio.gz" "$work/payload.cpio.gz" >"$work/initrd.gz"
 
-timeout "${KEEL_VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max -m 512 -nographic -no-reboot \
+timeout "${KEEL_VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -nographic -no-reboot \
     -kernel "$out/vmlinuz" -initrd "$work/initrd.gz" \
     -append "console=ttyS0 panic=-1 quiet" </dev/null
