@@ -15,6 +15,13 @@ lab_up() {
   local hosts=$1 interfaces=$2 h k
   ip netns add "$lab_prefix-sw"
   ip -n "$lab_prefix-sw" link set lo up
+  # A hardware switch runs no netfilter: without this, br_netfilter (loaded on this host)
+  # passes every bridged advert through the IP hooks, in the sender's softirq, charged to
+  # the sending daemon (both daemons alike). LAB_BR_NETFILTER=1 keeps them on.
+  local family
+  [ "${LAB_BR_NETFILTER:-0}" = 1 ] || for family in iptables ip6tables arptables; do
+    ip netns exec "$lab_prefix-sw" sysctl -qw "net.bridge.bridge-nf-call-$family=0" 2>/dev/null || true
+  done
   for ((k = 0; k < interfaces; k++)); do
     ip -n "$lab_prefix-sw" link add "br$k" type bridge mcast_snooping 0
     ip -n "$lab_prefix-sw" link set "br$k" up

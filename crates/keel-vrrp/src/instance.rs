@@ -260,10 +260,17 @@ mod release_tests {
     fn a_drained_burst_gives_its_room_back() {
         let mut queue: VecDeque<u64> = (0..5_000).collect();
         release_burst(&mut queue, 64);
-        assert!(queue.capacity() >= 5_000, "a queue still holding entries keeps its room");
+        assert!(
+            queue.capacity() >= 5_000,
+            "a queue still holding entries keeps its room"
+        );
         queue.clear();
         release_burst(&mut queue, 64);
-        assert!(queue.capacity() >= 64 && queue.capacity() < 128, "{}", queue.capacity());
+        assert!(
+            queue.capacity() >= 64 && queue.capacity() < 128,
+            "{}",
+            queue.capacity()
+        );
 
         let mut steady: VecDeque<u64> = VecDeque::with_capacity(100);
         let before = steady.capacity();

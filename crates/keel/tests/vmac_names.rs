@@ -150,3 +150,48 @@ fn use_vmac_addr_puts_other_interfaces_vips_on_their_own_vmacs() {
         assert!(!has_link(host, name), "{name} left\n{}", keel.log_text());
     }
 }
+
+/// The link group `ip -d link show` reports for `name` ("default" is group 0).
+fn link_group(host: &Host, name: &str) -> String {
+    let out = host.ns.ip_output(&["-d", "link", "show", "dev", name]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut words = text.split_whitespace();
+    while let Some(word) = words.next() {
+        if word == "group" {
+            return words.next().unwrap_or_default().to_string();
+        }
+    }
+    panic!("no group in: {text}")
+}
+
+// Input: the parent e0 is in link group 5; VI_1 has a plain `use_vmac`, VI_2 has
+// `use_vmac vmac52 group 9` (spec §3.10: the VMAC's link group is the configured one, else
+// the parent's).
+// Output: vrrp.51 is in group 5, vmac52 in group 9, each holding its VIP.
+#[test]
+fn vmacs_take_the_configured_or_the_parents_link_group() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmgrp", 1);
+    let host = lab.host(0);
+    host.ns.ip(&["link", "set", "e0", "group", "5"]);
+    let config = "vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 51\n  \
+                  priority 150\n  advert_int 1\n  use_vmac\n  \
+                  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n\
+                  vrrp_instance VI_2 {\n  state MASTER\n  interface e0\n  virtual_router_id 52\n  \
+                  priority 150\n  advert_int 1\n  use_vmac vmac52 group 9\n  \
+                  virtual_ipaddress {\n    10.88.0.101/24\n  }\n}\n";
+    let mut keel = start(Daemon::Keel, host, dir.path(), "keel", config);
+    assert!(
+        wait_until(Duration::from_secs(8), || {
+            holds_on(host, "vrrp.51", "10.88.0.100") && holds_on(host, "vmac52", "10.88.0.101")
+        })
+        .is_some(),
+        "VIPs not on vrrp.51 / vmac52:\n{}\n{}",
+        host.ns.ip(&["-o", "addr"]),
+        keel.log_text()
+    );
+    assert_eq!(link_group(host, "vrrp.51"), "5");
+    assert_eq!(link_group(host, "vmac52"), "9");
+    let status = keel.stop(Duration::from_secs(10)).expect("keel stops");
+    assert!(status.success());
+}

@@ -22,6 +22,8 @@ pub struct LinkInfo {
     pub mac: Option<[u8; 6]>,
     /// The parent link (`IFLA_LINK`), e.g. the base interface of a macvlan.
     pub parent: Option<u32>,
+    /// The link group (`IFLA_GROUP`, `ip link set DEV group G`); 0 is the default group.
+    pub group: u32,
 }
 
 impl LinkInfo {
@@ -40,6 +42,7 @@ impl LinkInfo {
             running: flags.contains(LinkFlags::Running),
             mac: None,
             parent: None,
+            group: 0,
         };
         for attribute in &message.attributes {
             match attribute {
@@ -48,6 +51,7 @@ impl LinkInfo {
                     info.mac = <[u8; 6]>::try_from(bytes.as_slice()).ok();
                 }
                 LinkAttribute::Link(parent) => info.parent = Some(*parent),
+                LinkAttribute::Group(group) => info.group = *group,
                 _ => {}
             }
         }

@@ -51,6 +51,8 @@ pub struct VmacPlan {
     /// IPv6: the base interface's link-local address, which the VMAC gets too (adverts
     /// leave from it, spec §3.1).
     pub link_local: Option<Ipv6Addr>,
+    /// `use_vmac ... group G`: the VMAC's link group; else the parent's (spec §3.10).
+    pub group: Option<u32>,
 }
 
 impl VmacPlan {
@@ -106,6 +108,7 @@ pub fn plans<'a>(
                     IpAddr::V6(address) => Some(address),
                     IpAddr::V4(_) => None,
                 },
+                group: vmac.group,
             })
         })
         .collect()
@@ -157,6 +160,7 @@ pub fn address_plans<'a>(
                 // Only VIPs: the instance's adverts stay on its own interface or VMAC.
                 xmit_base: true,
                 link_local: None,
+                group: None,
             });
         }
     }
@@ -372,11 +376,19 @@ impl Vmacs {
                 ));
                 continue;
             };
+            // spec §3.10: `group G`, else the parent's link group.
+            let group = match plan.group {
+                Some(group) => group,
+                None => netlink
+                    .link_by_name(&plan.base)
+                    .await
+                    .map_or(0, |link| link.group),
+            };
             let spec = MacvlanSpec {
                 name: name.clone(),
                 parent,
                 mac: plan.mac,
-                link_group: None,
+                link_group: (group != 0).then_some(group),
             };
             let index = match netlink.create_macvlan(&spec).await {
                 Ok(index) => index,
@@ -622,6 +634,7 @@ mod tests {
             running: true,
             mac: Some(mac),
             parent,
+            group: 0,
         }
     }
 
@@ -637,6 +650,7 @@ mod tests {
             mac: [0, 0, 0x5e, 0, 1, 51],
             xmit_base: false,
             link_local: None,
+            group: None,
         }
     }
 
