@@ -58,6 +58,7 @@ ksoftirqd() { for c in /proc/[0-9]*/comm; do if grep -q '^ksoftirqd' \$c; then a
 # checks close with a RST too), whichever grew more.
 opens() { awk '/^Tcp:/ && \$6 ~ /^[0-9]+\$/ {print \$6, \$15}' /proc/net/snmp; }
 checks() { awk -v a0=\$1 -v r0=\$2 -v a1=\$3 -v r1=\$4 'BEGIN {a = a1 - a0; r = r1 - r0; print (a > r ? a : r)}'; }
+softnet_drops() { d=0; while read -r _ dropped _; do d=\$((d + 0x\$dropped)); done < /proc/net/softnet_stat; echo \$d; }
 rss() { t=0; for p in \$*; do t=\$((t + \$(awk '/VmRSS/ {print \$2}' /proc/\$p/status))); done; echo \$t; }
 measure() {
     name=\$1; shift
@@ -81,6 +82,10 @@ measure() {
       # The largest mappings: RSS, anonymous, private dirty (KiB), perms, file.
       awk -f /payload/smaps.awk /proc/\$p/smaps | sort -rn | head -14 | sed "s/^/RESULT-MAP \$name \$p /"
     done
+    # Backlog drops (softnet_stat column 2, hex, per CPU) since boot, and the daemon's log
+    # lines that report a failed check or a removal: a destination missing at the end is
+    # either a lost packet or a check that really failed.
+    echo "RESULT-LOSS \$name softnet_dropped_since_boot=\$(softnet_drops) log_fail_lines=\$(grep -ci 'fail\\|remov' /tmp/\$name.log)"
     kill \$pids; sleep 3
     tail -5 /tmp/\$name.log
 }
