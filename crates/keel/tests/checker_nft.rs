@@ -297,3 +297,83 @@ fn http_through_nftables_follows_weights_and_health() {
         "keel's table outlived it:\n{rules}"
     );
 }
+
+// Input: one healthy real server; the data plane refuses keel's first change that names it
+// (an `nft` in front of the real one fails once, as a netlink or nft error on a busy
+// machine would).
+// Output: keel logs the refusal and tries again about a second later, so the real server
+// is in the DNAT map although no check result changed meanwhile (before, it stayed out
+// until some real server changed state: in steady state, for good).
+#[test]
+fn a_refused_load_balancer_change_is_retried() {
+    require_root();
+    let lab = Topology::new(1);
+    let dir = TempDir::new("lbd-retry");
+    let _server = http_server(&lab.real_servers[0], dir.path(), "rs1");
+    wait_listening(&lab.director, "10.77.1.2");
+    let real_nft = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v nft"])
+            .output()
+            .expect("sh runs")
+            .stdout,
+    )
+    .expect("a path");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin dir");
+    let marker = dir.path().join("fail-once");
+    std::fs::write(&marker, "").expect("marker written");
+    let wrapper = bin.join("nft");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nscript=$(cat)\ncase \"$script\" in *10.77.1.2*)\n  \
+             if [ -e {marker} ]; then rm -f {marker}; echo 'injected refusal' >&2; exit 1; fi;;\nesac\n\
+             printf '%s\\n' \"$script\" | exec {real} \"$@\"\n",
+            marker = marker.display(),
+            real = real_nft.trim()
+        ),
+    )
+    .expect("wrapper written");
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("wrapper executable");
+    let config = dir.path().join("keepalived.conf");
+    std::fs::write(
+        &config,
+        "global_defs {\n  keel_lb_backend nftables\n}\n\
+         virtual_server 192.0.2.10 80 {\n  delay_loop 1\n  lvs_sched wrr\n  lvs_method NAT\n  \
+         protocol TCP\n  real_server 10.77.1.2 8080 {\n    weight 1\n    \
+         TCP_CHECK { connect_timeout 1 }\n  }\n}\n",
+    )
+    .expect("config written");
+    let mut command = lab.director.command(env!("CARGO_BIN_EXE_keel"));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    command
+        .env("PATH", path)
+        .args(["-C", "-n", "-l", "-f"])
+        .arg(&config)
+        .arg("-p")
+        .arg(dir.path().join("keel.pid"))
+        .arg("-c")
+        .arg(dir.path().join("checkers.pid"));
+    let mut keel = Daemon::spawn(command, &dir.path().join("keel.log"));
+    let took = wait_for(&lab.director, Duration::from_secs(10), |rules| {
+        rules.contains("10.77.1.2")
+    });
+    eprintln!("rs1 programmed {took:?} after start");
+    assert!(!marker.exists(), "the refusal was never injected");
+    assert!(
+        keel.log_text().contains("injected refusal"),
+        "keel did not log the refusal:\n{}",
+        keel.log_text()
+    );
+    let status = keel.stop(Duration::from_secs(10)).expect("keel exits");
+    assert!(status.success(), "{}", keel.log_text());
+}

@@ -299,10 +299,14 @@ impl Ipvs {
     fn send(&self, operation: &'static str, request: Request) -> Result<u32> {
         let seq = request.seq();
         let bytes = request.finish();
-        self.socket
-            .send(&bytes, 0)
-            .map_err(|e| Error::io(operation, e))?;
-        Ok(seq)
+        loop {
+            match self.socket.send(&bytes, 0) {
+                // A signal handler ran (the daemon's SIGCHLD, SIGHUP, ...): not a failure.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(operation, e)),
+                Ok(_) => return Ok(seq),
+            }
+        }
     }
 
     /// Sends a request and waits for its ACK.
@@ -322,10 +326,11 @@ impl Ipvs {
         let seq = self.send(operation, request)?;
         let mut out = Vec::new();
         loop {
-            let (datagram, _) = self
-                .socket
-                .recv_from_full()
-                .map_err(|e| Error::io(operation, e))?;
+            let datagram = match self.socket.recv_from_full() {
+                Ok((datagram, _)) => datagram,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(operation, e)),
+            };
             for reply in replies(&datagram)? {
                 match reply {
                     Reply::Data {

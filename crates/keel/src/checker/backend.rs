@@ -2,6 +2,8 @@
 //! where the kernel has no IPVS; issue 5, part 3): open by `keel_lb_backend`, converge on
 //! keel-check's desired state, and keepalived's flush rules at start and stop (spec §2.3).
 
+use std::time::Duration;
+
 use anyhow::{Context, Result};
 use keel_lb::{Desired, diff};
 use keel_sys::lb::{Backend, BackendChoice, LbBackend};
@@ -85,5 +87,76 @@ pub fn stop(mut backend: Backend, applied: &Desired, flush_on_stop: Option<bool>
             Ok(())
         }
         _ => Ok(backend.stop(applied, flush_on_stop == Some(false))?),
+    }
+}
+
+/// When to try again a convergence the data plane refused (issue 5: "every destination
+/// programmed"). Without it a refusal at start, say a netlink error on a busy machine, left
+/// the refused entries out until some real server changed state, which in steady state is
+/// never: a VM run once ended with 1,895 of 2,000 destinations. keepalived does not retry;
+/// keel retries after 1 s, doubling to 30 s, until the data plane takes the whole state.
+#[derive(Debug, Default)]
+pub struct Retry {
+    next: Option<(std::time::Instant, Duration)>,
+}
+
+/// The first retry's delay.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+/// The longest delay between two retries.
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+impl Retry {
+    /// Records the outcome of a convergence at `now`.
+    pub fn record(&mut self, now: std::time::Instant, succeeded: bool) {
+        self.next = if succeeded {
+            None
+        } else {
+            let delay = match self.next {
+                Some((_, delay)) => (delay * 2).min(RETRY_MAX),
+                None => RETRY_FIRST,
+            };
+            Some((now + delay, delay))
+        };
+    }
+
+    /// When the next attempt is due, if one is.
+    pub fn deadline(&self) -> Option<std::time::Instant> {
+        self.next.map(|(at, _)| at)
+    }
+
+    /// Whether an attempt is due at `now`.
+    pub fn due(&self, now: std::time::Instant) -> bool {
+        self.deadline().is_some_and(|at| at <= now)
+    }
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+    use std::time::Instant;
+
+    // Input: a refusal, four more refusals, then a success.
+    // Output: retries due 1, 2, 4, 8, 16 s after each refusal, never more than 30 s
+    // apart, and none once the data plane took the state.
+    #[test]
+    fn refusals_back_off_and_a_success_stops_the_retries() {
+        let start = Instant::now();
+        let mut retry = Retry::default();
+        assert_eq!(retry.deadline(), None);
+        let mut now = start;
+        for expected in [1, 2, 4, 8, 16, 30, 30] {
+            retry.record(now, false);
+            let due = retry.deadline().expect("a retry is scheduled");
+            assert_eq!(due - now, Duration::from_secs(expected));
+            assert!(!retry.due(due - Duration::from_millis(1)));
+            assert!(retry.due(due));
+            now = due;
+        }
+        retry.record(now, true);
+        assert_eq!(retry.deadline(), None);
+        assert!(!retry.due(now + Duration::from_secs(3600)));
+        // A later refusal starts again from 1 s.
+        retry.record(now, false);
+        assert_eq!(retry.deadline(), Some(now + RETRY_FIRST));
     }
 }

@@ -150,24 +150,27 @@ pub async fn run_checker_with_events(
     // real servers) before settling into the steady state.
     crate::memory::release_freed();
     let mut file_tick = tokio::time::interval(Duration::from_secs(1));
+    let mut lb_retry = backend::Retry::default();
 
     let far = || Instant::now() + Duration::from_secs(3600);
     let sleep = tokio::time::sleep_until(far());
     tokio::pin!(sleep);
     loop {
-        drain(
-            &mut checks,
-            &plan,
-            &mut backend,
-            &mut applied,
-            &mut effects,
-            &mut probes,
-        );
+        let mut lb = Lb {
+            backend: &mut backend,
+            applied: &mut applied,
+            retry: &mut lb_retry,
+        };
+        drain(&mut checks, &plan, &mut lb, &mut effects, &mut probes);
         probes.launch(Instant::now().into_std());
-        let deadline = match (checks.poll_timeout(), probes.poll_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let deadline = [
+            checks.poll_timeout(),
+            probes.poll_timeout(),
+            lb_retry.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
         .map(Instant::from_std)
         .unwrap_or_else(far);
         // One timer entry for the whole run, moved only when the deadline moves.
@@ -177,6 +180,14 @@ pub async fn run_checker_with_events(
         tokio::select! {
             _ = &mut sleep => {
                 let now = Instant::now().into_std();
+                if lb_retry.due(now) {
+                    let mut lb = Lb {
+                        backend: &mut backend,
+                        applied: &mut applied,
+                        retry: &mut lb_retry,
+                    };
+                    lb.converge(&checks);
+                }
                 checks.handle_timeout(now);
                 // TCP checks past connect_timeout; their results come through ready().
                 probes.handle_timeout(now);
@@ -302,12 +313,30 @@ fn is_local(address: std::net::IpAddr) -> bool {
     })
 }
 
+/// The data plane, what it holds, and when to try again what it refused.
+struct Lb<'a> {
+    backend: &'a mut Backend,
+    applied: &'a mut Desired,
+    retry: &'a mut backend::Retry,
+}
+
+impl Lb<'_> {
+    /// Brings the data plane to keel-check's desired state; a refusal is logged and retried
+    /// later ([`backend::Retry`]).
+    fn converge(&mut self, checks: &Checks) {
+        let result = backend::converge(self.backend, self.applied, checks.desired());
+        if let Err(error) = &result {
+            log::error(&format!("{} backend: {error:#}", self.backend.kind()));
+        }
+        self.retry.record(Instant::now().into_std(), result.is_ok());
+    }
+}
+
 /// Performs every pending action.
 fn drain(
     checks: &mut Checks,
     plan: &Arc<CheckPlan>,
-    backend: &mut Backend,
-    applied: &mut Desired,
+    lb: &mut Lb<'_>,
     effects: &mut Effects,
     probes: &mut ProbePool,
 ) {
@@ -326,9 +355,7 @@ fn drain(
             Action::LoadBalancerChanged if converged => {}
             Action::LoadBalancerChanged => {
                 converged = true;
-                if let Err(error) = backend::converge(backend, applied, checks.desired()) {
-                    log::error(&format!("{} backend: {error:#}", backend.kind()));
-                }
+                lb.converge(checks);
             }
             other => effects.perform(other),
         }
