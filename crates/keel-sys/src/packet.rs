@@ -1,8 +1,13 @@
-//! AF_PACKET sender for gratuitous ARP and unsolicited neighbour advertisements.
+//! AF_PACKET senders: [`PacketSocket`] for gratuitous ARP and unsolicited neighbour
+//! advertisements, [`FrameSocket`] for batches of multicast adverts.
 //!
 //! spec §3.9: GARPs are Ethernet broadcasts built by the caller (keel-wire) with the
 //! (V)MAC as sender; this socket only puts the finished frame on the wire of one
-//! interface. It is opened with protocol 0, so it never receives anything.
+//! interface. Both are opened with protocol 0, so they never receive anything.
+
+mod frames;
+
+pub use frames::{FrameBatch, FrameSocket};
 
 use std::future::Future;
 use std::io;
@@ -27,6 +32,16 @@ pub struct InterfaceInfo {
 /// Looks up the index and MAC address of `name` in the calling thread's namespace.
 pub fn interface_info(name: &str) -> Result<InterfaceInfo> {
     let index = interface_index(name)?;
+    let (_, mac) = hardware_address(name)?;
+    Ok(InterfaceInfo { index, mac })
+}
+
+/// The hardware type (`ARPHRD_*`) and the first six bytes of the hardware address of
+/// `name` (`SIOCGIFHWADDR`).
+pub(crate) fn hardware_address(name: &str) -> Result<(u16, [u8; 6])> {
+    if name.is_empty() || name.len() >= libc::IFNAMSIZ {
+        return Err(Error::NoSuchInterface(name.to_string()));
+    }
     let socket = Socket::new(Domain::IPV4, Type::DGRAM.cloexec(), None)
         .map_err(|e| Error::io("socket(AF_INET, SOCK_DGRAM)", e))?;
     // SAFETY: ifreq is plain data; all-zero is a valid value.
@@ -35,7 +50,7 @@ pub fn interface_info(name: &str) -> Result<InterfaceInfo> {
         *slot = byte as libc::c_char;
     }
     // SAFETY: SIOCGIFHWADDR reads ifr_name (NUL-terminated: the name is shorter than
-    // IFNAMSIZ, checked by interface_index) and writes ifr_hwaddr inside `request`.
+    // IFNAMSIZ, checked above) and writes ifr_hwaddr inside `request`.
     let rc = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGIFHWADDR, &mut request) };
     if rc < 0 {
         return Err(Error::last_os("ioctl(SIOCGIFHWADDR)"));
@@ -46,7 +61,7 @@ pub fn interface_info(name: &str) -> Result<InterfaceInfo> {
     for (slot, byte) in mac.iter_mut().zip(hardware.sa_data.iter()) {
         *slot = *byte as u8;
     }
-    Ok(InterfaceInfo { index, mac })
+    Ok((hardware.sa_family, mac))
 }
 
 /// Puts finished Ethernet frames on one interface; implemented by [`PacketSocket`] and by
