@@ -39,6 +39,30 @@ pub fn interface_info(name: &str) -> Result<InterfaceInfo> {
 /// The hardware type (`ARPHRD_*`) and the first six bytes of the hardware address of
 /// `name` (`SIOCGIFHWADDR`).
 pub(crate) fn hardware_address(name: &str) -> Result<(u16, [u8; 6])> {
+    let request = interface_request(name, libc::SIOCGIFHWADDR, "ioctl(SIOCGIFHWADDR)")?;
+    // SAFETY: SIOCGIFHWADDR filled the ifr_hwaddr member of the union.
+    let hardware = unsafe { request.ifr_ifru.ifru_hwaddr };
+    let mut mac = [0u8; 6];
+    for (slot, byte) in mac.iter_mut().zip(hardware.sa_data.iter()) {
+        *slot = *byte as u8;
+    }
+    Ok((hardware.sa_family, mac))
+}
+
+/// The MTU of `name` (`SIOCGIFMTU`): the largest IP packet a frame on it may carry.
+pub(crate) fn interface_mtu(name: &str) -> Result<usize> {
+    let request = interface_request(name, libc::SIOCGIFMTU, "ioctl(SIOCGIFMTU)")?;
+    // SAFETY: SIOCGIFMTU filled the ifr_mtu member of the union.
+    let mtu = unsafe { request.ifr_ifru.ifru_mtu };
+    Ok(usize::try_from(mtu).unwrap_or(0))
+}
+
+/// One interface `ioctl` (`SIOCGIF*`) on `name`; the kernel's answer is in the union.
+fn interface_request(
+    name: &str,
+    request_code: libc::c_ulong,
+    operation: &'static str,
+) -> Result<libc::ifreq> {
     if name.is_empty() || name.len() >= libc::IFNAMSIZ {
         return Err(Error::NoSuchInterface(name.to_string()));
     }
@@ -49,19 +73,13 @@ pub(crate) fn hardware_address(name: &str) -> Result<(u16, [u8; 6])> {
     for (slot, byte) in request.ifr_name.iter_mut().zip(name.bytes()) {
         *slot = byte as libc::c_char;
     }
-    // SAFETY: SIOCGIFHWADDR reads ifr_name (NUL-terminated: the name is shorter than
-    // IFNAMSIZ, checked above) and writes ifr_hwaddr inside `request`.
-    let rc = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGIFHWADDR, &mut request) };
+    // SAFETY: SIOCGIF* ioctls read ifr_name (NUL-terminated: the name is shorter than
+    // IFNAMSIZ, checked above) and write only inside `request`.
+    let rc = unsafe { libc::ioctl(socket.as_raw_fd(), request_code, &mut request) };
     if rc < 0 {
-        return Err(Error::last_os("ioctl(SIOCGIFHWADDR)"));
+        return Err(Error::last_os(operation));
     }
-    // SAFETY: the ioctl above filled the ifr_hwaddr member of the union.
-    let hardware = unsafe { request.ifr_ifru.ifru_hwaddr };
-    let mut mac = [0u8; 6];
-    for (slot, byte) in mac.iter_mut().zip(hardware.sa_data.iter()) {
-        *slot = *byte as u8;
-    }
-    Ok((hardware.sa_family, mac))
+    Ok(request)
 }
 
 /// Puts finished Ethernet frames on one interface; implemented by [`PacketSocket`] and by

@@ -226,6 +226,7 @@ async fn a_batch_of_frames_reaches_the_peer_and_a_refused_one_holds_back_nothing
     assert_eq!(mac_text(socket.mac()), lab.host(a).mac());
     assert_eq!(socket.ifindex(), lab.host(a).ns.ifindex("e0"));
     assert!(socket.qdisc_bypass());
+    assert_eq!(socket.mtu(), 1500);
 
     // Input: 300 frames in one batch (five sendmmsg calls), the 100th too large for the
     // link's MTU.

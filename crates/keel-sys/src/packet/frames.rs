@@ -21,7 +21,7 @@ use std::time::Duration;
 use socket2::{Domain, Socket, Type};
 use tokio::io::unix::AsyncFd;
 
-use super::{hardware_address, link_address};
+use super::{hardware_address, interface_mtu, link_address};
 use crate::error::{Error, Result};
 use crate::socket::BATCH_MAX;
 use crate::sys::{interface_index, register, set_int_option};
@@ -45,11 +45,12 @@ pub struct FrameSocket {
     fd: AsyncFd<Socket>,
     ifindex: u32,
     mac: [u8; 6],
+    mtu: usize,
     qdisc_bypass: bool,
 }
 
 impl FrameSocket {
-    /// Opens the socket on `ifname` and reads the interface's MAC. Fails when the
+    /// Opens the socket on `ifname` and reads the interface's MAC and MTU. Fails when the
     /// interface is not Ethernet (a tunnel or loopback has no link header to build). Must
     /// run inside a tokio runtime, in the interface's network namespace.
     pub fn open(ifname: &str) -> Result<FrameSocket> {
@@ -60,6 +61,7 @@ impl FrameSocket {
                 "{ifname} is not an Ethernet interface (hardware type {hardware_type})"
             )));
         }
+        let mtu = interface_mtu(ifname)?;
         // Protocol 0: the socket sends only and is never handed incoming frames.
         let socket = Socket::new(Domain::PACKET, Type::RAW.cloexec(), None)
             .map_err(|e| Error::io("socket(AF_PACKET, SOCK_RAW)", e))?;
@@ -108,6 +110,7 @@ impl FrameSocket {
             fd: register(socket)?,
             ifindex,
             mac,
+            mtu,
             qdisc_bypass,
         })
     }
@@ -121,6 +124,12 @@ impl FrameSocket {
     /// the daemon learns of a change).
     pub fn mac(&self) -> [u8; 6] {
         self.mac
+    }
+
+    /// The interface's MTU when the socket was opened: a frame carrying a larger IP
+    /// packet is refused (`EMSGSIZE`), where the IP stack would have fragmented it.
+    pub fn mtu(&self) -> usize {
+        self.mtu
     }
 
     /// Whether `PACKET_QDISC_BYPASS` was granted.
