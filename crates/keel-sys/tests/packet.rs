@@ -267,7 +267,10 @@ async fn a_batch_of_frames_reaches_the_peer_and_a_refused_one_holds_back_nothing
             id.parse().ok()
         })
         .collect();
-    assert!(!ids.is_empty() && !ids.contains(&100), "capture: {lines:#?}");
+    assert!(
+        !ids.is_empty() && !ids.contains(&100),
+        "capture: {lines:#?}"
+    );
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "out of order: {ids:?}");
     assert!(
         lines

@@ -156,7 +156,10 @@ mod tests {
             .filter(|b| b.is_ascii_hexdigit())
             .map(|b| (b as char).to_digit(16).unwrap() as u8)
             .collect();
-        digits.chunks(2).map(|pair| pair[0] << 4 | pair[1]).collect()
+        digits
+            .chunks(2)
+            .map(|pair| pair[0] << 4 | pair[1])
+            .collect()
     }
 
     const MAC: Address = Address([0xe2, 0xde, 0x14, 0x8e, 0x5d, 0x27]);

@@ -162,7 +162,11 @@ impl Endpoint {
             Ok(frames) => {
                 super::log::detail(&format!(
                     "multicast adverts on {interface} ({family:?}) go out as frames on a packet socket{}",
-                    if frames.qdisc_bypass() { ", past the qdisc" } else { "" }
+                    if frames.qdisc_bypass() {
+                        ", past the qdisc"
+                    } else {
+                        ""
+                    }
                 ));
                 Some(frames)
             }

@@ -151,7 +151,10 @@ mod tests {
             operation: "sendmmsg(AF_PACKET)",
             source: io::Error::from_raw_os_error(errno),
         };
-        assert!(matches!(classify(io(libc::ENETDOWN)), Failure::Transient(_)));
+        assert!(matches!(
+            classify(io(libc::ENETDOWN)),
+            Failure::Transient(_)
+        ));
         assert!(matches!(classify(io(libc::ENOBUFS)), Failure::Transient(_)));
         assert!(matches!(classify(io(libc::ENXIO)), Failure::Fatal(_)));
         assert!(matches!(classify(io(libc::EMSGSIZE)), Failure::Fatal(_)));

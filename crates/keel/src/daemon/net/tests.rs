@@ -242,9 +242,11 @@ fn a_repeated_advert_is_encoded_once() {
     let encode = |advert: &OutgoingAdvert, buf: &mut [u8]| {
         encode_v4(advert, Ipv4Addr::new(224, 0, 0, 18), 1, 255, 0, buf)
     };
-    let first = cached(&mut cache, &advert, group, 255, None, |buf| encode(&advert, buf))
-        .unwrap()
-        .to_vec();
+    let first = cached(&mut cache, &advert, group, 255, None, |buf| {
+        encode(&advert, buf)
+    })
+    .unwrap()
+    .to_vec();
     let second = cached(&mut cache, &advert, group, 255, None, |_| {
         panic!("encoded again although the advert did not change")
     })
@@ -255,9 +257,11 @@ fn a_repeated_advert_is_encoded_once() {
         priority: 50,
         ..advert.clone()
     };
-    let third = cached(&mut cache, &lower, group, 255, None, |buf| encode(&lower, buf))
-        .unwrap()
-        .to_vec();
+    let third = cached(&mut cache, &lower, group, 255, None, |buf| {
+        encode(&lower, buf)
+    })
+    .unwrap()
+    .to_vec();
     assert_ne!(third, first);
     assert_eq!(cache.len(), 1, "one entry per destination");
 }
@@ -283,7 +287,10 @@ fn a_frame_carries_what_the_raw_socket_sends() {
     )
     .unwrap();
     let frame_len = frames::encode_frame(&v2_sample(), group, 0x12, mac, &mut frame).unwrap();
-    assert_eq!(hex(&frame[..14]), "01005e000012020000000001 0800".replace(' ', ""));
+    assert_eq!(
+        hex(&frame[..14]),
+        "01005e000012020000000001 0800".replace(' ', "")
+    );
     assert_eq!(&frame[14..frame_len], &raw[..raw_len]);
 
     let v6 = OutgoingAdvert {
@@ -297,7 +304,10 @@ fn a_frame_carries_what_the_raw_socket_sends() {
     let raw_len = encode_v6(&v6, "ff02::12".parse().unwrap(), &mut raw).unwrap();
     let frame_len =
         frames::encode_frame(&v6, "ff02::12".parse().unwrap(), 0, mac, &mut frame).unwrap();
-    assert_eq!(hex(&frame[..14]), "333300000012020000000001 86dd".replace(' ', ""));
+    assert_eq!(
+        hex(&frame[..14]),
+        "333300000012020000000001 86dd".replace(' ', "")
+    );
     assert_eq!(hex(&frame[14..22]), format!("6c000000{:04x}70ff", raw_len));
     assert_eq!(&frame[54..frame_len], &raw[..raw_len]);
 }
