@@ -285,6 +285,32 @@ async fn a_batch_of_frames_reaches_the_peer_and_a_refused_one_holds_back_nothing
     assert!(batch.is_empty());
     batch.push(&vrrp_like_frame(socket.mac(), 7, 20));
     socket.send_batch(&batch).await.expect("one frame");
+
+    // Input: A's e0 loses carrier (the switch port goes down), then 300 frames.
+    // Output: the device takes none (ENOBUFS with the qdisc bypassed); the batch is given
+    // up after its ten 1 ms pauses, not after a pause per frame.
+    lab.set_port_up(a, false);
+    assert!(
+        keel_lab::wait_until(std::time::Duration::from_secs(3), || {
+            lab.host(a)
+                .ns
+                .ip(&["link", "show", "dev", "e0"])
+                .contains("NO-CARRIER")
+        })
+        .is_some()
+    );
+    batch.clear();
+    for ident in 1..=300u16 {
+        batch.push(&vrrp_like_frame(socket.mac(), ident, 20));
+    }
+    let started = std::time::Instant::now();
+    let result = socket.send_batch(&batch).await;
+    assert!(result.is_err(), "nothing can leave without carrier");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(250),
+        "stalled {:?}",
+        started.elapsed()
+    );
 }
 
 /// The packets the ingress counter of table `kfrm` counted.

@@ -31,12 +31,14 @@ use crate::sys::{interface_index, register, set_int_option};
 /// `advert_int 0.1` rarely waits for room.
 const SEND_BUFFER: libc::c_int = 4 << 20;
 
-/// How long to wait before retrying when the device's queue was full (`ENOBUFS`: with the
+/// How long to wait before retrying when the device took no frame (`ENOBUFS`: with the
 /// qdisc bypassed nothing queues the frame, and no wake-up comes when room appears).
 const FULL_QUEUE_PAUSE: Duration = Duration::from_millis(1);
 
-/// Retries of one frame on a full device queue before it is given up.
-const FULL_QUEUE_RETRIES: u32 = 20;
+/// Pauses one batch may take on `ENOBUFS` before the rest of it is given up. A full
+/// transmit ring drains within a pause; a link without carrier refuses every frame the
+/// same way, and the caller's loop must not stall on it.
+const FULL_QUEUE_PAUSES: u32 = 10;
 
 /// A send-only AF_PACKET socket that puts batches of finished Ethernet frames on one
 /// Ethernet interface.
@@ -139,13 +141,14 @@ impl FrameSocket {
 
     /// Sends every frame of `batch` with as few `sendmmsg` calls as it takes (one per 64
     /// frames). When the socket's buffer is full it waits until the kernel wakes it; when
-    /// the device's queue is full (`ENOBUFS`) it pauses 1 ms and retries, up to 20 times
-    /// per frame. A frame the kernel refuses does not hold back the others; the first
+    /// the device takes nothing (`ENOBUFS`: its queue is full, or it has no carrier) it
+    /// pauses 1 ms and retries, at most 10 times per batch, then gives up the rest of the
+    /// batch. Any other frame the kernel refuses does not hold back the others; the first
     /// refusal is returned once all were tried.
     pub async fn send_batch(&self, batch: &FrameBatch) -> Result<()> {
         let address = link_address(self.ifindex, 0, [0; 6]);
         let mut next = 0;
-        let mut retries = 0;
+        let mut pauses = 0;
         let mut first_error = None;
         while next < batch.len() {
             let mut guard = self
@@ -155,21 +158,17 @@ impl FrameSocket {
                 .map_err(|e| Error::io("poll writable", e))?;
             let fd = guard.get_inner().as_raw_fd();
             match guard.try_io(|_| send_some(fd, batch, next, &address)) {
-                Ok(Ok(count)) => {
-                    next += count.max(1);
-                    retries = 0;
-                }
-                Ok(Err(error))
-                    if error.raw_os_error() == Some(libc::ENOBUFS)
-                        && retries < FULL_QUEUE_RETRIES =>
-                {
-                    retries += 1;
+                Ok(Ok(count)) => next += count.max(1),
+                Ok(Err(error)) if error.raw_os_error() == Some(libc::ENOBUFS) => {
+                    if pauses == FULL_QUEUE_PAUSES {
+                        return Err(Error::io("sendmmsg(AF_PACKET)", error));
+                    }
+                    pauses += 1;
                     drop(guard);
                     tokio::time::sleep(FULL_QUEUE_PAUSE).await;
                 }
                 Ok(Err(error)) => {
                     next += 1;
-                    retries = 0;
                     first_error.get_or_insert(error);
                 }
                 Err(_would_block) => continue,

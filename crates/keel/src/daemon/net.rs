@@ -410,7 +410,12 @@ fn cached<'a>(
                 link,
                 bytes: buf[..len].to_vec(),
             };
-            match encoded.iter().position(|e| e.destination == destination) {
+            // One entry per destination and path: an advert too large to frame keeps its
+            // frame (found too large again without encoding) beside its datagram.
+            let slot = encoded
+                .iter()
+                .position(|e| e.destination == destination && e.link.is_some() == link.is_some());
+            match slot {
                 Some(index) => {
                     encoded[index] = entry;
                     index
