@@ -106,7 +106,8 @@ impl Socket {
 }
 
 /// The sockets of one (interface, family), and the adverts queued on them until the loop
-/// flushes (one `sendmmsg` per socket for every advert that fell due in the same turn).
+/// flushes (one `sendmmsg` per socket for every advert that fell due in the same turn):
+/// the raw socket(s), and the packet socket multicast adverts leave by as whole frames.
 #[derive(Debug)]
 pub struct Endpoint {
     /// Interface name.
@@ -188,11 +189,6 @@ impl Endpoint {
             pending_ah: SendBatch::new(),
             frames,
         })
-    }
-
-    /// Whether multicast adverts leave by the packet socket.
-    pub fn sends_frames(&self) -> bool {
-        self.frames.is_some()
     }
 
     /// Takes the interface's MAC from a link event: the source of the frames from now on.
