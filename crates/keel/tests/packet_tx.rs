@@ -312,3 +312,63 @@ fn framed_adverts_match_keepalived_and_a_keepalived_backup_accepts_them() {
         backup.log_text()
     );
 }
+
+// Input: keel as the only router (VRID 61 over IPv4 and 62 over IPv6, MASTER), then e0's
+// MAC changed to 02:00:00:00:61:62 while it runs.
+// Output: the adverts before the change come from the old MAC, those sent a moment after
+// it (the netlink link event reached the daemon) from the new one, with good checksums.
+#[test]
+fn framed_adverts_follow_a_changed_interface_mac() {
+    let _serial = serial();
+    let (lab, dir) = lab("kptxmac", 1);
+    let h0 = lab.host(0);
+    h0.add_address("fd00:88::1/64");
+    let old_mac = h0.mac();
+    let new_mac = "02:00:00:00:61:62";
+    let mut capture = lab.capture("ip proto 112 or ip6 proto 112");
+    let config = config("MASTER", 150, false);
+    let keel = start(Daemon::Keel, h0, dir.path(), "keel", &config);
+    assert!(
+        wait_until(Duration::from_secs(10), || holds(h0, VIP4)
+            && holds(h0, VIP6))
+        .is_some(),
+        "keel never became master\n{}",
+        keel.log_text()
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let changed_at = vrrp_lab::epoch();
+    h0.ns.ip(&["link", "set", "dev", "e0", "address", new_mac]);
+    std::thread::sleep(Duration::from_millis(3500));
+    capture.stop();
+    let rows = tshark_rows(
+        capture.file(),
+        &[
+            "frame.time_epoch",
+            "eth.src",
+            "vrrp.virt_rtr_id",
+            "vrrp.checksum.status",
+        ],
+    );
+    let (mut before, mut after) = (0, 0);
+    for row in &rows {
+        let time: f64 = row[0].parse().expect("epoch time");
+        assert_eq!(row[3], "1", "bad VRRP checksum: {row:?}");
+        if time < changed_at {
+            assert_eq!(row[1], old_mac, "{row:?}");
+            before += 1;
+        } else if time > changed_at + 0.5 {
+            assert_eq!(row[1], new_mac, "an advert kept the old MAC: {row:?}");
+            after += 1;
+        }
+    }
+    assert!(
+        before >= 2 && after >= 4,
+        "before {before}, after {after}: {rows:?}"
+    );
+    assert!(
+        keel.log_text()
+            .contains("e0: adverts now framed from 02:00:00:00:61:62"),
+        "{}",
+        keel.log_text()
+    );
+}
