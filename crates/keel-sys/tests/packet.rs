@@ -280,10 +280,15 @@ async fn a_batch_of_frames_reaches_the_peer_and_a_refused_one_holds_back_nothing
         "{lines:#?}"
     );
 
-    // Input: the batch cleared, then one frame.  Output: sent alone.
+    // Input: the batch cleared, then two frames and the last one taken back.
+    // Output: the first is sent alone.
     batch.clear();
     assert!(batch.is_empty());
     batch.push(&vrrp_like_frame(socket.mac(), 7, 20));
+    batch.push(&vrrp_like_frame(socket.mac(), 8, 20));
+    batch.pop();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch.frame(0), &vrrp_like_frame(socket.mac(), 7, 20)[..]);
     socket.send_batch(&batch).await.expect("one frame");
 
     // Input: A's e0 loses carrier (the switch port goes down), then 300 frames.

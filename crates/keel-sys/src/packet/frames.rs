@@ -219,6 +219,13 @@ impl FrameBatch {
         &mut self.bytes[start..]
     }
 
+    /// Forgets the frame queued last, if any (one the caller could not finish).
+    pub fn pop(&mut self) {
+        if let Some((start, _)) = self.frames.pop() {
+            self.bytes.truncate(start);
+        }
+    }
+
     /// Frame `index`.
     ///
     /// Panics when `index >= len()`, like slice indexing.

@@ -73,11 +73,15 @@ impl FramePath {
         frame.len() <= keel_wire::ethernet::HEADER_LEN + self.socket.mtu()
     }
 
-    /// Queues a copy of `frame`, with IPv4 identification `ident` when it is IPv4.
+    /// Queues a copy of `frame`, with IPv4 identification `ident` when it is IPv4; nothing
+    /// is queued when that fails.
     pub(super) fn queue(&mut self, frame: &[u8], ident: Option<u16>) -> Result<(), String> {
         let queued = self.pending.push(frame);
         if let Some(ident) = ident {
-            set_ipv4_ident(queued, ident).map_err(|e| format!("framing advert: {e}"))?;
+            if let Err(error) = set_ipv4_ident(queued, ident) {
+                self.pending.pop();
+                return Err(format!("framing advert: {error}"));
+            }
         }
         Ok(())
     }
