@@ -8,7 +8,7 @@
 //! | module | kernel facility | keepalived feature |
 //! |---|---|---|
 //! | [`socket`] | raw IP sockets, proto 112 / 51 | adverts, multicast / unicast (spec §3.1, §3.11) |
-//! | [`packet`] | AF_PACKET | gratuitous ARP, unsolicited NA (spec §3.9) |
+//! | [`packet`] | AF_PACKET | gratuitous ARP, unsolicited NA (spec §3.9); multicast adverts as whole frames |
 //! | [`netlink`] | rtnetlink | VIPs, virtual routes / rules, link and address events |
 //! | [`vmac`] | rtnetlink + `/proc/sys` | `use_vmac` macvlan and its sysctls (spec §3.10) |
 //! | [`script`], [`security`] | fork/exec, setpgid, setuid | `vrrp_script`, notify scripts, `enable_script_security` (spec §1.1, §3.14) |

@@ -1,8 +1,13 @@
-//! AF_PACKET sender for gratuitous ARP and unsolicited neighbour advertisements.
+//! AF_PACKET senders: [`PacketSocket`] for gratuitous ARP and unsolicited neighbour
+//! advertisements, [`FrameSocket`] for batches of multicast adverts.
 //!
 //! spec §3.9: GARPs are Ethernet broadcasts built by the caller (keel-wire) with the
 //! (V)MAC as sender; this socket only puts the finished frame on the wire of one
-//! interface. It is opened with protocol 0, so it never receives anything.
+//! interface. Both are opened with protocol 0, so they never receive anything.
+
+mod frames;
+
+pub use frames::{FrameBatch, FrameSocket};
 
 use std::future::Future;
 use std::io;
@@ -27,6 +32,40 @@ pub struct InterfaceInfo {
 /// Looks up the index and MAC address of `name` in the calling thread's namespace.
 pub fn interface_info(name: &str) -> Result<InterfaceInfo> {
     let index = interface_index(name)?;
+    let (_, mac) = hardware_address(name)?;
+    Ok(InterfaceInfo { index, mac })
+}
+
+/// The hardware type (`ARPHRD_*`) and the first six bytes of the hardware address of
+/// `name` (`SIOCGIFHWADDR`).
+pub(crate) fn hardware_address(name: &str) -> Result<(u16, [u8; 6])> {
+    let request = interface_request(name, libc::SIOCGIFHWADDR, "ioctl(SIOCGIFHWADDR)")?;
+    // SAFETY: SIOCGIFHWADDR filled the ifr_hwaddr member of the union.
+    let hardware = unsafe { request.ifr_ifru.ifru_hwaddr };
+    let mut mac = [0u8; 6];
+    for (slot, byte) in mac.iter_mut().zip(hardware.sa_data.iter()) {
+        *slot = *byte as u8;
+    }
+    Ok((hardware.sa_family, mac))
+}
+
+/// The MTU of `name` (`SIOCGIFMTU`): the largest IP packet a frame on it may carry.
+pub(crate) fn interface_mtu(name: &str) -> Result<usize> {
+    let request = interface_request(name, libc::SIOCGIFMTU, "ioctl(SIOCGIFMTU)")?;
+    // SAFETY: SIOCGIFMTU filled the ifr_mtu member of the union.
+    let mtu = unsafe { request.ifr_ifru.ifru_mtu };
+    Ok(usize::try_from(mtu).unwrap_or(0))
+}
+
+/// One interface `ioctl` (`SIOCGIF*`) on `name`; the kernel's answer is in the union.
+fn interface_request(
+    name: &str,
+    request_code: libc::c_ulong,
+    operation: &'static str,
+) -> Result<libc::ifreq> {
+    if name.is_empty() || name.len() >= libc::IFNAMSIZ {
+        return Err(Error::NoSuchInterface(name.to_string()));
+    }
     let socket = Socket::new(Domain::IPV4, Type::DGRAM.cloexec(), None)
         .map_err(|e| Error::io("socket(AF_INET, SOCK_DGRAM)", e))?;
     // SAFETY: ifreq is plain data; all-zero is a valid value.
@@ -34,19 +73,13 @@ pub fn interface_info(name: &str) -> Result<InterfaceInfo> {
     for (slot, byte) in request.ifr_name.iter_mut().zip(name.bytes()) {
         *slot = byte as libc::c_char;
     }
-    // SAFETY: SIOCGIFHWADDR reads ifr_name (NUL-terminated: the name is shorter than
-    // IFNAMSIZ, checked by interface_index) and writes ifr_hwaddr inside `request`.
-    let rc = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGIFHWADDR, &mut request) };
+    // SAFETY: SIOCGIF* ioctls read ifr_name (NUL-terminated: the name is shorter than
+    // IFNAMSIZ, checked above) and write only inside `request`.
+    let rc = unsafe { libc::ioctl(socket.as_raw_fd(), request_code, &mut request) };
     if rc < 0 {
-        return Err(Error::last_os("ioctl(SIOCGIFHWADDR)"));
+        return Err(Error::last_os(operation));
     }
-    // SAFETY: the ioctl above filled the ifr_hwaddr member of the union.
-    let hardware = unsafe { request.ifr_ifru.ifru_hwaddr };
-    let mut mac = [0u8; 6];
-    for (slot, byte) in mac.iter_mut().zip(hardware.sa_data.iter()) {
-        *slot = *byte as u8;
-    }
-    Ok(InterfaceInfo { index, mac })
+    Ok(request)
 }
 
 /// Puts finished Ethernet frames on one interface; implemented by [`PacketSocket`] and by

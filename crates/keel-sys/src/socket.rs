@@ -9,8 +9,9 @@
 //!   TTL 255 or `unicast_ttl`, its own id sequence) and receives the full IP packet, header
 //!   included, so the TTL check of spec §3.2 can be made.
 //! * IPv6 (spec §3.1): the kernel builds the header; `IPV6_CHECKSUM` at offset 6 makes it
-//!   fill the VRRP checksum; hop limits are 255; the hop limit and destination of each
-//!   received packet come from `IPV6_RECVHOPLIMIT` / `IPV6_RECVPKTINFO` ancillary data.
+//!   fill the VRRP checksum; hop limits are 255 and the traffic class 0xC0 (as keepalived
+//!   2.2.7 sends); the hop limit and destination of each received packet come from
+//!   `IPV6_RECVHOPLIMIT` / `IPV6_RECVPKTINFO` ancillary data.
 //! * Multicast (spec §3.11): membership per interface, `IP_MULTICAST_ALL` off (so a socket
 //!   sees only groups joined on it) and loopback off (a router must not hear itself).
 //!

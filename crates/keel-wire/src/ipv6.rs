@@ -1,6 +1,7 @@
-//! The fixed IPv6 header, for unsolicited neighbour advertisements keel frames itself and
-//! for captures. VRRP over IPv6 is sent on a raw socket without it: the kernel writes the
-//! header and, with `IPV6_CHECKSUM` at offset 6, the VRRP checksum (spec §3.1).
+//! The fixed IPv6 header, for the unsolicited neighbour advertisements and multicast adverts
+//! keel frames itself ([`crate::frame`]) and for captures. Adverts on a raw socket go
+//! without it: the kernel writes the header and, with `IPV6_CHECKSUM` at offset 6, the VRRP
+//! checksum (spec §3.1).
 //!
 //! RFC 8200 §3:
 //!
@@ -35,6 +36,9 @@ pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 pub const NEXT_HEADER_ICMPV6: u8 = 58;
 /// Hop limit of VRRP adverts and neighbour discovery (RFC 5798 §5.1.2.3, RFC 4861 §7.1.2).
 pub const HOP_LIMIT_255: u8 = 255;
+/// The traffic class keepalived 2.2.7's IPv6 adverts carry (`IPV6_TCLASS`
+/// `IPTOS_PREC_INTERNETCONTROL`, seen on the wire): the IPv4 TOS it sets, 0xC0.
+pub const TRAFFIC_CLASS_NETWORK_CONTROL: u8 = 0xc0;
 
 mod field {
     use core::ops::Range;
@@ -117,9 +121,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 }
 
-/// The values of a fixed IPv6 header keel writes (traffic class and flow label 0).
+/// The values of a fixed IPv6 header keel writes (flow label 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repr {
+    /// Traffic class: 0 for neighbour discovery, [`TRAFFIC_CLASS_NETWORK_CONTROL`] for
+    /// adverts.
+    pub traffic_class: u8,
     /// Source address.
     pub src_addr: Ipv6Addr,
     /// Destination address.
@@ -136,6 +143,7 @@ impl Repr {
     /// Reads a checked packet.
     pub fn parse<T: AsRef<[u8]>>(packet: &Packet<T>) -> Result<Repr> {
         Ok(Repr {
+            traffic_class: packet.traffic_class(),
             src_addr: packet.src_addr(),
             dst_addr: packet.dst_addr(),
             next_header: packet.next_header(),
@@ -154,7 +162,9 @@ impl Repr {
         need(HEADER_LEN, buffer.len())?;
         let len = u16::try_from(self.payload_len)
             .map_err(|_| Error::Unencodable("IPv6 payload over 65535 bytes"))?;
-        buffer[field::VER_TC_FLOW].copy_from_slice(&[0x60, 0, 0, 0]);
+        // Version 6, the traffic class across the next 8 bits, flow label 0 (RFC 8200 §3).
+        let tc = self.traffic_class;
+        buffer[field::VER_TC_FLOW].copy_from_slice(&[0x60 | (tc >> 4), tc << 4, 0, 0]);
         buffer[field::LENGTH].copy_from_slice(&len.to_be_bytes());
         buffer[field::NEXT_HEADER] = self.next_header;
         buffer[field::HOP_LIMIT] = self.hop_limit;
@@ -187,6 +197,7 @@ mod tests {
     #[test]
     fn header_roundtrip() {
         let repr = Repr {
+            traffic_class: 0,
             src_addr: "fe80::1".parse().unwrap(),
             dst_addr: VRRP_GROUP,
             next_header: 112,

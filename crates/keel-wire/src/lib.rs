@@ -10,7 +10,9 @@
 //! [`advert::Ipv4Advert`] for IPv4, [`vrrp::Packet`] directly for IPv6) and the
 //! [`vrrp::ChecksumVariant`] they carry; keel-vrrp decides what they mean. The other way,
 //! [`advert::emit_ipv4`], [`arp::emit_gratuitous`] and [`ndisc::emit_unsolicited_na`]
-//! produce the exact bytes keepalived 2.2.7 sends (spec §3.1, §3.9).
+//! produce the exact bytes keepalived 2.2.7 sends (spec §3.1, §3.9), and
+//! [`frame::emit_advert_frame`] the whole Ethernet frame of a multicast advert, for the
+//! daemon's packet-socket send path.
 //!
 //! [`bfd`] is the BFD control packet (RFC 5880 §4.1) keepalived's BFD process exchanges
 //! over UDP (RFC 5881, RFC 5883).
@@ -26,6 +28,7 @@ pub mod bfd;
 pub mod checksum;
 mod error;
 pub mod ethernet;
+pub mod frame;
 pub mod ipv4;
 pub mod ipv6;
 pub mod ndisc;

@@ -253,6 +253,7 @@ pub fn emit_unsolicited_na(
     }
     .emit(buffer)?;
     let ip = ipv6::Repr {
+        traffic_class: 0,
         src_addr: vip,
         dst_addr: ALL_NODES,
         next_header: NEXT_HEADER_ICMPV6,

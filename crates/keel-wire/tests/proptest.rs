@@ -238,9 +238,9 @@ proptest! {
     #[test]
     fn ipv6_repr_roundtrips(
         src_addr in ipv6_addr(), dst_addr in ipv6_addr(), next_header in any::<u8>(),
-        hop_limit in any::<u8>(), payload_len in 0usize..64,
+        hop_limit in any::<u8>(), payload_len in 0usize..64, traffic_class in any::<u8>(),
     ) {
-        let repr = ipv6::Repr { src_addr, dst_addr, next_header, hop_limit, payload_len };
+        let repr = ipv6::Repr { traffic_class, src_addr, dst_addr, next_header, hop_limit, payload_len };
         let mut buf = vec![0u8; ipv6::HEADER_LEN + payload_len];
         repr.emit(&mut buf).unwrap();
         prop_assert_eq!(ipv6::Repr::parse(&ipv6::Packet::new_checked(&buf[..]).unwrap()).unwrap(), repr);

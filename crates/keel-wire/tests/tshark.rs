@@ -186,6 +186,7 @@ fn ipv6_frame() -> Vec<u8> {
     .emit(&mut frame)
     .unwrap();
     let ip = ipv6::Repr {
+        traffic_class: 0,
         src_addr: src,
         dst_addr: ipv6::VRRP_GROUP,
         next_header: ipv4::PROTOCOL_VRRP,

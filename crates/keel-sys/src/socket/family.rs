@@ -224,6 +224,9 @@ impl AddressFamily for Ipv6 {
                 ifindex as libc::c_int,
                 "setsockopt(IPV6_MULTICAST_IF)",
             ),
+            // Traffic class 0xC0 (precedence 6, network control), as keepalived 2.2.7's
+            // IPv6 adverts carry it on the wire and as the IPv4 TOS of spec §3.1.
+            (libc::IPV6_TCLASS, 0xc0, "setsockopt(IPV6_TCLASS)"),
             (libc::IPV6_RECVHOPLIMIT, 1, "setsockopt(IPV6_RECVHOPLIMIT)"),
             (libc::IPV6_RECVPKTINFO, 1, "setsockopt(IPV6_RECVPKTINFO)"),
         ];

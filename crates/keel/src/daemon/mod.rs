@@ -55,6 +55,8 @@ pub enum Event {
         index: u32,
         /// keepalived's "up": IFF_UP and IFF_RUNNING.
         up: bool,
+        /// Its hardware address, when it has one (the source of framed adverts).
+        mac: Option<[u8; 6]>,
     },
     /// An address disappeared from an interface.
     AddressRemoved {

@@ -1,6 +1,10 @@
 //! Adverts on the wire: one raw socket per (interface, family) (plus an AH socket where an
 //! instance uses `auth_type AH`), decoding received bytes into the engine's
-//! [`ReceivedAdvert`] and encoding its [`OutgoingAdvert`]s (spec §3.1, §3.2).
+//! [`ReceivedAdvert`] and encoding its [`OutgoingAdvert`]s (spec §3.1, §3.2). Multicast
+//! adverts leave as whole Ethernet frames on a packet socket where the interface allows
+//! ([`frames`]); the raw socket sends the rest and receives everything.
+
+mod frames;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::task::{Context, Poll};
@@ -13,6 +17,8 @@ use keel_vrrp::{
 };
 use keel_wire::advert::{AhKey, Ipv4Advert, Ipv4Envelope, emit_ipv4};
 use keel_wire::vrrp::{self as wire, ChecksumMode, ChecksumVariant, Endpoints};
+
+use self::frames::{Failure, FramePath, encode_frame};
 
 /// Receive-buffer bytes per instance sharing a socket: room for a burst of a few adverts
 /// from each (a kernel buffer entry of a small datagram costs about 1 KiB), so a start-up
@@ -100,7 +106,8 @@ impl Socket {
 }
 
 /// The sockets of one (interface, family), and the adverts queued on them until the loop
-/// flushes (one `sendmmsg` per socket for every advert that fell due in the same turn).
+/// flushes (one `sendmmsg` per socket for every advert that fell due in the same turn):
+/// the raw socket(s), and the packet socket multicast adverts leave by as whole frames.
 #[derive(Debug)]
 pub struct Endpoint {
     /// Interface name.
@@ -114,6 +121,8 @@ pub struct Endpoint {
     ident: u16,
     pending: SendBatch,
     pending_ah: SendBatch,
+    /// The packet socket multicast adverts leave by, when it could be opened.
+    frames: Option<FramePath>,
 }
 
 /// An advert as last encoded for one destination, reused while the instance sends the same
@@ -123,6 +132,8 @@ pub struct EncodedAdvert {
     advert: OutgoingAdvert,
     destination: IpAddr,
     ttl: u8,
+    /// The source MAC of a whole frame; `None` for a datagram for the raw socket.
+    link: Option<[u8; 6]>,
     bytes: Vec<u8>,
 }
 
@@ -148,6 +159,25 @@ impl Endpoint {
                 super::log::warn(&format!("receive buffer on {interface}: {error}"));
             }
         }
+        let frames = match FramePath::open(interface) {
+            Ok(frames) => {
+                super::log::detail(&format!(
+                    "multicast adverts on {interface} ({family:?}) go out as frames on a packet socket{}",
+                    if frames.qdisc_bypass() {
+                        ", past the qdisc"
+                    } else {
+                        ""
+                    }
+                ));
+                Some(frames)
+            }
+            Err(error) => {
+                super::log::detail(&format!(
+                    "adverts on {interface} ({family:?}) go through the IP stack: {error}"
+                ));
+                None
+            }
+        };
         Ok(Endpoint {
             interface: interface.to_string(),
             family,
@@ -157,7 +187,22 @@ impl Endpoint {
             ident: 1,
             pending: SendBatch::new(),
             pending_ah: SendBatch::new(),
+            frames,
         })
+    }
+
+    /// Takes the interface's MAC from a link event: the source of the frames from now on.
+    pub fn set_link_mac(&mut self, mac: [u8; 6]) {
+        if let Some(frames) = &mut self.frames {
+            if frames.mac() != mac {
+                super::log::detail(&format!(
+                    "{}: adverts now framed from {}",
+                    self.interface,
+                    keel_wire::ethernet::Address(mac)
+                ));
+                frames.set_mac(mac);
+            }
+        }
     }
 
     /// The receiving sockets: the VRRP one, then the AH one if open.
@@ -185,7 +230,9 @@ impl Endpoint {
 
     /// Queues `advert` to each of its destinations; [`Endpoint::flush`] sends. `unicast_ttl`
     /// applies to unicast destinations; `ah_sequence` is the AH sequence number (AH
-    /// instances only); `encoded` is the instance's cache of its last adverts.
+    /// instances only); `encoded` is the instance's cache of its last adverts. A multicast
+    /// advert without AH is queued as a whole frame when the endpoint has a packet socket
+    /// and the frame fits the MTU; anything else as a datagram for the raw socket.
     pub fn queue(
         &mut self,
         advert: &OutgoingAdvert,
@@ -199,7 +246,11 @@ impl Endpoint {
                     let ident = self.ident;
                     self.ident = self.ident.wrapping_add(1).max(1);
                     let ttl = if dst.is_multicast() { 255 } else { unicast_ttl };
-                    if let Authentication::Ah(_) = advert.authentication {
+                    let ah = matches!(advert.authentication, Authentication::Ah(_));
+                    if !ah && self.queue_frame(advert, destination, ident, encoded) {
+                        continue;
+                    }
+                    if ah {
                         // The AH sequence number and ICV change with every advert: no cache.
                         let batch = if self.ah.is_some() {
                             &mut self.pending_ah
@@ -213,7 +264,7 @@ impl Endpoint {
                             .map_err(|e| format!("encoding advert: {e}"))?;
                         continue;
                     }
-                    let bytes = cached(encoded, advert, destination, ttl, |buf| {
+                    let bytes = cached(encoded, advert, destination, ttl, None, |buf| {
                         encode_v4(advert, dst, ident, ttl, ah_sequence, buf)
                     })?;
                     // RFC 791 §3.1: identification at bytes 4..6. The kernel computes the
@@ -227,7 +278,10 @@ impl Endpoint {
                         .map_err(|e| format!("queueing advert: {e}"))?;
                 }
                 (Family::Ipv6, IpAddr::V6(dst)) => {
-                    let bytes = cached(encoded, advert, destination, 255, |buf| {
+                    if self.queue_frame(advert, destination, 0, encoded) {
+                        continue;
+                    }
+                    let bytes = cached(encoded, advert, destination, 255, None, |buf| {
                         encode_v6(advert, dst, buf)
                     })?;
                     self.pending
@@ -240,14 +294,77 @@ impl Endpoint {
         Ok(())
     }
 
-    /// True when adverts are queued.
-    pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty() || !self.pending_ah.is_empty()
+    /// Queues `advert` to multicast `destination` as a whole frame (IPv4 identification
+    /// `ident`) when the packet socket is open and the frame can be built and fits the
+    /// MTU; false when the raw socket must send it.
+    fn queue_frame(
+        &mut self,
+        advert: &OutgoingAdvert,
+        destination: IpAddr,
+        ident: u16,
+        encoded: &mut Vec<EncodedAdvert>,
+    ) -> bool {
+        let Some(frames) = &mut self.frames else {
+            return false;
+        };
+        if !destination.is_multicast() {
+            return false;
+        }
+        let mac = frames.mac();
+        let bytes = match cached(encoded, advert, destination, 255, Some(mac), |buf| {
+            encode_frame(advert, destination, ident, mac, buf)
+        }) {
+            Ok(bytes) if frames.fits(bytes) => bytes,
+            Ok(_) => return false,
+            Err(error) => {
+                super::log::detail(&format!(
+                    "VRID {} on {}: advert not framed ({error}); sent through the IP stack",
+                    advert.vrid, self.interface
+                ));
+                return false;
+            }
+        };
+        let ident = match destination {
+            IpAddr::V4(_) => Some(ident),
+            IpAddr::V6(_) => None,
+        };
+        match frames.queue(bytes, ident) {
+            Ok(()) => true,
+            Err(error) => {
+                super::log::detail(&format!("{}: {error}", self.interface));
+                false
+            }
+        }
     }
 
-    /// Sends the queued adverts, one `sendmmsg` per socket (per 64 adverts).
+    /// True when adverts are queued.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+            || !self.pending_ah.is_empty()
+            || self.frames.as_ref().is_some_and(FramePath::has_pending)
+    }
+
+    /// Sends the queued adverts, one `sendmmsg` per socket (per 64 adverts). When the
+    /// packet socket turns out unable to send on the interface, multicast adverts go back
+    /// to the raw socket from the next turn on.
     pub async fn flush(&mut self) -> Result<(), String> {
         let mut result = Ok(());
+        if let Some(frames) = self.frames.as_mut().filter(|f| f.has_pending()) {
+            match frames.flush().await {
+                Ok(()) => {}
+                Err(Failure::Transient(error)) => {
+                    result = Err(format!("sending frames on {}: {error}", self.interface));
+                }
+                Err(Failure::Fatal(error)) => {
+                    super::log::warn(&format!(
+                        "sending frames on {}: {error}; adverts go through the IP stack from now on",
+                        self.interface
+                    ));
+                    self.frames = None;
+                    result = Err(format!("sending frames on {}: {error}", self.interface));
+                }
+            }
+        }
         if !self.pending.is_empty() {
             if let Err(error) = self.vrrp.send_batch(&self.pending).await {
                 result = Err(format!("sending on {}: {error}", self.interface));
@@ -271,11 +388,12 @@ fn cached<'a>(
     advert: &OutgoingAdvert,
     destination: IpAddr,
     ttl: u8,
+    link: Option<[u8; 6]>,
     encode: impl FnOnce(&mut [u8]) -> keel_wire::Result<usize>,
 ) -> Result<&'a [u8], String> {
-    let position = encoded
-        .iter()
-        .position(|e| e.destination == destination && e.ttl == ttl && &e.advert == advert);
+    let position = encoded.iter().position(|e| {
+        e.destination == destination && e.ttl == ttl && e.link == link && &e.advert == advert
+    });
     let index = match position {
         Some(index) => index,
         None => {
@@ -285,9 +403,15 @@ fn cached<'a>(
                 advert: advert.clone(),
                 destination,
                 ttl,
+                link,
                 bytes: buf[..len].to_vec(),
             };
-            match encoded.iter().position(|e| e.destination == destination) {
+            // One entry per destination and path: an advert too large to frame keeps its
+            // frame (found too large again without encoding) beside its datagram.
+            let slot = encoded
+                .iter()
+                .position(|e| e.destination == destination && e.link.is_some() == link.is_some());
+            match slot {
                 Some(index) => {
                     encoded[index] = entry;
                     index

@@ -268,7 +268,15 @@ impl Daemon {
                 self.observations.tracker(&self.source, &id, status);
                 self.input(RouterInput::Tracker { id, status }).await;
             }
-            Event::Link { name, index, up } => {
+            Event::Link {
+                name,
+                index,
+                up,
+                mac,
+            } => {
+                if let Some(mac) = mac {
+                    self.wire.set_link_mac(&name, mac);
+                }
                 let previous = self.links.insert(name.clone(), (index, up));
                 if previous.map(|(_, was)| was) != Some(up) {
                     self.link_changed(&name, up).await;
@@ -503,6 +511,9 @@ impl Daemon {
         match self.netlink.links().await {
             Ok(links) => {
                 for link in links {
+                    if let Some(mac) = link.mac {
+                        self.wire.set_link_mac(&link.name, mac);
+                    }
                     let up = link.is_up();
                     let previous = self.links.insert(link.name.clone(), (link.index, up));
                     if previous.is_some_and(|(_, was)| was != up) {

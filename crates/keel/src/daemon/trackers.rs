@@ -163,11 +163,13 @@ pub fn spawn_link_monitor(
                     up: link.is_up(),
                     name: link.name,
                     index: link.index,
+                    mac: link.mac,
                 },
                 NetEvent::LinkRemoved { index, name } => Event::Link {
                     name,
                     index,
                     up: false,
+                    mac: None,
                 },
                 NetEvent::AddressRemoved {
                     ifindex, address, ..

@@ -242,10 +242,12 @@ fn a_repeated_advert_is_encoded_once() {
     let encode = |advert: &OutgoingAdvert, buf: &mut [u8]| {
         encode_v4(advert, Ipv4Addr::new(224, 0, 0, 18), 1, 255, 0, buf)
     };
-    let first = cached(&mut cache, &advert, group, 255, |buf| encode(&advert, buf))
-        .unwrap()
-        .to_vec();
-    let second = cached(&mut cache, &advert, group, 255, |_| {
+    let first = cached(&mut cache, &advert, group, 255, None, |buf| {
+        encode(&advert, buf)
+    })
+    .unwrap()
+    .to_vec();
+    let second = cached(&mut cache, &advert, group, 255, None, |_| {
         panic!("encoded again although the advert did not change")
     })
     .unwrap()
@@ -255,9 +257,57 @@ fn a_repeated_advert_is_encoded_once() {
         priority: 50,
         ..advert.clone()
     };
-    let third = cached(&mut cache, &lower, group, 255, |buf| encode(&lower, buf))
-        .unwrap()
-        .to_vec();
+    let third = cached(&mut cache, &lower, group, 255, None, |buf| {
+        encode(&lower, buf)
+    })
+    .unwrap()
+    .to_vec();
     assert_ne!(third, first);
     assert_eq!(cache.len(), 1, "one entry per destination");
+}
+
+// Input: the spec §3.1 VRRPv2 sample and a VRRPv3 IPv6 advert, each encoded for the raw
+// socket and as a whole frame from MAC 02:00:00:00:00:01.
+// Output: the frame is the Ethernet header (group MAC, that source) followed by exactly
+// the IPv4 datagram the raw socket sends; for IPv6 by the header keepalived's kernel
+// writes (traffic class 0xc0, hop limit 255) and the same VRRP message, checksum included.
+#[test]
+fn a_frame_carries_what_the_raw_socket_sends() {
+    let mac = [2, 0, 0, 0, 0, 1];
+    let group: IpAddr = "224.0.0.18".parse().unwrap();
+    let mut raw = [0u8; 256];
+    let mut frame = [0u8; 256];
+    let raw_len = encode_v4(
+        &v2_sample(),
+        Ipv4Addr::new(224, 0, 0, 18),
+        0x12,
+        255,
+        0,
+        &mut raw,
+    )
+    .unwrap();
+    let frame_len = frames::encode_frame(&v2_sample(), group, 0x12, mac, &mut frame).unwrap();
+    assert_eq!(
+        hex(&frame[..14]),
+        "01005e000012020000000001 0800".replace(' ', "")
+    );
+    assert_eq!(&frame[14..frame_len], &raw[..raw_len]);
+
+    let v6 = OutgoingAdvert {
+        version: Version::V3,
+        advert_interval: Duration::from_millis(100),
+        addresses: Arc::from(vec!["fd00::100".parse::<IpAddr>().unwrap()]),
+        source: "fe80::1".parse().unwrap(),
+        destinations: Arc::from(vec!["ff02::12".parse::<IpAddr>().unwrap()]),
+        ..v2_sample()
+    };
+    let raw_len = encode_v6(&v6, "ff02::12".parse().unwrap(), &mut raw).unwrap();
+    let frame_len =
+        frames::encode_frame(&v6, "ff02::12".parse().unwrap(), 0, mac, &mut frame).unwrap();
+    assert_eq!(
+        hex(&frame[..14]),
+        "333300000012020000000001 86dd".replace(' ', "")
+    );
+    assert_eq!(hex(&frame[14..22]), format!("6c000000{:04x}70ff", raw_len));
+    assert_eq!(&frame[54..frame_len], &raw[..raw_len]);
 }

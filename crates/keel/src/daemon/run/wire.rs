@@ -141,6 +141,16 @@ impl Wire {
         self.index_sockets();
     }
 
+    /// Takes `interface`'s MAC from a link event or listing: framed adverts on it carry
+    /// it from the next send on (spec §3.10: a VMAC's own, else the interface's).
+    pub(super) fn set_link_mac(&mut self, interface: &str, mac: [u8; 6]) {
+        for endpoint in &mut self.endpoints {
+            if endpoint.interface == interface {
+                endpoint.set_link_mac(mac);
+            }
+        }
+    }
+
     /// Rebuilds the `poll` array from the endpoints.
     fn index_sockets(&mut self) {
         self.poll_fds.clear();
