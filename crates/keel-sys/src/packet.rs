@@ -101,24 +101,7 @@ impl PacketSocket {
     /// network namespace.
     pub fn open(ifname: &str) -> Result<PacketSocket> {
         let ifindex = interface_index(ifname)?;
-        // Protocol 0: the socket sends only and is never handed incoming frames.
-        let socket = Socket::new(Domain::PACKET, Type::RAW.cloexec(), None)
-            .map_err(|e| Error::io("socket(AF_PACKET, SOCK_RAW)", e))?;
-        socket
-            .set_nonblocking(true)
-            .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
-        let address = link_address(ifindex, 0, [0; 6]);
-        // SAFETY: `address` is a valid sockaddr_ll of the length passed.
-        let rc = unsafe {
-            libc::bind(
-                socket.as_raw_fd(),
-                (&address as *const libc::sockaddr_ll).cast(),
-                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-            )
-        };
-        if rc < 0 {
-            return Err(Error::last_os("bind(AF_PACKET)"));
-        }
+        let socket = open_send_socket(ifindex)?;
         Ok(PacketSocket {
             fd: register(socket)?,
             ifindex,
@@ -173,6 +156,29 @@ impl FrameSender for PacketSocket {
             }
         }
     }
+}
+
+/// A non-blocking AF_PACKET socket bound to `ifindex` that only sends: protocol 0, so it is
+/// never handed incoming frames (GARP/NA here, VRRP adverts in `frames`).
+pub(crate) fn open_send_socket(ifindex: u32) -> Result<Socket> {
+    let socket = Socket::new(Domain::PACKET, Type::RAW.cloexec(), None)
+        .map_err(|e| Error::io("socket(AF_PACKET, SOCK_RAW)", e))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
+    let address = link_address(ifindex, 0, [0; 6]);
+    // SAFETY: `address` is a valid sockaddr_ll of the length passed.
+    let rc = unsafe {
+        libc::bind(
+            socket.as_raw_fd(),
+            (&address as *const libc::sockaddr_ll).cast(),
+            size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        return Err(Error::last_os("bind(AF_PACKET)"));
+    }
+    Ok(socket)
 }
 
 fn link_address(ifindex: u32, ethertype: u16, destination: [u8; 6]) -> libc::sockaddr_ll {

@@ -179,6 +179,21 @@ fn wait_for(director: &Netns, limit: Duration, condition: impl Fn(&str) -> bool)
     }
 }
 
+/// `keel -C` in the foreground on `config` inside `director`, logging to the console
+/// without syslog; keel -C writes keepalived's pid files, kept in `dir` out of the host's
+/// /run.
+fn keel_checker(director: &Netns, dir: &Path, config: &Path) -> Command {
+    let mut command = director.command(env!("CARGO_BIN_EXE_keel"));
+    command
+        .args(["-C", "-n", "-l", "-G", "-f"])
+        .arg(config)
+        .arg("-p")
+        .arg(dir.join("keel.pid"))
+        .arg("-c")
+        .arg(dir.join("checkers.pid"));
+    command
+}
+
 const CONFIG: &str = "
 global_defs {
   router_id director
@@ -225,15 +240,7 @@ fn http_through_nftables_follows_weights_and_health() {
     }
     let config = dir.path().join("keepalived.conf");
     std::fs::write(&config, CONFIG).expect("config written");
-    let mut command = lab.director.command(env!("CARGO_BIN_EXE_keel"));
-    // keel -C writes keepalived's pid files; keep them out of the host's /run.
-    command
-        .args(["-C", "-n", "-l", "-G", "-f"])
-        .arg(&config)
-        .arg("-p")
-        .arg(dir.path().join("keel.pid"))
-        .arg("-c")
-        .arg(dir.path().join("checkers.pid"));
+    let command = keel_checker(&lab.director, dir.path(), &config);
     let mut keel = Daemon::spawn(command, &dir.path().join("keel.log"));
 
     // Input: three healthy real servers of weight 1, 2, 3 behind 192.0.2.10:80.
@@ -349,20 +356,13 @@ fn a_refused_load_balancer_change_is_retried() {
          TCP_CHECK { connect_timeout 1 }\n  }\n}\n",
     )
     .expect("config written");
-    let mut command = lab.director.command(env!("CARGO_BIN_EXE_keel"));
+    let mut command = keel_checker(&lab.director, dir.path(), &config);
     let path = format!(
         "{}:{}",
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    command
-        .env("PATH", path)
-        .args(["-C", "-n", "-l", "-f"])
-        .arg(&config)
-        .arg("-p")
-        .arg(dir.path().join("keel.pid"))
-        .arg("-c")
-        .arg(dir.path().join("checkers.pid"));
+    command.env("PATH", path);
     let mut keel = Daemon::spawn(command, &dir.path().join("keel.log"));
     let took = wait_for(&lab.director, Duration::from_secs(10), |rules| {
         rules.contains("10.77.1.2")

@@ -18,7 +18,7 @@ use std::mem::{size_of, zeroed};
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
-use socket2::{Domain, Socket, Type};
+use socket2::Socket;
 use tokio::io::unix::AsyncFd;
 
 use super::{hardware_address, interface_mtu, link_address};
@@ -64,24 +64,7 @@ impl FrameSocket {
             )));
         }
         let mtu = interface_mtu(ifname)?;
-        // Protocol 0: the socket sends only and is never handed incoming frames.
-        let socket = Socket::new(Domain::PACKET, Type::RAW.cloexec(), None)
-            .map_err(|e| Error::io("socket(AF_PACKET, SOCK_RAW)", e))?;
-        socket
-            .set_nonblocking(true)
-            .map_err(|e| Error::io("fcntl(O_NONBLOCK)", e))?;
-        let address = link_address(ifindex, 0, [0; 6]);
-        // SAFETY: `address` is a valid sockaddr_ll of the length passed.
-        let rc = unsafe {
-            libc::bind(
-                socket.as_raw_fd(),
-                (&address as *const libc::sockaddr_ll).cast(),
-                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-            )
-        };
-        if rc < 0 {
-            return Err(Error::last_os("bind(AF_PACKET)"));
-        }
+        let socket = super::open_send_socket(ifindex)?;
         // Best effort both: without the bypass frames take the qdisc like any other, and a
         // smaller buffer only means waiting for room more often.
         let qdisc_bypass = set_int_option(
