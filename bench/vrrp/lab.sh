@@ -9,6 +9,8 @@
 
 lab_prefix="kb$$"
 lab_hosts=()
+# Per namespace, the pids of its veth ends' NAPI threads (lab_napi_thread).
+declare -A lab_napi_pids=()
 
 # lab_up HOSTS INTERFACES
 lab_up() {
@@ -38,8 +40,31 @@ lab_up() {
       ip -n "$ns" link set "e$k" up
       ip -n "$ns" addr add "10.7$k.0.$((h + 1))/16" dev "e$k"
       ip -n "$ns" -6 addr add "fd7$k::$((h + 1))/64" dev "e$k" nodad
+      [ "${LAB_NAPI:-0}" = 0 ] || {
+        lab_napi_thread "$lab_prefix-sw" "p$h-$k"
+        lab_napi_thread "$ns" "e$k"
+      }
     done
   done
+}
+
+# LAB_NAPI=1 (an analysis mode, not the default): gives the veth end DEV (in namespace NS)
+# its own NAPI thread for what it receives. GRO on gives a veth NAPI, and TSO off (no TCP
+# crosses the lab) lets the kernel use its peer's NAPI for every frame it sends, forwarded
+# ones included (veth_skb_is_eligible_for_gro); then /sys/class/net/DEV/threaded.
+# By default a veth hands each frame to its peer's receive path at once, in the sender's
+# softirq, so the sending daemon is charged for the switch's bridging and for the peer
+# host's whole IP receive path, which a host on a real NIC never does for its peers. With
+# NAPI threads that work runs in the kernel threads napi/DEV-N: a host's own receive path is
+# reported apart per host (lab_napi_ns), the switch's apart again. The caveat that keeps it
+# from being the default: a veth NAPI ring holds 256 frames and a veth has no qdisc, so a
+# burst larger than the ring is refused (keel's AF_PACKET send pauses and retries; an IP
+# socket's frames are dropped), which a NIC's deeper ring and qdisc would absorb.
+# The thread is the newest one named napi/DEV-ID: ends are set up one at a time.
+lab_napi_thread() {
+  ip netns exec "$1" ethtool -K "$2" gro on tso off > /dev/null
+  ip netns exec "$1" sh -c "echo 1 > /sys/class/net/$2/threaded"
+  lab_napi_pids[$1]+=" $(pgrep -n -x "napi/$2-[0-9]+")"
 }
 
 lab_down() {
@@ -50,6 +75,7 @@ lab_down() {
   sleep 0.2
   for ns in "${lab_hosts[@]}" "$lab_prefix-sw"; do ip netns del "$ns" 2>/dev/null || true; done
   lab_hosts=()
+  lab_napi_pids=()
 }
 
 # The IPv6 link-local address of eK in namespace NS: lab_link_local NS K (waits for it).
@@ -112,6 +138,18 @@ ns_cpu_ns() {
   echo "$total"
 }
 
+# CPU time in ns of the NAPI threads of namespace NS's veth ends (lab_napi_thread): for a
+# host, its kernel's receive path (what a NIC's interrupt and softirq would cost it); for
+# the switch, the bridging. 0 when LAB_NAPI=0.
+lab_napi_ns() {
+  local pid total=0 ns
+  for pid in ${lab_napi_pids[$1]:-}; do
+    ns=$(awk '{print $1}' "/proc/$pid/schedstat" 2>/dev/null) || continue
+    total=$((total + ${ns:-0}))
+  done
+  echo "$total"
+}
+
 # Context switches (voluntary + involuntary, /proc/PID/status) of the daemon tree in NS: each
 # voluntary one is a sleep, so the count is the loop's wake-ups.
 ns_switches() {
@@ -169,6 +207,7 @@ bench_setup() {
   local script=$1 tool
   shift
   if [ "$(id -u)" != 0 ]; then echo "$script: needs root (network namespaces)" >&2; exit 1; fi
+  [ "${LAB_NAPI:-0}" = 0 ] || set -- "$@" ethtool
   for tool in keepalived "$@"; do
     command -v "$tool" >/dev/null || { echo "$script: $tool is not installed" >&2; exit 1; }
   done

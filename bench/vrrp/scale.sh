@@ -19,6 +19,10 @@
 # (those from the backup's addresses must be 0: a backup that sends took over, a spurious
 # takeover), and the VIP counts checked again at its end (no flap). The capture is not in
 # the CPU window (its taps run in the sender's softirq); CAPTURE_DURING=1 puts it there.
+# In the default lab a veth delivers each advert through the bridge into the peer within the
+# sender's system call, so a daemon's CPU includes the switch's and the peer's receive work
+# (both daemons alike). LAB_NAPI=1 (lab.sh) moves that work to per-device kernel threads and
+# reports each host's own receive path as "NIC receive" (the switch's only on stderr).
 # Prints one Markdown table row per case (and the raw numbers to stderr).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -70,15 +74,15 @@ run_case() {
   done
 
   sleep "$settle"
-  local m0 b0 m1 b1 ms0 bs0 ms1 bs1 master_rss backup_rss
+  local m0 b0 mn0 bn0 sn0 mn1 bn1 sn1 m1 b1 ms0 bs0 ms1 bs1 master_rss backup_rss
   # The CPU window comes before the capture (CAPTURE_DURING=1: during it, as before 17:00
   # UTC on 2026-11-26): tcpdump's packet taps on the bridges clone and filter every advert
   # in the sending host's softirq, which the kernel charges to the sending daemon.
   if [ -z "${CAPTURE_DURING:-}" ]; then
-    m0=$(ns_cpu_ns "$master"); b0=$(ns_cpu_ns "$backup")
+    m0=$(ns_cpu_ns "$master"); b0=$(ns_cpu_ns "$backup"); mn0=$(lab_napi_ns "$master"); bn0=$(lab_napi_ns "$backup"); sn0=$(lab_napi_ns "$lab_prefix-sw")
     ms0=$(ns_switches "$master"); bs0=$(ns_switches "$backup")
     sleep "$window"
-    m1=$(ns_cpu_ns "$master"); b1=$(ns_cpu_ns "$backup")
+    m1=$(ns_cpu_ns "$master"); b1=$(ns_cpu_ns "$backup"); mn1=$(lab_napi_ns "$master"); bn1=$(lab_napi_ns "$backup"); sn1=$(lab_napi_ns "$lab_prefix-sw")
     ms1=$(ns_switches "$master"); bs1=$(ns_switches "$backup")
     master_rss=$(ns_rss_kb "$master"); backup_rss=$(ns_rss_kb "$backup")
   fi
@@ -93,12 +97,12 @@ run_case() {
   local capture_start capture_end
   capture_start=$(now)
   if [ -n "${CAPTURE_DURING:-}" ]; then
-    m0=$(ns_cpu_ns "$master"); b0=$(ns_cpu_ns "$backup")
+    m0=$(ns_cpu_ns "$master"); b0=$(ns_cpu_ns "$backup"); mn0=$(lab_napi_ns "$master"); bn0=$(lab_napi_ns "$backup"); sn0=$(lab_napi_ns "$lab_prefix-sw")
     ms0=$(ns_switches "$master"); bs0=$(ns_switches "$backup")
   fi
   sleep "$window"
   if [ -n "${CAPTURE_DURING:-}" ]; then
-    m1=$(ns_cpu_ns "$master"); b1=$(ns_cpu_ns "$backup")
+    m1=$(ns_cpu_ns "$master"); b1=$(ns_cpu_ns "$backup"); mn1=$(lab_napi_ns "$master"); bn1=$(lab_napi_ns "$backup"); sn1=$(lab_napi_ns "$lab_prefix-sw")
     ms1=$(ns_switches "$master"); bs1=$(ns_switches "$backup")
     master_rss=$(ns_rss_kb "$master"); backup_rss=$(ns_rss_kb "$backup")
   fi
@@ -123,16 +127,21 @@ run_case() {
   daemon_kill "$master_pid"; daemon_kill "$backup_pid"
   lab_down
 
-  local master_cpu backup_cpu
+  local master_cpu backup_cpu master_nic backup_nic
   master_cpu=$(awk -v d=$((m1 - m0)) -v w="$window" 'BEGIN {printf "%.2f", 100 * d / 1e9 / w}')
   backup_cpu=$(awk -v d=$((b1 - b0)) -v w="$window" 'BEGIN {printf "%.2f", 100 * d / 1e9 / w}')
+  master_nic=n/a backup_nic=n/a # the default lab has no NAPI threads
+  if [ "${LAB_NAPI:-0}" != 0 ]; then
+    master_nic=$(awk -v d=$((mn1 - mn0)) -v w="$window" 'BEGIN {printf "%.2f", 100 * d / 1e9 / w}')
+    backup_nic=$(awk -v d=$((bn1 - bn0)) -v w="$window" 'BEGIN {printf "%.2f", 100 * d / 1e9 / w}')
+  fi
   local rate
   rate=$(awk -v t="$total" -v a="$capture_start" -v b="$capture_end" 'BEGIN {printf "%.0f", t / (b - a)}')
-  echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s backup_peak_vips=$backup_peak cpu_ms master=$(((m1 - m0) / 1000000)) backup=$(((b1 - b0) / 1000000)) wakeups/s master=$(((ms1 - ms0) / window)) backup=$(((bs1 - bs0) / window)) rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped, mean period per instance ${period}s) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
-  printf '| %s | %d | %s | %s | %s | %d | %s | %s | %.1f | %.1f | %d | %s | %s/%s |\n' \
+  echo "raw: $daemon interfaces=$interfaces advert_int=$interval instances=$expected converged=${converged:-never}s backup_peak_vips=$backup_peak cpu_ms master=$(((m1 - m0) / 1000000)) backup=$(((b1 - b0) / 1000000)) napi_ms master=$(((mn1 - mn0) / 1000000)) backup=$(((bn1 - bn0) / 1000000)) switch=$(((sn1 - sn0) / 1000000)) wakeups/s master=$(((ms1 - ms0) / window)) backup=$(((bs1 - bs0) / window)) rss_kb master=$master_rss backup=$backup_rss adverts=$total (${rate}/s, tcpdump dropped $dropped, mean period per instance ${period}s) from_backup=$from_backup vips_at_end master=$end_master backup=$end_backup" >&2
+  printf '| %s | %d | %s | %s | %s | %d | %s | %s | %s / %s | %.1f | %.1f | %d | %s | %s/%s |\n' \
     "$daemon" "$expected" "$interval" "${converged:-never}" \
     "$(awk -v i="$interval" 'BEGIN {print i * 3 + 3}')" "$backup_peak" \
-    "$master_cpu" "$backup_cpu" "$(awk -v k="$master_rss" 'BEGIN {print k / 1024}')" \
+    "$master_cpu" "$backup_cpu" "$master_nic" "$backup_nic" "$(awk -v k="$master_rss" 'BEGIN {print k / 1024}')" \
     "$(awk -v k="$backup_rss" 'BEGIN {print k / 1024}')" "$from_backup" "$rate" \
     "$end_master" "$end_backup"
 }
@@ -143,8 +152,8 @@ if [ ${#cases[@]} = 0 ]; then
 fi
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(machine_line); $(keepalived --version 2>&1 | head -1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo '| daemon | instances | advert_int (s) | converged (s) | target (s) | peak VIPs on backup while converging | CPU master (% core) | CPU backup (% core) | RSS master (MB) | RSS backup (MB) | backup adverts in window | adverts/s on the wire | VIPs at end master/backup |'
-echo '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+echo '| daemon | instances | advert_int (s) | converged (s) | target (s) | peak VIPs on backup while converging | CPU master (% core) | CPU backup (% core) | NIC receive master / backup (% core) | RSS master (MB) | RSS backup (MB) | backup adverts in window | adverts/s on the wire | VIPs at end master/backup |'
+echo '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
 for c in "${cases[@]}"; do
   IFS=: read -r daemon interfaces interval <<< "$c"
   run_case "$daemon" "$interfaces" "$interval" || { lab_down; echo "| $daemon | $((510 * interfaces)) | $interval | failed (see stderr) |"; }
