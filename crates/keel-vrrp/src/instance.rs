@@ -242,8 +242,9 @@ impl Instance {
 const INSTANCE_QUEUE_KEPT: usize = 4;
 
 /// Gives back an emptied queue's room beyond `keep` entries once a burst grew it past
-/// twice that: reallocates only after a burst, never in steady state.
-pub(crate) fn release_burst<T>(queue: &mut VecDeque<T>, keep: usize) {
+/// twice that: reallocates only after a burst, never in steady state. The engine's queues
+/// use it, and so does a daemon's queue of the engine's actions.
+pub fn release_burst<T>(queue: &mut VecDeque<T>, keep: usize) {
     if queue.is_empty() && queue.capacity() > 2 * keep {
         queue.shrink_to(keep);
     }

@@ -88,7 +88,7 @@ pub use error::ConfigError;
 pub use fsm::State;
 pub use group::{SyncGroup, SyncGroupConfig};
 pub use input::{AhStatus, ChecksumStatus, Input, MalformedKind, ReceivedAdvert, ReceivedAuth};
-pub use instance::Instance;
+pub use instance::{Instance, release_burst};
 pub use priority::{TrackedObject, TrackerId, TrackerKind, TrackerStatus};
 pub use router::{Router, RouterAction, RouterConfig, RouterInput, Source};
 pub use stats::Stats;

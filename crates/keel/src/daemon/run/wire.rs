@@ -312,9 +312,7 @@ impl Daemon {
             let Some(action) = self.wire.slow.pop_front() else {
                 // Start queues every instance's VIPs and GARPs at once (0.46 MB at 510
                 // instances, issue 4: RSS); keep room for a few transitions only.
-                if self.wire.slow.capacity() > 2 * SLOW_QUEUE_KEPT {
-                    self.wire.slow.shrink_to(SLOW_QUEUE_KEPT);
-                }
+                keel_vrrp::release_burst(&mut self.wire.slow, SLOW_QUEUE_KEPT);
                 return;
             };
             self.execute(action).await;
