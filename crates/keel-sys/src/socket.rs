@@ -39,6 +39,7 @@ use crate::error::{Error, Result};
 use crate::sys::{bind_to_device, interface_index, register, set_int_option};
 
 pub use batch::{BATCH_MAX, DATAGRAM_MAX, RecvBatch, SendBatch};
+pub(crate) use batch::{NoBuffers, Sent, send_all};
 pub use family::{AddressFamily, Ipv4, Ipv6};
 
 /// `SO_TIMESTAMPNS` (asm-generic/socket.h: `SO_TIMESTAMPNS_OLD`, 35, which 64-bit targets
@@ -193,31 +194,14 @@ impl<F: AddressFamily> VrrpSocket<F> {
     /// packet the kernel refuses does not hold back the others; the first refusal is
     /// returned once all were tried.
     pub async fn send_batch(&self, batch: &SendBatch) -> Result<()> {
-        let mut next = 0;
-        let mut first_error = None;
-        while next < batch.len() {
-            let mut guard = self
-                .fd
-                .writable()
-                .await
-                .map_err(|e| Error::io("poll writable", e))?;
-            let fd = guard.get_inner().as_raw_fd();
-            match guard
-                .try_io(|_| batch::send_some::<F>(fd, batch, next, self.ifindex, self.source))
-            {
-                Ok(Ok(batch::Sent::Count(count))) => next += count.max(1),
-                Ok(Ok(batch::Sent::Refused(error))) => {
-                    next += 1;
-                    first_error.get_or_insert(error);
-                }
-                Ok(Err(error)) => return Err(Error::io("sendmmsg", error)),
-                Err(_would_block) => continue,
-            }
-        }
-        match first_error {
-            Some(error) => Err(Error::io("sendmmsg", error)),
-            None => Ok(()),
-        }
+        send_all(
+            &self.fd,
+            batch.len(),
+            "sendmmsg",
+            NoBuffers::Refuse,
+            |fd, next| batch::send_some::<F>(fd, batch, next, self.ifindex, self.source),
+        )
+        .await
     }
 
     /// Reads every datagram queued on the socket, up to the batch's capacity, without
