@@ -24,12 +24,12 @@ use tokio::io::unix::AsyncFd;
 use super::{hardware_address, interface_mtu, link_address};
 use crate::error::{Error, Result};
 use crate::socket::{BATCH_MAX, NoBuffers, Sent, send_all};
-use crate::sys::{interface_index, register, set_int_option};
+use crate::sys::{Buffer, interface_index, register, set_buffer, set_int_option};
 
 /// The send buffer asked for: room for a burst of thousands of small frames (each costs
 /// about 1 KiB of buffer accounting until the device has taken it), so a master's burst at
 /// `advert_int 0.1` rarely waits for room.
-const SEND_BUFFER: libc::c_int = 4 << 20;
+const SEND_BUFFER: usize = 4 << 20;
 
 /// How long to wait before retrying when the device took no frame (`ENOBUFS`: with the
 /// qdisc bypassed nothing queues the frame, and no wake-up comes when room appears).
@@ -75,22 +75,7 @@ impl FrameSocket {
             "setsockopt(PACKET_QDISC_BYPASS)",
         )
         .is_ok();
-        let _ = set_int_option(
-            &socket,
-            libc::SOL_SOCKET,
-            libc::SO_SNDBUFFORCE,
-            SEND_BUFFER,
-            "setsockopt(SO_SNDBUFFORCE)",
-        )
-        .or_else(|_| {
-            set_int_option(
-                &socket,
-                libc::SOL_SOCKET,
-                libc::SO_SNDBUF,
-                SEND_BUFFER,
-                "setsockopt(SO_SNDBUF)",
-            )
-        });
+        let _ = set_buffer(&socket, Buffer::Send, SEND_BUFFER, true);
         Ok(FrameSocket {
             fd: register(socket)?,
             ifindex,
