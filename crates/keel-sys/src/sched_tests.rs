@@ -24,6 +24,17 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// For the tests that need root (realtime scheduling, memory locking): the CPUs this
+/// process may run on (`Cpus_allowed_list`), which a reset must give back; `None`, with a
+/// note that the test is skipped, when not root.
+fn all_cpus_as_root() -> Option<String> {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return None;
+    }
+    Some(status_field(std::process::id(), "Cpus_allowed_list"))
+}
+
 /// Runs `child` in a forked process, so the test harness keeps its own scheduling, and
 /// returns the report `child` builds there, read back through a pipe once it has exited.
 fn report_from_fork(child: impl FnOnce() -> String) -> String {
@@ -91,11 +102,9 @@ fn script_output_after_reset(script: &str) -> String {
 // has every CPU back.
 #[test]
 fn realtime_memory_and_affinity_apply_and_children_get_none_of_it() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
+    let Some(all_cpus) = all_cpus_as_root() else {
         return;
-    }
-    let all_cpus = status_field(std::process::id(), "Cpus_allowed_list");
+    };
     let report = report_from_fork(|| {
         let failures = apply(&Scheduling {
             nice: 0,
@@ -186,11 +195,9 @@ fn nice_applies_and_children_get_the_original_back() {
 // nice 3 with the same normal scheduling.
 #[test]
 fn reset_undoes_apply_for_a_reload() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
+    let Some(all_cpus) = all_cpus_as_root() else {
         return;
-    }
-    let all_cpus = status_field(std::process::id(), "Cpus_allowed_list");
+    };
     let report = report_from_fork(|| {
         let mut failures = apply(&Scheduling {
             nice: 0,
