@@ -84,6 +84,23 @@ fn up_session(t0: Instant) -> (Session, Vec<Action>) {
     (s, actions)
 }
 
+/// The neighbour's Up packet with Final set: the answer that ends our Poll Sequence
+/// (RFC 5880 §6.5).
+fn peer_final() -> Packet {
+    let mut fin = peer(State::Up, 1, 100, 100, 3);
+    fin.final_flag = true;
+    fin
+}
+
+/// An Up session ([`up_session`]) whose Poll Sequence the neighbour has ended with a
+/// Final, its actions drained.
+fn settled_up_session(t0: Instant) -> Session {
+    let (mut s, _) = up_session(t0);
+    s.handle(t0, Input::Packet(peer_final())).expect("accepted");
+    drain(&mut s);
+    s
+}
+
 // Input: an active session (min_rx 100 ms, multiplier 3) starts with no neighbour.
 // Output: RFC 5880 §6.8.3, §6.8.7: it sends Down at once with Desired Min TX = idle_tx
 // (1 s, as keepalived's captured packet), Required Min RX 100 ms, Your Discr 0; the next
@@ -151,9 +168,7 @@ fn three_way_handshake_then_poll_for_the_faster_rate() {
     assert!(p.poll && !p.final_flag);
     assert_eq!((p.state, p.desired_min_tx), (State::Up, 100_000));
     assert!(s.polling());
-    let mut fin = peer(State::Up, 1, 100, 100, 3);
-    fin.final_flag = true;
-    s.handle(t0, Input::Packet(fin)).expect("accepted");
+    s.handle(t0, Input::Packet(peer_final())).expect("accepted");
     assert!(!s.polling());
     assert_eq!(s.transmit_interval(), 100 * MS);
     s.handle_timeout(s.deadline(Timer::Transmit).expect("sending"));
@@ -207,11 +222,7 @@ fn neighbour_admin_down_is_signalled_down() {
 #[test]
 fn a_poll_is_answered_with_final_at_once() {
     let t0 = start();
-    let (mut s, _) = up_session(t0);
-    let mut fin = peer(State::Up, 1, 100, 100, 3);
-    fin.final_flag = true;
-    s.handle(t0, Input::Packet(fin)).expect("accepted");
-    drain(&mut s);
+    let mut s = settled_up_session(t0);
     let mut poll = peer(State::Up, 1, 200, 100, 3);
     poll.poll = true;
     let t1 = t0 + 10 * MS;
@@ -280,11 +291,7 @@ fn admin_down_tells_the_neighbour_and_enable_restarts() {
 #[test]
 fn a_slower_rate_waits_for_the_poll_sequence() {
     let t0 = start();
-    let (mut s, _) = up_session(t0);
-    let mut fin = peer(State::Up, 1, 100, 100, 3);
-    fin.final_flag = true;
-    s.handle(t0, Input::Packet(fin)).expect("accepted");
-    drain(&mut s);
+    let mut s = settled_up_session(t0);
     s.handle(t0, Input::Reconfigure(config(400, 100, 3)))
         .expect("admin input");
     assert_eq!(s.state(), State::Up);
@@ -294,7 +301,7 @@ fn a_slower_rate_waits_for_the_poll_sequence() {
     let p = sent(&drain(&mut s))[0];
     assert!(p.poll);
     assert_eq!(p.desired_min_tx, 400_000);
-    s.handle(t0, Input::Packet(fin)).expect("accepted");
+    s.handle(t0, Input::Packet(peer_final())).expect("accepted");
     assert_eq!(s.transmit_interval(), 400 * MS);
 }
 
@@ -308,9 +315,7 @@ fn transmit_jitter_stays_in_the_rfc_range() {
         s.handle_timeout(t0);
         s.handle(t0, Input::Packet(peer(State::Init, 1, 100, 100, 3)))
             .expect("accepted");
-        let mut fin = peer(State::Up, 1, 100, 100, 3);
-        fin.final_flag = true;
-        s.handle(t0, Input::Packet(fin)).expect("accepted");
+        s.handle(t0, Input::Packet(peer_final())).expect("accepted");
         let mut now = t0;
         let mut seen = std::collections::BTreeSet::new();
         for _ in 0..2000 {

@@ -22,6 +22,7 @@ pub mod fuzzing;
 pub mod http;
 mod misc;
 mod ping;
+mod slots;
 mod smtp;
 mod socket;
 mod syn;

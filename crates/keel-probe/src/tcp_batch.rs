@@ -32,6 +32,7 @@ use socket2::{Domain, SockRef, Socket, Type};
 use tokio::io::unix::AsyncFd;
 
 use crate::error::ProbeError;
+use crate::slots::Slots;
 use crate::socket::apply_options;
 use crate::syn::{Declined, SynEngine};
 use crate::{ProbeOutcome, ProbeRequest};
@@ -89,9 +90,7 @@ impl TcpCheckMode {
 /// (for [`TcpProber::new`] and [`TcpProber::ready`]); reads no clock itself.
 pub struct TcpProber<K> {
     epoll: AsyncFd<OwnedFd>,
-    slots: Vec<Slot<K>>,
-    free: Vec<u32>,
-    in_flight: usize,
+    slots: Slots<InFlight<K>>,
     /// `(deadline, slot, generation)`; entries of finished probes stay until they reach
     /// the top, where they are dropped, so the top is always a probe still in flight.
     deadlines: BinaryHeap<Reverse<(Instant, u32, u32)>>,
@@ -102,11 +101,6 @@ pub struct TcpProber<K> {
     /// The `now` of the first half-open check queued since the last send: the SYNs are
     /// due then ([`TcpProber::poll_timeout`]).
     queued_at: Option<Instant>,
-}
-
-struct Slot<K> {
-    generation: u32,
-    probe: Option<InFlight<K>>,
 }
 
 struct InFlight<K> {
@@ -137,9 +131,7 @@ impl<K> TcpProber<K> {
         };
         Ok(TcpProber {
             epoll,
-            slots: Vec::new(),
-            free: Vec::new(),
-            in_flight: 0,
+            slots: Slots::new(),
             deadlines: BinaryHeap::new(),
             events: Vec::with_capacity(EVENTS_PER_WAIT),
             results: VecDeque::new(),
@@ -190,7 +182,7 @@ impl<K> TcpProber<K> {
                 return;
             }
         };
-        let (index, generation) = self.vacant_slot();
+        let (index, generation) = self.slots.vacant();
         let token = u64::from(generation) << 32 | u64::from(index);
         let registered = epoll::add(
             self.epoll.get_ref(),
@@ -199,25 +191,26 @@ impl<K> TcpProber<K> {
             epoll::EventFlags::OUT,
         );
         if let Err(errno) = registered {
-            self.free.push(index);
+            self.slots.unreserve(index);
             let error = ProbeError::Setup(io::Error::from(errno));
             self.results.push_back((key, Err(error).into()));
             return;
         }
         let deadline = now + request.connect_timeout;
         self.deadlines.push(Reverse((deadline, index, generation)));
-        // vacant_slot() returns an index into `slots`.
-        self.slots[index as usize].probe = Some(InFlight {
-            key,
-            socket,
-            timeout: request.connect_timeout,
-        });
-        self.in_flight += 1;
+        self.slots.fill(
+            index,
+            InFlight {
+                key,
+                socket,
+                timeout: request.connect_timeout,
+            },
+        );
     }
 
     /// Probes started and not finished.
     pub fn in_flight(&self) -> usize {
-        self.in_flight + self.syn.as_ref().map_or(0, SynEngine::in_flight)
+        self.slots.in_flight() + self.syn.as_ref().map_or(0, SynEngine::in_flight)
     }
 
     /// Sends the SYNs queued by [`TcpProber::start`], one `sendmmsg` per raw socket.
@@ -304,7 +297,7 @@ impl<K> TcpProber<K> {
                 break;
             }
             self.deadlines.pop();
-            if let Some(probe) = self.release(index, generation) {
+            if let Some(probe) = self.slots.release(index, generation) {
                 // Never connected: closing sends nothing, so no reset is needed.
                 drop(probe.socket);
                 let error = ProbeError::Timeout {
@@ -329,7 +322,7 @@ impl<K> TcpProber<K> {
     fn finish(&mut self, token: u64, flags: epoll::EventFlags) {
         // The token packs (generation << 32 | index); the casts take those halves.
         let (index, generation) = (token as u32, (token >> 32) as u32);
-        let Some(probe) = self.release(index, generation) else {
+        let Some(probe) = self.slots.release(index, generation) else {
             return;
         };
         let failed = flags.intersects(epoll::EventFlags::ERR | epoll::EventFlags::HUP);
@@ -346,44 +339,9 @@ impl<K> TcpProber<K> {
         self.results.push_back((probe.key, outcome));
     }
 
-    /// A free slot's index and generation.
-    fn vacant_slot(&mut self) -> (u32, u32) {
-        if let Some(index) = self.free.pop() {
-            let generation = self
-                .slots
-                .get(index as usize)
-                .map_or(0, |slot| slot.generation);
-            return (index, generation);
-        }
-        // A slot per probe in flight, each holding a descriptor: far below u32::MAX.
-        let index = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-        self.slots.push(Slot {
-            generation: 0,
-            probe: None,
-        });
-        (index, 0)
-    }
-
-    /// Empties slot `index` if it still holds the probe of `generation`.
-    fn release(&mut self, index: u32, generation: u32) -> Option<InFlight<K>> {
-        let slot = self.slots.get_mut(index as usize)?;
-        if slot.generation != generation {
-            return None;
-        }
-        let probe = slot.probe.take()?;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(index);
-        self.in_flight -= 1;
-        Some(probe)
-    }
-
     fn drop_stale_deadlines(&mut self) {
         while let Some(&Reverse((_, index, generation))) = self.deadlines.peek() {
-            let live = self
-                .slots
-                .get(index as usize)
-                .is_some_and(|slot| slot.generation == generation && slot.probe.is_some());
-            if live {
+            if self.slots.live(index, generation).is_some() {
                 return;
             }
             self.deadlines.pop();

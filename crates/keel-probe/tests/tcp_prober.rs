@@ -6,14 +6,11 @@ use std::io::{ErrorKind, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use keel_probe::{ProbeOutcome, ProbeRequest, ProbeSpec, TcpProber, run};
+use keel_probe::{ProbeOutcome, TcpProber, run};
 use socket2::{Domain, Socket, Type};
+use support::{assert_down, request};
 
-fn request(target: SocketAddr, timeout: Duration) -> ProbeRequest {
-    let mut request = ProbeRequest::new(ProbeSpec::Tcp, target);
-    request.connect_timeout = timeout;
-    request
-}
+mod support;
 
 /// A loopback port nobody listens on (bound, then released).
 fn closed_port() -> SocketAddr {
@@ -21,43 +18,9 @@ fn closed_port() -> SocketAddr {
     listener.local_addr().expect("bound address")
 }
 
-/// Drives `prober` until `count` results are in, as the daemon's loop does: wait for
-/// readiness or the next deadline, then take the results.
+/// Drives `prober` until `count` results are in (see [`support::drive`]), within 20 s.
 async fn results(prober: &mut TcpProber<u32>, count: usize) -> Vec<(u32, ProbeOutcome)> {
-    let drive = async {
-        let mut out = Vec::new();
-        while out.len() < count {
-            let deadline = prober
-                .poll_timeout()
-                .map(tokio::time::Instant::from_std)
-                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(60));
-            tokio::select! {
-                ready = prober.ready() => {
-                    ready.expect("epoll set readable");
-                    prober.collect();
-                }
-                _ = tokio::time::sleep_until(deadline) => prober.handle_timeout(Instant::now()),
-            }
-            while let Some(result) = prober.poll_result() {
-                out.push(result);
-            }
-        }
-        out.sort_by_key(|(key, _)| *key);
-        out
-    };
-    tokio::time::timeout(Duration::from_secs(20), drive)
-        .await
-        .expect("every probe reports within 20 s")
-}
-
-fn assert_down(outcome: &ProbeOutcome, reason_part: &str) {
-    match outcome {
-        ProbeOutcome::Down { reason } => assert!(
-            reason.contains(reason_part),
-            "reason {reason:?} should mention {reason_part:?}"
-        ),
-        other => panic!("expected down ({reason_part}), got {other:?}"),
-    }
+    support::drive(prober, count, Duration::from_secs(20)).await
 }
 
 /// What the server saw of one check: accept() returned the connection, and its first read

@@ -6,8 +6,11 @@ use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
-use keel_lab::Lab;
-use keel_probe::{ProbeOutcome, ProbeRequest, ProbeSpec, TcpCheckMode, TcpProber};
+use keel_lab::{Lab, Netns};
+use keel_probe::{ProbeOutcome, ProbeRequest, TcpCheckMode, TcpProber};
+use support::assert_down;
+
+mod support;
 
 const DIRECTOR: usize = 0;
 const SERVER: usize = 1;
@@ -23,11 +26,9 @@ fn lab(prefix: &str) -> Lab {
     lab
 }
 
+/// A `TCP_CHECK` of `target`, an address literal.
 fn request(target: &str, timeout: Duration) -> ProbeRequest {
-    let target: SocketAddr = target.parse().expect("a literal address");
-    let mut request = ProbeRequest::new(ProbeSpec::Tcp, target);
-    request.connect_timeout = timeout;
-    request
+    support::request(target.parse().expect("a literal address"), timeout)
 }
 
 /// A listener on the server, non-blocking so a test can ask whether accept() has
@@ -74,30 +75,7 @@ async fn run_all(
         prober.start(*key, request, now);
     }
     prober.flush(now);
-    let drive = async {
-        let mut out = Vec::new();
-        while out.len() < requests.len() {
-            let deadline = prober
-                .poll_timeout()
-                .map(tokio::time::Instant::from_std)
-                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(60));
-            tokio::select! {
-                ready = prober.ready() => {
-                    ready.expect("epoll set readable");
-                    prober.collect();
-                }
-                _ = tokio::time::sleep_until(deadline) => prober.handle_timeout(Instant::now()),
-            }
-            while let Some(result) = prober.poll_result() {
-                out.push(result);
-            }
-        }
-        out.sort_by_key(|(key, _)| *key);
-        out
-    };
-    tokio::time::timeout(Duration::from_secs(30), drive)
-        .await
-        .expect("every check reports within 30 s")
+    support::drive(prober, requests.len(), Duration::from_secs(30)).await
 }
 
 fn syn_prober() -> TcpProber<u32> {
@@ -106,14 +84,22 @@ fn syn_prober() -> TcpProber<u32> {
     prober
 }
 
-fn assert_down(outcome: &ProbeOutcome, reason_part: &str) {
-    match outcome {
-        ProbeOutcome::Down { reason } => assert!(
-            reason.contains(reason_part),
-            "reason {reason:?} should mention {reason_part:?}"
-        ),
-        other => panic!("expected down ({reason_part}), got {other:?}"),
+/// Runs `checks` at once on a fresh half-open prober on the director, and returns their
+/// results by key.
+fn syn_checks(lab: &Lab, checks: &[(u32, ProbeRequest)]) -> Vec<(u32, ProbeOutcome)> {
+    on_director(lab, async || run_all(&mut syn_prober(), checks).await)
+}
+
+/// Puts `rules` (nft rule bodies) in an input chain of a table `inet keel_test` on the
+/// server, and returns the server's namespace (`delete table inet keel_test` lifts them).
+fn server_firewall<'lab>(lab: &'lab Lab, rules: &[&str]) -> &'lab Netns {
+    let server = &lab.host(SERVER).ns;
+    server.nft("add table inet keel_test");
+    server.nft("add chain inet keel_test input { type filter hook input priority 0 ; }");
+    for rule in rules {
+        server.nft(&format!("add rule inet keel_test input {rule}"));
     }
+    server
 }
 
 /// (source, source port, destination port, TCP flags, sequence number) of every captured
@@ -240,14 +226,13 @@ fn syn_check_over_ipv6() {
     // (refused); the application accepted nothing.
     let lab = lab("ksyn6");
     let listener = listen(&lab, "[fd07::2]:8080");
-    let results = on_director(&lab, async || {
-        let mut prober = syn_prober();
-        let checks = [
+    let results = syn_checks(
+        &lab,
+        &[
             (1, request("[fd07::2]:8080", Duration::from_secs(3))),
             (2, request("[fd07::2]:8081", Duration::from_secs(3))),
-        ];
-        run_all(&mut prober, &checks).await
-    });
+        ],
+    );
     assert_eq!(results[0], (1, ProbeOutcome::Up));
     assert_down(&results[1].1, "refused");
     assert!(!accepted(&listener));
@@ -262,17 +247,11 @@ fn syn_check_times_out_when_the_server_drops_syns_and_retransmits_like_connect()
     // with the same sequence number.
     let lab = lab("ksynd");
     let _listener = listen(&lab, "10.7.0.2:8080");
-    let server = &lab.host(SERVER).ns;
-    server.nft("add table inet keel_test");
-    server.nft("add chain inet keel_test input { type filter hook input priority 0 ; }");
-    server.nft("add rule inet keel_test input tcp dport 8080 drop");
+    server_firewall(&lab, &["tcp dport 8080 drop"]);
     let mut capture = lab.capture("tcp");
     let started = Instant::now();
-    let results = on_director(&lab, async || {
-        let mut prober = syn_prober();
-        let checks = [(1, request("10.7.0.2:8080", Duration::from_millis(2500)))];
-        run_all(&mut prober, &checks).await
-    });
+    let checks = [(1, request("10.7.0.2:8080", Duration::from_millis(2500)))];
+    let results = syn_checks(&lab, &checks);
     assert!(started.elapsed() >= Duration::from_millis(2500));
     assert_down(&results[0].1, "timeout during connect after 2.5s");
 
@@ -289,21 +268,15 @@ fn syn_check_is_up_when_only_the_first_syn_is_lost() {
     // lossy path behaves as connect() would.
     let lab = lab("ksynr");
     let _listener = listen(&lab, "10.7.0.2:8080");
-    let server = &lab.host(SERVER).ns;
-    server.nft("add table inet keel_test");
-    server.nft("add chain inet keel_test input { type filter hook input priority 0 ; }");
-    server.nft("add rule inet keel_test input tcp dport 8080 drop");
+    let server = server_firewall(&lab, &["tcp dport 8080 drop"]);
     let started = Instant::now();
     let results = std::thread::scope(|scope| {
         scope.spawn(|| {
             std::thread::sleep(Duration::from_millis(300));
             server.nft("delete table inet keel_test");
         });
-        on_director(&lab, async || {
-            let mut prober = syn_prober();
-            let checks = [(1, request("10.7.0.2:8080", Duration::from_secs(5)))];
-            run_all(&mut prober, &checks).await
-        })
+        let checks = [(1, request("10.7.0.2:8080", Duration::from_secs(5)))];
+        syn_checks(&lab, &checks)
     });
     let elapsed = started.elapsed();
     assert_eq!(results, vec![(1, ProbeOutcome::Up)]);
@@ -373,13 +346,10 @@ fn checks_beyond_the_reserved_ports_of_one_server_connect_instead() {
     // back to connect().
     let lab = lab("ksynm");
     let listener = listen(&lab, "10.7.0.2:8080");
-    let results = on_director(&lab, async || {
-        let mut prober = syn_prober();
-        let checks: Vec<_> = (0..100)
-            .map(|key| (key, request("10.7.0.2:8080", Duration::from_secs(5))))
-            .collect();
-        run_all(&mut prober, &checks).await
-    });
+    let checks: Vec<_> = (0..100)
+        .map(|key| (key, request("10.7.0.2:8080", Duration::from_secs(5))))
+        .collect();
+    let results = syn_checks(&lab, &checks);
     assert_eq!(results.len(), 100);
     assert!(
         results
@@ -461,24 +431,19 @@ fn syn_check_fails_at_once_on_an_icmp_unreachable() {
     // before 5 s.
     let lab = lab("ksyni");
     let _listener = listen(&lab, "10.7.0.2:8080");
-    let server = &lab.host(SERVER).ns;
-    server.nft("add table inet keel_test");
-    server.nft("add chain inet keel_test input { type filter hook input priority 0 ; }");
-    server.nft(
-        "add rule inet keel_test input meta nfproto ipv4 tcp dport 8080 reject with icmp type host-unreachable",
-    );
-    server.nft(
-        "add rule inet keel_test input meta nfproto ipv6 tcp dport 8080 reject with icmpv6 type addr-unreachable",
+    server_firewall(
+        &lab,
+        &[
+            "meta nfproto ipv4 tcp dport 8080 reject with icmp type host-unreachable",
+            "meta nfproto ipv6 tcp dport 8080 reject with icmpv6 type addr-unreachable",
+        ],
     );
     let started = Instant::now();
-    let results = on_director(&lab, async || {
-        let mut prober = syn_prober();
-        let checks = [
-            (1, request("10.7.0.2:8080", Duration::from_secs(5))),
-            (2, request("[fd07::2]:8080", Duration::from_secs(5))),
-        ];
-        run_all(&mut prober, &checks).await
-    });
+    let checks = [
+        (1, request("10.7.0.2:8080", Duration::from_secs(5))),
+        (2, request("[fd07::2]:8080", Duration::from_secs(5))),
+    ];
+    let results = syn_checks(&lab, &checks);
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",

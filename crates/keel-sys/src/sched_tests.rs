@@ -24,20 +24,20 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-// Input: a forked process (so the test harness keeps its own settings) applies SCHED_RR
-// 10 with a 20000 µs rttime limit, memory locking and affinity to CPU 0, then runs
-// /bin/sh through a pre_exec that calls reset_in_child, which reports its own settings.
-// Output: the process is SCHED_RR|RESET_ON_FORK at 10, RLIMIT_RTTIME 10000/20000,
-// VmLck > 0 and Cpus_allowed_list "0"; the script is SCHED_OTHER, unlimited rttime
-// (20000/20000 without CAP_SYS_RESOURCE, which raising a hard limit needs), VmLck 0 and
-// has every CPU back.
-#[test]
-fn realtime_memory_and_affinity_apply_and_children_get_none_of_it() {
+/// For the tests that need root (realtime scheduling, memory locking): the CPUs this
+/// process may run on (`Cpus_allowed_list`), which a reset must give back; `None`, with a
+/// note that the test is skipped, when not root.
+fn all_cpus_as_root() -> Option<String> {
     if !is_root() {
         eprintln!("skipped: needs root");
-        return;
+        return None;
     }
-    let all_cpus = status_field(std::process::id(), "Cpus_allowed_list");
+    Some(status_field(std::process::id(), "Cpus_allowed_list"))
+}
+
+/// Runs `child` in a forked process, so the test harness keeps its own scheduling, and
+/// returns the report `child` builds there, read back through a pipe once it has exited.
+fn report_from_fork(child: impl FnOnce() -> String) -> String {
     let (read_fd, write_fd) = {
         let mut fds = [0; 2];
         // SAFETY: pipe writes two descriptors into `fds`.
@@ -49,6 +49,63 @@ fn realtime_memory_and_affinity_apply_and_children_get_none_of_it() {
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0);
     if pid == 0 {
+        let report = child();
+        // SAFETY: writes our buffer to the pipe, then exits without unwinding.
+        unsafe {
+            libc::write(write_fd, report.as_ptr().cast(), report.len());
+            libc::_exit(0);
+        }
+    }
+    // SAFETY: closes our copy of the write end.
+    unsafe { libc::close(write_fd) };
+    let mut status = 0;
+    // SAFETY: waits for the child we forked.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let mut report = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        // SAFETY: reads into `buffer`.
+        let n = unsafe { libc::read(read_fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        if n <= 0 {
+            break;
+        }
+        report.extend_from_slice(&buffer[..n as usize]);
+    }
+    // SAFETY: closes the read end.
+    unsafe { libc::close(read_fd) };
+    String::from_utf8_lossy(&report).into_owned()
+}
+
+/// Runs `script` with `/bin/sh -c` through a pre_exec that calls [`reset_in_child`], as
+/// the daemon starts its scripts, and returns what the script printed (empty if it could
+/// not run).
+fn script_output_after_reset(script: &str) -> String {
+    let mut command = std::process::Command::new("/bin/sh");
+    command.arg("-c").arg(script);
+    // SAFETY: reset_in_child is async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            reset_in_child();
+            Ok(())
+        });
+    }
+    let output = command.output().map(|o| o.stdout).unwrap_or_default();
+    String::from_utf8_lossy(&output).into_owned()
+}
+
+// Input: a forked process (so the test harness keeps its own settings) applies SCHED_RR
+// 10 with a 20000 µs rttime limit, memory locking and affinity to CPU 0, then runs
+// /bin/sh through a pre_exec that calls reset_in_child, which reports its own settings.
+// Output: the process is SCHED_RR|RESET_ON_FORK at 10, RLIMIT_RTTIME 10000/20000,
+// VmLck > 0 and Cpus_allowed_list "0"; the script is SCHED_OTHER, unlimited rttime
+// (20000/20000 without CAP_SYS_RESOURCE, which raising a hard limit needs), VmLck 0 and
+// has every CPU back.
+#[test]
+fn realtime_memory_and_affinity_apply_and_children_get_none_of_it() {
+    let Some(all_cpus) = all_cpus_as_root() else {
+        return;
+    };
+    let report = report_from_fork(|| {
         let failures = apply(&Scheduling {
             nice: 0,
             realtime: Some(Realtime {
@@ -75,46 +132,14 @@ fn realtime_memory_and_affinity_apply_and_children_get_none_of_it() {
             status_field(me, "VmLck"),
             status_field(me, "Cpus_allowed_list")
         );
-        let mut command = std::process::Command::new("/bin/sh");
-        command.arg("-c").arg(
+        report += &script_output_after_reset(
             "echo child_sched=$(awk '{print $41}' /proc/$$/stat); \
              echo child_rttime=$(awk '/realtime timeout/ {print $4\"/\"$5}' /proc/$$/limits); \
              echo child_vmlck=$(awk '/VmLck/ {print $2}' /proc/$$/status); \
              echo child_cpus=$(awk '/Cpus_allowed_list/ {print $2}' /proc/$$/status)",
         );
-        // SAFETY: reset_in_child is async-signal-safe.
-        unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
-                reset_in_child();
-                Ok(())
-            });
-        }
-        let output = command.output().map(|o| o.stdout).unwrap_or_default();
-        report += &String::from_utf8_lossy(&output);
-        // SAFETY: writes our buffer to the pipe, then exits without unwinding.
-        unsafe {
-            libc::write(write_fd, report.as_ptr().cast(), report.len());
-            libc::_exit(0);
-        }
-    }
-    // SAFETY: closes our copy of the write end.
-    unsafe { libc::close(write_fd) };
-    let mut status = 0;
-    // SAFETY: waits for the child we forked.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    let mut report = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        // SAFETY: reads into `buffer`.
-        let n = unsafe { libc::read(read_fd, buffer.as_mut_ptr().cast(), buffer.len()) };
-        if n <= 0 {
-            break;
-        }
-        report.extend_from_slice(&buffer[..n as usize]);
-    }
-    // SAFETY: closes the read end.
-    unsafe { libc::close(read_fd) };
-    let report = String::from_utf8_lossy(&report);
+        report
+    });
     let value = |key: &str| {
         report
             .lines()
@@ -149,56 +174,16 @@ fn realtime_memory_and_affinity_apply_and_children_get_none_of_it() {
 fn nice_applies_and_children_get_the_original_back() {
     // SAFETY: plain query.
     let original = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-    let (read_fd, write_fd) = {
-        let mut fds = [0; 2];
-        // SAFETY: pipe writes two descriptors into `fds`.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        (fds[0], fds[1])
-    };
-    // SAFETY: as in the test above.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0);
-    if pid == 0 {
+    let report = report_from_fork(|| {
         let failures = apply(&Scheduling {
             nice: 7,
             ..Scheduling::default()
         });
         // SAFETY: plain query.
         let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-        let mut command = std::process::Command::new("/bin/sh");
-        command
-            .arg("-c")
-            .arg("echo child=$(awk '{print $19}' /proc/$$/stat)");
-        // SAFETY: reset_in_child is async-signal-safe.
-        unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
-                reset_in_child();
-                Ok(())
-            });
-        }
-        let output = command.output().map(|o| o.stdout).unwrap_or_default();
-        let report = format!(
-            "failures={}\nnice={nice}\n{}",
-            failures.len(),
-            String::from_utf8_lossy(&output)
-        );
-        // SAFETY: as above.
-        unsafe {
-            libc::write(write_fd, report.as_ptr().cast(), report.len());
-            libc::_exit(0);
-        }
-    }
-    // SAFETY: as above.
-    unsafe { libc::close(write_fd) };
-    let mut status = 0;
-    // SAFETY: as above.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    let mut buffer = [0u8; 512];
-    // SAFETY: as above.
-    let n = unsafe { libc::read(read_fd, buffer.as_mut_ptr().cast(), buffer.len()) };
-    // SAFETY: as above.
-    unsafe { libc::close(read_fd) };
-    let report = String::from_utf8_lossy(&buffer[..n.max(0) as usize]).into_owned();
+        let output = script_output_after_reset("echo child=$(awk '{print $19}' /proc/$$/stat)");
+        format!("failures={}\nnice={nice}\n{output}", failures.len())
+    });
     assert!(report.contains("failures=0\n"), "{report}");
     assert!(report.contains("nice=7\n"), "{report}");
     assert!(report.contains(&format!("child={original}\n")), "{report}");
@@ -210,21 +195,10 @@ fn nice_applies_and_children_get_the_original_back() {
 // nice 3 with the same normal scheduling.
 #[test]
 fn reset_undoes_apply_for_a_reload() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
+    let Some(all_cpus) = all_cpus_as_root() else {
         return;
-    }
-    let all_cpus = status_field(std::process::id(), "Cpus_allowed_list");
-    let (read_fd, write_fd) = {
-        let mut fds = [0; 2];
-        // SAFETY: pipe writes two descriptors into `fds`.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        (fds[0], fds[1])
     };
-    // SAFETY: as in the tests above.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0);
-    if pid == 0 {
+    let report = report_from_fork(|| {
         let mut failures = apply(&Scheduling {
             nice: 0,
             realtime: Some(Realtime {
@@ -255,23 +229,8 @@ fn reset_undoes_apply_for_a_reload() {
             )
         };
         report += &format!("after_nice={policy} {nice}\nfailures={}\n", failures.len());
-        // SAFETY: as above.
-        unsafe {
-            libc::write(write_fd, report.as_ptr().cast(), report.len());
-            libc::_exit(0);
-        }
-    }
-    // SAFETY: as above.
-    unsafe { libc::close(write_fd) };
-    let mut status = 0;
-    // SAFETY: as above.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    let mut buffer = [0u8; 512];
-    // SAFETY: as above.
-    let n = unsafe { libc::read(read_fd, buffer.as_mut_ptr().cast(), buffer.len()) };
-    // SAFETY: as above.
-    unsafe { libc::close(read_fd) };
-    let report = String::from_utf8_lossy(&buffer[..n.max(0) as usize]).into_owned();
+        report
+    });
     assert!(
         report.contains(&format!("after_reset=0 0 kB {all_cpus}\n")),
         "{report}"

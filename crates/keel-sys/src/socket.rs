@@ -36,9 +36,10 @@ use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
 use crate::error::{Error, Result};
-use crate::sys::{bind_to_device, interface_index, register, set_int_option};
+use crate::sys::{Buffer, bind_to_device, interface_index, register, set_buffer, set_int_option};
 
 pub use batch::{BATCH_MAX, DATAGRAM_MAX, RecvBatch, SendBatch};
+pub(crate) use batch::{NoBuffers, Sent, send_all};
 pub use family::{AddressFamily, Ipv4, Ipv6};
 
 /// `SO_TIMESTAMPNS` (asm-generic/socket.h: `SO_TIMESTAMPNS_OLD`, 35, which 64-bit targets
@@ -164,7 +165,10 @@ impl<F: AddressFamily> VrrpSocket<F> {
     /// Sets the receive buffer to `bytes` (the kernel doubles it for bookkeeping); see
     /// [`VrrpSocket::receive_buffer`] to read back what was granted.
     pub fn set_receive_buffer(&self, bytes: usize) -> Result<()> {
-        set_receive_buffer(self.fd.get_ref(), bytes)
+        // Beyond `net.core.rmem_max` if we may (root): many instances on one interface
+        // share one socket (thousands of adverts a second at `advert_int 0.1`), so the
+        // default buffer can overflow during a burst.
+        set_buffer(self.fd.get_ref(), Buffer::Receive, bytes, true)
     }
 
     /// The receive buffer size the kernel granted, in bytes.
@@ -193,31 +197,14 @@ impl<F: AddressFamily> VrrpSocket<F> {
     /// packet the kernel refuses does not hold back the others; the first refusal is
     /// returned once all were tried.
     pub async fn send_batch(&self, batch: &SendBatch) -> Result<()> {
-        let mut next = 0;
-        let mut first_error = None;
-        while next < batch.len() {
-            let mut guard = self
-                .fd
-                .writable()
-                .await
-                .map_err(|e| Error::io("poll writable", e))?;
-            let fd = guard.get_inner().as_raw_fd();
-            match guard
-                .try_io(|_| batch::send_some::<F>(fd, batch, next, self.ifindex, self.source))
-            {
-                Ok(Ok(batch::Sent::Count(count))) => next += count.max(1),
-                Ok(Ok(batch::Sent::Refused(error))) => {
-                    next += 1;
-                    first_error.get_or_insert(error);
-                }
-                Ok(Err(error)) => return Err(Error::io("sendmmsg", error)),
-                Err(_would_block) => continue,
-            }
-        }
-        match first_error {
-            Some(error) => Err(Error::io("sendmmsg", error)),
-            None => Ok(()),
-        }
+        send_all(
+            &self.fd,
+            batch.len(),
+            "sendmmsg",
+            NoBuffers::Refuse,
+            |fd, next| batch::send_some::<F>(fd, batch, next, self.ifindex, self.source),
+        )
+        .await
     }
 
     /// Reads every datagram queued on the socket, up to the batch's capacity, without
@@ -319,27 +306,4 @@ impl<F: AddressFamily> AdvertSocket for VrrpSocket<F> {
     fn leave(&self, group: IpAddr) -> Result<()> {
         self.membership(group, false)
     }
-}
-
-/// Sets `SO_RCVBUF` beyond `net.core.rmem_max` if we may (`SO_RCVBUFFORCE`, root), else as
-/// far as allowed. Many instances on one interface share one socket (thousands of adverts a
-/// second at `advert_int 0.1`), so the default buffer can overflow during a burst.
-fn set_receive_buffer(socket: &Socket, bytes: usize) -> Result<()> {
-    let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
-    set_int_option(
-        socket,
-        libc::SOL_SOCKET,
-        libc::SO_RCVBUFFORCE,
-        size,
-        "setsockopt(SO_RCVBUFFORCE)",
-    )
-    .or_else(|_| {
-        set_int_option(
-            socket,
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            size,
-            "setsockopt(SO_RCVBUF)",
-        )
-    })
 }

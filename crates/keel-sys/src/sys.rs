@@ -16,6 +16,43 @@ pub(crate) fn set_int_option(
     set_option(fd.as_raw_fd(), level, name, &value, operation)
 }
 
+/// Which socket buffer [`set_buffer`] sizes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Buffer {
+    /// `SO_RCVBUF` / `SO_RCVBUFFORCE`, capped by `net.core.rmem_max`.
+    Receive,
+    /// `SO_SNDBUF` / `SO_SNDBUFFORCE`, capped by `net.core.wmem_max`.
+    Send,
+}
+
+/// Sets a socket's `buffer` to `bytes` (the kernel doubles it for its bookkeeping). With
+/// `force`, the `…FORCE` option first, which root may set beyond the `net.core` cap, and
+/// the plain option (which the kernel caps there) if that is refused; without, the plain
+/// option alone.
+pub(crate) fn set_buffer(
+    fd: &impl AsRawFd,
+    buffer: Buffer,
+    bytes: usize,
+    force: bool,
+) -> Result<()> {
+    let ((plain, plain_name), (forced, forced_name)) = match buffer {
+        Buffer::Receive => (
+            (libc::SO_RCVBUF, "setsockopt(SO_RCVBUF)"),
+            (libc::SO_RCVBUFFORCE, "setsockopt(SO_RCVBUFFORCE)"),
+        ),
+        Buffer::Send => (
+            (libc::SO_SNDBUF, "setsockopt(SO_SNDBUF)"),
+            (libc::SO_SNDBUFFORCE, "setsockopt(SO_SNDBUFFORCE)"),
+        ),
+    };
+    let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    let capped = || set_int_option(fd, libc::SOL_SOCKET, plain, size, plain_name);
+    if !force {
+        return capped();
+    }
+    set_int_option(fd, libc::SOL_SOCKET, forced, size, forced_name).or_else(|_| capped())
+}
+
 /// `setsockopt` with any plain-data value.
 pub(crate) fn set_option<T>(
     fd: RawFd,

@@ -30,6 +30,7 @@ use rustix::event::epoll;
 use rustix::io::Errno;
 
 use crate::error::ProbeError;
+use crate::slots::Slots;
 use crate::{ProbeOutcome, ProbeRequest};
 use ports::{Ports, Sources};
 use raw::{RawKey, RawSocket};
@@ -48,9 +49,7 @@ pub(crate) struct SynEngine<K> {
     sockets: Vec<RawSocket>,
     ports: Ports,
     sources: Sources,
-    slots: Vec<Slot<K>>,
-    free: Vec<u32>,
-    in_flight: usize,
+    slots: Slots<SynProbe<K>>,
     /// (server address, server port, local port) → slot.
     by_tuple: HashMap<(IpAddr, u16, u16), u32>,
     /// `(when, slot, generation)`: the next retransmission or the deadline. Entries of
@@ -64,11 +63,6 @@ pub(crate) struct SynEngine<K> {
     isn_keys: std::hash::RandomState,
     isn_counter: u64,
     buffer: Vec<u8>,
-}
-
-struct Slot<K> {
-    generation: u32,
-    probe: Option<SynProbe<K>>,
 }
 
 struct SynProbe<K> {
@@ -93,9 +87,7 @@ impl<K> SynEngine<K> {
             sockets: Vec::new(),
             ports: Ports::default(),
             sources: Sources::default(),
-            slots: Vec::new(),
-            free: Vec::new(),
-            in_flight: 0,
+            slots: Slots::new(),
             by_tuple: HashMap::new(),
             timers: BinaryHeap::new(),
             outbox: Vec::new(),
@@ -116,7 +108,7 @@ impl<K> SynEngine<K> {
 
     /// Checks started and not finished.
     pub fn in_flight(&self) -> usize {
-        self.in_flight
+        self.slots.in_flight()
     }
 
     /// Queues the SYN of a check; it leaves at the next [`SynEngine::flush`]. A request
@@ -149,7 +141,7 @@ impl<K> SynEngine<K> {
         let Some(local_port) = self.local_port(request) else {
             return Err(Declined(key));
         };
-        let (index, generation) = self.vacant_slot();
+        let (index, generation) = self.slots.vacant();
         self.isn_counter += 1;
         // The hash of a counter under a per-process random key: unpredictable ISNs, as
         // RFC 6528 asks, without a random-number crate. The low half is the ISN.
@@ -157,18 +149,19 @@ impl<K> SynEngine<K> {
         let deadline = now + request.connect_timeout;
         self.by_tuple
             .insert((target.ip(), target.port(), local_port), index);
-        // vacant_slot() returns an index into `slots`.
-        self.slots[index as usize].probe = Some(SynProbe {
-            key,
-            socket,
-            target,
-            local_port,
-            isn,
-            deadline,
-            timeout: request.connect_timeout,
-            rto: INITIAL_RTO,
-        });
-        self.in_flight += 1;
+        self.slots.fill(
+            index,
+            SynProbe {
+                key,
+                socket,
+                target,
+                local_port,
+                isn,
+                deadline,
+                timeout: request.connect_timeout,
+                rto: INITIAL_RTO,
+            },
+        );
         self.timers.push(Reverse((
             (now + INITIAL_RTO).min(deadline),
             index,
@@ -226,7 +219,7 @@ impl<K> SynEngine<K> {
                 break;
             }
             self.timers.pop();
-            let Some(probe) = self.live_mut(index, generation) else {
+            let Some(probe) = self.slots.live_mut(index, generation) else {
                 continue;
             };
             if probe.deadline <= now {
@@ -294,18 +287,14 @@ impl<K> SynEngine<K> {
         let Some(&index) = self.by_tuple.get(&tuple) else {
             return;
         };
-        let Some(slot) = self.slots.get(index as usize) else {
+        let Some((generation, probe)) = self.slots.occupant(index) else {
             return;
         };
-        if slot
-            .probe
-            .as_ref()
-            .is_none_or(|probe| probe.isn != quoted.seq)
-        {
+        if probe.isn != quoted.seq {
             return;
         }
         let error = ProbeError::Connect(io::Error::from_raw_os_error(errno));
-        self.fail(index, slot.generation, error, results);
+        self.fail(index, generation, error, results);
     }
 
     fn judge(&mut self, answer: Answer, results: &mut VecDeque<(K, ProbeOutcome)>) {
@@ -313,11 +302,7 @@ impl<K> SynEngine<K> {
         let Some(&index) = self.by_tuple.get(&tuple) else {
             return;
         };
-        let Some(slot) = self.slots.get(index as usize) else {
-            return;
-        };
-        let generation = slot.generation;
-        let Some(probe) = &slot.probe else {
+        let Some((generation, probe)) = self.slots.occupant(index) else {
             return;
         };
         // RFC 9293 §3.10.7.3: an answer to our SYN acknowledges ISN + 1; anything else
@@ -342,7 +327,7 @@ impl<K> SynEngine<K> {
         generation: u32,
         now: Instant,
     ) -> io::Result<Option<(usize, [u8; SynRepr::LEN])>> {
-        let Some(probe) = self.live_mut(index, generation) else {
+        let Some(probe) = self.slots.live_mut(index, generation) else {
             return Ok(None);
         };
         let (socket, target) = (probe.socket, probe.target);
@@ -388,7 +373,8 @@ impl<K> SynEngine<K> {
             let targets: Vec<SocketAddr> = rest
                 .iter()
                 .map(|(index, generation, _)| {
-                    self.live(*index, *generation)
+                    self.slots
+                        .live(*index, *generation)
                         .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |probe| probe.target)
                 })
                 .collect();
@@ -488,54 +474,17 @@ impl<K> SynEngine<K> {
 
     fn drop_stale_timers(&mut self) {
         while let Some(&Reverse((_, index, generation))) = self.timers.peek() {
-            if self.live(index, generation).is_some() {
+            if self.slots.live(index, generation).is_some() {
                 return;
             }
             self.timers.pop();
         }
     }
 
-    fn live(&self, index: u32, generation: u32) -> Option<&SynProbe<K>> {
-        let slot = self.slots.get(index as usize)?;
-        (slot.generation == generation)
-            .then_some(slot.probe.as_ref())
-            .flatten()
-    }
-
-    fn live_mut(&mut self, index: u32, generation: u32) -> Option<&mut SynProbe<K>> {
-        let slot = self.slots.get_mut(index as usize)?;
-        if slot.generation != generation {
-            return None;
-        }
-        slot.probe.as_mut()
-    }
-
-    fn vacant_slot(&mut self) -> (u32, u32) {
-        if let Some(index) = self.free.pop() {
-            let generation = self
-                .slots
-                .get(index as usize)
-                .map_or(0, |slot| slot.generation);
-            return (index, generation);
-        }
-        // A slot per check in flight: far below u32::MAX.
-        let index = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-        self.slots.push(Slot {
-            generation: 0,
-            probe: None,
-        });
-        (index, 0)
-    }
-
+    /// Empties slot `index` if it still holds the check of `generation`, and forgets the
+    /// check's tuple, so a late answer to it matches nothing.
     fn release(&mut self, index: u32, generation: u32) -> Option<SynProbe<K>> {
-        let slot = self.slots.get_mut(index as usize)?;
-        if slot.generation != generation {
-            return None;
-        }
-        let probe = slot.probe.take()?;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(index);
-        self.in_flight -= 1;
+        let probe = self.slots.release(index, generation)?;
         let tuple = (probe.target.ip(), probe.target.port(), probe.local_port);
         if self.by_tuple.get(&tuple) == Some(&index) {
             self.by_tuple.remove(&tuple);

@@ -109,28 +109,7 @@ pub struct ReceiveBuffer {
 
 impl ReceiveBuffer {
     pub(crate) fn apply(self, socket: &impl std::os::fd::AsRawFd) -> Result<()> {
-        use crate::sys::set_int_option;
-        let size = libc::c_int::try_from(self.bytes).unwrap_or(libc::c_int::MAX);
-        let capped = || {
-            set_int_option(
-                socket,
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUF,
-                size,
-                "setsockopt(SO_RCVBUF)",
-            )
-        };
-        if !self.force {
-            return capped();
-        }
-        set_int_option(
-            socket,
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUFFORCE,
-            size,
-            "setsockopt(SO_RCVBUFFORCE)",
-        )
-        .or_else(|_| capped())
+        crate::sys::set_buffer(socket, crate::sys::Buffer::Receive, self.bytes, self.force)
     }
 }
 

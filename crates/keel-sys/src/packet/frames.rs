@@ -15,7 +15,7 @@
 
 use std::io;
 use std::mem::{size_of, zeroed};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::RawFd;
 use std::time::Duration;
 
 use socket2::Socket;
@@ -23,13 +23,13 @@ use tokio::io::unix::AsyncFd;
 
 use super::{hardware_address, interface_mtu, link_address};
 use crate::error::{Error, Result};
-use crate::socket::BATCH_MAX;
-use crate::sys::{interface_index, register, set_int_option};
+use crate::socket::{BATCH_MAX, NoBuffers, Sent, send_all};
+use crate::sys::{Buffer, interface_index, register, set_buffer, set_int_option};
 
 /// The send buffer asked for: room for a burst of thousands of small frames (each costs
 /// about 1 KiB of buffer accounting until the device has taken it), so a master's burst at
 /// `advert_int 0.1` rarely waits for room.
-const SEND_BUFFER: libc::c_int = 4 << 20;
+const SEND_BUFFER: usize = 4 << 20;
 
 /// How long to wait before retrying when the device took no frame (`ENOBUFS`: with the
 /// qdisc bypassed nothing queues the frame, and no wake-up comes when room appears).
@@ -75,22 +75,7 @@ impl FrameSocket {
             "setsockopt(PACKET_QDISC_BYPASS)",
         )
         .is_ok();
-        let _ = set_int_option(
-            &socket,
-            libc::SOL_SOCKET,
-            libc::SO_SNDBUFFORCE,
-            SEND_BUFFER,
-            "setsockopt(SO_SNDBUFFORCE)",
-        )
-        .or_else(|_| {
-            set_int_option(
-                &socket,
-                libc::SOL_SOCKET,
-                libc::SO_SNDBUF,
-                SEND_BUFFER,
-                "setsockopt(SO_SNDBUF)",
-            )
-        });
+        let _ = set_buffer(&socket, Buffer::Send, SEND_BUFFER, true);
         Ok(FrameSocket {
             fd: register(socket)?,
             ifindex,
@@ -130,37 +115,18 @@ impl FrameSocket {
     /// refusal is returned once all were tried.
     pub async fn send_batch(&self, batch: &FrameBatch) -> Result<()> {
         let address = link_address(self.ifindex, 0, [0; 6]);
-        let mut next = 0;
-        let mut pauses = 0;
-        let mut first_error = None;
-        while next < batch.len() {
-            let mut guard = self
-                .fd
-                .writable()
-                .await
-                .map_err(|e| Error::io("poll writable", e))?;
-            let fd = guard.get_inner().as_raw_fd();
-            match guard.try_io(|_| send_some(fd, batch, next, &address)) {
-                Ok(Ok(count)) => next += count.max(1),
-                Ok(Err(error)) if error.raw_os_error() == Some(libc::ENOBUFS) => {
-                    if pauses == FULL_QUEUE_PAUSES {
-                        return Err(Error::io("sendmmsg(AF_PACKET)", error));
-                    }
-                    pauses += 1;
-                    drop(guard);
-                    tokio::time::sleep(FULL_QUEUE_PAUSE).await;
-                }
-                Ok(Err(error)) => {
-                    next += 1;
-                    first_error.get_or_insert(error);
-                }
-                Err(_would_block) => continue,
-            }
-        }
-        match first_error {
-            Some(error) => Err(Error::io("sendmmsg(AF_PACKET)", error)),
-            None => Ok(()),
-        }
+        let no_buffers = NoBuffers::Pause {
+            times: FULL_QUEUE_PAUSES,
+            pause: FULL_QUEUE_PAUSE,
+        };
+        send_all(
+            &self.fd,
+            batch.len(),
+            "sendmmsg(AF_PACKET)",
+            no_buffers,
+            |fd, next| send_some(fd, batch, next, &address),
+        )
+        .await
     }
 }
 
@@ -218,14 +184,15 @@ impl FrameBatch {
     }
 }
 
-/// One `sendmmsg` of the frames of `batch` from `start` (at most [`BATCH_MAX`]); the count
-/// sent, or the error of the frame at `start` (`WouldBlock` when the buffer is full).
+/// One `sendmmsg` of the frames of `batch` from `start` (at most [`BATCH_MAX`]): the count
+/// sent, or the error of the frame at `start`; `Err` only for `WouldBlock`, when the buffer
+/// is full.
 fn send_some(
     fd: RawFd,
     batch: &FrameBatch,
     start: usize,
     address: &libc::sockaddr_ll,
-) -> io::Result<usize> {
+) -> io::Result<Sent> {
     let count = (batch.len() - start).min(BATCH_MAX);
     // SAFETY: these are plain data; all-zero is valid.
     let mut iovecs: [libc::iovec; BATCH_MAX] = unsafe { zeroed() };
@@ -248,8 +215,5 @@ fn send_some(
     // SAFETY: the first `count` messages point at live buffers (the batch's bytes and
     // `address`) with their true lengths; the kernel only reads them.
     let sent = unsafe { libc::sendmmsg(fd, messages.as_mut_ptr(), count as libc::c_uint, 0) };
-    if sent < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(sent as usize)
+    Sent::of(sent)
 }

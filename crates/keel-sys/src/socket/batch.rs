@@ -4,8 +4,11 @@
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::net::{IpAddr, Ipv6Addr};
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, SystemTime};
+
+use socket2::Socket;
+use tokio::io::unix::AsyncFd;
 
 use super::Received;
 use super::family::{AddressFamily, Ancillary, ControlBuffer};
@@ -214,6 +217,88 @@ pub(crate) enum Sent {
     Refused(io::Error),
 }
 
+impl Sent {
+    /// What `sendmmsg`'s return value `sent` means, read right after the call (a failure's
+    /// reason is in `errno`): `Err` only for `WouldBlock`, which `AsyncFd::try_io` takes as
+    /// "wait for room"; any other failure is a refusal of the first message.
+    pub(crate) fn of(sent: libc::c_int) -> io::Result<Sent> {
+        if sent < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::WouldBlock {
+                return Err(error);
+            }
+            return Ok(Sent::Refused(error));
+        }
+        Ok(Sent::Count(sent as usize))
+    }
+}
+
+/// What [`send_all`] does when a `sendmmsg` is refused with `ENOBUFS`.
+#[derive(Clone, Copy)]
+pub(crate) enum NoBuffers {
+    /// A refusal like any other: skip the message and report the first refusal at the
+    /// end (the raw VRRP sockets, [`super::VrrpSocket::send_batch`]).
+    Refuse,
+    /// Pause `pause` and try the same messages again, at most `times` times per call, then
+    /// give up the rest with the error (`AF_PACKET` with the qdisc bypassed: the device
+    /// took nothing, and no wake-up comes when it has room again).
+    Pause {
+        /// Pauses one call may take.
+        times: u32,
+        /// How long each pause lasts.
+        pause: Duration,
+    },
+}
+
+/// Sends messages `0..count` of a batch through `send_some(fd, next)` (one `sendmmsg` from
+/// `next`; `Err` only for `WouldBlock`, when the socket's buffer is full), waiting for room
+/// in the socket's buffer when the kernel has none. A message the kernel refuses does not
+/// hold back the others: the first refusal is returned, labelled `what`, once all were
+/// tried. `ENOBUFS` is handled as `no_buffers` says.
+pub(crate) async fn send_all(
+    socket: &AsyncFd<Socket>,
+    count: usize,
+    what: &'static str,
+    no_buffers: NoBuffers,
+    mut send_some: impl FnMut(RawFd, usize) -> io::Result<Sent>,
+) -> Result<()> {
+    let mut next = 0;
+    let mut pauses = 0;
+    let mut first_error = None;
+    while next < count {
+        let mut guard = socket
+            .writable()
+            .await
+            .map_err(|e| Error::io("poll writable", e))?;
+        let fd = guard.get_inner().as_raw_fd();
+        match guard.try_io(|_| send_some(fd, next)) {
+            Ok(Ok(Sent::Count(sent))) => next += sent.max(1),
+            Ok(Ok(Sent::Refused(error))) => match no_buffers {
+                NoBuffers::Pause { times, pause }
+                    if error.raw_os_error() == Some(libc::ENOBUFS) =>
+                {
+                    if pauses == times {
+                        return Err(Error::io(what, error));
+                    }
+                    pauses += 1;
+                    drop(guard);
+                    tokio::time::sleep(pause).await;
+                }
+                _ => {
+                    next += 1;
+                    first_error.get_or_insert(error);
+                }
+            },
+            Ok(Err(error)) => return Err(Error::io(what, error)),
+            Err(_would_block) => continue,
+        }
+    }
+    match first_error {
+        Some(error) => Err(Error::io(what, error)),
+        None => Ok(()),
+    }
+}
+
 /// One `sendmmsg` of the datagrams of `batch` from `start` (at most [`BATCH_MAX`]).
 /// `WouldBlock` when the send queue is full.
 pub(crate) fn send_some<F: AddressFamily>(
@@ -275,14 +360,7 @@ pub(crate) fn send_some<F: AddressFamily>(
     // SAFETY: the first `prepared` messages point at live buffers (the batch's bytes, the
     // names and controls above) with their true lengths; the kernel only reads them.
     let sent = unsafe { libc::sendmmsg(fd, messages.as_mut_ptr(), prepared as libc::c_uint, 0) };
-    if sent < 0 {
-        let error = io::Error::last_os_error();
-        if error.kind() == io::ErrorKind::WouldBlock {
-            return Err(error);
-        }
-        return Ok(Sent::Refused(error));
-    }
-    Ok(Sent::Count(sent as usize))
+    Sent::of(sent)
 }
 
 /// Walks the control messages of a received datagram.

@@ -271,14 +271,7 @@ impl Task {
         // new trackers start "up"): tell it every session's state again.
         for running in self.sessions.iter().filter(|r| r.setup.to_vrrp) {
             let up = running.session.state() == State::Up;
-            let _ = self.events.send(Event::Tracker {
-                id: bfd_id(&running.setup.name),
-                status: if up {
-                    TrackerStatus::Up
-                } else {
-                    TrackerStatus::Down
-                },
-            });
+            let _ = self.events.send(tracker_event(&running.setup.name, up));
         }
         self.publish();
     }
@@ -451,14 +444,7 @@ impl Task {
                     ));
                     let up = to == State::Up;
                     if running.setup.to_vrrp && (up || from == State::Up) {
-                        let _ = self.events.send(Event::Tracker {
-                            id: bfd_id(&running.setup.name),
-                            status: if up {
-                                TrackerStatus::Up
-                            } else {
-                                TrackerStatus::Down
-                            },
-                        });
+                        let _ = self.events.send(tracker_event(&running.setup.name, up));
                     }
                     changed = true;
                 }
@@ -504,6 +490,19 @@ impl Task {
                 last_seen: r.last_seen,
             })
             .collect()
+    }
+}
+
+/// The event that tells VRRP's tracker of BFD instance `name` (`track_bfd`) whether the
+/// session is up.
+fn tracker_event(name: &str, up: bool) -> Event {
+    Event::Tracker {
+        id: bfd_id(name),
+        status: if up {
+            TrackerStatus::Up
+        } else {
+            TrackerStatus::Down
+        },
     }
 }
 
