@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use keel_lab::{DaemonFiles, Host, Lab, TempDir};
 
@@ -44,6 +45,24 @@ pub fn start(daemon: Daemon, host: &Host, dir: &Path, name: &str, config: &str) 
             Router::guarded(host.ns.spawn_isolated(&argv, Some(&files.log)), &files.log)
         }
     }
+}
+
+/// Starts keel on `host` with `config`, its files in `dir` under `name`: the
+/// `start(Daemon::Keel, …)` most tests make.
+pub fn start_keel(host: &Host, dir: &Path, name: &str, config: &str) -> Router {
+    start(Daemon::Keel, host, dir, name, config)
+}
+
+/// Whether `router`'s log comes to contain `text` within `limit`.
+pub fn logs_within(router: &Router, limit: Duration, text: &str) -> bool {
+    wait_until(limit, || router.log_text().contains(text)).is_some()
+}
+
+/// Reloads `router` as an operator does: writes `config` to `config_path` (its `-f` file)
+/// and sends SIGHUP.
+pub fn reload_with(router: &Router, config_path: &Path, config: &str) {
+    std::fs::write(config_path, config).expect("rewriting the config");
+    router.signal(libc::SIGHUP);
 }
 
 /// The command that runs keel in the foreground on `host` with `files`, logging in detail
