@@ -6,10 +6,11 @@
 mod vrrp_lab;
 
 use std::path::Path;
+use std::sync::MutexGuard;
 use std::time::Duration;
 
-use keel_lab::{DaemonFiles, Host};
-use vrrp_lab::{Daemon, Router, holds, lab, serial, start, wait_until};
+use keel_lab::{Capture, DaemonFiles, Host, Lab, TempDir};
+use vrrp_lab::{Router, holds, lab, logs_within, reload_with, serial, start_keel, wait_until};
 
 /// keepalived with its BFD child (no `-P`: that would keep BFD from starting).
 fn start_keepalived(host: &Host, dir: &Path, name: &str, config: &str) -> Router {
@@ -31,6 +32,15 @@ fn start_keepalived(host: &Host, dir: &Path, name: &str, config: &str) -> Router
     Router::guarded(host.ns.spawn_isolated(&argv, Some(&files.log)), &files.log)
 }
 
+/// The set-up most tests here share: the lab lock, a lab of two hosts (10.88.0.1 and .2)
+/// with its directory, and a capture of the BFD control packets on its bridge.
+fn captured_pair(prefix: &str) -> (MutexGuard<'static, ()>, Lab, TempDir, Capture) {
+    let serial = serial();
+    let (lab, dir) = lab(prefix, 2);
+    let capture = lab.capture("udp port 3784");
+    (serial, lab, dir, capture)
+}
+
 /// A `bfd_instance peer` towards `neighbor`: 100 ms both ways, multiplier 3.
 fn bfd_block(neighbor: &str, extra: &str) -> String {
     format!(
@@ -49,6 +59,33 @@ fn vrrp_block(state: &str, priority: u8, track: &str) -> String {
     )
 }
 
+/// Fails the test unless both ends of `peer` log Up within 5 s.
+fn assert_both_up(keel: &Router, keepalived: &Router) {
+    assert!(
+        wait_until(Duration::from_secs(5), || up_in(&keel.log_text()) == 1
+            && up_in(&keepalived.log_text()) == 1)
+        .is_some(),
+        "sessions did not come up\nkeel: {}\nkeepalived: {}",
+        keel.log_text(),
+        keepalived.log_text()
+    );
+}
+
+/// Starts keel in the foreground on `host` with `flags`, the files `dir/NAME.*` and TMPDIR
+/// set to `dir` (where its SIGUSR1 dump and its checker child's files go).
+fn keel_with_tmpdir(
+    host: &Host,
+    dir: &Path,
+    name: &str,
+    config: &str,
+    flags: &[&str],
+) -> (Router, DaemonFiles) {
+    let files = DaemonFiles::write(dir, name, config);
+    let mut command = host.ns.command(&vrrp_lab::keel_binary());
+    command.args(flags).args(files.args()).env("TMPDIR", dir);
+    (Router::spawn(command, &files.log), files)
+}
+
 fn up_in(log: &str) -> usize {
     log.matches("(peer) Entering Up state").count()
 }
@@ -60,7 +97,7 @@ fn down_in(log: &str) -> usize {
 }
 
 /// (time, source, state) of every BFD control packet in a capture.
-fn bfd_packets(capture: &mut keel_lab::Capture) -> Vec<(f64, String, String)> {
+fn bfd_packets(capture: &mut Capture) -> Vec<(f64, String, String)> {
     capture
         .read_fields(&["frame.time_epoch", "ip.src", "bfd.sta", "_ws.malformed"])
         .into_iter()
@@ -92,28 +129,19 @@ fn bfd_packets(capture: &mut keel_lab::Capture) -> Vec<(f64, String, String)> {
 // VIP (FAULT). When keepalived returns the session comes Up and the VIP comes back.
 #[test]
 fn keel_follows_keepalived_bfd_and_faults_when_it_dies() {
-    let _serial = serial();
-    let (lab, dir) = lab("kbf", 2);
+    let (_serial, lab, dir, mut capture) = captured_pair("kbf");
     let (h0, h1) = (lab.host(0), lab.host(1));
-    let mut capture = lab.capture("udp port 3784");
     let keel_config = format!(
         "{}{}",
         bfd_block("10.88.0.2", ""),
         vrrp_block("MASTER", 150, "  track_bfd {\n    peer\n  }\n")
     );
-    let keel = start(Daemon::Keel, h0, dir.path(), "keel", &keel_config);
+    let keel = start_keel(h0, dir.path(), "keel", &keel_config);
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!holds(h0, "10.88.0.100"), "FAULT while the session is down");
     let keepalived_config = bfd_block("10.88.0.1", "");
     let mut keepalived = start_keepalived(h1, dir.path(), "ka", &keepalived_config);
-    assert!(
-        wait_until(Duration::from_secs(5), || up_in(&keel.log_text()) == 1
-            && up_in(&keepalived.log_text()) == 1)
-        .is_some(),
-        "sessions did not come up\nkeel: {}\nkeepalived: {}",
-        keel.log_text(),
-        keepalived.log_text()
-    );
+    assert_both_up(&keel, &keepalived);
     assert!(
         wait_until(Duration::from_secs(5), || holds(h0, "10.88.0.100")).is_some(),
         "instance did not leave FAULT\nkeel: {}",
@@ -180,27 +208,17 @@ fn keel_follows_keepalived_bfd_and_faults_when_it_dies() {
 // Up; keel's first packet follows one of keepalived's.
 #[test]
 fn keepalived_initiates_towards_a_passive_keel() {
-    let _serial = serial();
-    let (lab, dir) = lab("kbp", 2);
+    let (_serial, lab, dir, mut capture) = captured_pair("kbp");
     let (h0, h1) = (lab.host(0), lab.host(1));
-    let mut capture = lab.capture("udp port 3784");
     let keepalived = start_keepalived(h1, dir.path(), "ka", &bfd_block("10.88.0.1", ""));
     std::thread::sleep(Duration::from_millis(1200));
-    let keel = start(
-        Daemon::Keel,
+    let keel = start_keel(
         h0,
         dir.path(),
         "keel",
         &bfd_block("10.88.0.2", "  passive\n"),
     );
-    assert!(
-        wait_until(Duration::from_secs(5), || up_in(&keel.log_text()) == 1
-            && up_in(&keepalived.log_text()) == 1)
-        .is_some(),
-        "sessions did not come up\nkeel: {}\nkeepalived: {}",
-        keel.log_text(),
-        keepalived.log_text()
-    );
+    assert_both_up(&keel, &keepalived);
     let packets = bfd_packets(&mut capture);
     let first_keel = packets
         .iter()
@@ -222,9 +240,8 @@ fn keel_weight_hands_the_vip_to_the_peer_while_the_session_is_down() {
     let (lab, dir) = lab("kbw", 3);
     let (h0, h1, h2) = (lab.host(0), lab.host(1), lab.host(2));
     let bfd_end = bfd_block("10.88.0.1", "");
-    let mut far = start(Daemon::Keel, h2, dir.path(), "far", &bfd_end);
-    let r0 = start(
-        Daemon::Keel,
+    let mut far = start_keel(h2, dir.path(), "far", &bfd_end);
+    let r0 = start_keel(
         h0,
         dir.path(),
         "r0",
@@ -234,13 +251,7 @@ fn keel_weight_hands_the_vip_to_the_peer_while_the_session_is_down() {
             vrrp_block("BACKUP", 150, "  track_bfd {\n    peer weight -100\n  }\n")
         ),
     );
-    let r1 = start(
-        Daemon::Keel,
-        h1,
-        dir.path(),
-        "r1",
-        &vrrp_block("BACKUP", 100, ""),
-    );
+    let r1 = start_keel(h1, dir.path(), "r1", &vrrp_block("BACKUP", 100, ""));
     assert!(
         wait_until(Duration::from_secs(8), || up_in(&r0.log_text()) == 1
             && up_in(&far.log_text()) == 1
@@ -260,7 +271,7 @@ fn keel_weight_hands_the_vip_to_the_peer_while_the_session_is_down() {
         r0.log_text(),
         r1.log_text()
     );
-    let _far = start(Daemon::Keel, h2, dir.path(), "far-again", &bfd_end);
+    let _far = start_keel(h2, dir.path(), "far-again", &bfd_end);
     assert!(
         wait_until(Duration::from_secs(8), || holds(h0, "10.88.0.100")
             && !holds(h1, "10.88.0.100"))
@@ -268,6 +279,11 @@ fn keel_weight_hands_the_vip_to_the_peer_while_the_session_is_down() {
         "host 0 did not preempt back\nr0: {}",
         r0.log_text()
     );
+}
+
+/// Whether the real server 10.88.0.2 is in `host`'s `inet keel` table.
+fn real_server_in(host: &Host) -> bool {
+    keel_table(host).contains("10.88.0.2")
 }
 
 /// `nft list table inet keel` in `host`'s namespace (empty when there is none).
@@ -300,15 +316,15 @@ fn bfd_check_follows_the_session() {
          }}\n}}\n",
         bfd_block("10.88.0.2", "").replace("peer", "rs")
     );
-    let files = DaemonFiles::write(dir.path(), "dir", &config);
-    let mut command = h0.ns.command(&vrrp_lab::keel_binary());
-    command
-        .args(["-n", "-l", "-D"])
-        .args(files.args())
-        .arg("-c")
-        .arg(dir.path().join("dir-checkers.pid"))
-        .env("TMPDIR", dir.path());
-    let director = Router::spawn(command, &files.log);
+    let checkers_pid = dir.path().join("dir-checkers.pid");
+    let checkers_pid = checkers_pid.to_str().expect("paths are UTF-8");
+    let (director, _) = keel_with_tmpdir(
+        h0,
+        dir.path(),
+        "dir",
+        &config,
+        &["-n", "-l", "-D", "-c", checkers_pid],
+    );
     assert!(
         wait_until(Duration::from_secs(10), || !keel_table(h0).is_empty()).is_some(),
         "the checker never made its table\n{}",
@@ -316,34 +332,28 @@ fn bfd_check_follows_the_session() {
     );
     std::thread::sleep(Duration::from_millis(1500));
     assert!(
-        !keel_table(h0).contains("10.88.0.2"),
+        !real_server_in(h0),
         "the real server is in before its session is Up\n{}",
         keel_table(h0)
     );
     let peer_config = bfd_block("10.88.0.1", "").replace("peer", "rs");
     let mut keepalived = start_keepalived(h1, dir.path(), "ka", &peer_config);
     assert!(
-        wait_until(Duration::from_secs(10), || keel_table(h0)
-            .contains("10.88.0.2"))
-        .is_some(),
+        wait_until(Duration::from_secs(10), || real_server_in(h0)).is_some(),
         "the real server never entered nftables\n{}\n{}",
         keel_table(h0),
         director.log_text()
     );
     keepalived.kill();
     assert!(
-        wait_until(Duration::from_secs(5), || !keel_table(h0)
-            .contains("10.88.0.2"))
-        .is_some(),
+        wait_until(Duration::from_secs(5), || !real_server_in(h0)).is_some(),
         "the real server stayed with its session down\n{}\n{}",
         keel_table(h0),
         director.log_text()
     );
     let _keepalived = start_keepalived(h1, dir.path(), "ka-again", &peer_config);
     assert!(
-        wait_until(Duration::from_secs(10), || keel_table(h0)
-            .contains("10.88.0.2"))
-        .is_some(),
+        wait_until(Duration::from_secs(10), || real_server_in(h0)).is_some(),
         "the real server did not come back\n{}",
         director.log_text()
     );
@@ -358,18 +368,16 @@ fn bfd_check_follows_the_session() {
 // starts, and is removed again.
 #[test]
 fn reload_keeps_sessions_up_and_sigusr1_dumps_them() {
-    let _serial = serial();
-    let (lab, dir) = lab("kbr", 2);
+    let (_serial, lab, dir, mut capture) = captured_pair("kbr");
     let (h0, h1) = (lab.host(0), lab.host(1));
-    let mut capture = lab.capture("udp port 3784");
     let _keepalived = start_keepalived(h1, dir.path(), "ka", &bfd_block("10.88.0.1", ""));
-    let files = DaemonFiles::write(dir.path(), "keel", &bfd_block("10.88.0.2", ""));
-    let mut command = h0.ns.command(&vrrp_lab::keel_binary());
-    command
-        .args(["-n", "-l", "-D", "-P"])
-        .args(files.args())
-        .env("TMPDIR", dir.path());
-    let keel = Router::spawn(command, &files.log);
+    let (keel, files) = keel_with_tmpdir(
+        h0,
+        dir.path(),
+        "keel",
+        &bfd_block("10.88.0.2", ""),
+        &["-n", "-l", "-D", "-P"],
+    );
     assert!(
         wait_until(Duration::from_secs(5), || up_in(&keel.log_text()) == 1).is_some(),
         "session did not come up\n{}",
@@ -406,24 +414,20 @@ fn reload_keeps_sessions_up_and_sigusr1_dumps_them() {
         bfd_block("10.88.0.2", "").replace("min_tx 100", "min_tx 200"),
         "bfd_instance extra {\n  neighbor_ip 10.88.0.9\n}\n"
     );
-    std::fs::write(&files.config, changed).expect("rewriting the config");
-    keel.signal(libc::SIGHUP);
+    reload_with(&keel, &files.config, &changed);
     assert!(
-        wait_until(Duration::from_secs(3), || keel
-            .log_text()
-            .contains("BFD_Instance(extra) starting"))
-        .is_some(),
+        logs_within(
+            &keel,
+            Duration::from_secs(3),
+            "BFD_Instance(extra) starting"
+        ),
         "the added instance did not start\n{}",
         keel.log_text()
     );
     std::thread::sleep(Duration::from_millis(1000));
-    std::fs::write(&files.config, bfd_block("10.88.0.2", "")).expect("rewriting the config");
-    keel.signal(libc::SIGHUP);
+    reload_with(&keel, &files.config, &bfd_block("10.88.0.2", ""));
     assert!(
-        wait_until(Duration::from_secs(3), || keel
-            .log_text()
-            .contains("BFD_Instance(extra) removed"))
-        .is_some(),
+        logs_within(&keel, Duration::from_secs(3), "BFD_Instance(extra) removed"),
         "the removed instance stayed\n{}",
         keel.log_text()
     );
@@ -461,21 +465,8 @@ fn ipv6_sessions_come_up_with_keepalived() {
     std::thread::sleep(Duration::from_millis(500));
     let mut capture = lab.capture("udp port 3784");
     let keepalived = start_keepalived(h1, dir.path(), "ka", &bfd_block("fd00:88::1", ""));
-    let keel = start(
-        Daemon::Keel,
-        h0,
-        dir.path(),
-        "keel",
-        &bfd_block("fd00:88::2", ""),
-    );
-    assert!(
-        wait_until(Duration::from_secs(5), || up_in(&keel.log_text()) == 1
-            && up_in(&keepalived.log_text()) == 1)
-        .is_some(),
-        "sessions did not come up\nkeel: {}\nkeepalived: {}",
-        keel.log_text(),
-        keepalived.log_text()
-    );
+    let keel = start_keel(h0, dir.path(), "keel", &bfd_block("fd00:88::2", ""));
+    assert_both_up(&keel, &keepalived);
     let rows = capture.read_fields(&["ipv6.src", "ipv6.hlim", "bfd.sta", "_ws.malformed"]);
     let from_keel: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "fd00:88::1").collect();
     assert!(!from_keel.is_empty(), "{rows:?}");

@@ -9,7 +9,25 @@ mod vrrp_lab;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use vrrp_lab::{Daemon, holds, lab, serial, start, wait_until};
+use keel_lab::Host;
+use vrrp_lab::{
+    Router, fifo_copy_script, holds, lab, logs_within, reload_with, serial, start_keel, wait_until,
+    write_script,
+};
+
+/// `global_defs` with `lines` (indented as its first line), then `instances`.
+fn with_globals(lines: &str, instances: &str) -> String {
+    format!("global_defs {{\n  {lines}\n}}\n{instances}")
+}
+
+/// Fails the test (with `keel`'s log) unless `host` holds `vip` within 6 s.
+fn assert_holds_soon(host: &Host, vip: &str, keel: &Router) {
+    assert!(
+        wait_until(Duration::from_secs(6), || holds(host, vip)).is_some(),
+        "{}",
+        keel.log_text()
+    );
+}
 
 /// An owner instance (priority 255: MASTER at once) on `e0` with `extra` inside it.
 fn owner(vrid: u8, vip: &str, extra: &str) -> String {
@@ -28,22 +46,14 @@ fn umask_applies_to_what_scripts_create() {
     let (lab, dir) = lab("kumask", 1);
     let host = lab.host(0);
     let mark = dir.path().join("master.mark");
-    let script = dir.write("notify.sh", &format!("#!/bin/sh\n: > {}\n", mark.display()));
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let _keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        &format!(
-            "global_defs {{\n  umask 0027\n}}\n{}",
-            owner(
-                75,
-                "10.88.0.100",
-                &format!("  notify_master {}\n", script.display())
-            )
-        ),
+    let script = write_script(
+        &dir,
+        "notify.sh",
+        &format!("#!/bin/sh\n: > {}\n", mark.display()),
     );
+    let notify = format!("  notify_master {}\n", script.display());
+    let config = with_globals("umask 0027", &owner(75, "10.88.0.100", &notify));
+    let _keel = start_keel(host, dir.path(), "keel", &config);
     assert!(
         wait_until(Duration::from_secs(6), || mark.exists()).is_some(),
         "notify_master never ran"
@@ -61,16 +71,8 @@ fn vrrp_startup_delay_holds_back_the_instances() {
     let (lab, dir) = lab("kdelay", 1);
     let host = lab.host(0);
     let started = Instant::now();
-    let keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        &format!(
-            "global_defs {{\n  vrrp_startup_delay 2\n}}\n{}",
-            owner(76, "10.88.0.100", "")
-        ),
-    );
+    let config = with_globals("vrrp_startup_delay 2", &owner(76, "10.88.0.100", ""));
+    let keel = start_keel(host, dir.path(), "keel", &config);
     std::thread::sleep(Duration::from_secs(1).saturating_sub(started.elapsed()));
     assert!(!holds(host, "10.88.0.100"), "VIP taken before the delay");
     assert!(
@@ -95,26 +97,12 @@ fn vrrp_startup_delay_holds_back_the_instances() {
 fn log_unknown_vrids_reports_foreign_adverts() {
     let _serial = serial();
     let (lab, dir) = lab("kvrid", 2);
-    let logging = start(
-        Daemon::Keel,
-        lab.host(0),
-        dir.path(),
-        "r0",
-        &format!(
-            "global_defs {{\n  log_unknown_vrids\n}}\n{}",
-            owner(77, "10.88.0.100", "")
-        ),
-    );
-    let quiet = start(
-        Daemon::Keel,
-        lab.host(1),
-        dir.path(),
-        "r1",
-        &owner(78, "10.88.0.101", ""),
-    );
+    let config = with_globals("log_unknown_vrids", &owner(77, "10.88.0.100", ""));
+    let logging = start_keel(lab.host(0), dir.path(), "r0", &config);
+    let quiet = start_keel(lab.host(1), dir.path(), "r1", &owner(78, "10.88.0.101", ""));
     let line = "Unknown VRID(78) received on interface(e0). ignoring...";
     assert!(
-        wait_until(Duration::from_secs(6), || logging.log_text().contains(line)).is_some(),
+        logs_within(&logging, Duration::from_secs(6), line),
         "{}",
         logging.log_text()
     );
@@ -143,16 +131,8 @@ fn process_names_rename_the_daemon() {
         ("process_names", "keepalived_vrrp"),
         ("process_names\n  vrrp_process_name vrrp-edge", "vrrp-edge"),
     ] {
-        let keel = start(
-            Daemon::Keel,
-            host,
-            dir.path(),
-            "keel",
-            &format!(
-                "global_defs {{\n  {global}\n}}\n{}",
-                owner(79, "10.88.0.100", "")
-            ),
-        );
+        let config = with_globals(global, &owner(79, "10.88.0.100", ""));
+        let keel = start_keel(host, dir.path(), "keel", &config);
         let comm = || {
             std::fs::read_to_string(format!("/proc/{}/comm", keel.pid()))
                 .unwrap_or_default()
@@ -177,26 +157,15 @@ fn fifo_write_vrrp_states_on_reload_repeats_the_states() {
     let _serial = serial();
     let (lab, dir) = lab("kfiforl", 1);
     let host = lab.host(0);
-    let copy = dir.path().join("fifo-copy");
-    let script = dir.write(
-        "fifo.sh",
-        &format!("#!/bin/sh\nexec cat \"$1\" >> {}\n", copy.display()),
-    );
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (script, copy) = fifo_copy_script(&dir);
     let fifo = dir.path().join("keel.fifo");
-    let keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        &format!(
-            "global_defs {{\n  vrrp_notify_fifo {}\n  vrrp_notify_fifo_script {}\n  \
-             fifo_write_vrrp_states_on_reload\n}}\n{}",
-            fifo.display(),
-            script.display(),
-            owner(80, "10.88.0.100", "")
-        ),
+    let globals = format!(
+        "vrrp_notify_fifo {}\n  vrrp_notify_fifo_script {}\n  fifo_write_vrrp_states_on_reload",
+        fifo.display(),
+        script.display()
     );
+    let config = with_globals(&globals, &owner(80, "10.88.0.100", ""));
+    let keel = start_keel(host, dir.path(), "keel", &config);
     let read = || std::fs::read_to_string(&copy).unwrap_or_default();
     let line = "INSTANCE \"VI_1\" MASTER 255\n";
     assert!(
@@ -208,10 +177,7 @@ fn fifo_write_vrrp_states_on_reload_repeats_the_states() {
     let before = read().matches(line).count();
     keel.signal(libc::SIGHUP);
     assert!(
-        wait_until(Duration::from_secs(5), || keel
-            .log_text()
-            .contains("Reload finished"))
-        .is_some(),
+        logs_within(&keel, Duration::from_secs(5), "Reload finished"),
         "{}",
         keel.log_text()
     );
@@ -236,29 +202,14 @@ fn reload_check_config_refuses_a_faulty_file() {
     let (lab, dir) = lab("krlchk", 1);
     let host = lab.host(0);
     let check_log = dir.path().join("reload-check.log");
-    let config = |vip: &str, extra: &str| {
-        format!(
-            "global_defs {{\n  reload_check_config {}\n}}\n{}",
-            check_log.display(),
-            owner(81, vip, extra)
-        )
-    };
-    let keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        &config("10.88.0.100", ""),
-    );
-    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    let globals = format!("reload_check_config {}", check_log.display());
+    let config = |vip: &str, extra: &str| with_globals(&globals, &owner(81, vip, extra));
+    let keel = start_keel(host, dir.path(), "keel", &config("10.88.0.100", ""));
+    assert_holds_soon(host, "10.88.0.100", &keel);
     let conf = dir.path().join("keel.conf");
-    std::fs::write(&conf, config("10.88.0.101", "  prority 100\n")).expect("rewrite");
-    keel.signal(libc::SIGHUP);
+    reload_with(&keel, &conf, &config("10.88.0.101", "  prority 100\n"));
     assert!(
-        wait_until(Duration::from_secs(5), || keel
-            .log_text()
-            .contains("not reloading"))
-        .is_some(),
+        logs_within(&keel, Duration::from_secs(5), "not reloading"),
         "{}",
         keel.log_text()
     );
@@ -266,8 +217,7 @@ fn reload_check_config_refuses_a_faulty_file() {
     assert!(logged.contains("unknown keyword 'prority'"), "{logged}");
     std::thread::sleep(Duration::from_secs(1));
     assert!(holds(host, "10.88.0.100") && !holds(host, "10.88.0.101"));
-    std::fs::write(&conf, config("10.88.0.101", "")).expect("rewrite");
-    keel.signal(libc::SIGHUP);
+    reload_with(&keel, &conf, &config("10.88.0.101", ""));
     assert!(
         wait_until(Duration::from_secs(5), || holds(host, "10.88.0.101")).is_some(),
         "{}",
@@ -299,12 +249,8 @@ fn net_namespace_runs_keel_in_that_namespace() {
     command
         .args(["-n", "-l", "-G", "-D", "-P"])
         .args(files.args());
-    let mut keel = vrrp_lab::Router::spawn(command, &files.log);
-    assert!(
-        wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some(),
-        "{}",
-        keel.log_text()
-    );
+    let mut keel = Router::spawn(command, &files.log);
+    assert_holds_soon(host, "10.88.0.100", &keel);
     assert!(
         keel.stop(Duration::from_secs(5)).is_some(),
         "{}",
@@ -329,22 +275,10 @@ fn disable_local_igmp_while_running() {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     assert_eq!(sysctl(), "1", "the kernel's default");
-    let mut keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        &format!(
-            "global_defs {{\n  disable_local_igmp\n}}\n{}",
-            owner(83, "10.88.0.100", "")
-        ),
-    );
+    let config = with_globals("disable_local_igmp", &owner(83, "10.88.0.100", ""));
+    let mut keel = start_keel(host, dir.path(), "keel", &config);
     // Running: the instance is up (so SIGTERM is handled, not fatal) and the sysctl is off.
-    assert!(
-        wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some(),
-        "{}",
-        keel.log_text()
-    );
+    assert_holds_soon(host, "10.88.0.100", &keel);
     assert_eq!(sysctl(), "0");
     assert!(
         keel.stop(Duration::from_secs(5)).is_some(),
@@ -363,18 +297,11 @@ fn netlink_receive_buffers_are_sized() {
     let _serial = serial();
     let (lab, dir) = lab("knlbuf", 1);
     let host = lab.host(0);
-    let keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        &format!(
-            "global_defs {{\n  vrrp_netlink_monitor_rcv_bufs 1048576\n  \
-             vrrp_netlink_monitor_rcv_bufs_force\n  vrrp_netlink_cmd_rcv_bufs 524288\n}}\n{}",
-            owner(84, "10.88.0.100", "")
-        ),
-    );
-    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    let globals = "vrrp_netlink_monitor_rcv_bufs 1048576\n  \
+                   vrrp_netlink_monitor_rcv_bufs_force\n  vrrp_netlink_cmd_rcv_bufs 524288";
+    let config = with_globals(globals, &owner(84, "10.88.0.100", ""));
+    let keel = start_keel(host, dir.path(), "keel", &config);
+    assert_holds_soon(host, "10.88.0.100", &keel);
     let out = host.ns.sh("ss -f netlink -m -p");
     let text = String::from_utf8_lossy(&out.stdout);
     // The command socket is bound to keel's pid; the multicast (monitor) socket gets a port

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use keel_lab::Host;
-use vrrp_lab::{Daemon, holds, lab, serial, start, wait_until};
+use vrrp_lab::{Daemon, Router, holds, lab, serial, start, wait_until};
 
 const VIP4: &str = "10.88.0.100";
 const VIP6: &str = "fd00:88::100";
@@ -48,6 +48,18 @@ fn config(state: &str, priority: u8, vmac: bool) -> String {
 fn holds_anywhere(host: &Host, address: &str) -> bool {
     let out = host.ns.ip_output(&["-o", "addr", "show"]);
     String::from_utf8_lossy(&out.stdout).contains(&format!(" {address}/"))
+}
+
+/// Fails the test (with `daemon`'s log) unless `host` holds VIP4 and VIP6 within 10 s;
+/// `who` names the daemon in the message.
+fn assert_master(host: &Host, daemon: &Router, who: &str) {
+    assert!(
+        wait_until(Duration::from_secs(10), || holds(host, VIP4)
+            && holds(host, VIP6))
+        .is_some(),
+        "{who} never became master\n{}",
+        daemon.log_text()
+    );
 }
 
 fn holds_all(host: &Host) -> bool {
@@ -168,13 +180,7 @@ fn framed_adverts_match_keepalived_and_a_keepalived_backup_accepts_them() {
         "ka-master",
         &config("MASTER", 150, false),
     );
-    assert!(
-        wait_until(Duration::from_secs(10), || holds(h0, VIP4)
-            && holds(h0, VIP6))
-        .is_some(),
-        "keepalived never became master\n{}",
-        keepalived.log_text()
-    );
+    assert_master(h0, &keepalived, "keepalived");
     std::thread::sleep(Duration::from_millis(1500));
     reference.stop();
     keepalived.kill();
@@ -328,13 +334,7 @@ fn framed_adverts_follow_a_changed_interface_mac() {
     let mut capture = lab.capture("ip proto 112 or ip6 proto 112");
     let config = config("MASTER", 150, false);
     let keel = start(Daemon::Keel, h0, dir.path(), "keel", &config);
-    assert!(
-        wait_until(Duration::from_secs(10), || holds(h0, VIP4)
-            && holds(h0, VIP6))
-        .is_some(),
-        "keel never became master\n{}",
-        keel.log_text()
-    );
+    assert_master(h0, &keel, "keel");
     std::thread::sleep(Duration::from_millis(1500));
     let changed_at = vrrp_lab::epoch();
     h0.ns.ip(&["link", "set", "dev", "e0", "address", new_mac]);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use keel::ops::pidfile::read_pid;
 use keel_lab::DaemonFiles;
-use vrrp_lab::{Router, holds, keel_command, lab, serial, wait_until};
+use vrrp_lab::{Router, fifo_copy_script, holds, keel_command, lab, serial, wait_until};
 
 /// How long a stopping keel may take to clean up and exit.
 const STOP: Duration = Duration::from_secs(5);
@@ -203,15 +203,7 @@ fn notify_fifo_lines_reach_the_fifo_script() {
     let _serial = serial();
     let (lab, dir) = lab("kfifo", 1);
     let host = lab.host(0);
-    let copy = dir.path().join("fifo-copy");
-    let script = dir.path().join("fifo.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\nexec cat \"$1\" >> {}\n", copy.display()),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (script, copy) = fifo_copy_script(&dir);
     let fifo = dir.path().join("keel.fifo");
     let files = DaemonFiles::write(
         dir.path(),

@@ -8,8 +8,8 @@ mod vrrp_lab;
 use std::path::Path;
 use std::time::Duration;
 
-use keel_lab::DaemonFiles;
-use vrrp_lab::{Router, holds, keel_binary, lab, serial, wait_until};
+use keel_lab::{DaemonFiles, Host};
+use vrrp_lab::{Router, holds, keel_binary, lab, reload_with, serial, wait_until};
 
 const VIP: &str = "10.88.0.100";
 
@@ -68,6 +68,61 @@ fn observe(pid: u32) -> Option<Observed> {
     })
 }
 
+/// Whether the machine has the two CPUs the affinity tests pin to; says so when it skips.
+fn two_cpus() -> bool {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus < 2 {
+        eprintln!("skipped: needs two CPUs");
+    }
+    cpus >= 2
+}
+
+/// The CPUs this test process may run on (`Cpus_allowed_list`): what an unpinned process
+/// inherits.
+fn all_cpus() -> String {
+    observe(std::process::id())
+        .expect("our own /proc is readable")
+        .cpus
+}
+
+/// A configuration with `global` (whole lines) in `global_defs` and one MASTER instance
+/// with virtual router `vrid` holding VIP on e0.
+fn master_config(vrid: u8, global: &str) -> String {
+    format!(
+        "global_defs {{
+{global}}}
+vrrp_instance VI_1 {{
+  state MASTER
+  interface e0
+  virtual_router_id {vrid}
+  priority 150
+  advert_int 1
+  virtual_ipaddress {{
+    {VIP}/24
+  }}
+}}
+"
+    )
+}
+
+/// Fails the test unless `host` holds VIP within 10 s.
+fn assert_vip(host: &Host, keel: &Router) {
+    assert!(
+        wait_until(Duration::from_secs(10), || holds(host, VIP)).is_some(),
+        "no VIP\n{}",
+        keel.log_text()
+    );
+}
+
+/// Starts keel (`vrrp_lab::keel_command`) on `host` with `config` as `dir/k.conf` and waits
+/// for it to hold VIP.
+fn start_master(host: &Host, dir: &Path, config: &str) -> (Router, DaemonFiles) {
+    let files = DaemonFiles::write(dir, "k", config);
+    let keel = Router::spawn(vrrp_lab::keel_command(host, &files), &files.log);
+    assert_vip(host, &keel);
+    (keel, files)
+}
+
 fn pid_in(path: &Path) -> Option<u32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
@@ -92,17 +147,13 @@ fn has_capability(bit: u32) -> bool {
 // VRRP process is named ka_vrrp, the checker child keepalived_ipvs.
 #[test]
 fn vrrp_checker_and_script_processes_get_their_own_scheduling() {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cpus < 2 {
-        eprintln!("skipped: needs two CPUs");
+    if !two_cpus() {
         return;
     }
     let _serial = serial();
     let (lab, dir) = lab("ksched", 1);
     let host = lab.host(0);
-    let all_cpus = observe(std::process::id())
-        .expect("our own /proc is readable")
-        .cpus;
+    let all_cpus = all_cpus();
     let report = dir.path().join("notify.proc");
     let script = dir.path().join("notify.sh");
     std::fs::write(
@@ -165,11 +216,7 @@ virtual_server {VIP} 80 {{
         .arg(&checkers_pid)
         .env("TMPDIR", dir.path());
     let keel = Router::spawn(command, &files.log);
-    assert!(
-        wait_until(Duration::from_secs(10), || holds(host, VIP)).is_some(),
-        "no VIP\n{}",
-        keel.log_text()
-    );
+    assert_vip(host, &keel);
     assert!(
         wait_until(Duration::from_secs(10), || pid_in(&checkers_pid).is_some()).is_some(),
         "no checker child\n{}",
@@ -232,32 +279,8 @@ fn vrrp_priority_sets_the_nice_value_only() {
     let _serial = serial();
     let (lab, dir) = lab("ksnice", 1);
     let host = lab.host(0);
-    let all_cpus = observe(std::process::id())
-        .expect("our own /proc is readable")
-        .cpus;
-    let config = format!(
-        "global_defs {{
-  vrrp_priority -7
-}}
-vrrp_instance VI_1 {{
-  state MASTER
-  interface e0
-  virtual_router_id 63
-  priority 150
-  advert_int 1
-  virtual_ipaddress {{
-    {VIP}/24
-  }}
-}}
-"
-    );
-    let files = DaemonFiles::write(dir.path(), "k", &config);
-    let keel = Router::spawn(vrrp_lab::keel_command(host, &files), &files.log);
-    assert!(
-        wait_until(Duration::from_secs(10), || holds(host, VIP)).is_some(),
-        "no VIP\n{}",
-        keel.log_text()
-    );
+    let all_cpus = all_cpus();
+    let (keel, _) = start_master(host, dir.path(), &master_config(63, "  vrrp_priority -7\n"));
     let vrrp = observe(keel.pid()).expect("the VRRP process runs");
     assert_eq!((vrrp.policy, vrrp.nice), (0, -7), "{vrrp:?}");
     assert_eq!(vrrp.locked_kb, 0);
@@ -276,51 +299,24 @@ vrrp_instance VI_1 {{
 // stays throughout.
 #[test]
 fn reload_resets_and_reapplies_the_settings() {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cpus < 2 {
-        eprintln!("skipped: needs two CPUs");
+    if !two_cpus() {
         return;
     }
     let _serial = serial();
     let (lab, dir) = lab("ksreload", 1);
     let host = lab.host(0);
-    let all_cpus = observe(std::process::id())
-        .expect("our own /proc is readable")
-        .cpus;
-    let config = |global: &str| {
-        format!(
-            "global_defs {{
-{global}}}
-vrrp_instance VI_1 {{
-  state MASTER
-  interface e0
-  virtual_router_id 64
-  priority 150
-  advert_int 1
-  virtual_ipaddress {{
-    {VIP}/24
-  }}
-}}
-"
-        )
-    };
-    let files = DaemonFiles::write(dir.path(), "k", &config("  vrrp_priority -7\n"));
-    let keel = Router::spawn(vrrp_lab::keel_command(host, &files), &files.log);
-    assert!(
-        wait_until(Duration::from_secs(10), || holds(host, VIP)).is_some(),
-        "no VIP\n{}",
-        keel.log_text()
-    );
+    let all_cpus = all_cpus();
+    let config = |global: &str| master_config(64, global);
+    let (keel, files) = start_master(host, dir.path(), &config("  vrrp_priority -7\n"));
     let pid = keel.pid();
     let first = observe(pid).expect("the VRRP process runs");
     assert_eq!((first.policy, first.nice), (0, -7), "{first:?}");
 
-    std::fs::write(
+    reload_with(
+        &keel,
         &files.config,
-        config("  vrrp_rt_priority 10\n  vrrp_cpu_affinity 0\n"),
-    )
-    .expect("rewriting the config");
-    keel.signal(libc::SIGHUP);
+        &config("  vrrp_rt_priority 10\n  vrrp_cpu_affinity 0\n"),
+    );
     let realtime = wait_until(Duration::from_secs(5), || {
         observe(pid).is_some_and(|o| o.policy == 2 && o.rt_priority == 10)
     });
@@ -332,8 +328,7 @@ vrrp_instance VI_1 {{
     );
     assert_eq!(observe(pid).map(|o| o.cpus), Some("0".to_string()));
 
-    std::fs::write(&files.config, config("")).expect("rewriting the config");
-    keel.signal(libc::SIGHUP);
+    reload_with(&keel, &files.config, &config(""));
     let normal = wait_until(Duration::from_secs(5), || {
         observe(pid).is_some_and(|o| o.policy == 0 && o.nice == 0 && o.cpus == all_cpus)
     });
@@ -350,28 +345,10 @@ fn sigxcpu_is_logged_not_fatal() {
     let _serial = serial();
     let (lab, dir) = lab("ksxcpu", 1);
     let host = lab.host(0);
-    let config = format!(
-        "global_defs {{
-  vrrp_rt_priority 10
-}}
-vrrp_instance VI_1 {{
-  state MASTER
-  interface e0
-  virtual_router_id 65
-  priority 150
-  advert_int 1
-  virtual_ipaddress {{
-    {VIP}/24
-  }}
-}}
-"
-    );
-    let files = DaemonFiles::write(dir.path(), "k", &config);
-    let keel = Router::spawn(vrrp_lab::keel_command(host, &files), &files.log);
-    assert!(
-        wait_until(Duration::from_secs(10), || holds(host, VIP)).is_some(),
-        "no VIP\n{}",
-        keel.log_text()
+    let (keel, _) = start_master(
+        host,
+        dir.path(),
+        &master_config(65, "  vrrp_rt_priority 10\n"),
     );
     let warning =
         "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased";

@@ -8,9 +8,41 @@ mod vrrp_lab;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
+use std::path::Path;
 use std::time::Duration;
 
-use vrrp_lab::{Daemon, holds, lab, serial, start, wait_until};
+use keel_lab::Host;
+use vrrp_lab::{Router, holds, lab, logs_within, serial, start_keel, wait_until};
+
+/// A TCP listener on 127.0.0.1:2525 inside `host`'s namespace (with `lo` up): the SMTP
+/// server the alerting configurations name.
+fn smtp_listener(host: &Host) -> TcpListener {
+    host.ns.ip(&["link", "set", "lo", "up"]);
+    host.ns
+        .run_in(|| TcpListener::bind("127.0.0.1:2525").expect("bind 2525 in the namespace"))
+}
+
+/// An alerting configuration: router_id r1 mailing `recipients` from keel@example.org through
+/// 127.0.0.1:2525, with `global` (whole lines) added to `global_defs`, then `groups`, then
+/// VI_1 (MASTER, virtual router `vrid`, smtp_alert) holding 10.88.0.100.
+fn alert_config(recipients: &[&str], global: &str, groups: &str, vrid: u8) -> String {
+    let recipients: String = recipients.iter().map(|r| format!("    {r}\n")).collect();
+    format!(
+        "global_defs {{\n  router_id r1\n  notification_email {{\n{recipients}  }}\n  \
+         notification_email_from keel@example.org\n  smtp_server 127.0.0.1 2525\n  \
+         smtp_connect_timeout 5\n{global}}}\n\
+         {groups}\
+         vrrp_instance VI_1 {{\n  state MASTER\n  interface e0\n  virtual_router_id {vrid}\n  \
+         priority 150\n  advert_int 1\n  smtp_alert\n  virtual_ipaddress {{\n    10.88.0.100/24\n  }}\n}}\n"
+    )
+}
+
+/// Starts keel on `host` with `config` and waits (6 s) for it to hold 10.88.0.100.
+fn start_master(host: &Host, dir: &Path, config: &str) -> Router {
+    let keel = start_keel(host, dir, "keel", config);
+    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    keel
+}
 
 /// Answers one SMTP session as a server that accepts everything; returns what the client
 /// sent.
@@ -87,10 +119,7 @@ fn becoming_master_sends_keepalived_alert_mail() {
     let _serial = serial();
     let (lab, dir) = lab("ksmtp", 1);
     let host = lab.host(0);
-    host.ns.ip(&["link", "set", "lo", "up"]);
-    let listener = host
-        .ns
-        .run_in(|| TcpListener::bind("127.0.0.1:2525").expect("bind 2525 in the namespace"));
+    let listener = smtp_listener(host);
     // keel mails every instance transition: BACKUP (init) first, then MASTER.
     let server = std::thread::spawn(move || {
         let mut sessions = Vec::new();
@@ -104,19 +133,13 @@ fn becoming_master_sends_keepalived_alert_mail() {
         }
         sessions
     });
-    let _keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        "global_defs {\n  router_id r1\n  notification_email {\n    ops@example.org\n    \
-         oncall@example.org\n  }\n  notification_email_from keel@example.org\n  \
-         smtp_server 127.0.0.1 2525\n  smtp_connect_timeout 5\n  \
-         smtp_helo_name mx-r1.example.org\n}\n\
-         vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 73\n  \
-         priority 150\n  advert_int 1\n  smtp_alert\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n",
+    let config = alert_config(
+        &["ops@example.org", "oncall@example.org"],
+        "  smtp_helo_name mx-r1.example.org\n",
+        "",
+        73,
     );
-    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    let _keel = start_master(host, dir.path(), &config);
     let sessions = server.join().expect("SMTP sessions");
     assert!(
         sessions[0].contains("Entering BACKUP state"),
@@ -157,10 +180,7 @@ fn no_email_faults_sends_no_mail_for_fault() {
     let _serial = serial();
     let (lab, dir) = lab("ksmtpf", 1);
     let host = lab.host(0);
-    host.ns.ip(&["link", "set", "lo", "up"]);
-    let listener = host
-        .ns
-        .run_in(|| TcpListener::bind("127.0.0.1:2525").expect("bind 2525 in the namespace"));
+    let listener = smtp_listener(host);
     let server = std::thread::spawn(move || {
         loop {
             if serve_one(&listener).contains("MASTER state") {
@@ -168,25 +188,12 @@ fn no_email_faults_sends_no_mail_for_fault() {
             }
         }
     });
-    let keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        "global_defs {\n  router_id r1\n  notification_email {\n    ops@example.org\n  }\n  \
-         notification_email_from keel@example.org\n  smtp_server 127.0.0.1 2525\n  \
-         smtp_connect_timeout 5\n  no_email_faults\n}\n\
-         vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 74\n  \
-         priority 150\n  advert_int 1\n  smtp_alert\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n",
-    );
-    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    let config = alert_config(&["ops@example.org"], "  no_email_faults\n", "", 74);
+    let keel = start_master(host, dir.path(), &config);
     let listener = server.join().expect("the MASTER mail arrives");
     host.ns.ip(&["link", "set", "e0", "down"]);
     assert!(
-        wait_until(Duration::from_secs(5), || keel
-            .log_text()
-            .contains("Entering FAULT STATE"))
-        .is_some(),
+        logs_within(&keel, Duration::from_secs(5), "Entering FAULT STATE"),
         "{}",
         keel.log_text()
     );
@@ -211,29 +218,20 @@ fn sigterm_sends_the_stopping_alerts() {
     let _serial = serial();
     let (lab, dir) = lab("ksmtpstop", 1);
     let host = lab.host(0);
-    host.ns.ip(&["link", "set", "lo", "up"]);
-    let listener = host
-        .ns
-        .run_in(|| TcpListener::bind("127.0.0.1:2525").expect("bind 2525 in the namespace"));
+    let listener = smtp_listener(host);
     let stop_mails = |sessions: &[String]| {
         let has = |text: &str| sessions.iter().any(|s| s.contains(text));
         has("VRRP Instance VI_1 - Stopping") && has("VRRP Group G1 - Stopping")
     };
     let server =
         std::thread::spawn(move || serve_until(listener, Duration::from_secs(30), stop_mails));
-    let mut keel = start(
-        Daemon::Keel,
-        host,
-        dir.path(),
-        "keel",
-        "global_defs {\n  router_id r1\n  notification_email {\n    ops@example.org\n  }\n  \
-         notification_email_from keel@example.org\n  smtp_server 127.0.0.1 2525\n  \
-         smtp_connect_timeout 5\n}\n\
-         vrrp_sync_group G1 {\n  group {\n    VI_1\n  }\n  smtp_alert\n}\n\
-         vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 74\n  \
-         priority 150\n  advert_int 1\n  smtp_alert\n  virtual_ipaddress {\n    10.88.0.100/24\n  }\n}\n",
+    let config = alert_config(
+        &["ops@example.org"],
+        "",
+        "vrrp_sync_group G1 {\n  group {\n    VI_1\n  }\n  smtp_alert\n}\n",
+        74,
     );
-    assert!(wait_until(Duration::from_secs(6), || holds(host, "10.88.0.100")).is_some());
+    let mut keel = start_master(host, dir.path(), &config);
     // Let the MASTER mails go first.
     std::thread::sleep(Duration::from_millis(500));
     let status = keel.stop(Duration::from_secs(10)).expect("keel exits");

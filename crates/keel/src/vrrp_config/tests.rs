@@ -38,6 +38,15 @@ fn load(text: &str) -> DaemonConfig {
     )
 }
 
+/// One value per VRRP instance of `config`, in configuration order: for tests that compare
+/// a flag across several instances at once.
+fn per_instance<T>(
+    config: &DaemonConfig,
+    value: impl Fn(&keel_vrrp::InstanceConfig) -> T,
+) -> Vec<T> {
+    config.router.instances.iter().map(value).collect()
+}
+
 /// The seed's master.conf (issue 2), shared with keel-conf's tests through `testdata/`.
 const SEED: &str = include_str!("../../../../testdata/seed/master.conf");
 
@@ -305,12 +314,7 @@ vrrp_instance P {
 }
 "#,
     );
-    let ignore: Vec<bool> = config
-        .router
-        .instances
-        .iter()
-        .map(|i| i.owner_ignore_adverts)
-        .collect();
+    let ignore = per_instance(&config, |i| i.owner_ignore_adverts);
     assert_eq!(ignore, [true, false]);
     let config = load(
         r#"
@@ -329,12 +333,7 @@ vrrp_instance R {
 }
 "#,
     );
-    let ignore: Vec<bool> = config
-        .router
-        .instances
-        .iter()
-        .map(|i| i.owner_ignore_adverts)
-        .collect();
+    let ignore = per_instance(&config, |i| i.owner_ignore_adverts);
     assert_eq!(ignore, [true, false]);
 }
 
@@ -361,12 +360,7 @@ vrrp_instance B {
 }
 "#,
     );
-    let changes: Vec<bool> = config
-        .router
-        .instances
-        .iter()
-        .map(|i| i.notify.priority_changes)
-        .collect();
+    let changes = per_instance(&config, |i| i.notify.priority_changes);
     assert_eq!(changes, [true, false]);
 }
 

@@ -3,9 +3,11 @@
 
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use keel_lab::{DaemonFiles, Host, Lab, TempDir};
 
@@ -44,6 +46,44 @@ pub fn start(daemon: Daemon, host: &Host, dir: &Path, name: &str, config: &str) 
             Router::guarded(host.ns.spawn_isolated(&argv, Some(&files.log)), &files.log)
         }
     }
+}
+
+/// Starts keel on `host` with `config`, its files in `dir` under `name`: the
+/// `start(Daemon::Keel, …)` most tests make.
+pub fn start_keel(host: &Host, dir: &Path, name: &str, config: &str) -> Router {
+    start(Daemon::Keel, host, dir, name, config)
+}
+
+/// Whether `router`'s log comes to contain `text` within `limit`.
+pub fn logs_within(router: &Router, limit: Duration, text: &str) -> bool {
+    wait_until(limit, || router.log_text().contains(text)).is_some()
+}
+
+/// Reloads `router` as an operator does: writes `config` to `config_path` (its `-f` file)
+/// and sends SIGHUP.
+pub fn reload_with(router: &Router, config_path: &Path, config: &str) {
+    std::fs::write(config_path, config).expect("rewriting the config");
+    router.signal(libc::SIGHUP);
+}
+
+/// Writes the shell script `text` to `dir/NAME`, executable (0755); returns its path.
+pub fn write_script(dir: &TempDir, name: &str, text: &str) -> PathBuf {
+    let script = dir.write(name, text);
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod the script");
+    script
+}
+
+/// A `vrrp_notify_fifo_script` (`dir/fifo.sh`) that appends what the FIFO carries to
+/// `dir/fifo-copy`; returns the script's path and the copy's.
+pub fn fifo_copy_script(dir: &TempDir) -> (PathBuf, PathBuf) {
+    let copy = dir.path().join("fifo-copy");
+    let script = write_script(
+        dir,
+        "fifo.sh",
+        &format!("#!/bin/sh\nexec cat \"$1\" >> {}\n", copy.display()),
+    );
+    (script, copy)
 }
 
 /// The command that runs keel in the foreground on `host` with `files`, logging in detail
