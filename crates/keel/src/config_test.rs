@@ -48,8 +48,26 @@ pub fn load(options: &Options) -> Loaded {
 /// keepalived's exit code.
 pub fn run(options: &Options, log_file: Option<&Path>) -> i32 {
     let loaded = load(options);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(not_supported_notes(&loaded.config));
     let mut out = output(log_file);
-    report(&loaded.diagnostics, &loaded.sources, &mut out)
+    report(&diagnostics, &loaded.sources, &mut out)
+}
+
+/// A note at the first use of each keyword keel reads but does not act on yet, so an
+/// operator checking a keepalived.conf before switching learns of it from `-t`, not only
+/// from the daemon's start-up warning (the same words). Notes never change the exit code:
+/// the verdict stays keepalived's.
+fn not_supported_notes(config: &keel_conf::Config) -> impl Iterator<Item = Diagnostic> + '_ {
+    config.not_supported.iter().map(|keyword| {
+        Diagnostic::note(
+            keyword.loc.0,
+            format!(
+                "keyword '{}' is not supported yet by keel; it has no effect",
+                keyword.keyword
+            ),
+        )
+    })
 }
 
 /// Writes every diagnostic and the summary to `out`; returns keepalived's exit code.

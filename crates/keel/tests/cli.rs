@@ -147,3 +147,30 @@ fn config_test_in_a_network_namespace_exits_zero_like_keepalived() {
         Some(0)
     );
 }
+
+#[test]
+fn config_test_names_the_keywords_keel_does_not_act_on() {
+    // Input: `enable_traps` (SNMP; keel ships no SNMP subagent) twice, once in global_defs
+    // and once again in a second global_defs block.
+    // Output: one note at its first use, with file:line:col and the daemon's own words; the
+    // exit code is the verdict without it (0), and the summary counts the note.
+    let dir = TempDir::new("keel-cli");
+    let conf = dir.write(
+        "snmp.conf",
+        "global_defs {\n    enable_traps\n}\nglobal_defs {\n    enable_traps\n}\n",
+    );
+    let run = keel_with(&["-t", "-f", &conf.to_string_lossy()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let message = "keyword 'enable_traps' is not supported yet by keel; it has no effect";
+    assert_eq!(run.stderr.matches(message).count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{}:2:5", conf.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with("keel: configuration has 1 note\n"),
+        "{}",
+        run.stderr
+    );
+}
