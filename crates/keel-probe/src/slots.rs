@@ -105,3 +105,50 @@ impl<P> Slots<P> {
         Some(probe)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Input: a probe put in a slot, released, and a second probe put in the same slot.
+    // Output: the first probe's (index, generation) finds nothing any more (a late epoll
+    // token or timer of the first probe cannot reach the second), the second's finds it,
+    // and a release under the stale pair leaves the second in flight.
+    #[test]
+    fn a_released_slot_is_reused_under_a_new_generation() {
+        let mut slots = Slots::new();
+        let (index, first) = slots.vacant();
+        slots.fill(index, "first");
+        assert_eq!(slots.live(index, first), Some(&"first"));
+        assert_eq!(slots.in_flight(), 1);
+        assert_eq!(slots.release(index, first), Some("first"));
+        assert_eq!(slots.in_flight(), 0);
+
+        let (again, second) = slots.vacant();
+        assert_eq!(again, index, "a freed index is reused");
+        assert_ne!(second, first);
+        slots.fill(again, "second");
+        assert_eq!(slots.live(index, first), None);
+        assert!(slots.live_mut(index, first).is_none());
+        assert_eq!(slots.release(index, first), None);
+        assert_eq!(slots.in_flight(), 1);
+        assert_eq!(slots.occupant(index), Some((second, &"second")));
+        assert_eq!(slots.release(index, second), Some("second"));
+        assert_eq!(slots.occupant(index), None);
+    }
+
+    // Input: two slots reserved, the first handed back unfilled.
+    // Output: nothing is in flight for it, the next reservation gets it back, and the
+    // table did not grow past two slots.
+    #[test]
+    fn an_unfilled_reservation_goes_back_to_the_free_list() {
+        let mut slots: Slots<u8> = Slots::new();
+        let (a, _) = slots.vacant();
+        let (b, _) = slots.vacant();
+        assert_ne!(a, b);
+        slots.unreserve(a);
+        assert_eq!(slots.in_flight(), 0);
+        assert_eq!(slots.vacant().0, a);
+        assert_eq!(slots.slots.len(), 2);
+    }
+}
