@@ -104,6 +104,16 @@ impl TempDir {
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
         path
     }
+
+    /// Writes the script `text` to `name` in the directory, executable (0755); returns its
+    /// path (notify scripts, command wrappers, the VM's `run`).
+    pub fn write_executable(&self, name: &str, text: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.write(name, text);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("making {} executable: {e}", path.display()));
+        path
+    }
 }
 
 impl Drop for TempDir {

@@ -21,9 +21,7 @@ pub fn run_payload(binary: &Path, name: &str, config: &str, script: &str) -> Con
     let payload = TempDir::new("keel-vm");
     std::fs::copy(binary, payload.path().join(name)).expect("binary copied into the payload");
     payload.write("keepalived.conf", config);
-    let run = payload.write("run", script);
-    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("run is executable");
+    payload.write_executable("run", script);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)

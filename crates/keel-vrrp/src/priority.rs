@@ -99,6 +99,18 @@ pub enum TrackerStatus {
     Value(i64),
 }
 
+impl TrackerStatus {
+    /// [`TrackerStatus::Up`] or [`TrackerStatus::Down`] for an interface, process or BFD
+    /// session that is `up` or not.
+    pub fn up_or_down(up: bool) -> Self {
+        if up {
+            TrackerStatus::Up
+        } else {
+            TrackerStatus::Down
+        }
+    }
+}
+
 /// What a tracker currently does to its instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Effect {

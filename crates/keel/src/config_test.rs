@@ -59,15 +59,10 @@ pub fn run(options: &Options, log_file: Option<&Path>) -> i32 {
 /// from the daemon's start-up warning (the same words). Notes never change the exit code:
 /// the verdict stays keepalived's.
 fn not_supported_notes(config: &keel_conf::Config) -> impl Iterator<Item = Diagnostic> + '_ {
-    config.not_supported.iter().map(|keyword| {
-        Diagnostic::note(
-            keyword.loc.0,
-            format!(
-                "keyword '{}' is not supported yet by keel; it has no effect",
-                keyword.keyword
-            ),
-        )
-    })
+    config
+        .not_supported
+        .iter()
+        .map(|keyword| Diagnostic::note(keyword.loc.0, keyword.message()))
 }
 
 /// Writes every diagnostic and the summary to `out`; returns keepalived's exit code.

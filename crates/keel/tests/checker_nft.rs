@@ -330,23 +330,16 @@ fn a_refused_load_balancer_change_is_retried() {
     std::fs::create_dir(&bin).expect("bin dir");
     let marker = dir.path().join("fail-once");
     std::fs::write(&marker, "").expect("marker written");
-    let wrapper = bin.join("nft");
-    std::fs::write(
-        &wrapper,
-        format!(
+    dir.write_executable(
+        "bin/nft",
+        &format!(
             "#!/bin/sh\nscript=$(cat)\ncase \"$script\" in *10.77.1.2*)\n  \
              if [ -e {marker} ]; then rm -f {marker}; echo 'injected refusal' >&2; exit 1; fi;;\nesac\n\
              printf '%s\\n' \"$script\" | exec {real} \"$@\"\n",
             marker = marker.display(),
             real = real_nft.trim()
         ),
-    )
-    .expect("wrapper written");
-    std::fs::set_permissions(
-        &wrapper,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .expect("wrapper executable");
+    );
     let config = dir.path().join("keepalived.conf");
     std::fs::write(
         &config,

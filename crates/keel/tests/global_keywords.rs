@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use keel_lab::Host;
 use vrrp_lab::{
     Router, fifo_copy_script, holds, lab, logs_within, reload_with, serial, start_keel, wait_until,
-    write_script,
 };
 
 /// `global_defs` with `lines` (indented as its first line), then `instances`.
@@ -46,11 +45,7 @@ fn umask_applies_to_what_scripts_create() {
     let (lab, dir) = lab("kumask", 1);
     let host = lab.host(0);
     let mark = dir.path().join("master.mark");
-    let script = write_script(
-        &dir,
-        "notify.sh",
-        &format!("#!/bin/sh\n: > {}\n", mark.display()),
-    );
+    let script = dir.write_executable("notify.sh", &format!("#!/bin/sh\n: > {}\n", mark.display()));
     let notify = format!("  notify_master {}\n", script.display());
     let config = with_globals("umask 0027", &owner(75, "10.88.0.100", &notify));
     let _keel = start_keel(host, dir.path(), "keel", &config);

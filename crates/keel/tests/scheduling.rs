@@ -155,19 +155,14 @@ fn vrrp_checker_and_script_processes_get_their_own_scheduling() {
     let host = lab.host(0);
     let all_cpus = all_cpus();
     let report = dir.path().join("notify.proc");
-    let script = dir.path().join("notify.sh");
-    std::fs::write(
-        &script,
-        format!(
+    let script = dir.write_executable(
+        "notify.sh",
+        &format!(
             "#!/bin/sh\ncat /proc/$$/stat /proc/$$/status /proc/$$/limits > {0}.tmp\n\
              mv {0}.tmp {0}\n",
             report.display()
         ),
-    )
-    .expect("writing the notify script");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
-        .expect("chmod the notify script");
+    );
     let config = format!(
         "global_defs {{
   keel_lb_backend nftables

@@ -114,6 +114,16 @@ pub struct NotSupported {
     pub loc: Loc,
 }
 
+impl NotSupported {
+    /// What keel says of it, in `keel -t`'s note and the daemon's start-up log alike.
+    pub fn message(&self) -> String {
+        format!(
+            "keyword '{}' is not supported yet by keel; it has no effect",
+            self.keyword
+        )
+    }
+}
+
 /// A script to run: program and arguments split as a shell would, and the user and group
 /// to run it as (spec §2.1 "Script syntax", §3.14).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

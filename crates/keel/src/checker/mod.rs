@@ -118,7 +118,7 @@ pub async fn run_checker_with_events(
         log::warn(warning);
     }
     let choice = options.backend.unwrap_or(plan.settings.backend);
-    let mut backend = backend::open(choice)?;
+    let backend = backend::open(choice)?;
     let seed = u64::from(std::process::id()) ^ 0x6b65_656c;
     let start = Instant::now();
     let mut checks = Checks::new(check, start.into_std(), seed).context("checker configuration")?;
@@ -136,7 +136,12 @@ pub async fn run_checker_with_events(
         let local = is_local(address);
         let _ = checks.handle(start.into_std(), Input::AddressLocal { address, local });
     }
-    let mut applied = backend::adopt(&backend, &checks.desired())?;
+    let applied = backend::adopt(&backend, &checks.desired())?;
+    let mut lb = Lb {
+        backend,
+        applied,
+        retry: backend::Retry::default(),
+    };
     let mut effects = Effects::new(&plan.settings);
     let (result_tx, mut result_rx) = mpsc::unbounded_channel();
     let mut probes = ProbePool::new(
@@ -150,23 +155,17 @@ pub async fn run_checker_with_events(
     // real servers) before settling into the steady state.
     crate::memory::release_freed();
     let mut file_tick = tokio::time::interval(Duration::from_secs(1));
-    let mut lb_retry = backend::Retry::default();
 
     let far = || Instant::now() + Duration::from_secs(3600);
     let sleep = tokio::time::sleep_until(far());
     tokio::pin!(sleep);
     loop {
-        let mut lb = Lb {
-            backend: &mut backend,
-            applied: &mut applied,
-            retry: &mut lb_retry,
-        };
         drain(&mut checks, &plan, &mut lb, &mut effects, &mut probes);
         probes.launch(Instant::now().into_std());
         let deadline = [
             checks.poll_timeout(),
             probes.poll_timeout(),
-            lb_retry.deadline(),
+            lb.retry.deadline(),
         ]
         .into_iter()
         .flatten()
@@ -180,12 +179,7 @@ pub async fn run_checker_with_events(
         tokio::select! {
             _ = &mut sleep => {
                 let now = Instant::now().into_std();
-                if lb_retry.due(now) {
-                    let mut lb = Lb {
-                        backend: &mut backend,
-                        applied: &mut applied,
-                        retry: &mut lb_retry,
-                    };
+                if lb.retry.due(now) {
                     lb.converge(&checks);
                 }
                 checks.handle_timeout(now);
@@ -272,7 +266,7 @@ pub async fn run_checker_with_events(
     if options.dont_release_ipvs {
         return Ok(());
     }
-    backend::stop(backend, &applied, plan.settings.lvs_flush_on_stop)
+    backend::stop(lb.backend, &lb.applied, plan.settings.lvs_flush_on_stop)
 }
 
 /// The addresses of `ha_suspend` virtual servers.
@@ -314,17 +308,17 @@ fn is_local(address: std::net::IpAddr) -> bool {
 }
 
 /// The data plane, what it holds, and when to try again what it refused.
-struct Lb<'a> {
-    backend: &'a mut Backend,
-    applied: &'a mut Desired,
-    retry: &'a mut backend::Retry,
+struct Lb {
+    backend: Backend,
+    applied: Desired,
+    retry: backend::Retry,
 }
 
-impl Lb<'_> {
+impl Lb {
     /// Brings the data plane to keel-check's desired state; a refusal is logged and retried
     /// later ([`backend::Retry`]).
     fn converge(&mut self, checks: &Checks) {
-        let result = backend::converge(self.backend, self.applied, checks.desired());
+        let result = backend::converge(&mut self.backend, &mut self.applied, checks.desired());
         if let Err(error) = &result {
             log::error(&format!("{} backend: {error:#}", self.backend.kind()));
         }
@@ -336,7 +330,7 @@ impl Lb<'_> {
 fn drain(
     checks: &mut Checks,
     plan: &Arc<CheckPlan>,
-    lb: &mut Lb<'_>,
+    lb: &mut Lb,
     effects: &mut Effects,
     probes: &mut ProbePool,
 ) {

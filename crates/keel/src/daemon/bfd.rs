@@ -498,11 +498,7 @@ impl Task {
 fn tracker_event(name: &str, up: bool) -> Event {
     Event::Tracker {
         id: bfd_id(name),
-        status: if up {
-            TrackerStatus::Up
-        } else {
-            TrackerStatus::Down
-        },
+        status: TrackerStatus::up_or_down(up),
     }
 }
 

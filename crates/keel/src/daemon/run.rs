@@ -391,11 +391,7 @@ impl Daemon {
             .map(|(id, _)| id.clone())
             .collect();
         for id in tracked {
-            let status = if up {
-                keel_vrrp::TrackerStatus::Up
-            } else {
-                keel_vrrp::TrackerStatus::Down
-            };
+            let status = keel_vrrp::TrackerStatus::up_or_down(up);
             self.input(RouterInput::Tracker { id, status }).await;
         }
     }
@@ -726,10 +722,7 @@ pub(crate) fn load_config(options: &Options) -> Result<Config, String> {
     // Issue 2: a keyword keel parses but does not act on yet is said once, never ignored
     // silently.
     for keyword in &loaded.config.not_supported {
-        log::warn(&format!(
-            "keyword '{}' is not supported yet by keel; it has no effect",
-            keyword.keyword
-        ));
+        log::warn(&keyword.message());
     }
     // Copied onto the calling thread's heap, compact; the reader thread's copy is freed.
     Ok(loaded.config.clone())

@@ -115,11 +115,7 @@ pub fn spawn_process(process: &ProcessTracker, events: &UnboundedSender<Event>) 
             let up = count >= quorum && quorum_max.is_none_or(|max| count <= max);
             if last != Some(up) {
                 last = Some(up);
-                let status = if up {
-                    TrackerStatus::Up
-                } else {
-                    TrackerStatus::Down
-                };
+                let status = TrackerStatus::up_or_down(up);
                 if !report(&events, &id, status) {
                     return;
                 }

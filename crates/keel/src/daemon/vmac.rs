@@ -308,13 +308,14 @@ impl Vmacs {
     /// Makes the running VMACs match `plans`: creates the new ones (with keepalived's
     /// sysctls), deletes those no longer wanted. Returns the names deleted (their sockets
     /// are to be closed) and the links created (name, index).
-    /// `existing` names every interface there is now (a fresh listing: a name taken by
-    /// another interface makes the VMAC fall back to another, see [`free_name`]).
+    /// `existing` is every interface there is now, by name, with its link group (a fresh
+    /// listing: a name taken by another interface makes the VMAC fall back to another, see
+    /// [`free_name`]; a VMAC without `group G` joins its parent's group).
     pub async fn sync(
         &mut self,
         netlink: &Netlink,
         links: &BTreeMap<String, u32>,
-        existing: &std::collections::BTreeSet<String>,
+        existing: &BTreeMap<String, u32>,
         plans: &[VmacPlan],
     ) -> (Vec<String>, Vec<(String, u32)>) {
         let mut removed = Vec::new();
@@ -366,7 +367,7 @@ impl Vmacs {
             let taken = |name: &str| {
                 // Our own running VMACs are in `existing` too; the ones deleted just above
                 // are not taken any more.
-                (existing.contains(name) && !removed.iter().any(|r| r == name))
+                (existing.contains_key(name) && !removed.iter().any(|r| r == name))
                     || ours.contains(&name)
             };
             let Some(name) = free_name(plan, taken) else {
@@ -377,13 +378,9 @@ impl Vmacs {
                 continue;
             };
             // spec §3.10: `group G`, else the parent's link group.
-            let group = match plan.group {
-                Some(group) => group,
-                None => netlink
-                    .link_by_name(&plan.base)
-                    .await
-                    .map_or(0, |link| link.group),
-            };
+            let group = plan
+                .group
+                .unwrap_or_else(|| existing.get(&plan.base).copied().unwrap_or(0));
             let spec = MacvlanSpec {
                 name: name.clone(),
                 parent,

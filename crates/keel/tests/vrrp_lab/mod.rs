@@ -3,7 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
@@ -66,20 +65,11 @@ pub fn reload_with(router: &Router, config_path: &Path, config: &str) {
     router.signal(libc::SIGHUP);
 }
 
-/// Writes the shell script `text` to `dir/NAME`, executable (0755); returns its path.
-pub fn write_script(dir: &TempDir, name: &str, text: &str) -> PathBuf {
-    let script = dir.write(name, text);
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
-        .expect("chmod the script");
-    script
-}
-
 /// A `vrrp_notify_fifo_script` (`dir/fifo.sh`) that appends what the FIFO carries to
 /// `dir/fifo-copy`; returns the script's path and the copy's.
 pub fn fifo_copy_script(dir: &TempDir) -> (PathBuf, PathBuf) {
     let copy = dir.path().join("fifo-copy");
-    let script = write_script(
-        dir,
+    let script = dir.write_executable(
         "fifo.sh",
         &format!("#!/bin/sh\nexec cat \"$1\" >> {}\n", copy.display()),
     );

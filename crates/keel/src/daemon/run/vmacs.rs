@@ -77,11 +77,14 @@ impl Daemon {
             .collect();
         // A fresh listing (leftovers were just deleted): names other interfaces hold make a
         // VMAC fall back to another name (spec §3.10).
-        let existing = match self.netlink.links().await {
-            Ok(list) => list.into_iter().map(|link| link.name).collect(),
+        let existing: BTreeMap<String, u32> = match self.netlink.links().await {
+            Ok(list) => list
+                .into_iter()
+                .map(|link| (link.name, link.group))
+                .collect(),
             Err(error) => {
                 log::warn(&format!("listing links: {error}"));
-                links.keys().cloned().collect()
+                links.keys().map(|name| (name.clone(), 0)).collect()
             }
         };
         let (removed, created) = self
