@@ -58,8 +58,9 @@ lab_up() {
 # NAPI threads that work runs in the kernel threads napi/DEV-N: a host's own receive path is
 # reported apart per host (lab_napi_ns), the switch's apart again. The caveat that keeps it
 # from being the default: a veth NAPI ring holds 256 frames and a veth has no qdisc, so a
-# burst larger than the ring is refused (keel's AF_PACKET send pauses and retries; an IP
-# socket's frames are dropped), which a NIC's deeper ring and qdisc would absorb.
+# burst larger than the ring is refused (keel's AF_PACKET send then pauses and retries, and
+# an IP socket's frames are presumably lost: keepalived converged in 45 s or not at all in
+# this mode, docs/benchmarks.md), which a NIC's deeper ring and qdisc would absorb.
 # The thread is the newest one named napi/DEV-ID: ends are set up one at a time.
 lab_napi_thread() {
   ip netns exec "$1" ethtool -K "$2" gro on tso off > /dev/null
