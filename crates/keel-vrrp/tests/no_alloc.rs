@@ -1,12 +1,14 @@
 //! The steady-state receive and timer paths allocate nothing (issue 3 benchmark target:
 //! "avoid allocation on the steady-state receive path"; issue 4: the Router's per-advert and
-//! per-timer cost). A counting allocator proves it; this file holds a single test so no other
-//! test allocates concurrently.
+//! per-timer cost). A counting allocator proves it. It counts per thread: the test harness's
+//! main thread allocates while it waits for the test's result (its channel registers a
+//! waiter), and on a loaded machine that can fall inside a measured window, as it once did
+//! in CI ("sync-group member": 4). Only the test's own thread is measured.
 
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use common::*;
 use keel_vrrp::{
@@ -15,12 +17,22 @@ use keel_vrrp::{
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread. Const-initialised with no destructor, so reading
+    /// it from inside the allocator never allocates.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The allocations the calling thread has made so far.
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 // SAFETY: delegates every call to the system allocator unchanged; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // A thread being torn down may have lost its slot; it is not a measured thread.
+        let _ = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
@@ -45,12 +57,12 @@ fn steady_state_receive_allocates_nothing() {
 
     let (mut backup, _) = started(config(2, 100), start);
     backup.handle_advert(start, &packet);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for i in 1..=1000u64 {
         backup.handle_advert(start + ms(i), &packet);
     }
     assert_eq!(
-        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        allocations() - before,
         0,
         "Instance::handle_advert"
     );
@@ -66,12 +78,12 @@ fn steady_state_receive_allocates_nothing() {
     router.handle(start, RouterInput::Start);
     while router.poll_action().is_some() {}
     router.handle_advert(start, "eth0", &packet);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for i in 1..=1000u64 {
         router.handle_advert(start + ms(i), "eth0", &packet);
     }
     assert_eq!(
-        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        allocations() - before,
         0,
         "Router::handle_advert"
     );
@@ -88,12 +100,12 @@ fn steady_state_receive_allocates_nothing() {
     router.handle(start, RouterInput::Start);
     while router.poll_action().is_some() {}
     router.handle_advert(start, "eth0", &packet);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for i in 1..=1000u64 {
         router.handle_advert(start + ms(i), "eth0", &packet);
     }
     assert_eq!(
-        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        allocations() - before,
         0,
         "sync-group member"
     );
@@ -114,13 +126,13 @@ fn steady_state_receive_allocates_nothing() {
     for (interface, packet) in &packets {
         assert!(router.handle_advert(start, interface, packet));
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for i in 1..=1000u64 {
         let (interface, packet) = &packets[i as usize % packets.len()];
         router.handle_advert(start + ms(i), interface, packet);
     }
     assert_eq!(
-        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        allocations() - before,
         0,
         "Router::handle_advert, 510 instances"
     );
@@ -135,7 +147,7 @@ fn steady_state_receive_allocates_nothing() {
         router.handle_timeout(deadline);
         while router.poll_action().is_some() {}
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let mut adverts = 0;
     for _ in 0..1000 {
         let deadline = router
@@ -147,7 +159,7 @@ fn steady_state_receive_allocates_nothing() {
         }
     }
     assert_eq!(
-        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        allocations() - before,
         0,
         "Router::handle_timeout, 510 masters"
     );
