@@ -32,14 +32,21 @@ fn daemon_mode_pid_files_dumps_and_stop() {
     let host = lab.host(0);
     let files = DaemonFiles::write(dir.path(), "keel", CONFIG);
     let (pid_file, vrrp_pid_file) = (&files.pid, &files.vrrp_pid);
+    let log = dir.path().join("keepalived.log");
     let status = host
         .ns
         .command(env!("CARGO_BIN_EXE_keel"))
-        .args(["-G", "-P"])
+        .args(["-G", "-P", "-D", "--flush-log-file"])
+        .arg(format!("--log-file={}", log.display()))
         .args(files.args())
         .env("TMPDIR", dir.path())
         .status()
         .expect("starting keel");
+    // What the daemon logged, for a failure's message (-g writes keepalived_vrrp.log).
+    let log_of = || {
+        std::fs::read_to_string(dir.path().join("keepalived_vrrp.log"))
+            .unwrap_or_else(|error| format!("(no log: {error})"))
+    };
     assert!(status.success(), "the launching process exits 0");
     assert!(wait_until(Duration::from_secs(3), || read_pid(pid_file).is_some()).is_some());
     let pid = read_pid(pid_file).unwrap();
@@ -65,7 +72,12 @@ fn daemon_mode_pid_files_dumps_and_stop() {
     // SAFETY: kill has no memory-safety preconditions; `pid` is the daemon this test started.
     unsafe { libc::kill(pid, libc::SIGUSR2) };
     let stats = dir.path().join("keepalived.stats");
-    assert!(wait_until(Duration::from_secs(3), || stats.exists()).is_some());
+    assert!(
+        wait_until(Duration::from_secs(3), || stats.exists()).is_some(),
+        "no keepalived.stats 3 s after SIGUSR2; daemon alive: {}; its log:\n{}",
+        Path::new(&format!("/proc/{pid}")).exists(),
+        log_of()
+    );
     let text = std::fs::read_to_string(&stats).unwrap();
     assert!(
         text.starts_with("VRRP Instance: VI_1\n  Advertisements:\n"),

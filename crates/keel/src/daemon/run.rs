@@ -305,6 +305,7 @@ impl Daemon {
     }
 
     async fn signal(&mut self, signal: Signal) {
+        log::detail(&format!("signal received: {signal:?}"));
         match signal {
             Signal::Reload => self.reload().await,
             Signal::Stop => {}
