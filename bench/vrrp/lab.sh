@@ -13,6 +13,13 @@ lab_hosts=()
 declare -A lab_napi_pids=()
 
 # lab_up HOSTS INTERFACES
+# LAB_LINK=cable (two hosts only): each host's eK is one end of a veth pair whose other end
+# is the other host's eK, like two machines joined back to back by a cable; no switch
+# namespace takes part. The default (LAB_LINK=switch) joins the hosts' eK through bridge brK
+# in namespace $lab_prefix-sw. A veth hands each frame on in the sender's softirq, so with
+# the switch the sending daemon is also charged for the bridge's work on every advert,
+# which a hardware switch would do for free; the cable removes that part (not the peer's
+# own IP receive path, which is still charged to the sender).
 lab_up() {
   local hosts=$1 interfaces=$2 h k
   ip netns add "$lab_prefix-sw"
@@ -24,19 +31,31 @@ lab_up() {
   [ "${LAB_BR_NETFILTER:-0}" = 1 ] || for family in iptables ip6tables arptables; do
     ip netns exec "$lab_prefix-sw" sysctl -qw "net.bridge.bridge-nf-call-$family=0" 2>/dev/null || true
   done
-  for ((k = 0; k < interfaces; k++)); do
-    ip -n "$lab_prefix-sw" link add "br$k" type bridge mcast_snooping 0
-    ip -n "$lab_prefix-sw" link set "br$k" up
-  done
+  local cable=0
+  if [ "${LAB_LINK:-switch}" = cable ]; then
+    [ "$hosts" = 2 ] || { echo "LAB_LINK=cable joins exactly two hosts" >&2; return 1; }
+    cable=1
+    ip netns add "$lab_prefix-h1" # h0's loop puts the far ends here
+  else
+    for ((k = 0; k < interfaces; k++)); do
+      ip -n "$lab_prefix-sw" link add "br$k" type bridge mcast_snooping 0
+      ip -n "$lab_prefix-sw" link set "br$k" up
+    done
+  fi
   for ((h = 0; h < hosts; h++)); do
     local ns="$lab_prefix-h$h"
-    ip netns add "$ns"
+    [ "$cable" = 1 ] && [ "$h" = 1 ] || ip netns add "$ns"
     ip -n "$ns" link set lo up
     lab_hosts+=("$ns")
     for ((k = 0; k < interfaces; k++)); do
-      ip -n "$lab_prefix-sw" link add "p$h-$k" type veth peer name "e$k" netns "$ns"
-      ip -n "$lab_prefix-sw" link set "p$h-$k" master "br$k"
-      ip -n "$lab_prefix-sw" link set "p$h-$k" up
+      if [ "$cable" = 1 ]; then
+        # The second host's ends are made with the first's (one veth pair per interface).
+        [ "$h" = 0 ] && ip -n "$ns" link add "e$k" type veth peer name "e$k" netns "$lab_prefix-h1"
+      else
+        ip -n "$lab_prefix-sw" link add "p$h-$k" type veth peer name "e$k" netns "$ns"
+        ip -n "$lab_prefix-sw" link set "p$h-$k" master "br$k"
+        ip -n "$lab_prefix-sw" link set "p$h-$k" up
+      fi
       ip -n "$ns" link set "e$k" up
       ip -n "$ns" addr add "10.7$k.0.$((h + 1))/16" dev "e$k"
       ip -n "$ns" -6 addr add "fd7$k::$((h + 1))/64" dev "e$k" nodad
@@ -66,6 +85,16 @@ lab_napi_thread() {
   ip netns exec "$1" ethtool -K "$2" gro on tso off > /dev/null
   ip netns exec "$1" sh -c "echo 1 > /sys/class/net/$2/threaded"
   lab_napi_pids[$1]+=" $(pgrep -n -x "napi/$2-[0-9]+")"
+}
+
+# Where adverts on the lab's interface K can be captured: "NAMESPACE DEVICE" (the bridge
+# brK, or with the cable the second host's eK).
+lab_wire() {
+  if [ "${LAB_LINK:-switch}" = cable ]; then
+    echo "$lab_prefix-h1 e$1"
+  else
+    echo "$lab_prefix-sw br$1"
+  fi
 }
 
 lab_down() {

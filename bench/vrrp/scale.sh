@@ -89,7 +89,9 @@ run_case() {
   # Adverts on every bridge during the capture window, one capture per bridge.
   local captures=()
   for ((k = 0; k < interfaces; k++)); do
-    ip netns exec "$lab_prefix-sw" tcpdump -i "br$k" -B 16384 -n -w "$work/br$k.pcap" \
+    local wire_ns wire_dev
+    read -r wire_ns wire_dev <<< "$(lab_wire "$k")"
+    ip netns exec "$wire_ns" tcpdump -i "$wire_dev" -B 16384 -n -w "$work/br$k.pcap" \
       'ip proto 112 or ip6 proto 112' 2> "$work/br$k.tcpdump" &
     captures+=($!)
   done
