@@ -39,7 +39,7 @@ use crate::error::{Error, Result};
 use crate::sys::{Buffer, bind_to_device, interface_index, register, set_buffer, set_int_option};
 
 pub use batch::{BATCH_MAX, DATAGRAM_MAX, RecvBatch, SendBatch};
-pub(crate) use batch::{NoBuffers, Sent, send_all};
+pub(crate) use batch::{NoBuffers, Room, Sent, send_all};
 pub use family::{AddressFamily, Ipv4, Ipv6};
 
 /// `SO_TIMESTAMPNS` (asm-generic/socket.h: `SO_TIMESTAMPNS_OLD`, 35, which 64-bit targets
@@ -198,7 +198,7 @@ impl<F: AddressFamily> VrrpSocket<F> {
     /// returned once all were tried.
     pub async fn send_batch(&self, batch: &SendBatch) -> Result<()> {
         send_all(
-            &self.fd,
+            Room::Reactor(&self.fd),
             batch.len(),
             "sendmmsg",
             NoBuffers::Refuse,

@@ -19,12 +19,11 @@ use std::os::fd::RawFd;
 use std::time::Duration;
 
 use socket2::Socket;
-use tokio::io::unix::AsyncFd;
 
 use super::{hardware_address, interface_mtu, link_address};
 use crate::error::{Error, Result};
-use crate::socket::{BATCH_MAX, NoBuffers, Sent, send_all};
-use crate::sys::{Buffer, interface_index, register, set_buffer, set_int_option};
+use crate::socket::{BATCH_MAX, NoBuffers, Room, Sent, send_all};
+use crate::sys::{Buffer, interface_index, set_buffer, set_int_option};
 
 /// The send buffer asked for: room for a burst of thousands of small frames (each costs
 /// about 1 KiB of buffer accounting until the device has taken it), so a master's burst at
@@ -44,7 +43,8 @@ const FULL_QUEUE_PAUSES: u32 = 10;
 /// Ethernet interface.
 #[derive(Debug)]
 pub struct FrameSocket {
-    fd: AsyncFd<Socket>,
+    /// Not registered with the reactor: see [`Room::Unregistered`].
+    socket: Socket,
     ifindex: u32,
     mac: [u8; 6],
     mtu: usize,
@@ -54,7 +54,7 @@ pub struct FrameSocket {
 impl FrameSocket {
     /// Opens the socket on `ifname` and reads the interface's MAC and MTU. Fails when the
     /// interface is not Ethernet (a tunnel or loopback has no link header to build). Must
-    /// run inside a tokio runtime, in the interface's network namespace.
+    /// run in the interface's network namespace.
     pub fn open(ifname: &str) -> Result<FrameSocket> {
         let ifindex = interface_index(ifname)?;
         let (hardware_type, mac) = hardware_address(ifname)?;
@@ -77,7 +77,7 @@ impl FrameSocket {
         .is_ok();
         let _ = set_buffer(&socket, Buffer::Send, SEND_BUFFER, true);
         Ok(FrameSocket {
-            fd: register(socket)?,
+            socket,
             ifindex,
             mac,
             mtu,
@@ -108,10 +108,9 @@ impl FrameSocket {
     }
 
     /// Sends every frame of `batch` with as few `sendmmsg` calls as it takes (one per 64
-    /// frames). When the socket's buffer is full it waits until the kernel wakes it; when
-    /// the device takes nothing (`ENOBUFS`: its queue is full, or it has no carrier) it
-    /// pauses 1 ms and retries, at most 10 times per batch, then gives up the rest of the
-    /// batch. Any other frame the kernel refuses does not hold back the others; the first
+    /// frames). When the socket's buffer is full (`EAGAIN`) or the device takes nothing
+    /// (`ENOBUFS`: its queue is full, or it has no carrier) it pauses 1 ms and retries, at
+    /// most 10 times per batch, then gives up the rest of the batch. Any other frame the kernel refuses does not hold back the others; the first
     /// refusal is returned once all were tried.
     pub async fn send_batch(&self, batch: &FrameBatch) -> Result<()> {
         let address = link_address(self.ifindex, 0, [0; 6]);
@@ -120,7 +119,7 @@ impl FrameSocket {
             pause: FULL_QUEUE_PAUSE,
         };
         send_all(
-            &self.fd,
+            Room::Unregistered(&self.socket),
             batch.len(),
             "sendmmsg(AF_PACKET)",
             no_buffers,
