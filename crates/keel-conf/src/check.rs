@@ -353,7 +353,9 @@ fn ipvlan_rules(instance: &mut Instance, out: &mut Vec<Diagnostic>) {
                     here,
                     format!("({name}) vmac_xmit_base is only valid with a vmac"),
                 )
-                .with_help("vmac_xmit_base goes with use_vmac; an ipvlan always sends its adverts itself"),
+                .with_help(
+                    "vmac_xmit_base goes with use_vmac; an ipvlan always sends its adverts itself",
+                ),
             );
             instance.vmac_xmit_base = false;
         }
@@ -369,7 +371,9 @@ fn ipvlan_rules(instance: &mut Instance, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::note(
                 here,
-                format!("({name}) use_vmac and use_ipvlan both given: the interface made is an ipvlan"),
+                format!(
+                    "({name}) use_vmac and use_ipvlan both given: the interface made is an ipvlan"
+                ),
             )
             .with_help("keep one of them; keepalived 2.2.7 also creates the ipvlan"),
         );

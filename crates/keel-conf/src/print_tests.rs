@@ -248,11 +248,7 @@ fn notify() -> impl Strategy<Value = Notify> {
 
 fn raw() -> impl Strategy<Value = RawKeyword> {
     (
-        prop_oneof![
-            Just("old_unicast_checksum"),
-            Just("vrf"),
-            Just("auth_hmac")
-        ],
+        prop_oneof![Just("old_unicast_checksum"), Just("vrf"), Just("auth_hmac")],
         prop::collection::vec("[a-z0-9]{1,6}", 0..3),
     )
         .prop_map(|(k, args)| RawKeyword {

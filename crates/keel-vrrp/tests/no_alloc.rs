@@ -61,11 +61,7 @@ fn steady_state_receive_allocates_nothing() {
     for i in 1..=1000u64 {
         backup.handle_advert(start + ms(i), &packet);
     }
-    assert_eq!(
-        allocations() - before,
-        0,
-        "Instance::handle_advert"
-    );
+    assert_eq!(allocations() - before, 0, "Instance::handle_advert");
 
     let mut router = Router::new(
         RouterConfig {
@@ -82,11 +78,7 @@ fn steady_state_receive_allocates_nothing() {
     for i in 1..=1000u64 {
         router.handle_advert(start + ms(i), "eth0", &packet);
     }
-    assert_eq!(
-        allocations() - before,
-        0,
-        "Router::handle_advert"
-    );
+    assert_eq!(allocations() - before, 0, "Router::handle_advert");
 
     // The same for a member of a sync group.
     let mut vi2 = config(2, 100);
@@ -104,11 +96,7 @@ fn steady_state_receive_allocates_nothing() {
     for i in 1..=1000u64 {
         router.handle_advert(start + ms(i), "eth0", &packet);
     }
-    assert_eq!(
-        allocations() - before,
-        0,
-        "sync-group member"
-    );
+    assert_eq!(allocations() - before, 0, "sync-group member");
 
     // 510 instances (VRIDs 1–255 on eth0 and eth1): the advert is found by (interface,
     // family, VRID) without a scan, and re-filing the down timer does not allocate either.

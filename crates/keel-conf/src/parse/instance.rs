@@ -505,9 +505,7 @@ fn use_ipvlan(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
         }
         match token.text.as_str() {
             "group" => match args.next() {
-                Some(value) => {
-                    ipvlan.group = ctx.value(values::int(value, 0, i64::from(u32::MAX)))
-                }
+                Some(value) => ipvlan.group = ctx.value(values::int(value, 0, i64::from(u32::MAX))),
                 None => ctx.report(
                     Diagnostic::error(Some(token.span), "group requires a value")
                         .with_help("expected group G, a link group number"),
@@ -524,7 +522,9 @@ fn use_ipvlan(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
                 Some(_) if ipvlan.address.is_some() => ctx.report(
                     Diagnostic::error(
                         Some(token.span),
-                        format!("({instance}) ipvlan address already specified - ignoring '{text}'"),
+                        format!(
+                            "({instance}) ipvlan address already specified - ignoring '{text}'"
+                        ),
                     )
                     .with_help("an ipvlan gets one address"),
                 ),
@@ -549,7 +549,12 @@ fn use_ipvlan(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
 
 /// The ipvlan's name from `use_ipvlan`: the first one written, at most 15 characters
 /// (IFNAMSIZ).
-fn ipvlan_name(ctx: &mut Ctx<'_>, instance: &str, token: &crate::token::Token, ipvlan: &mut Ipvlan) {
+fn ipvlan_name(
+    ctx: &mut Ctx<'_>,
+    instance: &str,
+    token: &crate::token::Token,
+    ipvlan: &mut Ipvlan,
+) {
     let text = token.text.as_str();
     if ipvlan.name.is_some() {
         ctx.report(

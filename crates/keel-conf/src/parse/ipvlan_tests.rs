@@ -98,7 +98,10 @@ fn every_valid_form_is_read_in_any_order() {
         assert!(diagnostics.is_empty(), "use_ipvlan {args}: {diagnostics:?}");
         let (config, _) = parse_text(&text);
         assert!(
-            config.not_supported.iter().all(|n| n.keyword != "use_ipvlan"),
+            config
+                .not_supported
+                .iter()
+                .all(|n| n.keyword != "use_ipvlan"),
             "{:?}",
             config.not_supported
         );
@@ -110,10 +113,8 @@ fn ipv6_needs_no_address() {
     // Input: `use_ipvlan` alone, and with an IPv6 address, in an IPv6 instance.
     // Output: both accepted (the ipvlan's link-local is the source, keepalived.conf(5)).
     for args in ["", " fd00::5/64"] {
-        let (ipvlan, diagnostics) = ipvlan_of(&instance(
-            "fd00::100/64",
-            &format!(" use_ipvlan{args}\n"),
-        ));
+        let (ipvlan, diagnostics) =
+            ipvlan_of(&instance("fd00::100/64", &format!(" use_ipvlan{args}\n")));
         assert_eq!(ipvlan.unwrap().address, prefix(args.trim()), "{args}");
         assert!(diagnostics.is_empty(), "{args}: {diagnostics:?}");
     }
@@ -158,7 +159,11 @@ fn a_mode_word_after_the_name_is_an_error_at_its_word() {
     );
     assert_eq!(error.span.map(|s| (s.line, s.col)), Some((7, 32)));
     assert!(
-        error.help.as_deref().unwrap_or("").contains("bridge|private|vepa"),
+        error
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("bridge|private|vepa"),
         "{error:?}"
     );
     let ipvlan = config.vrrp.instances[0].use_ipvlan.clone().unwrap();
@@ -194,7 +199,8 @@ fn a_bad_group_is_an_error_at_its_value() {
         ("10.0.0.50/24 group", 7, 26),
     ];
     for (args, line, col) in cases {
-        let (ipvlan, diagnostics) = ipvlan_of(&instance("10.0.0.100", &format!(" use_ipvlan {args}\n")));
+        let (ipvlan, diagnostics) =
+            ipvlan_of(&instance("10.0.0.100", &format!(" use_ipvlan {args}\n")));
         assert_eq!(ipvlan.unwrap().group, None, "{args}");
         let errors: Vec<_> = diagnostics
             .iter()
@@ -229,17 +235,32 @@ fn address_mistakes_are_errors_at_the_address() {
     let (ipvlan, diagnostics) =
         ipvlan_of(&instance("10.0.0.100", " use_ipvlan ipvl0 10.0.0.50/33\n"));
     let ipvlan = ipvlan.unwrap();
-    assert_eq!((ipvlan.name.as_deref(), ipvlan.address), (Some("ipvl0"), None));
     assert_eq!(
-        (diagnostics[0].1.as_str(), diagnostics[0].2, diagnostics[0].3),
-        ("(VI_1) invalid ipvlan address '10.0.0.50/33' - ignoring", 7, 19)
+        (ipvlan.name.as_deref(), ipvlan.address),
+        (Some("ipvl0"), None)
+    );
+    assert_eq!(
+        (
+            diagnostics[0].1.as_str(),
+            diagnostics[0].2,
+            diagnostics[0].3
+        ),
+        (
+            "(VI_1) invalid ipvlan address '10.0.0.50/33' - ignoring",
+            7,
+            19
+        )
     );
 
     let (ipvlan, diagnostics) =
         ipvlan_of(&instance("10.0.0.100", " use_ipvlan ipvl0 fd00::5/64\n"));
     assert_eq!(ipvlan.unwrap().address, None);
     assert_eq!(
-        (diagnostics[0].1.as_str(), diagnostics[0].2, diagnostics[0].3),
+        (
+            diagnostics[0].1.as_str(),
+            diagnostics[0].2,
+            diagnostics[0].3
+        ),
         (
             "(VI_1) ipvlan address[fd00::5/64] MUST match vrrp instance family !!! Skipping...",
             7,
@@ -278,7 +299,12 @@ fn repeats_and_long_names_are_errors() {
     assert_eq!(ipvlan.unwrap().address, prefix("10.0.0.50/24"));
     assert_eq!(
         diagnostics,
-        [(Severity::Error, "(VI_1) use_ipvlan already specified".into(), 8, 2)]
+        [(
+            Severity::Error,
+            "(VI_1) use_ipvlan already specified".into(),
+            8,
+            2
+        )]
     );
 
     let (ipvlan, diagnostics) = ipvlan_of(&instance(
@@ -308,7 +334,10 @@ fn xmit_base_and_unicast_with_an_ipvlan_are_errors() {
     ));
     assert!(!config.vrrp.instances[0].vmac_xmit_base);
     let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
-    assert_eq!(messages, ["(VI_1) vmac_xmit_base is only valid with a vmac"]);
+    assert_eq!(
+        messages,
+        ["(VI_1) vmac_xmit_base is only valid with a vmac"]
+    );
 
     let (config, diagnostics) = parse_text(&instance(
         "10.0.0.100",
@@ -337,11 +366,15 @@ fn two_instances_cannot_share_a_name() {
             .replace("router_id 51", "router_id 52")
     );
     let (config, diagnostics) = parse_text(&text);
-    assert_eq!(config.vrrp.instances[1].use_ipvlan.as_ref().unwrap().name, None);
+    assert_eq!(
+        config.vrrp.instances[1].use_ipvlan.as_ref().unwrap().name,
+        None
+    );
     assert!(
         diagnostics
             .iter()
-            .any(|d| d.message == "(VI_2) VRRP instance VI_1 is already using shared0 - ignoring name"),
+            .any(|d| d.message
+                == "(VI_2) VRRP instance VI_1 is already using shared0 - ignoring name"),
         "{diagnostics:?}"
     );
 }
