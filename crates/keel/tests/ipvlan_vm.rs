@@ -172,8 +172,15 @@ fn use_ipvlan_matches_keepalived() {
             addresses.contains("v0    inet 10.0.0.100/24"),
             "{daemon}:\n{addresses}"
         );
-        assert!(!addresses.contains("ipvl0    inet6"), "{daemon}:\n{addresses}");
-        assert_eq!(section(&format!("{daemon}-ipv6-off")), "ipvl0 1", "{daemon}");
+        assert!(
+            !addresses.contains("ipvl0    inet6"),
+            "{daemon}:\n{addresses}"
+        );
+        assert_eq!(
+            section(&format!("{daemon}-ipv6-off")),
+            "ipvl0 1",
+            "{daemon}"
+        );
         assert_eq!(
             section(&format!("{daemon}-ping")),
             "reachable",
@@ -287,7 +294,10 @@ fn keel_only(section: &impl Fn(&str) -> String, logs: &impl Fn(&str) -> String) 
         addresses.contains("vrrp.52    inet 10.0.0.60/24"),
         "{addresses}"
     );
-    assert!(addresses.contains("old0    inet 10.0.0.70/24"), "{addresses}");
+    assert!(
+        addresses.contains("old0    inet 10.0.0.70/24"),
+        "{addresses}"
+    );
     let after = section("keel-only-after");
     assert!(
         after
@@ -384,7 +394,12 @@ fn ipv4_addresses(text: &str) -> Vec<String> {
     let mut out: Vec<String> = text
         .lines()
         .filter(|line| line.contains(" inet "))
-        .map(|line| line.split_whitespace().take(4).collect::<Vec<_>>().join(" "))
+        .map(|line| {
+            line.split_whitespace()
+                .take(4)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect();
     out.sort();
     out

@@ -20,7 +20,10 @@ fn instance(vip: &str, extra: &str) -> String {
     )
 }
 
-fn ipvlan_of(text: &str) -> (Option<Ipvlan>, Vec<(Severity, String, u32, u32)>) {
+/// A diagnostic as the tests compare it: severity, message, line, column.
+type Found = (Severity, String, u32, u32);
+
+fn ipvlan_of(text: &str) -> (Option<Ipvlan>, Vec<Found>) {
     let (config, diagnostics) = parse_text(text);
     let found = diagnostics
         .iter()

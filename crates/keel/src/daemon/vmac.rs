@@ -432,8 +432,9 @@ impl Vmacs {
                 // are not taken any more. An ipvlan that keepalived could take over is not
                 // taken either (vrrp.c, vrrp_complete_instance: "Found matching interface").
                 let other = existing.get(name).is_some_and(|link| {
-                    !removed.iter().any(|r| r == name)
-                        && !(plan.is_ipvlan() && super::ipvlan::reusable(link, parent))
+                    let gone = removed.iter().any(|r| r == name);
+                    let reused = plan.is_ipvlan() && super::ipvlan::reusable(link, parent);
+                    !(gone || reused)
                 });
                 other || ours.contains(&name)
             };

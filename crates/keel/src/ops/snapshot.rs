@@ -605,20 +605,22 @@ fn instance_snapshot(
             .clone()
             .unwrap_or_else(|| format!("vrrp.{}", engine.vrid))
     });
-    let ipvlan = conf.and_then(|conf| conf.use_ipvlan.as_ref()).map(|ipvlan| {
-        let name = ipvlan.name.clone().unwrap_or_else(|| {
-            keel_sys::vmac::vmac_name(&crate::daemon::vmac::vmac_prefix(config), engine.vrid)
+    let ipvlan = conf
+        .and_then(|conf| conf.use_ipvlan.as_ref())
+        .map(|ipvlan| {
+            let name = ipvlan.name.clone().unwrap_or_else(|| {
+                keel_sys::vmac::vmac_name(&crate::daemon::vmac::vmac_prefix(config), engine.vrid)
+            });
+            IpvlanSnapshot {
+                up: !observed.interfaces_down.contains(&name),
+                interface: name,
+                address: ipvlan.address.map(|prefix| {
+                    let full = if prefix.address.is_ipv4() { 32 } else { 128 };
+                    format!("{}/{}", prefix.address, prefix.len.unwrap_or(full))
+                }),
+                flag: ipvlan.flag.word(),
+            }
         });
-        IpvlanSnapshot {
-            up: !observed.interfaces_down.contains(&name),
-            interface: name,
-            address: ipvlan.address.map(|prefix| {
-                let full = if prefix.address.is_ipv4() { 32 } else { 128 };
-                format!("{}/{}", prefix.address, prefix.len.unwrap_or(full))
-            }),
-            flag: ipvlan.flag.word(),
-        }
-    });
     // keepalived compat: VIPs without `dev` go on the VMAC, printed `vrrp.N@base`.
     let vip_device = match &vmac_interface {
         Some(vmac) => format!("{vmac}@{interface}"),

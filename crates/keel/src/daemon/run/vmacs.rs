@@ -254,8 +254,8 @@ impl Daemon {
         }
     }
 
-    /// A VMAC this daemon runs on was deleted by someone else (`ip link del`): make it
-    /// again, with its sockets, as keepalived does. Its instance has already dropped to
+    /// A VMAC or ipvlan this daemon runs on was deleted by someone else (`ip link del`):
+    /// make it again, with its sockets, as keepalived does. Its instance has already dropped to
     /// BACKUP for the lost VIPs (or keeps MASTER, whose VIPs are put back here).
     pub(super) async fn vmac_link_event(&mut self, name: &str, index: u32, up: bool) {
         if up || !self.vmacs.is_active_link(name, index) {
@@ -276,6 +276,8 @@ impl Daemon {
         if let Some(saved) = saved {
             self.vmacs.adopt_sysctls(name, saved);
         }
+        // A remade ipvlan may have another link-local address.
+        self.ipvlan_sources().await;
         self.open_endpoints();
     }
 
