@@ -32,7 +32,8 @@ vrrp_instance VI_1 {
 
 /// The VM's script. `phase NAME CONFIG DAEMON...` runs one daemon; the sections it prints
 /// are read by the test. The busybox shell runs its own applets before anything on PATH,
-/// so iproute2's `ip` is called by its path.
+/// so iproute2's `ip` is called by its path (through a function, except for background
+/// jobs, whose `$!` must be the program itself).
 const RUN: &str = r#"#!/bin/sh
 ip() { /sbin/ip "$@"; }
 section() { echo "==SECTION $1=="; }
@@ -91,7 +92,7 @@ CONF
 # phase NAME CONFIG LINKS DAEMON...: LINKS are the links to show.
 phase() {
     name=$1; conf=$2; links=$3; shift 3
-    ip netns exec peer tcpdump -Z root -l -n -e -i v1 'ip proto 112 or ip6 proto 112' >/tmp/$name.cap 2>/dev/null &
+    /sbin/ip netns exec peer tcpdump -Z root -l -n -e -i v1 'ip proto 112 or ip6 proto 112' >/tmp/$name.cap 2>/dev/null &
     capture=$!
     sleep 1
     "$@" -n -l -D -P -f "$conf" -p /run/$name.pid -r /run/$name-vrrp.pid >/tmp/$name.log 2>&1 &
@@ -127,6 +128,26 @@ ip link add old0 link v0 type ipvlan mode l2 bridge
 section old0-before; ip -o link show dev old0 | cut -d: -f1; end
 phase keel-only /tmp/keel-only.conf "vrrp.52 old0" /payload/keel
 ip link del taken0
+
+# keel as the BACKUP on its ipvlan, keepalived 2.2.7 the MASTER in the peer namespace:
+# keel must hear the master's adverts on the ipvlan, then take over when it stops.
+sed 's/state MASTER/state BACKUP/; s/priority 150/priority 100/' /payload/keepalived.conf >/tmp/backup.conf
+sed 's/interface v0/interface v1/; s/priority 150/priority 200/; /use_ipvlan/d' /payload/keepalived.conf >/tmp/peer.conf
+/sbin/ip netns exec peer keepalived -n -l -D -P -f /tmp/peer.conf -p /run/peer.pid -r /run/peer-vrrp.pid >/tmp/peer.log 2>&1 &
+peer=$!
+i=0
+until grep -q "Entering MASTER STATE" /tmp/peer.log || [ $i -ge 100 ]; do usleep 100000; i=$((i+1)); done
+/payload/keel -n -l -D -P -f /tmp/backup.conf -p /run/backup.pid -r /run/backup-vrrp.pid >/tmp/backup.log 2>&1 &
+backup=$!
+sleep 4
+section backup-while-peer-master; cat /tmp/backup.log; end
+kill $peer
+i=0
+until grep -q "Entering MASTER STATE" /tmp/backup.log || [ $i -ge 50 ]; do usleep 100000; i=$((i+1)); done
+section backup-after-peer-stop; cat /tmp/backup.log; end
+kill $backup
+sleep 1
+section backup-peer-log; cat /tmp/peer.log; end
 
 phase keepalived6 /tmp/ipv6.conf vrrp.61 keepalived
 phase keel6 /tmp/ipv6.conf vrrp.61 /payload/keel
@@ -254,7 +275,29 @@ fn use_ipvlan_matches_keepalived() {
     }
 
     keel_only(&section, &logs);
+    backup(&section);
     ipv6(&section, &logs, &v0_mac);
+}
+
+/// keel BACKUP (priority 100) on its ipvlan, keepalived 2.2.7 MASTER (priority 200) on the
+/// peer's v1 with the same VRID.
+fn backup(section: &impl Fn(&str) -> String) {
+    let peer = section("backup-peer-log");
+    assert!(peer.contains("(VI_1) Entering MASTER STATE"), "{peer}");
+    // Output: keel hears the master's adverts on the ipvlan and stays BACKUP.
+    let before = section("backup-while-peer-master");
+    assert!(before.contains("(VI_1) Entering BACKUP STATE"), "{before}");
+    assert!(
+        !before.contains("Entering MASTER STATE"),
+        "keel did not hear keepalived's adverts on its ipvlan:\n{before}\n{peer}"
+    );
+    // Input: keepalived stops (priority-0 advert).
+    // Output: keel takes over.
+    let after = section("backup-after-peer-stop");
+    assert!(
+        after.contains("(VI_1) Entering MASTER STATE"),
+        "keel did not take over:\n{after}\n{peer}"
+    );
 }
 
 /// keel alone (keepalived 2.2.7 does not know `group`): VI_2 `use_ipvlan taken0
