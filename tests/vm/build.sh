@@ -1,14 +1,17 @@
 #!/bin/sh
 # Builds the IPVS test VM: Debian's cloud kernel plus a base initramfs holding the ip_vs
 # modules, busybox, ipvsadm and keepalived (ARCHITECTURE.md "Test environments",
-# LAB-NOTES.md "IPVS in a VM"). This machine's kernel has no IPVS, so IPVS is tested there.
+# LAB-NOTES.md "IPVS in a VM"). This machine's kernel has no IPVS, so IPVS is tested there;
+# nor ipvlan, so `use_ipvlan` is too (the veth and ipvlan modules, iproute2's `ip` for
+# `ip -d link` and `ip netns`, and tcpdump come along for that).
 #
 # Usage: tests/vm/build.sh [OUT_DIR]     (default: <repo>/target/vm)
 # Leaves OUT_DIR/vmlinuz and OUT_DIR/base.cpio.gz; run.sh appends a per-test payload archive.
 # The kernel package is downloaded once into OUT_DIR/cache and reused.
 #
 # Debian packages needed on the host: qemu-system-x86 busybox-static cpio xz-utils
-# ipvsadm keepalived (and apt-get update, for `apt-get download` of the kernel).
+# ipvsadm keepalived iproute2 tcpdump (and apt-get update, for `apt-get download` of the
+# kernel).
 set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,9 +29,9 @@ if [ -s "$out/vmlinuz" ] && [ -s "$out/base.cpio.gz" ] && [ "$out/base.cpio.gz" 
     exit 0
 fi
 
-for tool in busybox cpio gzip xz ipvsadm keepalived; do
+for tool in busybox cpio gzip xz ipvsadm keepalived ip tcpdump; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "/sbin/$tool" ] || [ -x "/usr/sbin/$tool" ] || {
-        echo "build.sh: $tool is missing (apt-get install -y qemu-system-x86 busybox-static cpio xz-utils ipvsadm keepalived)" >&2
+        echo "build.sh: $tool is missing (apt-get install -y qemu-system-x86 busybox-static cpio xz-utils ipvsadm keepalived iproute2 tcpdump)" >&2
         exit 1
     }
 done
@@ -85,6 +88,10 @@ copy_with_libs() {
 }
 copy_with_libs "$(command -v ipvsadm || echo /usr/sbin/ipvsadm)" /sbin/ipvsadm
 copy_with_libs "$(command -v keepalived || echo /usr/sbin/keepalived)" /sbin/keepalived
+# iproute2's ip in /sbin, ahead of busybox's on the VM's PATH: busybox's has no `-d` details
+# (ipvlan mode and flags) and no `ip netns`.
+copy_with_libs "$(command -v ip || echo /usr/sbin/ip)" /sbin/ip
+copy_with_libs "$(command -v tcpdump || echo /usr/bin/tcpdump)" /sbin/tcpdump
 # ld.so is looked up at /lib64 by x86-64 binaries; /lib64 may be a symlink on the host.
 if [ -e /lib64/ld-linux-x86-64.so.2 ] && [ ! -e "$root/lib64/ld-linux-x86-64.so.2" ]; then
     mkdir -p "$root/lib64"
@@ -122,6 +129,8 @@ for ko in $(find "$moddir" -path '*ipvs*' \( -name 'ip_vs*.ko' -o -name 'ip_vs*.
     visit "$name"
 done
 visit dummy
+visit veth
+visit ipvlan
 index=0
 for name in $order; do
     file=$(find_module "$name")

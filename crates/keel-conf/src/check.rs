@@ -83,34 +83,37 @@ fn duplicate_instances(config: &mut Config, out: &mut Vec<Diagnostic>) {
     });
 }
 
-/// Two instances cannot create the same VMAC interface (spec §3.10); keepalived keeps
-/// the first and drops the later name ("VRRP instance X is already using NAME").
+/// Two instances cannot create the same VMAC or ipvlan interface (spec §3.10); keepalived
+/// keeps the first and drops the later name ("VRRP instance X is already using NAME").
 fn vmac_names(config: &mut Config, out: &mut Vec<Diagnostic>) {
     let mut owners: HashMap<String, String> = HashMap::new();
     for instance in &mut config.vrrp.instances {
         let here = at(instance);
-        let Some(vmac) = instance.use_vmac.as_mut() else {
-            continue;
-        };
-        let Some(name) = vmac.name.clone() else {
-            continue;
-        };
-        match owners.get(&name) {
-            Some(owner) => {
-                out.push(
-                    Diagnostic::warning(
-                        here,
-                        format!(
-                            "({}) VRRP instance {owner} is already using {name} - ignoring name",
-                            instance.name
-                        ),
-                    )
-                    .with_help("give each instance its own use_vmac name"),
-                );
-                vmac.name = None;
-            }
-            None => {
-                owners.insert(name, instance.name.clone());
+        let names = [
+            instance.use_vmac.as_mut().map(|vmac| &mut vmac.name),
+            instance.use_ipvlan.as_mut().map(|ipvlan| &mut ipvlan.name),
+        ];
+        for slot in names.into_iter().flatten() {
+            let Some(name) = slot.clone() else {
+                continue;
+            };
+            match owners.get(&name) {
+                Some(owner) => {
+                    out.push(
+                        Diagnostic::warning(
+                            here,
+                            format!(
+                                "({}) VRRP instance {owner} is already using {name} - ignoring name",
+                                instance.name
+                            ),
+                        )
+                        .with_help("give each instance its own use_vmac or use_ipvlan name"),
+                    );
+                    *slot = None;
+                }
+                None => {
+                    owners.insert(name, instance.name.clone());
+                }
             }
         }
     }
@@ -306,6 +309,7 @@ fn instance_rules(config: &Config, instance: &mut Instance, out: &mut Vec<Diagno
     }
 
     advert_interval(instance, version, out);
+    ipvlan_rules(instance, out);
 
     // keepalived: "Ignoring track_interface X since own interface" (already tracked).
     let dont_track_primary = instance.dont_track_primary;
@@ -320,6 +324,87 @@ fn instance_rules(config: &Config, instance: &mut Instance, out: &mut Vec<Diagno
             ));
             false
         });
+    }
+}
+
+/// `use_ipvlan` and `vmac_xmit_base` as keepalived 2.2.7 completes an instance (vrrp.c,
+/// `vrrp_complete_instance` and the parser's end of instance; each message observed with
+/// `keepalived -t` 2.2.7, all counted as errors).
+fn ipvlan_rules(instance: &mut Instance, out: &mut Vec<Diagnostic>) {
+    let name = instance.name.clone();
+    let here = at(instance);
+    if instance.use_vmac.is_none() {
+        // keepalived sets vmac_xmit_base for unicast with an ipvlan, as for a VMAC, then
+        // clears it again since there is no VMAC: two errors, nothing changes.
+        let unicast = !instance.unicast_peer.is_empty()
+            || instance.unicast_src_ip.is_some()
+            || instance.unicast_fault_no_peer
+            || instance.check_unicast_src;
+        let unicast_ipvlan = instance.use_ipvlan.is_some() && unicast && !instance.vmac_xmit_base;
+        if unicast_ipvlan {
+            out.push(Diagnostic::error(
+                here,
+                format!("({name}) unicast with use_vmac requires vmac_xmit_base - setting"),
+            ));
+        }
+        if instance.vmac_xmit_base || unicast_ipvlan {
+            out.push(
+                Diagnostic::error(
+                    here,
+                    format!("({name}) vmac_xmit_base is only valid with a vmac"),
+                )
+                .with_help(
+                    "vmac_xmit_base goes with use_vmac; an ipvlan always sends its adverts itself",
+                ),
+            );
+            instance.vmac_xmit_base = false;
+        }
+    }
+    let vip_family = instance
+        .virtual_ipaddress
+        .first()
+        .map(|vip| vip.address.is_ipv4());
+    let Some(ipvlan) = instance.use_ipvlan.as_mut() else {
+        return;
+    };
+    if instance.use_vmac.is_some() {
+        out.push(
+            Diagnostic::note(
+                here,
+                format!(
+                    "({name}) use_vmac and use_ipvlan both given: the interface made is an ipvlan"
+                ),
+            )
+            .with_help("keep one of them; keepalived 2.2.7 also creates the ipvlan"),
+        );
+    }
+    if let Some(address) = ipvlan.address {
+        if vip_family.is_some_and(|ipv4| ipv4 != address.address.is_ipv4()) {
+            out.push(
+                Diagnostic::error(
+                    ipvlan.address_loc.0.or(here),
+                    format!(
+                        "({name}) ipvlan address[{address}] MUST match vrrp instance family !!! Skipping..."
+                    ),
+                )
+                .with_help("the ipvlan's address is the adverts' source: give one of the VIPs' family"),
+            );
+            ipvlan.address = None;
+        }
+    }
+    let ipv4 = vip_family
+        .or(ipvlan.address.map(|address| address.address.is_ipv4()))
+        .unwrap_or(true);
+    if ipv4 && ipvlan.address.is_none() {
+        out.push(
+            Diagnostic::error(
+                here,
+                format!(
+                    "({name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state"
+                ),
+            )
+            .with_help("add the ipvlan's address: use_ipvlan [NAME] ADDRESS/LEN"),
+        );
     }
 }
 

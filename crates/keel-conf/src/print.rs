@@ -726,6 +726,18 @@ fn vrrp_instance(p: &mut Printer, i: &Instance) {
             p.line("use_vmac", &args);
         }
         p.flag("vmac_xmit_base", i.vmac_xmit_base);
+        if let Some(ipvlan) = &i.use_ipvlan {
+            let mut args = Vec::new();
+            if let Some(name) = &ipvlan.name {
+                args.extend(["name".to_owned(), word(name)]);
+            }
+            args.extend(ipvlan.address.map(|address| address.to_string()));
+            args.push(ipvlan.flag.word().to_owned());
+            if let Some(group) = ipvlan.group {
+                args.extend(["group".to_owned(), group.to_string()]);
+            }
+            p.line("use_ipvlan", &args);
+        }
         p.flag("use_vmac_addr", i.use_vmac_addr);
         if let Some(extra) = i.garp_extra_if {
             let mut args = if extra.all {

@@ -8,8 +8,8 @@ use crate::model::address::{Route, Rule, VirtualAddress};
 use crate::model::global::{DynamicInterfaces, Fifo, GarpExtraIf, LvsSyncDaemon, SmtpServer};
 use crate::model::track::{GarpGroup, InitFile, InterfaceDelay, LinkbeatInterface, TrackGroup};
 use crate::model::vrrp::{
-    AuthType, Authentication, InitialState, Notify, NotifyDeleted, SyncGroup, TrackRef, Tracking,
-    UnicastPeer, Vmac,
+    AuthType, Authentication, InitialState, Ipvlan, IpvlanFlag, Notify, NotifyDeleted, SyncGroup,
+    TrackRef, Tracking, UnicastPeer, Vmac,
 };
 use crate::model::{
     BfdInstance, Config, Instance, Loc, Prefix, RawKeyword, Script, Seconds, TrackFile,
@@ -248,17 +248,35 @@ fn notify() -> impl Strategy<Value = Notify> {
 
 fn raw() -> impl Strategy<Value = RawKeyword> {
     (
-        prop_oneof![
-            Just("old_unicast_checksum"),
-            Just("vrf"),
-            Just("use_ipvlan"),
-            Just("auth_hmac")
-        ],
+        prop_oneof![Just("old_unicast_checksum"), Just("vrf"), Just("auth_hmac")],
         prop::collection::vec("[a-z0-9]{1,6}", 0..3),
     )
         .prop_map(|(k, args)| RawKeyword {
             keyword: k.to_owned(),
             args,
+        })
+}
+
+fn ipvlan() -> impl Strategy<Value = Ipvlan> {
+    let ipvlan_name = name().prop_filter("not a use_ipvlan word", |n| {
+        !matches!(n.as_str(), "bridge" | "private" | "vepa" | "group" | "name")
+    });
+    (
+        prop::option::of(ipvlan_name),
+        prop::option::of(prefix()),
+        prop_oneof![
+            Just(IpvlanFlag::Bridge),
+            Just(IpvlanFlag::Private),
+            Just(IpvlanFlag::Vepa)
+        ],
+        prop::option::of(any::<u32>()),
+    )
+        .prop_map(|(name, address, flag, group)| Ipvlan {
+            name,
+            address,
+            flag,
+            group,
+            address_loc: Loc::default(),
         })
 }
 
@@ -303,11 +321,13 @@ fn instance() -> impl Strategy<Value = Instance> {
         prop::option::of(1u32..1000),
         prop::option::of(prop::option::of(script())),
         prop::collection::vec(raw(), 0..2),
+        prop::option::of(ipvlan()),
     );
     (head, body, flags).prop_map(|(head, body, flags)| {
         let (name, state, interface, vrid, priority, advert_int, version, auth) = head;
         let (vips, excluded, routes, rules, tracking, src, peers, notify) = body;
-        let (f, ttl, preempt_delay, accept, vmac, garp_delay, garp_repeat, deleted, other) = flags;
+        let (f, ttl, preempt_delay, accept, vmac, garp_delay, garp_repeat, deleted, other, ipvlan) =
+            flags;
         let mut i = Instance::new(name, Loc::default());
         i.state = state;
         i.interface = interface;
@@ -361,6 +381,7 @@ fn instance() -> impl Strategy<Value = Instance> {
             netlink_notify_msg: f[8],
             group,
         });
+        i.use_ipvlan = ipvlan;
         i.garp_master_delay = garp_delay;
         i.garp_master_repeat = garp_repeat;
         i.notify_deleted = deleted.map(|script| NotifyDeleted { script });

@@ -179,14 +179,16 @@ pub fn command_key(script: &Script) -> String {
         .join(" ")
 }
 
-/// Maps `config` for the daemon. `primary_address(interface, family)` answers the address
-/// an instance advertises from when neither `unicast_src_ip` nor `mcast_src_ip` is given
-/// (spec §3.1: the interface's first address; IPv6: its link-local address).
+/// Maps `config` for the daemon. `primary_address(instance, interface, family)` answers the
+/// address an instance advertises from when neither `unicast_src_ip`, `mcast_src_ip` nor a
+/// `use_ipvlan` address is given (spec §3.1: the interface's first address; IPv6: its
+/// link-local address; an IPv6 `use_ipvlan` without an address: the ipvlan's link-local,
+/// which only the daemon knows, hence the instance's name).
 /// `release_vips_on_stop` is false for keepalived's `-V`.
 pub fn map(
     config: &Config,
     release_vips_on_stop: bool,
-    primary_address: &dyn Fn(&str, Family) -> Option<IpAddr>,
+    primary_address: &dyn Fn(&str, &str, Family) -> Option<IpAddr>,
 ) -> DaemonConfig {
     let mut out = DaemonConfig {
         log_unknown_vrids: RawKeyword::flag(&config.global_defs.other, "log_unknown_vrids")
@@ -242,6 +244,9 @@ pub fn map(
         match map_instance(config, instance, release_vips_on_stop, primary_address) {
             Ok(mut mapped) => {
                 mapped.trackers = trackers(config, &instance.tracking, &mut used);
+                if ipvlan_without_source(instance, mapped.family) {
+                    mapped.trackers.push(ipvlan_fault(&instance.name));
+                }
                 mapped.notify = notify(
                     &instance.notify,
                     instance
@@ -347,6 +352,31 @@ pub fn map(
     out
 }
 
+/// keepalived 2.2.7 (vrrp.c, `vrrp_complete_instance`): "IPv4 ipvlan requires a source ip
+/// address to be configured. setting instance to fault state" — an IPv4 `use_ipvlan`
+/// without an address (keel-conf reports it) holds its instance in FAULT.
+fn ipvlan_without_source(instance: &ConfInstance, family: Family) -> bool {
+    instance
+        .use_ipvlan
+        .as_ref()
+        .is_some_and(|ipvlan| ipvlan.address.is_none() && family == Family::Ipv4)
+}
+
+/// A tracker that is failed from the start and never reported on: weight 0 keeps the
+/// instance in FAULT for as long as the configuration stands.
+fn ipvlan_fault(instance: &str) -> TrackedObject {
+    TrackedObject {
+        id: TrackerId::new(&format!("ipvlan-without-address:{instance}")),
+        kind: TrackerKind::Script {
+            rise: 1,
+            fall: 1,
+            init_fail: true,
+        },
+        weight: 0,
+        reverse: false,
+    }
+}
+
 /// keepalived's default `router_id`: the host name.
 fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -366,7 +396,7 @@ fn map_instance(
     config: &Config,
     instance: &ConfInstance,
     release_vips_on_stop: bool,
-    primary_address: &dyn Fn(&str, Family) -> Option<IpAddr>,
+    primary_address: &dyn Fn(&str, &str, Family) -> Option<IpAddr>,
 ) -> Result<InstanceConfig, String> {
     let global = &config.global_defs;
     let name = &instance.name;
@@ -377,17 +407,27 @@ fn map_instance(
         .ok_or_else(|| format!("{name}: no interface; instance skipped"))?;
     // spec §2.6: an instance's addresses are all of one family; without VIPs the unicast
     // peers or the source address tell it.
+    let ipvlan_address = instance
+        .use_ipvlan
+        .as_ref()
+        .and_then(|ipvlan| ipvlan.address)
+        .map(|prefix| prefix.address);
     let family = instance
         .virtual_ipaddress
         .first()
         .map(|vip| Family::of(vip.address))
         .or_else(|| instance.unicast_peer.first().map(|p| Family::of(p.address)))
         .or_else(|| instance.unicast_src_ip.map(Family::of))
+        .or_else(|| ipvlan_address.map(Family::of))
         .unwrap_or(Family::Ipv4);
+    // keepalived 2.2.7 (vrrp_parser.c, use_ipvlan): the ipvlan's address is the source
+    // unless one is configured; `unicast_src_ip`/`mcast_src_ip` always set it, wherever
+    // they are written.
     let source = instance
         .unicast_src_ip
         .or(instance.mcast_src_ip)
-        .or_else(|| primary_address(&interface, family))
+        .or(ipvlan_address)
+        .or_else(|| primary_address(name, &interface, family))
         .ok_or_else(|| {
             format!(
                 "{name}: interface {interface} has no address to advertise from; instance skipped"

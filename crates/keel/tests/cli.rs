@@ -174,3 +174,31 @@ fn config_test_names_the_keywords_keel_does_not_act_on() {
         run.stderr
     );
 }
+
+#[test]
+fn config_test_reads_use_ipvlan() {
+    // Input: `use_ipvlan ipvl0 10.0.0.50/24 private`, then the same with `l3` (a kernel
+    // mode where the flag goes).
+    // Output: the first is clean (exit 0, no "not supported yet" note: keel acts on it);
+    // the second is keepalived 2.2.7's error at the word, file:line:col, exit 5.
+    let dir = TempDir::new("keel-cli");
+    let text = "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 51\n    use_ipvlan ipvl0 10.0.0.50/24 private\n    virtual_ipaddress {\n        10.0.0.100/24\n    }\n}\n";
+    let good = dir.write("ipvlan.conf", text);
+    let run = keel_with(&["-t", "-f", &good.to_string_lossy()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(!run.stderr.contains("use_ipvlan"), "{}", run.stderr);
+    let bad = dir.write("ipvlan-l3.conf", &text.replace("private", "l3"));
+    let run = keel_with(&["-t", "-f", &bad.to_string_lossy()]);
+    assert_eq!(run.code, Some(5), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: (VI_1) IPVLAN interface already specified - ignoring 'l3'"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("{}:4:35", bad.display())),
+        "{}",
+        run.stderr
+    );
+}

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::{Loc, RawKeyword, Route, Rule, Script, Seconds, VirtualAddress};
+use super::{Loc, Prefix, RawKeyword, Route, Rule, Script, Seconds, VirtualAddress};
 
 /// The state an instance asks for at startup (`state MASTER|BACKUP`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -73,6 +73,51 @@ pub struct Vmac {
     pub netlink_notify_msg: bool,
     /// `group G` (link group).
     pub group: Option<u32>,
+}
+
+/// `use_ipvlan [[name] IF] [IP[/LEN]] [bridge|private|vepa] [group G]` (spec §2.6, §3.10):
+/// an ipvlan in mode L2 on the instance interface, which adverts are sent and received on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Ipvlan {
+    /// Interface name (default `<vmac_prefix>.<VRID>`, as a VMAC's).
+    pub name: Option<String>,
+    /// The address put on the ipvlan; it is also the adverts' source address unless
+    /// `unicast_src_ip`/`mcast_src_ip` is given. An IPv4 instance needs one.
+    pub address: Option<Prefix>,
+    /// The ipvlan flag (`bridge` unless written).
+    pub flag: IpvlanFlag,
+    /// `group G` (link group; keepalived 2.2.7 does not know the option, later versions do).
+    pub group: Option<u32>,
+    /// Where the address was written.
+    #[serde(skip)]
+    pub address_loc: Loc,
+}
+
+/// The ipvlan flag of `use_ipvlan` (the kernel's `IPVLAN_F_*`; one per parent interface:
+/// the kernel applies the latest ipvlan's flag to every ipvlan on the same parent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum IpvlanFlag {
+    /// `bridge`: ipvlans on one parent reach each other directly (the default).
+    #[default]
+    #[serde(rename = "bridge")]
+    Bridge,
+    /// `private`: ipvlans on one parent cannot reach each other.
+    #[serde(rename = "private")]
+    Private,
+    /// `vepa`: traffic between ipvlans goes out through the parent.
+    #[serde(rename = "vepa")]
+    Vepa,
+}
+
+impl IpvlanFlag {
+    /// The configuration word (and `ip -d link`'s).
+    pub fn word(self) -> &'static str {
+        match self {
+            IpvlanFlag::Bridge => "bridge",
+            IpvlanFlag::Private => "private",
+            IpvlanFlag::Vepa => "vepa",
+        }
+    }
 }
 
 /// `notify_deleted [SCRIPT]`.
@@ -172,6 +217,8 @@ pub struct Instance {
     pub use_vmac: Option<Vmac>,
     /// `vmac_xmit_base`.
     pub vmac_xmit_base: bool,
+    /// `use_ipvlan ...`.
+    pub use_ipvlan: Option<Ipvlan>,
     /// `use_vmac_addr`: a VMAC on each other interface a VIP names with `dev` (spec §3.10).
     pub use_vmac_addr: bool,
     /// `garp_extra_if [all] S` (and deprecated `vmac_garp_intvl`).
@@ -212,7 +259,7 @@ pub struct Instance {
     pub smtp_alert: Option<bool>,
     /// `notify_priority_changes [BOOL]`.
     pub notify_priority_changes: Option<bool>,
-    /// Rare keywords kept with their arguments (ipvlan, auth_hmac, timer_expired_backup...).
+    /// Rare keywords kept with their arguments (auth_hmac, timer_expired_backup...).
     pub other: Vec<RawKeyword>,
     /// Where `vrrp_instance NAME` was written.
     #[serde(skip)]
@@ -250,6 +297,7 @@ impl Instance {
             accept: None,
             use_vmac: None,
             vmac_xmit_base: false,
+            use_ipvlan: None,
             use_vmac_addr: false,
             garp_extra_if: None,
             dont_track_primary: false,

@@ -433,12 +433,13 @@ fn deprecated_instance_keywords_warn_like_keepalived() {
 
 #[test]
 fn keywords_keel_does_not_act_on_are_listed_once() {
-    // Input: use_ipvlan in two instances and enable_traps in global_defs.
-    // Output: `not_supported` names enable_traps and use_ipvlan once each, at first use.
+    // Input: timer_expired_backup in two instances and enable_traps in global_defs.
+    // Output: `not_supported` names enable_traps and timer_expired_backup once each, at
+    // first use.
     let text = format!(
         "global_defs {{\n enable_traps\n}}\n{}{}",
-        instance(" use_ipvlan\n"),
-        instance(" use_ipvlan\n")
+        instance(" timer_expired_backup\n"),
+        instance(" timer_expired_backup\n")
             .replace("VI_1", "VI_2")
             .replace("router_id 9", "router_id 10")
     );
@@ -448,7 +449,7 @@ fn keywords_keel_does_not_act_on_are_listed_once() {
         .iter()
         .map(|n| n.keyword.as_str())
         .collect();
-    assert_eq!(names, ["enable_traps", "use_ipvlan"]);
+    assert_eq!(names, ["enable_traps", "timer_expired_backup"]);
     assert_eq!(config.not_supported[1].loc.0.map(|s| s.line), Some(10));
 }
 

@@ -3,8 +3,8 @@
 
 use crate::diag::Diagnostic;
 use crate::model::vrrp::{
-    AuthType, Authentication, InitialState, Notify, NotifyDeleted, TrackRef, Tracking, UnicastPeer,
-    Vmac,
+    AuthType, Authentication, InitialState, Ipvlan, IpvlanFlag, Notify, NotifyDeleted, TrackRef,
+    Tracking, UnicastPeer, Vmac,
 };
 use crate::model::{Config, Instance, Loc};
 use crate::tree::Node;
@@ -241,9 +241,7 @@ pub(crate) static KEYWORDS: &[Keyword<P>] = &[
         p.unicast_keyword = true;
         p.instance.unicast_ttl = util::int(ctx, node, 1, 255)
     }),
-    later("use_ipvlan", |_, node, p| {
-        p.instance.other.push(util::raw(node))
-    }),
+    kw("use_ipvlan", use_ipvlan),
     kw("use_vmac", use_vmac),
     kw("use_vmac_addr", |_, _, p| p.instance.use_vmac_addr = true),
     later("v3_checksum_as_v2", |_, node, p| {
@@ -458,6 +456,138 @@ fn use_vmac(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
         }
     }
     p.instance.use_vmac = Some(vmac);
+}
+
+/// `use_ipvlan [[name] IF] [IP[/LEN]] [bridge|private|vepa] [group G]`, read as keepalived
+/// 2.2.7's `vrrp_ipvlan_handler` reads it (spec §2.6): the words in any order, the first
+/// word that is neither a flag, `group`, `name` nor an address is the name, and a second
+/// name, address or flag is an error that keeps the first. `group G` is the later
+/// keepalived's option (2.2.7 takes `group` for a second name), as for `use_vmac`.
+fn use_ipvlan(ctx: &mut Ctx<'_>, node: &Node, p: &mut P) {
+    let instance = p.instance.name.clone();
+    if p.instance.use_ipvlan.is_some() {
+        ctx.report(
+            Diagnostic::error(
+                Some(node.keyword.span),
+                format!("({instance}) use_ipvlan already specified"),
+            )
+            .with_help("an instance has one ipvlan; the first use_ipvlan is kept"),
+        );
+        return;
+    }
+    let mut ipvlan = Ipvlan::default();
+    let mut flag_written = false;
+    let mut args = node.args.iter();
+    while let Some(token) = args.next() {
+        let flag = match token.text.as_str() {
+            "bridge" => Some(IpvlanFlag::Bridge),
+            "private" => Some(IpvlanFlag::Private),
+            "vepa" => Some(IpvlanFlag::Vepa),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            if flag_written {
+                ctx.report(
+                    Diagnostic::error(
+                        Some(token.span),
+                        format!(
+                            "({instance}) ipvlan type already specified - ignoring '{}'",
+                            token.text
+                        ),
+                    )
+                    .with_help("give one of bridge, private or vepa"),
+                );
+            } else {
+                ipvlan.flag = flag;
+                flag_written = true;
+            }
+            continue;
+        }
+        match token.text.as_str() {
+            "group" => match args.next() {
+                Some(value) => ipvlan.group = ctx.value(values::int(value, 0, i64::from(u32::MAX))),
+                None => ctx.report(
+                    Diagnostic::error(Some(token.span), "group requires a value")
+                        .with_help("expected group G, a link group number"),
+                ),
+            },
+            "name" => match args.next() {
+                Some(name) => ipvlan_name(ctx, &instance, name, &mut ipvlan),
+                None => ctx.report(
+                    Diagnostic::error(Some(token.span), "name requires a value")
+                        .with_help("expected name IFNAME"),
+                ),
+            },
+            text => match values::parse_prefix(text) {
+                Some(_) if ipvlan.address.is_some() => ctx.report(
+                    Diagnostic::error(
+                        Some(token.span),
+                        format!(
+                            "({instance}) ipvlan address already specified - ignoring '{text}'"
+                        ),
+                    )
+                    .with_help("an ipvlan gets one address"),
+                ),
+                Some(prefix) => {
+                    ipvlan.address = Some(prefix);
+                    ipvlan.address_loc = Loc(Some(token.span));
+                }
+                // An interface name cannot hold a '/'; this was meant as an address.
+                None if text.contains('/') => ctx.report(
+                    Diagnostic::error(
+                        Some(token.span),
+                        format!("({instance}) invalid ipvlan address '{text}' - ignoring"),
+                    )
+                    .with_help("expected ADDRESS[/LEN], LEN 0..32 for IPv4 and 0..128 for IPv6"),
+                ),
+                None => ipvlan_name(ctx, &instance, token, &mut ipvlan),
+            },
+        }
+    }
+    p.instance.use_ipvlan = Some(ipvlan);
+}
+
+/// The ipvlan's name from `use_ipvlan`: the first one written, at most 15 characters
+/// (IFNAMSIZ).
+fn ipvlan_name(
+    ctx: &mut Ctx<'_>,
+    instance: &str,
+    token: &crate::token::Token,
+    ipvlan: &mut Ipvlan,
+) {
+    let text = token.text.as_str();
+    if ipvlan.name.is_some() {
+        ctx.report(
+            Diagnostic::error(
+                Some(token.span),
+                format!("({instance}) IPVLAN interface already specified - ignoring '{text}'"),
+            )
+            .with_help("expected [name] IFNAME, ADDRESS[/LEN], bridge|private|vepa or group G"),
+        );
+        return;
+    }
+    if text.len() > 15 {
+        ctx.report(
+            Diagnostic::error(
+                Some(token.span),
+                format!("({instance}) IPVLAN interface name '{text}' too long - ignoring"),
+            )
+            .with_help("interface names have at most 15 characters"),
+        );
+        return;
+    }
+    // keepalived takes any other word for the name; a kernel mode word there is most
+    // likely a mistake, so say how it was read.
+    if matches!(text, "l2" | "l3" | "l3s") {
+        ctx.report(
+            Diagnostic::note(
+                Some(token.span),
+                format!("'{text}' is taken as the ipvlan's name"),
+            )
+            .with_help("the ipvlan is always mode l2; its flag is bridge, private or vepa"),
+        );
+    }
+    ipvlan.name = Some(text.to_owned());
 }
 
 fn is_mac(text: &str) -> bool {

@@ -11,6 +11,8 @@ pub mod address;
 mod block_tests;
 pub mod global;
 pub mod instance;
+#[cfg(test)]
+mod ipvlan_tests;
 pub mod lvs;
 pub mod root;
 pub mod scheduling;

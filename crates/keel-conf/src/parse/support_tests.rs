@@ -45,7 +45,7 @@ fn not_supported() -> Vec<String> {
 }
 
 /// What keel does not act on, each with the reason README gives. Keywords of work in
-/// progress on other branches (BFD; process scheduling, VMAC/ipvlan options) are here
+/// progress on other branches (BFD; process scheduling, VMAC options) are here
 /// until those branches land.
 const EXPECTED: &[&str] = &[
     "root garp_group",
@@ -110,7 +110,6 @@ const EXPECTED: &[&str] = &[
     "vrrp_instance native_ipv6",
     "vrrp_instance old_unicast_checksum",
     "vrrp_instance timer_expired_backup",
-    "vrrp_instance use_ipvlan",
     "vrrp_instance v3_checksum_as_v2",
     "vrrp_instance vrf",
     "vrrp_sync_group notify_priority_changes",

@@ -1,4 +1,5 @@
-//! rtnetlink: addresses, routes, rules, links (macvlan for VMAC) and the event monitor.
+//! rtnetlink: addresses, routes, rules, links (macvlan for VMAC, ipvlan for `use_ipvlan`)
+//! and the event monitor.
 //!
 //! [`Netlink`] is one request socket; requests are built here from typed specs (the VIP,
 //! route and rule options of keepalived's config, spec §2.6) and acknowledged by the kernel
@@ -23,7 +24,7 @@ use netlink_sys::AsyncSocket;
 use crate::error::{Error, Result};
 
 pub use address::{AddressOptions, AddressScope, AddressSpec};
-pub use link::{LinkInfo, MacvlanSpec};
+pub use link::{IpvlanFlag, IpvlanSpec, IpvlanState, LinkInfo, MacvlanSpec};
 pub use monitor::{NetEvent, NetlinkMonitor};
 pub use route::{NextHop, RouteKind, RouteScope, RouteSpec};
 pub use rule::{RuleAction, RuleSpec};
@@ -53,6 +54,8 @@ pub trait NetlinkApi {
     fn links(&self) -> impl Future<Output = Result<Vec<LinkInfo>>> + Send;
     /// Creates a private-mode macvlan (VMAC) and returns its index.
     fn create_macvlan(&self, spec: &MacvlanSpec) -> impl Future<Output = Result<u32>> + Send;
+    /// Creates a mode-L2 ipvlan (`use_ipvlan`) and returns its index.
+    fn create_ipvlan(&self, spec: &IpvlanSpec) -> impl Future<Output = Result<u32>> + Send;
     /// Deletes a link.
     fn delete_link(&self, index: u32) -> impl Future<Output = Result<()>> + Send;
 }
@@ -84,6 +87,9 @@ impl NetlinkApi for Netlink {
     }
     async fn create_macvlan(&self, spec: &MacvlanSpec) -> Result<u32> {
         Netlink::create_macvlan(self, spec).await
+    }
+    async fn create_ipvlan(&self, spec: &IpvlanSpec) -> Result<u32> {
+        Netlink::create_ipvlan(self, spec).await
     }
     async fn delete_link(&self, index: u32) -> Result<()> {
         Netlink::delete_link(self, index).await

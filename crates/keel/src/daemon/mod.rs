@@ -14,6 +14,7 @@
 
 pub mod bfd;
 pub mod demo;
+pub mod ipvlan;
 mod local_igmp;
 pub mod log;
 mod lvs_sync;

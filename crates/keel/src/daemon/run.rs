@@ -200,6 +200,7 @@ impl Daemon {
         daemon.lvs_sync = LvsSync::new(&config);
         daemon.source = config;
         daemon.sync_vmacs(true).await;
+        daemon.ipvlan_sources().await;
         daemon.open_endpoints();
         daemon.open_fifo();
         process::spawn_signal_handlers(&daemon.events_tx, daemon.options.ignore_sigint);
@@ -454,6 +455,7 @@ impl Daemon {
         self.config = mapped;
         self.source = config;
         self.sync_vmacs(false).await;
+        self.ipvlan_sources().await;
         self.open_endpoints();
         self.open_fifo();
         self.write_states_after_reload();
@@ -533,7 +535,13 @@ impl Daemon {
     async fn map(&self, config: &Config) -> DaemonConfig {
         let addresses = self.netlink.addresses(None).await.unwrap_or_default();
         let links = &self.links;
-        let primary = |interface: &str, family: Family| -> Option<IpAddr> {
+        let primary = |instance: &str, interface: &str, family: Family| -> Option<IpAddr> {
+            // An IPv6 ipvlan without an address advertises from its own link-local, once
+            // it exists (see `ipvlan_sources`).
+            let interface = match self.vmacs.ipvlan(instance) {
+                Some((device, _)) if family == Family::Ipv6 => device,
+                _ => interface,
+            };
             let &(ifindex, _) = links.get(interface)?;
             let candidates = addresses
                 .iter()
@@ -545,9 +553,7 @@ impl Daemon {
                     .map(|a| a.address)
                     .next(),
                 // spec §3.1: IPv6 adverts come from the link-local address.
-                Family::Ipv6 => candidates
-                    .map(|a| a.address)
-                    .find(|a| matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)),
+                Family::Ipv6 => candidates.map(|a| a.address).find(|a| is_link_local(*a)),
             }
         };
         let mapped = vrrp_config::map(config, !self.options.dont_release_vrrp, &primary);
@@ -727,6 +733,11 @@ pub(crate) fn load_config(options: &Options) -> Result<Config, String> {
     }
     // Copied onto the calling thread's heap, compact; the reader thread's copy is freed.
     Ok(loaded.config.clone())
+}
+
+/// An IPv6 link-local address (fe80::/10).
+fn is_link_local(address: IpAddr) -> bool {
+    matches!(address, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 /// A script's identity: the configured user, else root (spec §3.14).

@@ -15,12 +15,16 @@
 //!   firewall's `vmac_map` rule);
 //! * it is deleted at stop and when a reload drops `use_vmac`; a VMAC left by a crashed run
 //!   is deleted at start, before the new one is made.
+//!
+//! `use_ipvlan`'s ipvlan ([`crate::daemon::ipvlan`]) runs through the same table as a
+//! VMAC of another kind ([`LinkKind::Ipvlan`]): named, kept, reported to the engine and
+//! deleted alike; what differs is made there, and where VIPs go (see [`Vmacs::device`]).
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv6Addr};
 
 use keel_conf::Config;
-use keel_sys::netlink::{AddressSpec, LinkInfo, MacvlanSpec, Netlink};
+use keel_sys::netlink::{AddressSpec, IpvlanFlag, LinkInfo, MacvlanSpec, Netlink};
 use keel_sys::vmac::{SysctlRestore, VmacFamily, configure_vmac_sysctls, vmac_address};
 use keel_vrrp::{Family, InstanceConfig};
 
@@ -44,8 +48,8 @@ pub struct VmacPlan {
     pub family: Family,
     /// The VRID.
     pub vrid: u8,
-    /// The macvlan's MAC.
-    pub mac: [u8; 6],
+    /// A macvlan (`use_vmac`) or an ipvlan (`use_ipvlan`), with what each needs.
+    pub kind: LinkKind,
     /// `vmac_xmit_base`: adverts leave from the base interface.
     pub xmit_base: bool,
     /// IPv6: the base interface's link-local address, which the VMAC gets too (adverts
@@ -55,7 +59,45 @@ pub struct VmacPlan {
     pub group: Option<u32>,
 }
 
+/// The kind of link a [`VmacPlan`] makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `use_vmac`: a macvlan in mode private with this MAC.
+    Macvlan {
+        /// The virtual MAC (or the configured one).
+        mac: [u8; 6],
+    },
+    /// `use_ipvlan`: an ipvlan in mode L2 sharing its parent's MAC (spec §3.10).
+    Ipvlan {
+        /// `bridge`, `private` or `vepa`.
+        flag: IpvlanFlag,
+        /// The address put on it (`use_ipvlan ... IP/LEN`).
+        address: Option<(IpAddr, u8)>,
+        /// Whether IPv6 stays enabled on it: an IPv6 instance, or an IPv4 one with IPv6
+        /// excluded addresses (keepalived 2.2.7 disables IPv6 on it otherwise).
+        ipv6: bool,
+    },
+}
+
 impl VmacPlan {
+    /// The macvlan's MAC; `None` for an ipvlan (it has its parent's).
+    pub fn mac(&self) -> Option<[u8; 6]> {
+        match self.kind {
+            LinkKind::Macvlan { mac } => Some(mac),
+            LinkKind::Ipvlan { .. } => None,
+        }
+    }
+
+    /// Whether this is `use_ipvlan`'s ipvlan.
+    pub fn is_ipvlan(&self) -> bool {
+        matches!(self.kind, LinkKind::Ipvlan { .. })
+    }
+
+    /// What keepalived calls the interface in its log lines.
+    fn what(&self) -> &'static str {
+        if self.is_ipvlan() { "ipvlan" } else { "VMAC" }
+    }
+
     /// The instance the VMAC belongs to, for log lines (`instance` is a key: for a
     /// `use_vmac_addr` VMAC it names the interface too, see [`address_key`]).
     pub fn owner(&self) -> &str {
@@ -76,6 +118,8 @@ pub fn plans<'a>(
         .vrrp
         .instances
         .iter()
+        // keepalived 2.2.7 creates the ipvlan when both are given (keel-conf notes it).
+        .filter(|instance| instance.use_ipvlan.is_none())
         .filter_map(|instance| {
             let vmac = instance.use_vmac.as_ref()?;
             let mapped = mapped(&instance.name)?;
@@ -98,11 +142,13 @@ pub fn plans<'a>(
                 prefix: prefix.clone(),
                 family,
                 vrid: mapped.vrid,
-                mac: vmac
-                    .mac
-                    .as_deref()
-                    .and_then(|text| parse_mac(text, mapped.vrid))
-                    .unwrap_or(default_mac),
+                kind: LinkKind::Macvlan {
+                    mac: vmac
+                        .mac
+                        .as_deref()
+                        .and_then(|text| parse_mac(text, mapped.vrid))
+                        .unwrap_or(default_mac),
+                },
                 xmit_base: instance.vmac_xmit_base,
                 link_local: match mapped.primary_address {
                     IpAddr::V6(address) => Some(address),
@@ -156,7 +202,9 @@ pub fn address_plans<'a>(
                 prefix: prefix.clone(),
                 family,
                 vrid: mapped.vrid,
-                mac: vmac_address(mapped.vrid, vmac_family),
+                kind: LinkKind::Macvlan {
+                    mac: vmac_address(mapped.vrid, vmac_family),
+                },
                 // Only VIPs: the instance's adverts stay on its own interface or VMAC.
                 xmit_base: true,
                 link_local: None,
@@ -204,11 +252,20 @@ pub fn free_name(plan: &VmacPlan, taken: impl Fn(&str) -> bool) -> Option<String
         return Some(plan.name.clone());
     }
     if plan.named {
-        log::error(&format!(
-            "({}) interface {} already exists and is not a private macvlan; ignoring vmac if_name",
-            plan.owner(),
-            plan.name
-        ));
+        log::error(&if plan.is_ipvlan() {
+            // keepalived 2.2.7 (vrrp_parser.c, use_ipvlan).
+            format!(
+                "({}) interface {} already exists and is not an l2 ipvlan; ignoring ipvlan if_name",
+                plan.owner(),
+                plan.name
+            )
+        } else {
+            format!(
+                "({}) interface {} already exists and is not a private macvlan; ignoring vmac if_name",
+                plan.owner(),
+                plan.name
+            )
+        });
         let default = keel_sys::vmac::vmac_name(&plan.prefix, plan.vrid);
         if !taken(&default) {
             return Some(default);
@@ -290,7 +347,11 @@ impl Vmacs {
         prefix: &str,
         plans: &[VmacPlan],
     ) {
-        let configured: Vec<String> = plans.iter().map(|p| p.name.clone()).collect();
+        let configured: Vec<String> = plans
+            .iter()
+            .filter(|p| !p.is_ipvlan())
+            .map(|p| p.name.clone())
+            .collect();
         for link in links
             .iter()
             .filter(|l| is_vmac_leftover(l, prefix, &configured))
@@ -308,14 +369,15 @@ impl Vmacs {
     /// Makes the running VMACs match `plans`: creates the new ones (with keepalived's
     /// sysctls), deletes those no longer wanted. Returns the names deleted (their sockets
     /// are to be closed) and the links created (name, index).
-    /// `existing` is every interface there is now, by name, with its link group (a fresh
-    /// listing: a name taken by another interface makes the VMAC fall back to another, see
-    /// [`free_name`]; a VMAC without `group G` joins its parent's group).
+    /// `existing` is every interface there is now, by name (a fresh listing: a name taken
+    /// by another interface makes the VMAC fall back to another, see [`free_name`]; a VMAC
+    /// without `group G` joins its parent's group; an L2 ipvlan of the wanted name on the
+    /// right parent is taken over, see [`crate::daemon::ipvlan::reusable`]).
     pub async fn sync(
         &mut self,
         netlink: &Netlink,
         links: &BTreeMap<String, u32>,
-        existing: &BTreeMap<String, u32>,
+        existing: &BTreeMap<String, LinkInfo>,
         plans: &[VmacPlan],
     ) -> (Vec<String>, Vec<(String, u32)>) {
         let mut removed = Vec::new();
@@ -337,7 +399,7 @@ impl Vmacs {
                 if let Some(other) = self
                     .active
                     .values_mut()
-                    .find(|other| other.plan.base == active.plan.base)
+                    .find(|other| other.plan.base == active.plan.base && !other.plan.is_ipvlan())
                 {
                     if let Some(mine) = active.sysctls.take() {
                         match &mut other.sysctls {
@@ -356,8 +418,9 @@ impl Vmacs {
             }
             let Some(&parent) = links.get(&plan.base) else {
                 log::error(&format!(
-                    "({}) cannot create VMAC {}: interface {} not found",
+                    "({}) cannot create {} {}: interface {} not found",
                     plan.owner(),
+                    plan.what(),
                     plan.name,
                     plan.base
                 ));
@@ -366,52 +429,34 @@ impl Vmacs {
             let ours: Vec<&str> = self.active.values().map(|a| a.name.as_str()).collect();
             let taken = |name: &str| {
                 // Our own running VMACs are in `existing` too; the ones deleted just above
-                // are not taken any more.
-                (existing.contains_key(name) && !removed.iter().any(|r| r == name))
-                    || ours.contains(&name)
+                // are not taken any more. An ipvlan that keepalived could take over is not
+                // taken either (vrrp.c, vrrp_complete_instance: "Found matching interface").
+                let other = existing.get(name).is_some_and(|link| {
+                    let gone = removed.iter().any(|r| r == name);
+                    let reused = plan.is_ipvlan() && super::ipvlan::reusable(link, parent);
+                    !(gone || reused)
+                });
+                other || ours.contains(&name)
             };
             let Some(name) = free_name(plan, taken) else {
                 log::error(&format!(
-                    "({}) cannot create VMAC interface: no free name",
-                    plan.owner()
+                    "({}) cannot create {} interface: no free name",
+                    plan.owner(),
+                    plan.what()
                 ));
                 continue;
             };
-            // spec §3.10: `group G`, else the parent's link group.
-            let group = plan
-                .group
-                .unwrap_or_else(|| existing.get(&plan.base).copied().unwrap_or(0));
-            let spec = MacvlanSpec {
-                name: name.clone(),
-                parent,
-                mac: plan.mac,
-                link_group: (group != 0).then_some(group),
-            };
-            let index = match netlink.create_macvlan(&spec).await {
-                Ok(index) => index,
-                Err(error) => {
-                    log::error(&format!(
-                        "({}) cannot create VMAC interface {name}: {error}",
-                        plan.owner()
-                    ));
-                    continue;
+            let made = match &plan.kind {
+                LinkKind::Macvlan { mac } => {
+                    create_macvlan(netlink, plan, &name, *mac, parent, existing).await
+                }
+                LinkKind::Ipvlan { .. } => {
+                    super::ipvlan::create(netlink, plan, &name, parent, existing.get(&name)).await
                 }
             };
-            log::info(&format!(
-                "({}): Success creating VMAC interface {name}",
-                plan.owner()
-            ));
-            // spec §3.10: arp_ignore/arp_filter on the parent, accept_local, rp_filter 0.
-            let sysctls = match configure_vmac_sysctls(&name, &plan.base) {
-                Ok(restore) => Some(restore),
-                Err(error) => {
-                    log::warn(&format!("({}) VMAC sysctls: {error}", plan.owner()));
-                    None
-                }
+            let Some((index, sysctls)) = made else {
+                continue;
             };
-            if let Some(link_local) = plan.link_local {
-                ipv6_link_local(netlink, plan, &name, index, link_local).await;
-            }
             created.push((name.clone(), index));
             self.active.insert(
                 plan.instance.clone(),
@@ -474,9 +519,29 @@ impl Vmacs {
         }
     }
 
-    /// The interface `instance`'s VIPs (without `dev`) and gratuitous ARPs use.
+    /// The interface `instance`'s VIPs (without `dev`) and gratuitous ARPs use: its VMAC.
+    /// Not its ipvlan: keepalived 2.2.7 puts the VIPs of a `use_ipvlan` instance on the
+    /// instance's own interface and sends their gratuitous ARPs there (observed in the
+    /// test VM; vrrp.c gives VIPs the VMAC only for `use_vmac`), and with the parent's MAC
+    /// on both the ipvlan's L2 mode delivers traffic for them to the parent.
     pub fn device(&self, instance: &str) -> Option<&str> {
-        self.active.get(instance).map(|a| a.name.as_str())
+        self.active
+            .get(instance)
+            .filter(|a| !a.plan.is_ipvlan())
+            .map(|a| a.name.as_str())
+    }
+
+    /// The ipvlan `instance` runs on, and the plan it was made from.
+    pub fn ipvlan(&self, instance: &str) -> Option<(&str, &VmacPlan)> {
+        self.active
+            .get(instance)
+            .filter(|a| a.plan.is_ipvlan())
+            .map(|a| (a.name.as_str(), &a.plan))
+    }
+
+    /// Every link this daemon made and runs (VMACs and ipvlans).
+    pub fn names(&self) -> Vec<&str> {
+        self.active.values().map(|a| a.name.as_str()).collect()
     }
 
     /// The `use_vmac_addr` VMAC that takes `instance`'s VIPs written with `dev DEV`, if
@@ -516,10 +581,12 @@ impl Vmacs {
         })
     }
 
-    /// VMAC name → parent name and family, for the firewall's IGMP/MLD rules.
+    /// VMAC name → parent name and family, for the firewall's IGMP/MLD rules (macvlans only:
+    /// keepalived's firewall_add_vmac is for `use_vmac`).
     pub fn parents(&self) -> BTreeMap<String, (String, VmacFamily)> {
         self.active
             .values()
+            .filter(|a| !a.plan.is_ipvlan())
             .map(|a| {
                 let family = match a.plan.family {
                     Family::Ipv4 => VmacFamily::Ipv4,
@@ -538,6 +605,7 @@ impl Vmacs {
 async fn ipv6_link_local(
     netlink: &Netlink,
     plan: &VmacPlan,
+    mac: [u8; 6],
     name: &str,
     index: u32,
     link_local: Ipv6Addr,
@@ -546,7 +614,7 @@ async fn ipv6_link_local(
     if let Err(error) = std::fs::write(&path, "1") {
         log::warn(&format!("({}) {path}: {error}", plan.owner()));
     }
-    let generated = AddressSpec::new(index, IpAddr::V6(eui64_link_local(plan.mac)), 64);
+    let generated = AddressSpec::new(index, IpAddr::V6(eui64_link_local(mac)), 64);
     let _ = netlink.delete_address(&generated).await;
     let mut spec = AddressSpec::new(index, IpAddr::V6(link_local), 64);
     spec.options.nodad = true;
@@ -583,17 +651,68 @@ pub fn eui64_link_local(mac: [u8; 6]) -> Ipv6Addr {
     ])
 }
 
+/// Creates `plan`'s macvlan as `name` on `parent` with keepalived's sysctls (and, for
+/// IPv6, the parent's link-local); its index and the sysctls to restore, or `None` when the
+/// kernel refused it (logged).
+async fn create_macvlan(
+    netlink: &Netlink,
+    plan: &VmacPlan,
+    name: &str,
+    mac: [u8; 6],
+    parent: u32,
+    existing: &BTreeMap<String, LinkInfo>,
+) -> Option<(u32, Option<SysctlRestore>)> {
+    // spec §3.10: `group G`, else the parent's link group.
+    let group = plan
+        .group
+        .unwrap_or_else(|| existing.get(&plan.base).map_or(0, |link| link.group));
+    let spec = MacvlanSpec {
+        name: name.to_string(),
+        parent,
+        mac,
+        link_group: (group != 0).then_some(group),
+    };
+    let index = match netlink.create_macvlan(&spec).await {
+        Ok(index) => index,
+        Err(error) => {
+            log::error(&format!(
+                "({}) cannot create VMAC interface {name}: {error}",
+                plan.owner()
+            ));
+            return None;
+        }
+    };
+    log::info(&format!(
+        "({}): Success creating VMAC interface {name}",
+        plan.owner()
+    ));
+    // spec §3.10: arp_ignore/arp_filter on the parent, accept_local, rp_filter 0.
+    let sysctls = match configure_vmac_sysctls(name, &plan.base) {
+        Ok(restore) => Some(restore),
+        Err(error) => {
+            log::warn(&format!("({}) VMAC sysctls: {error}", plan.owner()));
+            None
+        }
+    };
+    if let Some(link_local) = plan.link_local {
+        ipv6_link_local(netlink, plan, mac, name, index, link_local).await;
+    }
+    Some((index, sysctls))
+}
+
 async fn delete(netlink: &Netlink, active: Active) {
     if let Err(error) = netlink.delete_link(active.index).await {
         log::warn(&format!(
-            "({}) cannot remove VMAC {}: {error}",
+            "({}) cannot remove {} {}: {error}",
             active.plan.owner(),
+            active.plan.what(),
             active.name
         ));
     } else {
         log::info(&format!(
-            "({}) Removed VMAC interface {}",
+            "({}) Removed {} interface {}",
             active.plan.owner(),
+            active.plan.what(),
             active.name
         ));
     }
@@ -608,226 +727,4 @@ async fn delete(netlink: &Netlink, active: Active) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(text: &str) -> Config {
-        let fs = keel_conf::memfs::MemoryFs::new().with_file("/k.conf", text);
-        let host = keel_conf::memfs::FakeHost::new().with_interface("e0");
-        let loaded = keel_conf::load(
-            &fs,
-            &host,
-            std::path::Path::new("/k.conf"),
-            &keel_conf::preprocess::PreprocessOptions::default(),
-        );
-        loaded.config
-    }
-
-    fn link(name: &str, mac: [u8; 6], parent: Option<u32>) -> LinkInfo {
-        LinkInfo {
-            index: 7,
-            name: name.into(),
-            admin_up: true,
-            running: true,
-            mac: Some(mac),
-            parent,
-            group: 0,
-        }
-    }
-
-    fn plan(name: &str, named: bool, family: Family) -> VmacPlan {
-        VmacPlan {
-            instance: "VI_1".into(),
-            base: "e0".into(),
-            name: name.into(),
-            named,
-            prefix: "vrrp".into(),
-            family,
-            vrid: 51,
-            mac: [0, 0, 0x5e, 0, 1, 51],
-            xmit_base: false,
-            link_local: None,
-            group: None,
-        }
-    }
-
-    // Input: VRID 51's default name vrrp.51, free, then taken (by a veth, say), then
-    // vrrp.51 and vrrp1.51 both taken.
-    // Output: vrrp.51, then vrrp1.51, then vrrp2.51 (keepalived's order for IPv4).
-    #[test]
-    fn ipv4_default_name_falls_back_to_numbered_names() {
-        let p = plan("vrrp.51", false, Family::Ipv4);
-        assert_eq!(free_name(&p, |_| false).as_deref(), Some("vrrp.51"));
-        assert_eq!(
-            free_name(&p, |n| n == "vrrp.51").as_deref(),
-            Some("vrrp1.51")
-        );
-        assert_eq!(
-            free_name(&p, |n| n == "vrrp.51" || n == "vrrp1.51").as_deref(),
-            Some("vrrp2.51")
-        );
-    }
-
-    // Input: an IPv6 instance of VRID 51 whose vrrp.51 is taken (the IPv4 instance of the
-    // same VRID has it); then vrrp6.51 taken too; then vrrp1..5.51 taken as well.
-    // Output: vrrp6.51 first, then vrrp1.51, and after vrrp5.51 it skips 6: vrrp7.51.
-    #[test]
-    fn ipv6_tries_vrrp6_first_and_never_twice() {
-        let p = plan("vrrp.51", false, Family::Ipv6);
-        assert_eq!(
-            free_name(&p, |n| n == "vrrp.51").as_deref(),
-            Some("vrrp6.51")
-        );
-        assert_eq!(
-            free_name(&p, |n| n == "vrrp.51" || n == "vrrp6.51").as_deref(),
-            Some("vrrp1.51")
-        );
-        let taken = |n: &str| {
-            n == "vrrp.51"
-                || (n.starts_with("vrrp") && n.ends_with(".51") && n.len() == 8)
-                    && n.as_bytes()[4] <= b'6'
-        };
-        assert_eq!(free_name(&p, taken).as_deref(), Some("vrrp7.51"));
-    }
-
-    // Input: `use_vmac vmac1` where an interface vmac1 already exists; then also vrrp.51.
-    // Output: the configured name is ignored for the default, vrrp.51; then vrrp1.51.
-    #[test]
-    fn a_taken_configured_name_is_ignored() {
-        let p = plan("vmac1", true, Family::Ipv4);
-        assert_eq!(free_name(&p, |n| n == "vmac1").as_deref(), Some("vrrp.51"));
-        assert_eq!(
-            free_name(&p, |n| n == "vmac1" || n == "vrrp.51").as_deref(),
-            Some("vrrp1.51")
-        );
-    }
-
-    // Input: every candidate name taken.
-    // Output: none (the numbered names stop at 15 characters), no endless search.
-    #[test]
-    fn no_free_name_ends_the_search() {
-        let p = plan("vrrp.51", false, Family::Ipv4);
-        assert_eq!(free_name(&p, |_| true), None);
-    }
-
-    // Input: the IPv6 VMAC MAC of VRID 51.
-    // Output: the address `ip` shows the kernel giving it, fe80::200:5eff:fe00:233.
-    #[test]
-    fn kernel_link_local_of_a_vmac() {
-        assert_eq!(
-            eui64_link_local([0, 0, 0x5e, 0, 2, 0x33]),
-            "fe80::200:5eff:fe00:233".parse::<Ipv6Addr>().unwrap()
-        );
-    }
-
-    // Input: `use_vmac 02:11:22:33:44` for VRID 51, `use_vmac 02:11:22:33:44:55`, junk.
-    // Output: the VRID appended to five octets (spec §3.10), six kept, junk refused.
-    #[test]
-    fn configured_macs() {
-        assert_eq!(
-            parse_mac("02:11:22:33:44", 51),
-            Some([2, 0x11, 0x22, 0x33, 0x44, 51])
-        );
-        assert_eq!(
-            parse_mac("02:11:22:33:44:55", 51),
-            Some([2, 0x11, 0x22, 0x33, 0x44, 0x55])
-        );
-        assert_eq!(parse_mac("02:11:zz:33:44", 51), None);
-        assert_eq!(parse_mac("02:11", 51), None);
-    }
-
-    // Input: links after a crash: vrrp.51 and vrrp1.51 (VMACs), a veth named vrrp.52 with
-    // its own MAC, an interface vip0 with a virtual MAC but no parent, and a configured
-    // name `vmac51`.
-    // Output: only the VMAC-shaped links (virtual MAC, a parent, keepalived's names or a
-    // configured one) are leftovers.
-    #[test]
-    fn leftovers_are_only_vmac_shaped_links() {
-        let vmac = [0, 0, 0x5e, 0, 1, 51];
-        let configured = vec!["vmac51".to_string()];
-        assert!(is_vmac_leftover(
-            &link("vrrp.51", vmac, Some(2)),
-            "vrrp",
-            &configured
-        ));
-        assert!(is_vmac_leftover(
-            &link("vrrp1.51", vmac, Some(2)),
-            "vrrp",
-            &configured
-        ));
-        assert!(is_vmac_leftover(
-            &link("vmac51", vmac, Some(2)),
-            "vrrp",
-            &configured
-        ));
-        assert!(!is_vmac_leftover(
-            &link("vrrp.52", [2, 1, 2, 3, 4, 5], Some(2)),
-            "vrrp",
-            &configured
-        ));
-        assert!(!is_vmac_leftover(
-            &link("vip0", vmac, None),
-            "vrrp",
-            &configured
-        ));
-        assert!(!is_vmac_leftover(
-            &link("vrrpx.51", vmac, Some(2)),
-            "vrrp",
-            &configured
-        ));
-        assert!(!is_vmac_leftover(
-            &link("other", vmac, Some(2)),
-            "vrrp",
-            &configured
-        ));
-    }
-
-    // Input: an IPv4 instance VI_1 (VRID 51, e0) with use_vmac, VI_2 (VRID 52) with
-    // `use_vmac vm52 02:00:00:00:01` and vmac_xmit_base, VI_3 without; vmac_prefix kv.
-    // Output: plans for VI_1 (kv.51, 00:00:5e:00:01:33) and VI_2 (vm52, 02:00:00:00:01:34,
-    // sent from e0); the wire interface and the advert filter follow them.
-    #[test]
-    fn plans_from_configuration() {
-        let text = "global_defs {\n vmac_prefix kv\n}\n\
-            vrrp_instance VI_1 {\n interface e0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n\
-            vrrp_instance VI_2 {\n interface e0\n virtual_router_id 52\n use_vmac vm52 02:00:00:00:01\n vmac_xmit_base\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n\
-            vrrp_instance VI_3 {\n interface e0\n virtual_router_id 53\n virtual_ipaddress {\n  10.0.0.3\n }\n}\n";
-        let config = parse(text);
-        let mapped =
-            crate::vrrp_config::map(&config, true, &|_, _| Some("10.0.0.9".parse().unwrap()));
-        let plans = plans(&config, |name| {
-            mapped.router.instances.iter().find(|i| i.name == name)
-        });
-        assert_eq!(plans.len(), 2, "{plans:?}");
-        assert_eq!(plans[0].name, "kv.51");
-        assert_eq!(plans[0].mac, [0, 0, 0x5e, 0, 1, 51]);
-        assert!(!plans[0].xmit_base);
-        assert_eq!(plans[1].name, "vm52");
-        assert_eq!(plans[1].mac, [2, 0, 0, 0, 1, 52]);
-        assert!(plans[1].xmit_base);
-
-        let mut vmacs = Vmacs::default();
-        for (index, plan) in plans.iter().enumerate() {
-            vmacs.active.insert(
-                plan.instance.clone(),
-                Active {
-                    plan: plan.clone(),
-                    name: plan.name.clone(),
-                    index: 10 + index as u32,
-                    sysctls: None,
-                },
-            );
-        }
-        assert_eq!(vmacs.wire_interface("VI_1", "e0"), "kv.51");
-        assert_eq!(vmacs.wire_interface("VI_2", "e0"), "e0");
-        assert_eq!(vmacs.wire_interface("VI_3", "e0"), "e0");
-        assert_eq!(vmacs.device("VI_2"), Some("vm52"));
-        assert_eq!(vmacs.engine_interface("kv.51"), "e0");
-        // VRID 51 counts from kv.51 only; VRID 52 (sent from the base) and 53 from e0.
-        assert!(vmacs.accepts("kv.51", Family::Ipv4, 51));
-        assert!(!vmacs.accepts("kv.51", Family::Ipv4, 53));
-        assert!(!vmacs.accepts("e0", Family::Ipv4, 51));
-        assert!(vmacs.accepts("e0", Family::Ipv4, 52));
-        assert!(vmacs.accepts("e0", Family::Ipv4, 53));
-    }
-}
+mod tests;

@@ -98,6 +98,19 @@ pub struct Snapshot {
     pub track_processes: Vec<TrackProcessSnapshot>,
 }
 
+/// An instance's `use_ipvlan` interface, as keepalived 2.2.7's data dump shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IpvlanSnapshot {
+    /// Its name.
+    pub interface: String,
+    /// It is up.
+    pub up: bool,
+    /// Its configured address, `ADDR/LEN`.
+    pub address: Option<String>,
+    /// `bridge`, `private` or `vepa`.
+    pub flag: &'static str,
+}
+
 /// One `vrrp_instance`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceSnapshot {
@@ -139,9 +152,12 @@ pub struct InstanceSnapshot {
     pub vmac_up: bool,
     /// `vmac_xmit_base`.
     pub vmac_xmit_base: bool,
+    /// `use_ipvlan`: the ipvlan the instance runs on.
+    pub ipvlan: Option<IpvlanSnapshot>,
     /// The source address of adverts.
     pub source_address: IpAddr,
-    /// The source address was configured (`unicast_src_ip` / `mcast_src_ip`).
+    /// The source address was configured (`unicast_src_ip` / `mcast_src_ip`, or the
+    /// `use_ipvlan` address).
     pub source_from_config: bool,
     /// The multicast group (None for unicast).
     pub multicast_group: Option<IpAddr>,
@@ -589,6 +605,22 @@ fn instance_snapshot(
             .clone()
             .unwrap_or_else(|| format!("vrrp.{}", engine.vrid))
     });
+    let ipvlan = conf
+        .and_then(|conf| conf.use_ipvlan.as_ref())
+        .map(|ipvlan| {
+            let name = ipvlan.name.clone().unwrap_or_else(|| {
+                keel_sys::vmac::vmac_name(&crate::daemon::vmac::vmac_prefix(config), engine.vrid)
+            });
+            IpvlanSnapshot {
+                up: !observed.interfaces_down.contains(&name),
+                interface: name,
+                address: ipvlan.address.map(|prefix| {
+                    let full = if prefix.address.is_ipv4() { 32 } else { 128 };
+                    format!("{}/{}", prefix.address, prefix.len.unwrap_or(full))
+                }),
+                flag: ipvlan.flag.word(),
+            }
+        });
     // keepalived compat: VIPs without `dev` go on the VMAC, printed `vrrp.N@base`.
     let vip_device = match &vmac_interface {
         Some(vmac) => format!("{vmac}@{interface}"),
@@ -644,8 +676,16 @@ fn instance_snapshot(
         vmac_xmit_base: conf.is_some_and(|conf| conf.vmac_xmit_base),
         interface: interface.clone(),
         source_address: engine.primary_address,
-        source_from_config: conf
-            .is_some_and(|conf| conf.unicast_src_ip.is_some() || conf.mcast_src_ip.is_some()),
+        // keepalived 2.2.7 (vrrp_parser.c): the use_ipvlan address counts as configured.
+        source_from_config: conf.is_some_and(|conf| {
+            conf.unicast_src_ip.is_some()
+                || conf.mcast_src_ip.is_some()
+                || conf
+                    .use_ipvlan
+                    .as_ref()
+                    .is_some_and(|ipvlan| ipvlan.address.is_some())
+        }),
+        ipvlan,
         multicast_group: (!unicast).then_some(engine.multicast_group),
         interface_index: observed.interface_indexes.get(&engine.interface).copied(),
         garp: GarpSnapshot {

@@ -30,7 +30,7 @@ fn load(text: &str) -> DaemonConfig {
     map(
         &loaded.config,
         true,
-        &|interface, family| match (interface, family) {
+        &|_, interface, family| match (interface, family) {
             ("eth0", Family::Ipv4) => Some("10.0.0.1".parse().unwrap()),
             ("eth0", Family::Ipv6) => Some("fe80::1".parse().unwrap()),
             _ => None,

@@ -1,13 +1,16 @@
-//! The daemon's side of `use_vmac` (spec §3.10): VMACs made at start and reload, their
-//! sockets and addresses forgotten when one goes, everything removed at stop. What a VMAC
-//! is and how the edge translates to the engine is in [`crate::daemon::vmac`].
+//! The daemon's side of `use_vmac` and `use_ipvlan` (spec §3.10): VMACs and ipvlans made
+//! at start and reload, their sockets and addresses forgotten when one goes, everything
+//! removed at stop. What a VMAC is and how the edge translates to the engine is in
+//! [`crate::daemon::vmac`]; what an ipvlan adds, in [`crate::daemon::ipvlan`].
 
 use std::collections::BTreeMap;
 
 use keel_vrrp::State;
 
+use keel_sys::netlink::LinkInfo;
+
 use super::Daemon;
-use crate::daemon::{log, vmac};
+use crate::daemon::{ipvlan, log, vmac};
 
 impl Daemon {
     /// Makes the VMACs match the configuration. At `start`, VMACs and firewall tables a
@@ -23,6 +26,7 @@ impl Daemon {
         };
         let mut plans = vmac::plans(&self.source, mapped);
         plans.extend(vmac::address_plans(&self.source, mapped));
+        plans.extend(ipvlan::plans(&self.source, mapped));
         if start {
             let links = self.netlink.links().await.unwrap_or_default();
             let prefix = vmac::vmac_prefix(&self.source);
@@ -77,14 +81,29 @@ impl Daemon {
             .collect();
         // A fresh listing (leftovers were just deleted): names other interfaces hold make a
         // VMAC fall back to another name (spec §3.10).
-        let existing: BTreeMap<String, u32> = match self.netlink.links().await {
+        let existing: BTreeMap<String, LinkInfo> = match self.netlink.links().await {
             Ok(list) => list
                 .into_iter()
-                .map(|link| (link.name, link.group))
+                .map(|link| (link.name.clone(), link))
                 .collect(),
             Err(error) => {
                 log::warn(&format!("listing links: {error}"));
-                links.keys().map(|name| (name.clone(), 0)).collect()
+                links
+                    .iter()
+                    .map(|(name, &index)| {
+                        let link = LinkInfo {
+                            index,
+                            name: name.clone(),
+                            admin_up: false,
+                            running: false,
+                            mac: None,
+                            parent: None,
+                            group: 0,
+                            ipvlan: None,
+                        };
+                        (name.clone(), link)
+                    })
+                    .collect()
             }
         };
         let (removed, created) = self
@@ -107,6 +126,71 @@ impl Daemon {
         }
         for (name, old_device) in before {
             self.move_vips(&name, &old_device).await;
+        }
+    }
+
+    /// An IPv6 `use_ipvlan` without an address advertises from the ipvlan's own link-local
+    /// address (keepalived.conf(5)), which exists only once the ipvlan is up: when the
+    /// engine still has another source for such an instance (the ipvlan was just made), the
+    /// configuration is mapped again with it and handed to the engine as a reload (same
+    /// instances, only their source changes). Waits up to a second for the kernel to give
+    /// the ipvlan its link-local.
+    pub(super) async fn ipvlan_sources(&mut self) {
+        let pending = |daemon: &Self| -> Vec<String> {
+            daemon
+                .router
+                .instances()
+                .iter()
+                .filter_map(|instance| {
+                    let name = instance.name();
+                    let (device, plan) = daemon.vmacs.ipvlan(name)?;
+                    let vmac::LinkKind::Ipvlan { address: None, .. } = plan.kind else {
+                        return None;
+                    };
+                    (plan.family == keel_vrrp::Family::Ipv6).then(|| device.to_string())
+                })
+                .collect()
+        };
+        let devices = pending(self);
+        if devices.is_empty() {
+            return;
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        loop {
+            let addresses = self.netlink.addresses(None).await.unwrap_or_default();
+            let ready = devices.iter().all(|device| {
+                self.links.get(device).is_some_and(|&(index, _)| {
+                    addresses
+                        .iter()
+                        .any(|a| a.ifindex == index && super::is_link_local(a.address))
+                })
+            });
+            if ready || std::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let config = self.source.clone();
+        let mut mapped = self.map(&config).await;
+        let changed = mapped.router.instances.iter().any(|new| {
+            self.router.instances().iter().any(|old| {
+                old.name() == new.name && old.config().primary_address != new.primary_address
+            })
+        });
+        if !changed {
+            return;
+        }
+        let router = std::mem::take(&mut mapped.router);
+        match self.router.reload(std::time::Instant::now(), router) {
+            Ok(()) => {
+                for device in devices {
+                    log::info(&format!(
+                        "ipvlan {device}: adverts leave from its link-local address"
+                    ));
+                }
+                self.config = mapped;
+            }
+            Err(error) => log::error(&format!("ipvlan source addresses: {error}")),
         }
     }
 
@@ -170,8 +254,8 @@ impl Daemon {
         }
     }
 
-    /// A VMAC this daemon runs on was deleted by someone else (`ip link del`): make it
-    /// again, with its sockets, as keepalived does. Its instance has already dropped to
+    /// A VMAC or ipvlan this daemon runs on was deleted by someone else (`ip link del`):
+    /// make it again, with its sockets, as keepalived does. Its instance has already dropped to
     /// BACKUP for the lost VIPs (or keeps MASTER, whose VIPs are put back here).
     pub(super) async fn vmac_link_event(&mut self, name: &str, index: u32, up: bool) {
         if up || !self.vmacs.is_active_link(name, index) {
@@ -192,6 +276,8 @@ impl Daemon {
         if let Some(saved) = saved {
             self.vmacs.adopt_sysctls(name, saved);
         }
+        // A remade ipvlan may have another link-local address.
+        self.ipvlan_sources().await;
         self.open_endpoints();
     }
 
@@ -200,8 +286,8 @@ impl Daemon {
     pub(super) async fn stop_vmacs(&mut self) {
         let indexes: Vec<u32> = self
             .vmacs
-            .parents()
-            .keys()
+            .names()
+            .into_iter()
             .filter_map(|name| self.links.get(name).map(|(index, _)| *index))
             .collect();
         self.installed

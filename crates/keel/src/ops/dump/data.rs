@@ -413,8 +413,34 @@ fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, 
             ),
         );
     }
-    match &instance.vmac_interface {
-        Some(vmac) => line(
+    // keepalived 2.2.7 (vrrp_data.c, dump_vrrp): "Use IPVLAN" after (instead of) the VMAC
+    // line, and the ipvlan as the instance's interface (observed in the test VM).
+    if let (None, Some(ipvlan)) = (&instance.vmac_interface, &instance.ipvlan) {
+        line(
+            out,
+            format!(
+                "   Use IPVLAN, i/f {}, is_up = {}{}, type {}",
+                ipvlan.interface,
+                true_false(ipvlan.up),
+                ipvlan
+                    .address
+                    .as_ref()
+                    .map(|address| format!(", i/f address = {address}"))
+                    .unwrap_or_default(),
+                ipvlan.flag
+            ),
+        );
+        line(
+            out,
+            format!(
+                "   Interface = {}, ipvlan on {}",
+                ipvlan.interface, instance.interface
+            ),
+        );
+    }
+    match (&instance.vmac_interface, &instance.ipvlan) {
+        (None, Some(_)) => {}
+        (Some(vmac), _) => line(
             out,
             format!(
                 "   Interface = {vmac}, vmac on {}{}",
@@ -426,7 +452,7 @@ fn instance_lines(out: &mut String, instance: &InstanceSnapshot, uid_gid: (u32, 
                 }
             ),
         ),
-        None => line(out, format!("   Interface = {}", instance.interface)),
+        (None, None) => line(out, format!("   Interface = {}", instance.interface)),
     }
     if instance.dont_track_primary {
         line(out, "   VRRP interface tracking disabled");

@@ -103,17 +103,13 @@ fn instance_json(instance: &InstanceSnapshot) -> String {
     data.uint("dont_track_primary", instance.dont_track_primary);
     data.uint("skip_check_adv_addr", instance.skip_check_adv_addr);
     data.uint("strict_mode", instance.strict);
-    data.string(
-        "vmac_ifname",
-        instance.vmac_interface.as_deref().unwrap_or(""),
-    );
-    data.string(
-        "ifp_ifname",
-        instance
-            .vmac_interface
-            .as_deref()
-            .unwrap_or(&instance.interface),
-    );
+    // keepalived keeps the ipvlan's name in vmac_ifname too, and runs the instance on it.
+    let own = instance.vmac_interface.as_deref().or(instance
+        .ipvlan
+        .as_ref()
+        .map(|ipvlan| ipvlan.interface.as_str()));
+    data.string("vmac_ifname", own.unwrap_or(""));
+    data.string("ifp_ifname", own.unwrap_or(&instance.interface));
     data.uint("master_priority", instance.master_priority);
     let transition = instance.last_transition.unwrap_or_default();
     data.raw(
