@@ -23,6 +23,9 @@
 # sender's system call, so a daemon's CPU includes the switch's and the peer's receive work
 # (both daemons alike). LAB_NAPI=1 (lab.sh) moves that work to per-device kernel threads and
 # reports each host's own receive path as "NIC receive" (the switch's only on stderr).
+# LAB_LINK=cable (lab.sh) joins the two hosts back to back without the bridge, so the
+# switch's forwarding is not charged to the sending daemon; the capture is then on the
+# backup's end of each link.
 # Prints one Markdown table row per case (and the raw numbers to stderr).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
