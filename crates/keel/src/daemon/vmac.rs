@@ -30,6 +30,8 @@ use keel_vrrp::{Family, InstanceConfig};
 
 use super::log;
 
+mod link_state;
+
 /// One instance's VMAC as the configuration asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VmacPlan {
@@ -221,6 +223,11 @@ pub fn address_key(instance: &str, dev: &str) -> String {
     format!("{instance} {dev}")
 }
 
+/// Whether `key` is an [`address_key`] rather than an instance's name.
+fn is_address_key(key: &str) -> bool {
+    key.contains(' ')
+}
+
 /// `vmac_prefix` from `global_defs` (keepalived's default `vrrp`).
 pub fn vmac_prefix(config: &Config) -> String {
     global_string(config, "vmac_prefix").unwrap_or_else(|| "vrrp".into())
@@ -327,6 +334,8 @@ pub fn is_vmac_leftover(link: &LinkInfo, prefix: &str, configured: &[String]) ->
 #[derive(Debug, Default)]
 pub struct Vmacs {
     active: BTreeMap<String, Active>,
+    /// What the engine was last told of each instance's own link.
+    reports: link_state::LinkReports,
 }
 
 #[derive(Debug)]
@@ -483,6 +492,52 @@ impl Vmacs {
         self.active
             .values()
             .any(|a| a.name == name && a.index == index)
+    }
+
+    /// Every link this daemon made and runs, with its index.
+    pub fn links(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.active.values().map(|a| (a.name.as_str(), a.index))
+    }
+
+    /// Whether `name` is a link this daemon made and runs (whatever its index now).
+    pub fn is_active_name(&self, name: &str) -> bool {
+        self.active.values().any(|a| a.name == name)
+    }
+
+    /// The up/down reports the engine needs about each instance's own VMAC or ipvlan (not
+    /// `use_vmac_addr`'s, which carry VIPs only), as (instance, up); `is_up(name, index)`
+    /// says whether a link is up now. See [`link_state`].
+    pub fn link_reports(&mut self, is_up: impl Fn(&str, u32) -> bool) -> Vec<(String, bool)> {
+        let links = self
+            .active
+            .iter()
+            .filter(|(key, _)| !is_address_key(key))
+            .map(|(instance, active)| (instance.as_str(), is_up(&active.name, active.index)));
+        self.reports.changes(links)
+    }
+
+    /// Records that the instance whose own link is `name` is reported down; the instance,
+    /// when that is news to the engine.
+    pub fn report_down(&mut self, name: &str) -> Option<String> {
+        let instance = self
+            .active
+            .iter()
+            .find(|(key, active)| active.name == name && !is_address_key(key))
+            .map(|(instance, _)| instance.clone())?;
+        self.reports.report_down(&instance).then_some(instance)
+    }
+
+    /// The running ipvlan (name, index) whose configured address is `address`.
+    pub fn ipvlan_with_address(&self, address: IpAddr) -> Option<(&str, u32)> {
+        self.active
+            .values()
+            .find_map(|active| match active.plan.kind {
+                LinkKind::Ipvlan {
+                    address: Some((configured, _)),
+                    ..
+                } if configured == address => Some((active.name.as_str(), active.index)),
+                _ => None,
+            })
     }
 
     /// Forgets the VMAC `name` without deleting it (it is already gone); returns the
