@@ -14,7 +14,9 @@
 //!   firewall rules; IPv6 is disabled on it for an IPv4 instance;
 //! * the configured address goes on it and is the adverts' source address;
 //! * VIPs stay on the instance interface ([`super::vmac::Vmacs::device`]);
-//! * it exists in every state and is deleted at stop (also one taken over).
+//! * it exists in every state and is deleted at stop (also one taken over); down or
+//!   deleted, its instance is in FAULT until it is up again or made again
+//!   (`Daemon::vmac_link_event` in `run/vmacs.rs`).
 //!
 //! The table of running links, naming and deletion are shared with VMACs in
 //! [`super::vmac`].

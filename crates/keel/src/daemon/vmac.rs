@@ -1,7 +1,8 @@
 //! `use_vmac`: each such instance gets keepalived's macvlan (spec §3.10) and runs on it.
 //!
 //! The engine keeps knowing the instance by its configured interface (whose link state
-//! decides FAULT); the daemon translates at the edge:
+//! decides FAULT, as the VMAC's does: `vmac/link_state.rs`); the daemon translates at
+//! the edge:
 //!
 //! * adverts are sent and received on the VMAC (keepalived's sockpool binds there), or on
 //!   the base interface with `vmac_xmit_base`. A multicast frame whose source MAC is one of
@@ -506,7 +507,7 @@ impl Vmacs {
 
     /// The up/down reports the engine needs about each instance's own VMAC or ipvlan (not
     /// `use_vmac_addr`'s, which carry VIPs only), as (instance, up); `is_up(name, index)`
-    /// says whether a link is up now. See [`link_state`].
+    /// says whether a link is up now. See `vmac/link_state.rs`.
     pub fn link_reports(&mut self, is_up: impl Fn(&str, u32) -> bool) -> Vec<(String, bool)> {
         let links = self
             .active
