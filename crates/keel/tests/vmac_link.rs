@@ -276,3 +276,63 @@ fn a_vmac_down_or_deleted_faults_its_instance_as_keepalived_does() {
     assert!(holds_on_vmac(host) && !holds_on_vmac(peer_host));
     keel_master.stop(Duration::from_secs(10));
 }
+
+// Input: keel MASTER alone on an IPv6 `use_vmac` instance (vrrp.61 carries e0's link-local,
+// the adverts' source); `ip link set vrrp.61 down`, then up.
+// Output: FAULT, then BACKUP and MASTER again with the VIP, and vrrp.61 carries e0's
+// link-local again (the kernel flushed it when the link went down). keepalived 2.2.7, tried
+// by hand on the same steps, leaves it off and stays in FAULT ("Using src_ip = (none)").
+#[test]
+fn an_ipv6_vmac_set_down_and_up_gets_its_link_local_back() {
+    let _serial = serial();
+    let (lab, dir) = lab("kvmlink6", 1);
+    let host = lab.host(0);
+    let link_local = host.link_local();
+    let config = "vrrp_instance VI_6 {\n  state MASTER\n  interface e0\n  virtual_router_id 61\n  \
+                  priority 150\n  advert_int 0.2\n  use_vmac\n  \
+                  virtual_ipaddress {\n    fd00::100/64\n  }\n}\n";
+    let keel = start_keel(host, dir.path(), "keel", config);
+    let addresses = || host.ns.ip(&["-6", "-o", "addr", "show", "dev", "vrrp.61"]);
+    let masters = || {
+        keel.log_text()
+            .matches("(VI_6) Entering MASTER STATE")
+            .count()
+    };
+    assert!(
+        wait_until(Duration::from_secs(6), || masters() == 1
+            && addresses().contains(" fd00::100/64"))
+        .is_some(),
+        "{}",
+        keel.log_text()
+    );
+    assert!(
+        addresses().contains(&format!(" {link_local}/64")),
+        "{}",
+        addresses()
+    );
+
+    host.ns.ip(&["link", "set", "vrrp.61", "down"]);
+    assert!(
+        wait_until(Duration::from_secs(3), || keel
+            .log_text()
+            .contains("(VI_6) Entering FAULT STATE"))
+        .is_some(),
+        "{}",
+        keel.log_text()
+    );
+    host.ns.ip(&["link", "set", "vrrp.61", "up"]);
+    assert!(
+        wait_until(Duration::from_secs(4), || masters() == 2
+            && addresses().contains(" fd00::100/64"))
+        .is_some(),
+        "{}\n{}",
+        addresses(),
+        keel.log_text()
+    );
+    let shown = addresses();
+    let line = shown
+        .lines()
+        .find(|line| line.contains(&format!(" {link_local}/64")))
+        .unwrap_or_else(|| panic!("no {link_local} on vrrp.61:\n{shown}"));
+    assert!(line.contains("nodad"), "{line}");
+}

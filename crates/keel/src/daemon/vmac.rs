@@ -495,52 +495,6 @@ impl Vmacs {
             .any(|a| a.name == name && a.index == index)
     }
 
-    /// Every link this daemon made and runs, with its index.
-    pub fn links(&self) -> impl Iterator<Item = (&str, u32)> {
-        self.active.values().map(|a| (a.name.as_str(), a.index))
-    }
-
-    /// Whether `name` is a link this daemon made and runs (whatever its index now).
-    pub fn is_active_name(&self, name: &str) -> bool {
-        self.active.values().any(|a| a.name == name)
-    }
-
-    /// The up/down reports the engine needs about each instance's own VMAC or ipvlan (not
-    /// `use_vmac_addr`'s, which carry VIPs only), as (instance, up); `is_up(name, index)`
-    /// says whether a link is up now. See `vmac/link_state.rs`.
-    pub fn link_reports(&mut self, is_up: impl Fn(&str, u32) -> bool) -> Vec<(String, bool)> {
-        let links = self
-            .active
-            .iter()
-            .filter(|(key, _)| !is_address_key(key))
-            .map(|(instance, active)| (instance.as_str(), is_up(&active.name, active.index)));
-        self.reports.changes(links)
-    }
-
-    /// Records that the instance whose own link is `name` is reported down; the instance,
-    /// when that is news to the engine.
-    pub fn report_down(&mut self, name: &str) -> Option<String> {
-        let instance = self
-            .active
-            .iter()
-            .find(|(key, active)| active.name == name && !is_address_key(key))
-            .map(|(instance, _)| instance.clone())?;
-        self.reports.report_down(&instance).then_some(instance)
-    }
-
-    /// The running ipvlan (name, index) whose configured address is `address`.
-    pub fn ipvlan_with_address(&self, address: IpAddr) -> Option<(&str, u32)> {
-        self.active
-            .values()
-            .find_map(|active| match active.plan.kind {
-                LinkKind::Ipvlan {
-                    address: Some((configured, _)),
-                    ..
-                } if configured == address => Some((active.name.as_str(), active.index)),
-                _ => None,
-            })
-    }
-
     /// Forgets the VMAC `name` without deleting it (it is already gone); returns the
     /// sysctl values it saved, for the VMAC that replaces it.
     pub fn forget(&mut self, name: &str) -> Option<SysctlRestore> {

@@ -263,7 +263,9 @@ impl Daemon {
     /// * down (`ip link set vrrp.51 down`, or its parent down): "Netlink reports vrrp.51
     ///   down" and the instance goes to FAULT (its priority-0 advert cannot leave a down
     ///   link; its VIPs go). The link is left down: keepalived does not set it up again;
-    /// * up again: "Netlink reports vrrp.51 up", and the instance leaves FAULT for BACKUP;
+    /// * up again: "Netlink reports vrrp.51 up", and the instance leaves FAULT for BACKUP
+    ///   (an IPv6 VMAC gets its parent's link-local back first, see
+    ///   [`crate::daemon::vmac::Vmacs::restore_link_local`]);
     /// * deleted: FAULT as for down, "Interface vrrp.51 deleted", the link is made again
     ///   ("Success creating VMAC interface vrrp.51") and the instance goes back to BACKUP.
     ///   keepalived 2.2.7 does that for a VMAC; for an ipvlan it makes the link again but
@@ -302,6 +304,9 @@ impl Daemon {
         };
         let previous = self.links.insert(name.to_string(), (index, now_up));
         if previous.map(|(_, was)| was) != Some(now_up) {
+            if now_up {
+                self.vmacs.restore_link_local(&self.netlink, name).await;
+            }
             self.link_changed(name, now_up).await;
         }
         self.report_vmac_links().await;

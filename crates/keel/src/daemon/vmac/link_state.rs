@@ -8,6 +8,11 @@
 //! once per transition whatever the number of netlink events.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use keel_sys::netlink::{AddressSpec, Netlink};
+
+use super::{LinkKind, Vmacs, is_address_key, log};
 
 /// The instances whose link was last reported down.
 #[derive(Debug, Default)]
@@ -50,6 +55,80 @@ impl LinkReports {
     /// Records `instance`'s link as reported down; whether that is news.
     pub fn report_down(&mut self, instance: &str) -> bool {
         self.down.insert(instance.to_string())
+    }
+}
+
+/// What the engine hears of the links [`Vmacs`] runs.
+impl Vmacs {
+    /// Every link this daemon made and runs, with its index.
+    pub fn links(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.active.values().map(|a| (a.name.as_str(), a.index))
+    }
+
+    /// Whether `name` is a link this daemon made and runs (whatever its index now).
+    pub fn is_active_name(&self, name: &str) -> bool {
+        self.active.values().any(|a| a.name == name)
+    }
+
+    /// The up/down reports the engine needs about each instance's own VMAC or ipvlan (not
+    /// `use_vmac_addr`'s, which carry VIPs only), as (instance, up); `is_up(name, index)`
+    /// says whether a link is up now (the module docs say why).
+    pub fn link_reports(&mut self, is_up: impl Fn(&str, u32) -> bool) -> Vec<(String, bool)> {
+        let links = self
+            .active
+            .iter()
+            .filter(|(key, _)| !is_address_key(key))
+            .map(|(instance, active)| (instance.as_str(), is_up(&active.name, active.index)));
+        self.reports.changes(links)
+    }
+
+    /// Records that the instance whose own link is `name` is reported down; the instance,
+    /// when that is news to the engine.
+    pub fn report_down(&mut self, name: &str) -> Option<String> {
+        let instance = self
+            .active
+            .iter()
+            .find(|(key, active)| active.name == name && !is_address_key(key))
+            .map(|(instance, _)| instance.clone())?;
+        self.reports.report_down(&instance).then_some(instance)
+    }
+
+    /// Puts the parent's link-local back on the IPv6 VMAC `name` when it is up again: the
+    /// kernel flushes a link's IPv6 addresses when it goes down, and the VMAC is to carry
+    /// that address as it did when made ([`super::VmacPlan::link_local`]). keepalived
+    /// 2.2.7 does not, and its instance then stays in FAULT for want of a source address
+    /// ("Using src_ip = (none)" in its data dump, seen in namespaces); keel's comes back.
+    pub async fn restore_link_local(&self, netlink: &Netlink, name: &str) {
+        let Some(active) = self.active.values().find(|a| a.name == name) else {
+            return;
+        };
+        let Some(link_local) = active.plan.link_local else {
+            return;
+        };
+        let mut spec = AddressSpec::new(active.index, IpAddr::V6(link_local), 64);
+        spec.options.nodad = true;
+        spec.preferred_lifetime = Some(0);
+        match netlink.add_address(&spec).await {
+            Ok(()) => {}
+            Err(error) if error.netlink_errno() == Some(libc::EEXIST) => {}
+            Err(error) => log::error(&format!(
+                "({}) cannot add {link_local} to {name}: {error}",
+                active.plan.owner()
+            )),
+        }
+    }
+
+    /// The running ipvlan (name, index) whose configured address is `address`.
+    pub fn ipvlan_with_address(&self, address: IpAddr) -> Option<(&str, u32)> {
+        self.active
+            .values()
+            .find_map(|active| match active.plan.kind {
+                LinkKind::Ipvlan {
+                    address: Some((configured, _)),
+                    ..
+                } if configured == address => Some((active.name.as_str(), active.index)),
+                _ => None,
+            })
     }
 }
 
