@@ -395,8 +395,7 @@ impl Daemon {
         let Some((name, index)) = self.vmacs.ipvlan_with_address(address) else {
             return;
         };
-        // The deleted ipvlan's address is reported with its old index.
-        if index != ifindex && self.link_name(ifindex).as_deref() != Some(name) {
+        if index != ifindex {
             return;
         }
         log::detail(&if added {
