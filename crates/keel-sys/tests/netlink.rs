@@ -526,6 +526,12 @@ async fn monitor_reports_link_changes_and_addresses_removed_by_someone_else() {
         link.mac.map(|m| m.to_vec()),
         Some(parse_mac(&lab.host(0).mac()))
     );
+    // Output: asked by index alone, the same link; an index nobody holds is ENODEV.
+    let by_index = netlink.link(e0).await.unwrap();
+    assert_eq!((by_index.name.as_str(), by_index.is_up()), ("e0", false));
+    assert_eq!(by_index.mac, link.mac);
+    let missing = netlink.link(999_999).await.unwrap_err();
+    assert_eq!(missing.netlink_errno(), Some(libc::ENODEV), "{missing}");
 }
 
 fn parse_mac(text: &str) -> Vec<u8> {

@@ -247,6 +247,9 @@ pub fn map(
                 if ipvlan_without_source(instance, mapped.family) {
                     mapped.trackers.push(ipvlan_fault(&instance.name));
                 }
+                if instance.use_vmac.is_some() || instance.use_ipvlan.is_some() {
+                    mapped.trackers.push(vmac_link(&instance.name));
+                }
                 mapped.notify = notify(
                     &instance.notify,
                     instance
@@ -372,6 +375,27 @@ fn ipvlan_fault(instance: &str) -> TrackedObject {
             fall: 1,
             init_fail: true,
         },
+        weight: 0,
+        reverse: false,
+    }
+}
+
+/// The tracker id of an instance's own VMAC or ipvlan (`use_vmac`, `use_ipvlan`), which
+/// the daemon reports up or down as the link goes.
+pub fn vmac_link_id(instance: &str) -> TrackerId {
+    TrackerId(format!("vmac-link:{instance}"))
+}
+
+/// keepalived 2.2.7 puts a `use_vmac`/`use_ipvlan` instance in FAULT while its VMAC or
+/// ipvlan is down or gone, as it does for the instance's interface ("Netlink reports
+/// vrrp.51 down", "(VI_1) Entering FAULT STATE"; seen in namespaces and in the test VM,
+/// `tests/vmac_link.rs`, `tests/ipvlan_vm.rs`): the engine knows the instance by its
+/// configured interface, so the link is a weight-0 up/down tracker of its own, up until
+/// the daemon says otherwise.
+fn vmac_link(instance: &str) -> TrackedObject {
+    TrackedObject {
+        id: vmac_link_id(instance),
+        kind: TrackerKind::State,
         weight: 0,
         reverse: false,
     }

@@ -6,7 +6,8 @@
 //! namespace `peer`, where tcpdump captures the adverts. Per daemon: start it, let it
 //! become MASTER, record the ipvlan (`ip -d link`), the addresses, the ipvlan's IPv6 switch,
 //! the SIGUSR1 data dump and a ping of the VIP from the peer, stop it (SIGTERM), record the
-//! links again and the capture.
+//! links again and the capture. Then each daemon once more (`linkphase`): while it is
+//! MASTER someone removes the ipvlan's address, sets the ipvlan down, up, and deletes it.
 //!
 //! Needs the VM build's Debian packages: qemu-system-x86, busybox-static, cpio,
 //! xz-utils, ipvsadm, keepalived, iproute2, tcpdump.
@@ -151,6 +152,37 @@ section backup-peer-log; cat /tmp/peer.log; end
 
 phase keepalived6 /tmp/ipv6.conf vrrp.61 keepalived
 phase keel6 /tmp/ipv6.conf vrrp.61 /payload/keel
+
+# linkphase NAME DAEMON...: once MASTER on ipvl0 (0.2 s adverts), someone removes the
+# ipvlan's address (then puts it back), sets the ipvlan down, up, and deletes it.
+sed 's/advert_int 0.5/advert_int 0.2/' /payload/keepalived.conf >/tmp/link.conf
+mark() { n=$(wc -l < /tmp/$name.log); }
+since() { tail -n +$((n+1)) /tmp/$name.log; }
+wait_log() { i=0; until since | grep -q "$1" || [ $i -ge $2 ]; do usleep 100000; i=$((i+1)); done; }
+state() { ip -o link show dev ipvl0 | sed 's/^[^<]*<\([^>]*\)>.*/\1/'; ip -o addr show | sed 's/^[0-9]*: //; s/ *valid_lft.*//' | grep -E '^(ipvl0|v0) +inet '; }
+linkphase() {
+    name=$1; shift
+    "$@" -n -l -D -P -f /tmp/link.conf -p /run/$name.pid -r /run/$name-vrrp.pid >/tmp/$name.log 2>&1 &
+    daemon=$!
+    n=0; wait_log "Entering MASTER STATE" 100
+    /sbin/ip netns exec peer tcpdump -Z root -l -n -i v1 'ip proto 112' >/tmp/$name-addrdel.cap 2>/dev/null &
+    capture=$!
+    usleep 300000
+    mark; ip addr del 10.0.0.50/24 dev ipvl0; usleep 800000
+    kill $capture
+    section $name-addrdel; state; echo "-- log"; since; echo "-- capture"; cat /tmp/$name-addrdel.cap; end
+    ip addr add 10.0.0.50/24 dev ipvl0
+    mark; ip link set ipvl0 down; wait_log "Entering FAULT STATE" 30; usleep 300000
+    section $name-down; state; echo "-- log"; since; end
+    mark; ip link set ipvl0 up; wait_log "Entering MASTER STATE" 30
+    section $name-up; state; echo "-- log"; since; end
+    mark; ip link del ipvl0; wait_log "creating ipvlan interface" 30; wait_log "Entering MASTER STATE" 15
+    section $name-del; state; echo "-- log"; since; end
+    kill $daemon
+    i=0; while kill -0 $daemon 2>/dev/null && [ $i -lt 50 ]; do usleep 100000; i=$((i+1)); done
+}
+linkphase keepalived-link keepalived
+linkphase keel-link /payload/keel
 "#;
 
 #[test]
@@ -277,6 +309,140 @@ fn use_ipvlan_matches_keepalived() {
     keel_only(&section, &logs);
     backup(&section);
     ipv6(&section, &logs, &v0_mac);
+    link_changes(&section);
+}
+
+/// keepalived 2.2.7, then keel, MASTER on `ipvl0` (10.0.0.50/24, 0.2 s adverts), while
+/// someone removes the ipvlan's address, sets the ipvlan down, up, and deletes it.
+fn link_changes(section: &impl Fn(&str) -> String) {
+    let step = |daemon: &str, step: &str| section(&format!("{daemon}-link-{step}"));
+    // The part of a step's section before `-- log`: ipvl0's flags, then the addresses of
+    // ipvl0 and v0 as "link    inet address".
+    let state = |text: &str| -> Vec<String> {
+        text.split("-- log")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .map(|line| {
+                line.split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    let log = |text: &str| -> String {
+        let rest = text.split("-- log").nth(1).unwrap_or_default();
+        rest.split("-- capture")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    for daemon in ["keepalived", "keel"] {
+        // Input: `ip addr del 10.0.0.50/24 dev ipvl0`.
+        // Output: nothing changes but the address: still MASTER (no transition), the VIP
+        // on v0, adverts still from 10.0.0.50 at priority 150; only the -D log says it.
+        let addrdel = step(daemon, "addrdel");
+        assert_eq!(
+            state(&addrdel),
+            [
+                "BROADCAST,MULTICAST,UP,LOWER_UP",
+                "v0 inet 10.0.0.1/24",
+                "v0 inet 10.0.0.100/24"
+            ],
+            "{daemon}:\n{addrdel}"
+        );
+        assert!(!log(&addrdel).contains("Entering"), "{daemon}:\n{addrdel}");
+        assert!(
+            log(&addrdel).contains("Deassigned address 10.0.0.50 from interface ipvl0"),
+            "{daemon}:\n{addrdel}"
+        );
+        let capture = addrdel.split("-- capture").nth(1).unwrap_or_default();
+        let adverts: Vec<&str> = capture.lines().filter(|l| l.contains("VRRPv3")).collect();
+        assert!(adverts.len() >= 4, "{daemon}:\n{addrdel}");
+        assert!(
+            adverts.iter().all(|line| line
+                .contains("10.0.0.50 > 224.0.0.18: VRRPv3, Advertisement, vrid 51, prio 150")),
+            "{daemon}:\n{addrdel}"
+        );
+
+        // Input: `ip link set ipvl0 down` (after the address was put back).
+        // Output: FAULT, the VIP gone from v0, the ipvlan left down.
+        let down = step(daemon, "down");
+        assert_eq!(
+            state(&down),
+            [
+                "BROADCAST,MULTICAST",
+                "v0 inet 10.0.0.1/24",
+                "ipvl0 inet 10.0.0.50/24"
+            ],
+            "{daemon}:\n{down}"
+        );
+        for line in ["Netlink reports ipvl0 down", "(VI_1) Entering FAULT STATE"] {
+            assert!(log(&down).contains(line), "{daemon}: {line}\n{down}");
+        }
+
+        // Input: `ip link set ipvl0 up`.
+        // Output: BACKUP, then MASTER with the VIP.
+        let up = step(daemon, "up");
+        assert!(
+            state(&up).contains(&"v0 inet 10.0.0.100/24".to_string()),
+            "{daemon}:\n{up}"
+        );
+        for line in [
+            "Netlink reports ipvl0 up",
+            "(VI_1) Entering BACKUP STATE",
+            "(VI_1) Entering MASTER STATE",
+        ] {
+            assert!(log(&up).contains(line), "{daemon}: {line}\n{up}");
+        }
+
+        // Input: `ip link del ipvl0`.
+        // Output: FAULT, "Interface ipvl0 deleted", the ipvlan made again, up, with its
+        // address.
+        let deleted = step(daemon, "del");
+        let deleted_state = state(&deleted);
+        assert_eq!(
+            deleted_state.first().map(String::as_str),
+            Some("BROADCAST,MULTICAST,UP,LOWER_UP"),
+            "{daemon}:\n{deleted}"
+        );
+        assert!(
+            deleted_state.contains(&"ipvl0 inet 10.0.0.50/24".to_string()),
+            "{daemon}:\n{deleted}"
+        );
+        for line in [
+            "Netlink reports ipvl0 down",
+            "(VI_1) Entering FAULT STATE",
+            "Interface ipvl0 deleted",
+            "(VI_1): Success creating ipvlan interface ipvl0",
+        ] {
+            assert!(log(&deleted).contains(line), "{daemon}: {line}\n{deleted}");
+        }
+    }
+    // Output: there keepalived 2.2.7 stays in FAULT for good (it does for a remade ipvlan,
+    // not for a remade VMAC; a restart is its only way out); keel goes BACKUP, then MASTER
+    // with the VIP, as both do for a VMAC.
+    let keepalived = step("keepalived", "del");
+    assert!(
+        !log(&keepalived).contains("Entering BACKUP STATE"),
+        "{keepalived}"
+    );
+    assert!(
+        !state(&keepalived).contains(&"v0 inet 10.0.0.100/24".to_string()),
+        "{keepalived}"
+    );
+    let keel = step("keel", "del");
+    for line in [
+        "(VI_1) Entering BACKUP STATE",
+        "(VI_1) Entering MASTER STATE",
+    ] {
+        assert!(log(&keel).contains(line), "keel: {line}\n{keel}");
+    }
+    assert!(
+        state(&keel).contains(&"v0 inet 10.0.0.100/24".to_string()),
+        "{keel}"
+    );
 }
 
 /// keel BACKUP (priority 100) on its ipvlan, keepalived 2.2.7 MASTER (priority 200) on the

@@ -209,6 +209,24 @@ impl Netlink {
             .ok_or_else(|| Error::NoSuchInterface(name.to_string()))
     }
 
+    /// The link whose index is `index`, asked of the kernel alone (no dump); errno
+    /// `ENODEV` when there is none (it was deleted).
+    pub async fn link(&self, index: u32) -> Result<LinkInfo> {
+        let mut message = LinkMessage::default();
+        message.header.index = index;
+        // A plain request: the kernel answers with the one link, or an error.
+        let answers = self
+            .exchange("get link", RouteNetlinkMessage::GetLink(message), 0)
+            .await?;
+        answers
+            .iter()
+            .find_map(|answer| match answer {
+                RouteNetlinkMessage::NewLink(message) => Some(LinkInfo::from_message(message)),
+                _ => None,
+            })
+            .ok_or_else(|| Error::NoSuchInterface(format!("index {index}")))
+    }
+
     /// Sets a link administratively up or down.
     pub async fn set_link_up(&self, index: u32, up: bool) -> Result<()> {
         let builder = LinkUnspec::new_with_index(index);

@@ -14,7 +14,9 @@
 //!   firewall rules; IPv6 is disabled on it for an IPv4 instance;
 //! * the configured address goes on it and is the adverts' source address;
 //! * VIPs stay on the instance interface ([`super::vmac::Vmacs::device`]);
-//! * it exists in every state and is deleted at stop (also one taken over).
+//! * it exists in every state and is deleted at stop (also one taken over); down or
+//!   deleted, its instance is in FAULT until it is up again or made again
+//!   (`Daemon::vmac_link_event` in `run/vmacs.rs`).
 //!
 //! The table of running links, naming and deletion are shared with VMACs in
 //! [`super::vmac`].
@@ -324,7 +326,8 @@ mod tests {
     // ipvlan address.
     // Output: the first is held in FAULT by a failed weight-0 tracker (keepalived 2.2.7:
     // "setting instance to fault state") and advertises from the interface's address; the
-    // second advertises from mcast_src_ip (it always wins) and has no such tracker.
+    // second advertises from mcast_src_ip (it always wins) and has no such tracker. Both
+    // have their ipvlan's link tracker (FAULT while it is down), which starts up.
     #[test]
     fn ipv4_without_an_address_is_held_in_fault() {
         let text = "vrrp_instance VI_1 {\n interface e0\n virtual_router_id 51\n use_ipvlan\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n\
@@ -332,19 +335,28 @@ mod tests {
         let config = parse(text);
         let mapped =
             crate::vrrp_config::map(&config, true, &|_, _, _| Some("10.0.0.9".parse().unwrap()));
+        let ids = |instance: &InstanceConfig| -> Vec<String> {
+            instance.trackers.iter().map(|t| t.id.0.clone()).collect()
+        };
         let vi1 = &mapped.router.instances[0];
-        let fault: Vec<_> = vi1.trackers.iter().filter(|t| t.weight == 0).collect();
-        assert_eq!(fault.len(), 1, "{:?}", vi1.trackers);
+        assert_eq!(
+            ids(vi1),
+            ["ipvlan-without-address:VI_1", "vmac-link:VI_1"],
+            "{:?}",
+            vi1.trackers
+        );
+        assert!(vi1.trackers.iter().all(|t| t.weight == 0));
         assert!(matches!(
-            fault[0].kind,
+            vi1.trackers[0].kind,
             keel_vrrp::TrackerKind::Script {
                 init_fail: true,
                 ..
             }
         ));
+        assert_eq!(vi1.trackers[1].kind, keel_vrrp::TrackerKind::State);
         assert_eq!(vi1.primary_address.to_string(), "10.0.0.9");
         let vi2 = &mapped.router.instances[1];
-        assert!(vi2.trackers.is_empty(), "{:?}", vi2.trackers);
+        assert_eq!(ids(vi2), ["vmac-link:VI_2"], "{:?}", vi2.trackers);
         assert_eq!(vi2.primary_address.to_string(), "10.0.0.7");
     }
 }

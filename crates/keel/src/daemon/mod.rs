@@ -58,6 +58,15 @@ pub enum Event {
         up: bool,
         /// Its hardware address, when it has one (the source of framed adverts).
         mac: Option<[u8; 6]>,
+        /// The link was deleted (`up` is then false).
+        removed: bool,
+    },
+    /// An address was added to an interface.
+    AddressAdded {
+        /// The interface index.
+        ifindex: u32,
+        /// The address.
+        address: IpAddr,
     },
     /// An address disappeared from an interface.
     AddressRemoved {

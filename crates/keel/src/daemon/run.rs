@@ -274,17 +274,26 @@ impl Daemon {
                 index,
                 up,
                 mac,
+                removed,
             } => {
                 if let Some(mac) = mac {
                     self.wire.set_link_mac(&name, mac);
+                }
+                // A VMAC or ipvlan this daemon made: its own rules (run/vmacs.rs).
+                if self.vmacs.is_active_name(&name) {
+                    self.vmac_link_event(&name, index, up, removed).await;
+                    return;
                 }
                 let previous = self.links.insert(name.clone(), (index, up));
                 if previous.map(|(_, was)| was) != Some(up) {
                     self.link_changed(&name, up).await;
                 }
-                self.vmac_link_event(&name, index, up).await;
+            }
+            Event::AddressAdded { ifindex, address } => {
+                self.ipvlan_address_event(ifindex, address, true);
             }
             Event::AddressRemoved { ifindex, address } => {
+                self.ipvlan_address_event(ifindex, address, false);
                 if self.installed.remove(&(ifindex, address)) {
                     let Some(name) = self.link_name(ifindex) else {
                         return;
@@ -300,7 +309,11 @@ impl Daemon {
                 }
             }
             Event::ProcessCount { id, count } => self.observations.process_count(&id, count),
-            Event::Resync => self.refresh_links().await,
+            Event::Resync => {
+                self.refresh_links().await;
+                // A VMAC deleted while events were lost is not in the listing.
+                self.check_vmac_links().await;
+            }
             Event::Signal(signal) => self.signal(signal).await,
         }
     }
@@ -458,6 +471,8 @@ impl Daemon {
         self.ipvlan_sources().await;
         self.open_endpoints();
         self.open_fifo();
+        // A reload that makes a VMAC again, or drops one that was down.
+        self.report_vmac_links().await;
         self.write_states_after_reload();
         self.restart_trackers();
         self.reload_bfd().await;

@@ -160,18 +160,22 @@ pub fn spawn_link_monitor(
                     name: link.name,
                     index: link.index,
                     mac: link.mac,
+                    removed: false,
                 },
                 NetEvent::LinkRemoved { index, name } => Event::Link {
                     name,
                     index,
                     up: false,
                     mac: None,
+                    removed: true,
                 },
                 NetEvent::AddressRemoved {
                     ifindex, address, ..
                 } => Event::AddressRemoved { ifindex, address },
+                NetEvent::AddressAdded {
+                    ifindex, address, ..
+                } => Event::AddressAdded { ifindex, address },
                 NetEvent::Overrun => Event::Resync,
-                NetEvent::AddressAdded { .. } => continue,
             };
             if events.send(event).is_err() {
                 return;

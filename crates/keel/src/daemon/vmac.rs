@@ -1,7 +1,8 @@
 //! `use_vmac`: each such instance gets keepalived's macvlan (spec §3.10) and runs on it.
 //!
 //! The engine keeps knowing the instance by its configured interface (whose link state
-//! decides FAULT); the daemon translates at the edge:
+//! decides FAULT, as the VMAC's does: `vmac/link_state.rs`); the daemon translates at
+//! the edge:
 //!
 //! * adverts are sent and received on the VMAC (keepalived's sockpool binds there), or on
 //!   the base interface with `vmac_xmit_base`. A multicast frame whose source MAC is one of
@@ -29,6 +30,8 @@ use keel_sys::vmac::{SysctlRestore, VmacFamily, configure_vmac_sysctls, vmac_add
 use keel_vrrp::{Family, InstanceConfig};
 
 use super::log;
+
+mod link_state;
 
 /// One instance's VMAC as the configuration asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,6 +224,11 @@ pub fn address_key(instance: &str, dev: &str) -> String {
     format!("{instance} {dev}")
 }
 
+/// Whether `key` is an [`address_key`] rather than an instance's name.
+fn is_address_key(key: &str) -> bool {
+    key.contains(' ')
+}
+
 /// `vmac_prefix` from `global_defs` (keepalived's default `vrrp`).
 pub fn vmac_prefix(config: &Config) -> String {
     global_string(config, "vmac_prefix").unwrap_or_else(|| "vrrp".into())
@@ -327,6 +335,8 @@ pub fn is_vmac_leftover(link: &LinkInfo, prefix: &str, configured: &[String]) ->
 #[derive(Debug, Default)]
 pub struct Vmacs {
     active: BTreeMap<String, Active>,
+    /// What the engine was last told of each instance's own link.
+    reports: link_state::LinkReports,
 }
 
 #[derive(Debug)]

@@ -277,13 +277,20 @@ vrrp_instance W {
         config.warnings
     );
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    // track_bfd, then the VMAC's own link (FAULT while it is down, weight 0).
     let trackers = &config.router.instances[0].trackers;
-    assert_eq!(trackers.len(), 1);
-    assert_eq!(trackers[0].id, bfd_id("b1"));
+    let summary: Vec<_> = trackers
+        .iter()
+        .map(|t| (t.id.clone(), t.kind, t.weight))
+        .collect();
     assert_eq!(
-        (trackers[0].kind, trackers[0].weight),
-        (TrackerKind::State, 0)
+        summary,
+        [
+            (bfd_id("b1"), TrackerKind::State, 0),
+            (vmac_link_id("V"), TrackerKind::State, 0)
+        ]
     );
+    assert!(config.router.instances[1].trackers.is_empty());
     assert_eq!(config.group_smtp_alert, ["G1"]);
 }
 

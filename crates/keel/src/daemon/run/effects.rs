@@ -66,6 +66,8 @@ impl Daemon {
                     match self.netlink.delete_address(&spec).await {
                         Ok(()) => {}
                         Err(error) if error.netlink_errno() == Some(libc::EADDRNOTAVAIL) => {}
+                        // A deleted VMAC's addresses went with it.
+                        Err(error) if error.netlink_errno() == Some(libc::ENODEV) => {}
                         Err(error) => {
                             log::error(&format!("({name}) cannot remove {address}: {error}"))
                         }

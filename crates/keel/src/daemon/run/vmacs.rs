@@ -4,13 +4,15 @@
 //! [`crate::daemon::vmac`]; what an ipvlan adds, in [`crate::daemon::ipvlan`].
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
-use keel_vrrp::State;
+use keel_vrrp::{RouterInput, State, TrackerStatus};
 
 use keel_sys::netlink::LinkInfo;
 
 use super::Daemon;
 use crate::daemon::{ipvlan, log, vmac};
+use crate::vrrp_config;
 
 impl Daemon {
     /// Makes the VMACs match the configuration. At `start`, VMACs and firewall tables a
@@ -254,24 +256,124 @@ impl Daemon {
         }
     }
 
-    /// A VMAC or ipvlan this daemon runs on was deleted by someone else (`ip link del`):
-    /// make it again, with its sockets, as keepalived does. Its instance has already dropped to
-    /// BACKUP for the lost VIPs (or keeps MASTER, whose VIPs are put back here).
-    pub(super) async fn vmac_link_event(&mut self, name: &str, index: u32, up: bool) {
-        if up || !self.vmacs.is_active_link(name, index) {
+    /// A link event for `name`, a VMAC or ipvlan this daemon made, as keepalived 2.2.7
+    /// takes it (seen in namespaces and in the test VM; `tests/vmac_link.rs`,
+    /// `tests/ipvlan_vm.rs`):
+    ///
+    /// * down (`ip link set vrrp.51 down`, or its parent down): "Netlink reports vrrp.51
+    ///   down" and the instance goes to FAULT (its priority-0 advert cannot leave a down
+    ///   link; its VIPs go). The link is left down: keepalived does not set it up again;
+    /// * up again: "Netlink reports vrrp.51 up", and the instance leaves FAULT for BACKUP
+    ///   (an IPv6 VMAC gets its parent's link-local back first, see
+    ///   [`crate::daemon::vmac::Vmacs::restore_link_local`]);
+    /// * deleted: FAULT as for down, "Interface vrrp.51 deleted", the link is made again
+    ///   ("Success creating VMAC interface vrrp.51") and the instance goes back to BACKUP.
+    ///   keepalived 2.2.7 does that for a VMAC; for an ipvlan it makes the link again but
+    ///   its instance stays in FAULT for good (until a restart). keel brings it back as for
+    ///   a VMAC.
+    ///
+    /// The kernel is asked for the link's state rather than trusting the event: events
+    /// queued before the link was made (or made again) would otherwise flap the instance.
+    /// An event about an older link of the same name (the deleted one) is ignored.
+    pub(super) async fn vmac_link_event(
+        &mut self,
+        name: &str,
+        index: u32,
+        up: bool,
+        removed: bool,
+    ) {
+        if !self.vmacs.is_active_link(name, index) {
             return;
         }
-        if self.netlink.link_by_name(name).await.is_ok() {
-            // Only down; macvlans follow their parent, whose state the engine tracks.
+        let now_up = if removed {
+            None
+        } else {
+            match self.netlink.link(index).await {
+                Ok(link) if link.name == name => Some(link.is_up()),
+                Ok(_) => None,
+                Err(error) if error.netlink_errno() == Some(libc::ENODEV) => None,
+                Err(error) => {
+                    log::warn(&format!("reading link {name}: {error}"));
+                    Some(up)
+                }
+            }
+        };
+        let Some(now_up) = now_up else {
+            self.remake_vmac(name, index).await;
             return;
+        };
+        let previous = self.links.insert(name.to_string(), (index, now_up));
+        if previous.map(|(_, was)| was) != Some(now_up) {
+            if now_up {
+                self.vmacs.restore_link_local(&self.netlink, name).await;
+            }
+            self.link_changed(name, now_up).await;
         }
-        log::warn(&format!(
-            "VMAC interface {name} was deleted; creating it again"
+        self.report_vmac_links().await;
+    }
+
+    /// After lost netlink events: each running VMAC and ipvlan checked as if an event had
+    /// come for it (one deleted meanwhile is made again).
+    pub(super) async fn check_vmac_links(&mut self) {
+        let links: Vec<(String, u32)> = self
+            .vmacs
+            .links()
+            .map(|(name, index)| (name.to_string(), index))
+            .collect();
+        for (name, index) in links {
+            let up = self.links.get(&name).is_some_and(|&(_, up)| up);
+            self.vmac_link_event(&name, index, up, false).await;
+        }
+    }
+
+    /// Tells the engine of every change in the instances' own VMACs and ipvlans since it was
+    /// last told ([`crate::daemon::vmac::Vmacs::link_reports`]).
+    pub(super) async fn report_vmac_links(&mut self) {
+        let links = &self.links;
+        let reports = self.vmacs.link_reports(|name, index| {
+            links
+                .get(name)
+                .is_some_and(|&(known, up)| known == index && up)
+        });
+        for (instance, up) in reports {
+            self.report_vmac_link(&instance, up).await;
+        }
+    }
+
+    async fn report_vmac_link(&mut self, instance: &str, up: bool) {
+        log::detail(&format!(
+            "({instance}) its VMAC/ipvlan is {}",
+            if up { "up" } else { "down" }
         ));
-        let saved = self.vmacs.forget(name);
+        self.input(RouterInput::Tracker {
+            id: vrrp_config::vmac_link_id(instance),
+            status: TrackerStatus::up_or_down(up),
+        })
+        .await;
+    }
+
+    /// The VMAC or ipvlan `name` (index `index`) was deleted by someone else (`ip link
+    /// del`): its instance goes to FAULT, then the link is made again, with its sockets, and
+    /// the instance goes back to BACKUP (see [`Daemon::vmac_link_event`]).
+    async fn remake_vmac(&mut self, name: &str, index: u32) {
+        // Its sockets and addresses went with it: the priority-0 advert has no socket to
+        // leave from (keepalived's fails with ENODEV) and the VIPs need no removing.
         self.wire.close_interface(name);
         self.packet_sockets.remove(name);
         self.installed.retain(|(ifindex, _)| *ifindex != index);
+        if self
+            .links
+            .insert(name.to_string(), (index, false))
+            .is_some_and(|(_, up)| up)
+        {
+            self.link_changed(name, false).await;
+        }
+        if let Some(instance) = self.vmacs.report_down(name) {
+            self.report_vmac_link(&instance, false).await;
+        }
+        log::info(&format!("Interface {name} deleted"));
+        let saved = self.vmacs.forget(name);
+        self.links.remove(name);
         self.sync_vmacs(false).await;
         if let Some(saved) = saved {
             self.vmacs.adopt_sysctls(name, saved);
@@ -279,6 +381,28 @@ impl Daemon {
         // A remade ipvlan may have another link-local address.
         self.ipvlan_sources().await;
         self.open_endpoints();
+        if self.links.get(name).is_some_and(|&(_, up)| up) {
+            log::info(&format!("Netlink reports {name} up"));
+        }
+        self.report_vmac_links().await;
+    }
+
+    /// keepalived 2.2.7 keeps an ipvlan's instance as it is when someone removes the
+    /// ipvlan's configured address (`use_ipvlan ... IP`): no FAULT, no new address, adverts
+    /// still leave from the configured one (seen in the test VM, `tests/ipvlan_vm.rs`); it
+    /// only logs the change with `-D`, as keel does here.
+    pub(super) fn ipvlan_address_event(&self, ifindex: u32, address: IpAddr, added: bool) {
+        let Some((name, index)) = self.vmacs.ipvlan_with_address(address) else {
+            return;
+        };
+        if index != ifindex {
+            return;
+        }
+        log::detail(&if added {
+            format!("Assigned address {address} for interface {name}")
+        } else {
+            format!("Deassigned address {address} from interface {name}")
+        });
     }
 
     /// At stop, after the VIPs are gone: VMACs deleted, sysctls restored, firewall tables
