@@ -51,8 +51,37 @@ fn fifo_states(copy: &Path) -> Vec<String> {
         .collect()
 }
 
+/// What IPv6 an (IPv4) VMAC has: its `addrgenmode`, its `disable_ipv6` sysctl and its
+/// IPv6 addresses (`ip -6 -o addr`, the address fields only).
+fn vmac_ipv6(host: &Host) -> (String, String, Vec<String>) {
+    let details = host.ns.ip(&["-d", "link", "show", "dev", "vrrp.51"]);
+    let mode = details
+        .split("addrgenmode ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("")
+        .to_string();
+    let disabled = String::from_utf8_lossy(
+        &host
+            .ns
+            .sh("cat /proc/sys/net/ipv6/conf/vrrp.51/disable_ipv6")
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    let addresses = host
+        .ns
+        .ip(&["-6", "-o", "addr", "show", "dev", "vrrp.51"])
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(3).map(str::to_string))
+        .collect();
+    (mode, disabled, addresses)
+}
+
 /// What one daemon on the first host did, step by step.
 struct Observed {
+    /// [`vmac_ipv6`] once MASTER, and again once the deleted VMAC was made again.
+    ipv6: Vec<(String, String, Vec<String>)>,
     /// The FIFO's states after each step.
     states: Vec<Vec<String>>,
     /// `vrrp.51`'s flags a moment after it was set down (the daemon's reaction done).
@@ -73,6 +102,7 @@ fn run(daemon: Daemon, host: &Host, peer: &Host, dir: &Path, name: &str) -> Obse
     );
     let mut router = start(daemon, host, dir, name, &config("MASTER", 150, &globals));
     let mut observed = Observed {
+        ipv6: Vec::new(),
         states: Vec::new(),
         flags_while_down: None,
         log: String::new(),
@@ -103,6 +133,7 @@ fn run(daemon: Daemon, host: &Host, peer: &Host, dir: &Path, name: &str) -> Obse
     // Output: BACKUP (init), then MASTER with the VIP on vrrp.51.
     reached(&router, &["BACKUP", "MASTER"], true);
     observed.states.push(fifo_states(&copy));
+    observed.ipv6.push(vmac_ipv6(host));
 
     // Input: `ip link set vrrp.51 down`.
     // Output: FAULT, the VIP leaves, the peer takes over; the VMAC stays down.
@@ -130,6 +161,7 @@ fn run(daemon: Daemon, host: &Host, peer: &Host, dir: &Path, name: &str) -> Obse
     ];
     reached(&router, &all, true);
     observed.states.push(fifo_states(&copy));
+    observed.ipv6.push(vmac_ipv6(host));
     assert_eq!(
         host.ns.link_mac("vrrp.51"),
         "00:00:5e:00:01:33",
@@ -185,7 +217,8 @@ fn stop(daemon: Daemon, router: &mut Router, host: &Host) {
 // vrrp.51`.
 // Output: keel's FIFO states, step by step, are keepalived's (BACKUP MASTER | FAULT |
 // BACKUP MASTER | FAULT BACKUP MASTER); the VIP is on the peer while the VMAC is down and
-// back on the master after each recovery; like keepalived, keel leaves the VMAC down
+// back on the master after each recovery; the IPv4 VMAC has no IPv6 (addrgenmode none,
+// disable_ipv6 1, no address) at start and once made again; like keepalived, keel leaves the VMAC down
 // (`BROADCAST,MULTICAST`) and logs "Netlink reports vrrp.51 down/up" and "Interface
 // vrrp.51 deleted". Then the peer's own VMAC set down and up: its BACKUP goes FAULT and
 // back to BACKUP.
@@ -211,6 +244,12 @@ fn a_vmac_down_or_deleted_faults_its_instance_as_keepalived_does() {
     let keel = run(Daemon::Keel, host, peer_host, dir.path(), "keel");
 
     assert_eq!(keel.states, keepalived.states, "{}", keel.log);
+    // An IPv4 VMAC has no IPv6 at all with keepalived 2.2.7 (without it, every router's
+    // VMAC of VRID 51 made the same link-local from the shared MAC); keel's is the same,
+    // also once made again.
+    let none = ("none".to_string(), "1".to_string(), Vec::new());
+    assert_eq!(keepalived.ipv6, [none.clone(), none], "{}", keepalived.log);
+    assert_eq!(keel.ipv6, keepalived.ipv6, "{}", keel.log);
     assert_eq!(
         keepalived.flags_while_down.as_deref(),
         Some("BROADCAST,MULTICAST"),

@@ -27,7 +27,7 @@ use keel_conf::Config;
 use keel_conf::model::vrrp::IpvlanFlag as ConfFlag;
 use keel_sys::netlink::{AddressSpec, IpvlanFlag, IpvlanSpec, LinkInfo, Netlink};
 use keel_sys::vmac::SysctlRestore;
-use keel_vrrp::{Family, InstanceConfig};
+use keel_vrrp::InstanceConfig;
 
 use super::log;
 use super::vmac::{LinkKind, VmacPlan, vmac_prefix};
@@ -47,13 +47,7 @@ pub fn plans<'a>(
             let ipvlan = instance.use_ipvlan.as_ref()?;
             let mapped = mapped(&instance.name)?;
             let family = mapped.family;
-            // keepalived 2.2.7 keeps IPv6 on it for IPv6 excluded addresses of an IPv4
-            // instance (`evip_other_family`).
-            let ipv6 = family == Family::Ipv6
-                || instance
-                    .virtual_ipaddress_excluded
-                    .iter()
-                    .any(|vip| vip.address.is_ipv6());
+            let ipv6 = super::vmac::keeps_ipv6(instance, family);
             Some(VmacPlan {
                 instance: instance.name.clone(),
                 base: mapped.interface.clone(),

@@ -69,6 +69,9 @@ pub enum LinkKind {
     Macvlan {
         /// The virtual MAC (or the configured one).
         mac: [u8; 6],
+        /// Whether IPv6 stays enabled on it (see [`keeps_ipv6`]); otherwise it has no
+        /// IPv6 at all, as keepalived 2.2.7 leaves an IPv4 VMAC.
+        ipv6: bool,
     },
     /// `use_ipvlan`: an ipvlan in mode L2 sharing its parent's MAC (spec §3.10).
     Ipvlan {
@@ -86,7 +89,7 @@ impl VmacPlan {
     /// The macvlan's MAC; `None` for an ipvlan (it has its parent's).
     pub fn mac(&self) -> Option<[u8; 6]> {
         match self.kind {
-            LinkKind::Macvlan { mac } => Some(mac),
+            LinkKind::Macvlan { mac, .. } => Some(mac),
             LinkKind::Ipvlan { .. } => None,
         }
     }
@@ -151,6 +154,7 @@ pub fn plans<'a>(
                         .as_deref()
                         .and_then(|text| parse_mac(text, mapped.vrid))
                         .unwrap_or(default_mac),
+                    ipv6: keeps_ipv6(instance, family),
                 },
                 xmit_base: instance.vmac_xmit_base,
                 link_local: match mapped.primary_address {
@@ -207,6 +211,7 @@ pub fn address_plans<'a>(
                 vrid: mapped.vrid,
                 kind: LinkKind::Macvlan {
                     mac: vmac_address(mapped.vrid, vmac_family),
+                    ipv6: family == Family::Ipv6,
                 },
                 // Only VIPs: the instance's adverts stay on its own interface or VMAC.
                 xmit_base: true,
@@ -457,8 +462,8 @@ impl Vmacs {
                 continue;
             };
             let made = match &plan.kind {
-                LinkKind::Macvlan { mac } => {
-                    create_macvlan(netlink, plan, &name, *mac, parent, existing).await
+                &LinkKind::Macvlan { mac, ipv6 } => {
+                    create_macvlan(netlink, plan, &name, (mac, ipv6), parent, existing).await
                 }
                 LinkKind::Ipvlan { .. } => {
                     super::ipvlan::create(netlink, plan, &name, parent, existing.get(&name)).await
@@ -608,6 +613,29 @@ impl Vmacs {
     }
 }
 
+/// Whether a VMAC or ipvlan of `instance` (of `family`) keeps IPv6: an IPv6 instance, or
+/// an IPv4 one with IPv6 excluded addresses (keepalived 2.2.7 `evip_other_family`).
+pub fn keeps_ipv6(instance: &keel_conf::model::vrrp::Instance, family: Family) -> bool {
+    family == Family::Ipv6
+        || instance
+            .virtual_ipaddress_excluded
+            .iter()
+            .any(|vip| vip.address.is_ipv6())
+}
+
+/// An IPv4 VMAC as keepalived 2.2.7 leaves it (seen with `ip -d link` and the sysctls):
+/// `addr_gen_mode` none and `disable_ipv6` 1, so it has no IPv6 address at all. Left to
+/// the kernel, every router's VMAC of a VRID would make the same link-local from the
+/// shared virtual MAC and join IPv6 multicast groups with it.
+fn no_ipv6(plan: &VmacPlan, name: &str) {
+    for (sysctl, value) in [("addr_gen_mode", "1"), ("disable_ipv6", "1")] {
+        let path = format!("/proc/sys/net/ipv6/conf/{name}/{sysctl}");
+        if let Err(error) = std::fs::write(&path, value) {
+            log::warn(&format!("({}) {path}: {error}", plan.owner()));
+        }
+    }
+}
+
 /// An IPv6 VMAC as keepalived 2.2.7 leaves it: no link-local of its own (`addr_gen_mode`
 /// none; the one the kernel made when it came up is removed, since every router's VMAC
 /// would make the same one from the shared MAC), and the parent's link-local added with
@@ -668,7 +696,7 @@ async fn create_macvlan(
     netlink: &Netlink,
     plan: &VmacPlan,
     name: &str,
-    mac: [u8; 6],
+    (mac, ipv6): ([u8; 6], bool),
     parent: u32,
     existing: &BTreeMap<String, LinkInfo>,
 ) -> Option<(u32, Option<SysctlRestore>)> {
@@ -704,6 +732,9 @@ async fn create_macvlan(
             None
         }
     };
+    if !ipv6 {
+        no_ipv6(plan, name);
+    }
     if let Some(link_local) = plan.link_local {
         ipv6_link_local(netlink, plan, mac, name, index, link_local).await;
     }

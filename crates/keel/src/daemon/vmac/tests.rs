@@ -38,6 +38,7 @@ fn plan(name: &str, named: bool, family: Family) -> VmacPlan {
         vrid: 51,
         kind: LinkKind::Macvlan {
             mac: [0, 0, 0x5e, 0, 1, 51],
+            ipv6: family == Family::Ipv6,
         },
         xmit_base: false,
         link_local: None,
