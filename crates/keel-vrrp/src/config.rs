@@ -250,6 +250,10 @@ pub struct InstanceConfig {
     pub trackers: Vec<TrackedObject>,
     /// Remove VIPs when stopping (false for keepalived's `--dont-release-vrrp`).
     pub release_vips_on_stop: bool,
+    /// Whether the instance's own interface going down puts it in FAULT; false for
+    /// `dont_track_primary` (spec §3.5: "the instance interface (unless
+    /// `dont_track_primary`) ⇒ FAULT when down"). Other trackers are unaffected.
+    pub track_primary: bool,
 }
 
 impl InstanceConfig {
@@ -291,6 +295,7 @@ impl InstanceConfig {
             notify: NotifyConfig::default(),
             trackers: Vec::new(),
             release_vips_on_stop: true,
+            track_primary: true,
         }
     }
 

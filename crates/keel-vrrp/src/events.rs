@@ -162,8 +162,16 @@ impl Instance {
     }
 
     pub(crate) fn on_link_changed(&mut self, now: Instant, up: bool) {
+        let back = up && !self.link_up;
         self.link_up = up;
         self.reevaluate(now);
+        // `dont_track_primary`: a MASTER rode out the link's absence; the neighbours may
+        // have forgotten its VIPs, so it announces them again as on becoming MASTER
+        // (keepalived 2.2.7, seen: "Netlink reports a0 up", then "Sending/queueing
+        // gratuitous ARPs on a0" and `garp_master_repeat` of them).
+        if back && !self.config.track_primary && self.state == State::Master {
+            self.send_gratuitous(now, self.config.garp.master_repeat);
+        }
     }
 
     pub(crate) fn on_tracker(&mut self, now: Instant, id: &TrackerId, status: TrackerStatus) {

@@ -232,9 +232,10 @@ impl Instance {
         self.own_fault() || self.sync.group_fault
     }
 
-    /// A fault of this instance itself (link or tracker), not inherited from its group.
+    /// A fault of this instance itself (link or tracker), not inherited from its group;
+    /// with `dont_track_primary` its interface's state does not count.
     pub(crate) fn own_fault(&self) -> bool {
-        self.priority.fault || !self.link_up
+        self.priority.fault || (!self.link_up && self.config.track_primary)
     }
 }
 

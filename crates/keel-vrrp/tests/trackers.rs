@@ -249,6 +249,43 @@ fn link_down_means_fault() {
     assert_eq!(m.state(), State::Backup);
 }
 
+// Input: with `dont_track_primary` (track_primary false), the interface goes down while
+// MASTER, then up; then a weight-0 tracker fails.
+// Output: MASTER throughout the link change (no priority-0 advert), its VIPs announced
+// again when the link is back (as keepalived 2.2.7 does); the tracker still puts it in
+// FAULT (spec §3.5: only the instance interface is not tracked).
+#[test]
+fn dont_track_primary_ignores_the_link_only() {
+    let start = t0();
+    let mut cfg = config(1, 100);
+    cfg.track_primary = false;
+    cfg.trackers = vec![TrackedObject::state("chk", 0)];
+    let repeat = cfg.garp.master_repeat as usize;
+    let (mut m, _) = started(cfg, start);
+    m.handle(start, tracker("chk", TrackerStatus::Up));
+    run_alone(&mut m, start + secs(5));
+    assert_eq!(m.state(), State::Master);
+    m.handle(start + secs(5), Input::LinkChanged { up: false });
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(m.stats().pri_zero_sent, 0);
+    let garps = |actions: &[Action]| {
+        actions
+            .iter()
+            .filter(|a| matches!(a, Action::SendGratuitous { .. }))
+            .count()
+    };
+    assert_eq!(garps(&drain(&mut m)), 0, "nothing announced while down");
+    m.handle(start + secs(6), Input::LinkChanged { up: true });
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(
+        garps(&drain(&mut m)),
+        repeat,
+        "VIPs announced again once it is back, garp_master_repeat times"
+    );
+    m.handle(start + secs(7), tracker("chk", TrackerStatus::Down));
+    assert_eq!(m.state(), State::Fault);
+}
+
 // Input: the owner in FAULT recovers. Output: MASTER straight away (spec §3.3).
 #[test]
 fn owner_leaves_fault_as_master() {

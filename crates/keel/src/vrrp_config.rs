@@ -247,7 +247,10 @@ pub fn map(
                 if ipvlan_without_source(instance, mapped.family) {
                     mapped.trackers.push(ipvlan_fault(&instance.name));
                 }
-                if instance.use_vmac.is_some() || instance.use_ipvlan.is_some() {
+                // `dont_track_primary`: neither the interface nor its VMAC/ipvlan is tracked.
+                if (instance.use_vmac.is_some() || instance.use_ipvlan.is_some())
+                    && !instance.dont_track_primary
+                {
                     mapped.trackers.push(vmac_link(&instance.name));
                 }
                 mapped.notify = notify(
@@ -527,6 +530,7 @@ fn map_instance(
         .unwrap_or(false);
     mapped.garp = garp(config, instance, family);
     mapped.release_vips_on_stop = release_vips_on_stop;
+    mapped.track_primary = !instance.dont_track_primary;
     Ok(mapped)
 }
 

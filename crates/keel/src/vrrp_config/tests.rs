@@ -294,6 +294,37 @@ vrrp_instance W {
     assert_eq!(config.group_smtp_alert, ["G1"]);
 }
 
+// Input: two `use_vmac` instances on eth0, D with `dont_track_primary`, T without.
+// Output: D's engine config does not track its interface and has no VMAC link tracker
+// (spec §3.5); T tracks both.
+#[test]
+fn dont_track_primary_tracks_neither_the_interface_nor_the_vmac() {
+    let config = load(
+        r#"
+vrrp_instance D {
+  interface eth0
+  virtual_router_id 5
+  use_vmac
+  dont_track_primary
+  virtual_ipaddress { 10.0.0.105 }
+}
+vrrp_instance T {
+  interface eth0
+  virtual_router_id 6
+  use_vmac
+  virtual_ipaddress { 10.0.0.106 }
+}
+"#,
+    );
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    let (d, t) = (&config.router.instances[0], &config.router.instances[1]);
+    assert_eq!((d.name.as_str(), d.track_primary), ("D", false));
+    assert!(d.trackers.is_empty(), "{:?}", d.trackers);
+    assert_eq!((t.name.as_str(), t.track_primary), ("T", true));
+    let ids: Vec<_> = t.trackers.iter().map(|t| t.id.clone()).collect();
+    assert_eq!(ids, [vmac_link_id("T")]);
+}
+
 // Input: global `vrrp_owner_ignore_adverts`; instance O (priority 255) leaves it alone,
 // instance P says `owner_ignore_adverts false`, instance Q has `owner_ignore_adverts` with
 // no global default in a second configuration.
