@@ -104,7 +104,9 @@ impl SysctlRestore {
         self.previous.is_empty()
     }
 
-    fn set(&mut self, interface: &str, name: &str, value: &str) -> Result<()> {
+    /// Sets `/proc/sys/net/ipv4/conf/INTERFACE/NAME` to `value`, saving the old value to
+    /// restore (nothing is saved when it already has that value).
+    pub fn set(&mut self, interface: &str, name: &str, value: &str) -> Result<()> {
         let path = conf_path(interface, name);
         let old = fs::read_to_string(&path)
             .map_err(|e| Error::io("read sysctl", e))?

@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use keel_lab::Host;
-use vrrp_lab::{Daemon, Router, fifo_copy_script, lab, serial, start, start_keel, wait_until};
+use vrrp_lab::{
+    Daemon, Router, fifo_copy_script, lab, serial, start, start_keel, stop, wait_until,
+};
 
 const VIP: &str = "10.88.0.100";
 
@@ -176,40 +178,6 @@ fn run(daemon: Daemon, host: &Host, peer: &Host, dir: &Path, name: &str) -> Obse
         "the peer did not take over after {name} stopped"
     );
     observed
-}
-
-/// SIGTERM to the daemon (keepalived runs in a PID namespace of its own: its parent
-/// process there), then waits for it to exit.
-fn stop(daemon: Daemon, router: &mut Router, host: &Host) {
-    if daemon == Daemon::Keepalived {
-        let field = |pid: u32, key: &str| -> String {
-            std::fs::read_to_string(format!("/proc/{pid}/status"))
-                .unwrap_or_default()
-                .lines()
-                .find_map(|line| line.strip_prefix(key).map(|v| v.trim().to_string()))
-                .unwrap_or_default()
-        };
-        let parent = host
-            .ns
-            .pids()
-            .into_iter()
-            .find(|&pid| {
-                field(pid, "Name:") == "keepalived"
-                    && field(pid, "PPid:") == router.pid().to_string()
-            })
-            .expect("keepalived's parent process");
-        // SAFETY: kill has no memory-safety preconditions; the pid is this test's keepalived.
-        unsafe { libc::kill(parent as i32, libc::SIGTERM) };
-        assert!(
-            router.wait_exit(Duration::from_secs(10)).is_some(),
-            "keepalived did not stop"
-        );
-    } else {
-        assert!(
-            router.stop(Duration::from_secs(10)).is_some(),
-            "keel did not stop"
-        );
-    }
 }
 
 // Input: keepalived 2.2.7, then keel, as the master on one host with `use_vmac`, a keel

@@ -143,6 +143,8 @@ struct Daemon {
     lvs_sync: LvsSync,
     /// `use_vmac` interfaces (spec §3.10).
     vmacs: super::vmac::Vmacs,
+    /// The `promote_secondaries` sysctls set, to restore at stop.
+    promoted: keel_sys::vmac::SysctlRestore,
     /// `no_accept` DROP rules and the VMAC IGMP rule (spec §3.7).
     firewall: keel_sys::firewall::VrrpFirewall,
     /// The `bfd_instance` sessions (see [`super::bfd`] for why they run here).
@@ -177,6 +179,7 @@ impl Daemon {
             checker: None,
             lvs_sync: LvsSync::default(),
             vmacs: Default::default(),
+            promoted: Default::default(),
             firewall: keel_sys::firewall::VrrpFirewall::new(firewall::settings(&config)),
             bfd: None,
         };
@@ -506,6 +509,9 @@ impl Daemon {
         }
         self.static_objects(false).await;
         self.stop_vmacs().await;
+        if let Err(error) = std::mem::take(&mut self.promoted).restore() {
+            log::warn(&format!("restoring promote_secondaries: {error}"));
+        }
         // Let the FIFO script read the last lines (STOP) before it is told to go.
         tokio::time::sleep(Duration::from_millis(50)).await;
         self.stop_fifo_script();

@@ -47,6 +47,40 @@ pub fn start(daemon: Daemon, host: &Host, dir: &Path, name: &str, config: &str) 
     }
 }
 
+/// SIGTERM to the daemon (keepalived runs in a PID namespace of its own: its parent
+/// process there), then waits for it to exit.
+pub fn stop(daemon: Daemon, router: &mut Router, host: &Host) {
+    if daemon == Daemon::Keepalived {
+        let field = |pid: u32, key: &str| -> String {
+            std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .unwrap_or_default()
+                .lines()
+                .find_map(|line| line.strip_prefix(key).map(|v| v.trim().to_string()))
+                .unwrap_or_default()
+        };
+        let parent = host
+            .ns
+            .pids()
+            .into_iter()
+            .find(|&pid| {
+                field(pid, "Name:") == "keepalived"
+                    && field(pid, "PPid:") == router.pid().to_string()
+            })
+            .expect("keepalived's parent process");
+        // SAFETY: kill has no memory-safety preconditions; the pid is this test's keepalived.
+        unsafe { libc::kill(parent as i32, libc::SIGTERM) };
+        assert!(
+            router.wait_exit(Duration::from_secs(10)).is_some(),
+            "keepalived did not stop"
+        );
+    } else {
+        assert!(
+            router.stop(Duration::from_secs(10)).is_some(),
+            "keel did not stop"
+        );
+    }
+}
+
 /// Starts keel on `host` with `config`, its files in `dir` under `name`: the
 /// `start(Daemon::Keel, …)` most tests make.
 pub fn start_keel(host: &Host, dir: &Path, name: &str, config: &str) -> Router {

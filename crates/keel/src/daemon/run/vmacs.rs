@@ -129,6 +129,34 @@ impl Daemon {
         for (name, old_device) in before {
             self.move_vips(&name, &old_device).await;
         }
+        self.promote_secondaries();
+    }
+
+    /// `promote_secondaries`: keepalived 2.2.7 sets the interface's `promote_secondaries`
+    /// sysctl to 1 while it runs (so removing one address of a subnet does not take the
+    /// others with it) and puts the old value back at exit. Seen in a namespace: on the
+    /// instance interface, or on the VMAC with `use_vmac` (where its VIPs go). Called after
+    /// every VMAC change (start, reload, a VMAC made again); the old values are restored at
+    /// stop.
+    fn promote_secondaries(&mut self) {
+        for instance in &self.source.vrrp.instances {
+            if !instance.promote_secondaries {
+                continue;
+            }
+            let Some(device) = self
+                .vmacs
+                .device(&instance.name)
+                .or(instance.interface.as_deref())
+            else {
+                continue;
+            };
+            if let Err(error) = self.promoted.set(device, "promote_secondaries", "1") {
+                log::warn(&format!(
+                    "({}) promote_secondaries on {device}: {error}",
+                    instance.name
+                ));
+            }
+        }
     }
 
     /// An IPv6 `use_ipvlan` without an address advertises from the ipvlan's own link-local
