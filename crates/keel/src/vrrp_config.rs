@@ -247,6 +247,14 @@ pub fn map(
                 if ipvlan_without_source(instance, mapped.family) {
                     mapped.trackers.push(ipvlan_fault(&instance.name));
                 }
+                if instance.track_src_ip {
+                    mapped.trackers.push(TrackedObject {
+                        id: src_ip_id(&instance.name),
+                        kind: TrackerKind::State,
+                        weight: 0,
+                        reverse: false,
+                    });
+                }
                 // `dont_track_primary`: neither the interface nor its VMAC/ipvlan is tracked.
                 if (instance.use_vmac.is_some() || instance.use_ipvlan.is_some())
                     && !instance.dont_track_primary
@@ -381,6 +389,13 @@ fn ipvlan_fault(instance: &str) -> TrackedObject {
         weight: 0,
         reverse: false,
     }
+}
+
+/// The tracker id of `track_src_ip`: up while the instance's source address is on its
+/// interface. keepalived 2.2.7, seen in a namespace: "Deassigned address 10.5.0.1 from
+/// interface a0", "(VI_1) Entering FAULT STATE"; the address added again, BACKUP.
+pub fn src_ip_id(instance: &str) -> TrackerId {
+    TrackerId(format!("src-ip:{instance}"))
 }
 
 /// The tracker id of an instance's own VMAC or ipvlan (`use_vmac`, `use_ipvlan`), which

@@ -29,6 +29,7 @@ mod bfd;
 mod effects;
 mod fifo_states;
 mod firewall;
+mod src_ip;
 mod vmacs;
 mod wire;
 
@@ -294,9 +295,11 @@ impl Daemon {
             }
             Event::AddressAdded { ifindex, address } => {
                 self.ipvlan_address_event(ifindex, address, true);
+                self.source_address_event(ifindex, address, true).await;
             }
             Event::AddressRemoved { ifindex, address } => {
                 self.ipvlan_address_event(ifindex, address, false);
+                self.source_address_event(ifindex, address, false).await;
                 if self.installed.remove(&(ifindex, address)) {
                     let Some(name) = self.link_name(ifindex) else {
                         return;

@@ -1,0 +1,62 @@
+//! `track_src_ip` (spec §2.6): an instance whose source address leaves its interface goes
+//! to FAULT until the address is back. keepalived 2.2.7, seen in a namespace with the
+//! interface's primary address deleted and added again: "Deassigned address 10.5.0.1 from
+//! interface a0", "(VI_1) Entering FAULT STATE", then BACKUP once it was added again. The
+//! engine has it as a weight-0 up/down tracker ([`vrrp_config::src_ip_id`]).
+
+use std::net::IpAddr;
+
+use keel_vrrp::{RouterInput, TrackerStatus};
+
+use super::Daemon;
+use crate::daemon::log;
+use crate::vrrp_config;
+
+impl Daemon {
+    /// The interfaces (by index) an instance sends from: its VMAC or ipvlan, else its
+    /// configured interface.
+    fn sending_index(&self, instance: &str, interface: &str) -> Option<u32> {
+        let device = self
+            .vmacs
+            .device(instance)
+            .or_else(|| self.vmacs.ipvlan(instance).map(|(name, _)| name))
+            .unwrap_or(interface);
+        self.links.get(device).map(|&(index, _)| index)
+    }
+
+    /// `address` was added to or removed from interface `ifindex`: every `track_src_ip`
+    /// instance sending from that interface with that source address hears of it.
+    pub(super) async fn source_address_event(
+        &mut self,
+        ifindex: u32,
+        address: IpAddr,
+        added: bool,
+    ) {
+        let affected: Vec<String> = self
+            .router
+            .instances()
+            .iter()
+            .filter(|instance| {
+                let config = instance.config();
+                config.primary_address == address
+                    && config
+                        .trackers
+                        .iter()
+                        .any(|t| t.id == vrrp_config::src_ip_id(&config.name))
+                    && self.sending_index(&config.name, &config.interface) == Some(ifindex)
+            })
+            .map(|instance| instance.name().to_string())
+            .collect();
+        for name in affected {
+            log::info(&format!(
+                "({name}) source address {address} {}",
+                if added { "is back" } else { "was removed" }
+            ));
+            self.input(RouterInput::Tracker {
+                id: vrrp_config::src_ip_id(&name),
+                status: TrackerStatus::up_or_down(added),
+            })
+            .await;
+        }
+    }
+}

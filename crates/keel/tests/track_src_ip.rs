@@ -1,0 +1,75 @@
+//! `track_src_ip` (spec §2.6): a MASTER whose source address is removed from its interface
+//! goes to FAULT, and comes back (BACKUP, then MASTER) once the address is added again;
+//! keel beside keepalived 2.2.7 on the same host and steps. Without the keyword keel stays
+//! MASTER. Needs root.
+
+mod vrrp_lab;
+
+use std::time::Duration;
+
+use keel_lab::Host;
+use vrrp_lab::{Daemon, Router, lab, serial, start, stop, wait_until};
+
+/// VI_1 as MASTER on e0 (source 10.88.0.1, the host's address), its VIP in another subnet
+/// so that removing the source address does not take the VIP with it.
+fn config(track: bool) -> String {
+    format!(
+        "vrrp_instance VI_1 {{\n  state MASTER\n  interface e0\n  virtual_router_id 51\n  \
+         priority 150\n  version 3\n  advert_int 0.2\n  {}\n  virtual_ipaddress {{\n    \
+         10.89.0.100/24\n  }}\n}}\n",
+        if track { "track_src_ip" } else { "" }
+    )
+}
+
+fn count(router: &Router, text: &str) -> usize {
+    router.log_text().matches(text).count()
+}
+
+/// Removes 10.88.0.1 from e0 once the daemon is MASTER, then adds it back; returns whether
+/// it went FAULT while the address was gone and MASTER again once it was back.
+fn run(daemon: Daemon, host: &Host, dir: &std::path::Path, track: bool) -> (bool, bool, String) {
+    let name = format!("{daemon:?}{track}");
+    let mut router = start(daemon, host, dir, &name, &config(track));
+    let master = "(VI_1) Entering MASTER STATE";
+    assert!(
+        wait_until(Duration::from_secs(5), || count(&router, master) == 1).is_some(),
+        "{name}: never MASTER\n{}",
+        router.log_text()
+    );
+    host.ns.ip(&["addr", "del", "10.88.0.1/24", "dev", "e0"]);
+    let fault = wait_until(Duration::from_secs(2), || {
+        count(&router, "(VI_1) Entering FAULT STATE") == 1
+    })
+    .is_some();
+    host.ns.ip(&["addr", "add", "10.88.0.1/24", "dev", "e0"]);
+    let again = wait_until(Duration::from_secs(4), || count(&router, master) == 2).is_some();
+    let log = router.log_text();
+    stop(daemon, &mut router, host);
+    (fault, again, log)
+}
+
+// Input: keepalived 2.2.7, then keel, with `track_src_ip`; then keel without it. Each time
+// 10.88.0.1 (the source address) is removed from e0 while MASTER and added back 2 s later.
+// Output: with the keyword both daemons go FAULT and become MASTER again; without it keel
+// neither goes FAULT nor transitions.
+#[test]
+fn a_removed_source_address_faults_the_instance_as_keepalived_does() {
+    let _serial = serial();
+    let (lab, dir) = lab("ktsip", 1);
+    let host = lab.host(0);
+    let (fault, again, log) = run(Daemon::Keepalived, host, dir.path(), true);
+    assert!(
+        fault && again,
+        "keepalived: FAULT {fault}, MASTER again {again}\n{log}"
+    );
+    let (fault, again, log) = run(Daemon::Keel, host, dir.path(), true);
+    assert!(
+        fault && again,
+        "keel: FAULT {fault}, MASTER again {again}\n{log}"
+    );
+    let (fault, again, log) = run(Daemon::Keel, host, dir.path(), false);
+    assert!(
+        !fault && !again,
+        "keel without track_src_ip: FAULT {fault}, MASTER again {again}\n{log}"
+    );
+}
