@@ -248,12 +248,7 @@ pub fn map(
                     mapped.trackers.push(ipvlan_fault(&instance.name));
                 }
                 if instance.track_src_ip {
-                    mapped.trackers.push(TrackedObject {
-                        id: src_ip_id(&instance.name),
-                        kind: TrackerKind::State,
-                        weight: 0,
-                        reverse: false,
-                    });
+                    mapped.trackers.push(fault_only(src_ip_id(&instance.name)));
                 }
                 // `dont_track_primary`: neither the interface nor its VMAC/ipvlan is tracked.
                 if (instance.use_vmac.is_some() || instance.use_ipvlan.is_some())
@@ -411,8 +406,13 @@ pub fn vmac_link_id(instance: &str) -> TrackerId {
 /// configured interface, so the link is a weight-0 up/down tracker of its own, up until
 /// the daemon says otherwise.
 fn vmac_link(instance: &str) -> TrackedObject {
+    fault_only(vmac_link_id(instance))
+}
+
+/// An up/down tracker of weight 0 (FAULT while down), up until the daemon says otherwise.
+fn fault_only(id: TrackerId) -> TrackedObject {
     TrackedObject {
-        id: vmac_link_id(instance),
+        id,
         kind: TrackerKind::State,
         weight: 0,
         reverse: false,
