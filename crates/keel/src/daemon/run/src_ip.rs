@@ -13,19 +13,8 @@ use crate::daemon::log;
 use crate::vrrp_config;
 
 impl Daemon {
-    /// The interfaces (by index) an instance sends from: its VMAC or ipvlan, else its
-    /// configured interface.
-    fn sending_index(&self, instance: &str, interface: &str) -> Option<u32> {
-        let device = self
-            .vmacs
-            .device(instance)
-            .or_else(|| self.vmacs.ipvlan(instance).map(|(name, _)| name))
-            .unwrap_or(interface);
-        self.links.get(device).map(|&(index, _)| index)
-    }
-
     /// `address` was added to or removed from interface `ifindex`: every `track_src_ip`
-    /// instance sending from that interface with that source address hears of it.
+    /// instance with that source address on that interface hears of it.
     pub(super) async fn source_address_event(
         &mut self,
         ifindex: u32,
@@ -43,7 +32,14 @@ impl Daemon {
                         .trackers
                         .iter()
                         .any(|t| t.id == vrrp_config::src_ip_id(&config.name))
-                    && self.sending_index(&config.name, &config.interface) == Some(ifindex)
+                    // The address sits on the instance interface, or on the link its
+                    // adverts leave by (an ipvlan's own address).
+                    && [
+                        config.interface.as_str(),
+                        self.vmacs.wire_interface(&config.name, &config.interface),
+                    ]
+                    .iter()
+                    .any(|name| self.links.get(*name).is_some_and(|&(index, _)| index == ifindex))
             })
             .map(|instance| instance.name().to_string())
             .collect();
