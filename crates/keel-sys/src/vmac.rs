@@ -154,6 +154,15 @@ pub fn read_conf(interface: &str, name: &str) -> Result<String> {
         .map_err(|e| Error::io("read sysctl", e))
 }
 
+/// Writes `/proc/sys/net/ipv6/conf/INTERFACE/NAME` (a VMAC's or ipvlan's IPv6 settings;
+/// not restored: the link goes away at stop).
+pub fn write_ipv6_conf(interface: &str, name: &str, value: &str) -> Result<()> {
+    let path = PathBuf::from("/proc/sys/net/ipv6/conf")
+        .join(interface)
+        .join(name);
+    fs::write(&path, value).map_err(|e| Error::io("write sysctl", e))
+}
+
 fn conf_path(interface: &str, name: &str) -> PathBuf {
     PathBuf::from("/proc/sys/net/ipv4/conf")
         .join(interface)

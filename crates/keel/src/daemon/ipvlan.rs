@@ -151,10 +151,7 @@ pub(super) async fn create(
     };
     // keepalived 2.2.7 (`link_set_ipv6`): no IPv6 on an IPv4 instance's ipvlan, and IPv6
     // on for an IPv6 one even where `default.disable_ipv6` is set.
-    let path = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
-    if let Err(error) = std::fs::write(&path, if ipv6 { "0" } else { "1" }) {
-        log::warn(&format!("({}) {path}: {error}", plan.owner()));
-    }
+    super::vmac::set_ipv6_conf(plan, name, "disable_ipv6", if ipv6 { "0" } else { "1" });
     if let Err(error) = netlink.set_link_up(index, true).await {
         log::error(&format!("({}) cannot set {name} up: {error}", plan.owner()));
     }

@@ -628,11 +628,15 @@ pub fn keeps_ipv6(instance: &keel_conf::model::vrrp::Instance, family: Family) -
 /// the kernel, every router's VMAC of a VRID would make the same link-local from the
 /// shared virtual MAC and join IPv6 multicast groups with it.
 fn no_ipv6(plan: &VmacPlan, name: &str) {
-    for (sysctl, value) in [("addr_gen_mode", "1"), ("disable_ipv6", "1")] {
-        let path = format!("/proc/sys/net/ipv6/conf/{name}/{sysctl}");
-        if let Err(error) = std::fs::write(&path, value) {
-            log::warn(&format!("({}) {path}: {error}", plan.owner()));
-        }
+    set_ipv6_conf(plan, name, "addr_gen_mode", "1");
+    set_ipv6_conf(plan, name, "disable_ipv6", "1");
+}
+
+/// Sets one of the IPv6 sysctls of `plan`'s link `name`; a failure is logged (the link
+/// still works, with the kernel's IPv6 defaults).
+pub(super) fn set_ipv6_conf(plan: &VmacPlan, name: &str, sysctl: &str, value: &str) {
+    if let Err(error) = keel_sys::vmac::write_ipv6_conf(name, sysctl, value) {
+        log::warn(&format!("({}) {name} IPv6 {sysctl}: {error}", plan.owner()));
     }
 }
 
@@ -648,10 +652,7 @@ async fn ipv6_link_local(
     index: u32,
     link_local: Ipv6Addr,
 ) {
-    let path = format!("/proc/sys/net/ipv6/conf/{name}/addr_gen_mode");
-    if let Err(error) = std::fs::write(&path, "1") {
-        log::warn(&format!("({}) {path}: {error}", plan.owner()));
-    }
+    set_ipv6_conf(plan, name, "addr_gen_mode", "1");
     let generated = AddressSpec::new(index, IpAddr::V6(eui64_link_local(mac)), 64);
     let _ = netlink.delete_address(&generated).await;
     let mut spec = AddressSpec::new(index, IpAddr::V6(link_local), 64);
