@@ -392,10 +392,8 @@ fn ipvlan_rules(instance: &mut Instance, out: &mut Vec<Diagnostic>) {
             ipvlan.address = None;
         }
     }
-    let ipv4 = vip_family
-        .or(ipvlan.address.map(|address| address.address.is_ipv4()))
-        .unwrap_or(true);
-    if ipv4 && ipvlan.address.is_none() {
+    let no_address = ipvlan.address.is_none();
+    if instance.written_family_ipv4().unwrap_or(true) && no_address {
         out.push(
             Diagnostic::error(
                 here,

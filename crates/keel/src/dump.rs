@@ -170,16 +170,7 @@ fn instance_data(out: &mut String, instance: &Instance, default_version: u8) {
         pair(out, 2, "Interface", interface);
     }
     // keepalived 2.2.7 (vrrp_parser.c): the use_ipvlan address is a configured source.
-    let ipvlan_address = instance
-        .use_ipvlan
-        .as_ref()
-        .and_then(|ipvlan| ipvlan.address)
-        .map(|prefix| prefix.address);
-    if let Some(source) = instance
-        .unicast_src_ip
-        .or(instance.mcast_src_ip)
-        .or(ipvlan_address)
-    {
+    if let Some(source) = instance.configured_source() {
         pair(out, 2, "Using src_ip", source);
     }
     pair(out, 2, "Virtual Router ID", instance.virtual_router_id);

@@ -449,26 +449,15 @@ fn map_instance(
         .ok_or_else(|| format!("{name}: no interface; instance skipped"))?;
     // spec §2.6: an instance's addresses are all of one family; without VIPs the unicast
     // peers or the source address tell it.
-    let ipvlan_address = instance
-        .use_ipvlan
-        .as_ref()
-        .and_then(|ipvlan| ipvlan.address)
-        .map(|prefix| prefix.address);
-    let family = instance
-        .virtual_ipaddress
-        .first()
-        .map(|vip| Family::of(vip.address))
-        .or_else(|| instance.unicast_peer.first().map(|p| Family::of(p.address)))
-        .or_else(|| instance.unicast_src_ip.map(Family::of))
-        .or_else(|| ipvlan_address.map(Family::of))
-        .unwrap_or(Family::Ipv4);
+    let family = match instance.written_family_ipv4() {
+        Some(false) => Family::Ipv6,
+        _ => Family::Ipv4,
+    };
     // keepalived 2.2.7 (vrrp_parser.c, use_ipvlan): the ipvlan's address is the source
     // unless one is configured; `unicast_src_ip`/`mcast_src_ip` always set it, wherever
     // they are written.
     let source = instance
-        .unicast_src_ip
-        .or(instance.mcast_src_ip)
-        .or(ipvlan_address)
+        .configured_source()
         .or_else(|| primary_address(name, &interface, family))
         .ok_or_else(|| {
             format!(

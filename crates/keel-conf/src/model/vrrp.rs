@@ -267,6 +267,36 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// The `use_ipvlan` address, if one is written.
+    pub fn ipvlan_address(&self) -> Option<IpAddr> {
+        self.use_ipvlan
+            .as_ref()
+            .and_then(|ipvlan| ipvlan.address)
+            .map(|prefix| prefix.address)
+    }
+
+    /// The advert source the configuration fixes: `unicast_src_ip`, else `mcast_src_ip`,
+    /// else the `use_ipvlan` address (keepalived 2.2.7, vrrp_parser.c); `None` leaves it to
+    /// the interface's address.
+    pub fn configured_source(&self) -> Option<IpAddr> {
+        self.unicast_src_ip
+            .or(self.mcast_src_ip)
+            .or_else(|| self.ipvlan_address())
+    }
+
+    /// Whether the instance is IPv4, as far as its configuration says (spec §2.6): its
+    /// first VIP, else its first unicast peer, else `unicast_src_ip`, else the `use_ipvlan`
+    /// address; `None` when none of them is written (keepalived then takes IPv4).
+    pub fn written_family_ipv4(&self) -> Option<bool> {
+        self.virtual_ipaddress
+            .first()
+            .map(|vip| vip.address)
+            .or_else(|| self.unicast_peer.first().map(|peer| peer.address))
+            .or(self.unicast_src_ip)
+            .or_else(|| self.ipvlan_address())
+            .map(|address| address.is_ipv4())
+    }
+
     /// A fresh instance with keepalived's defaults (vrid 0 until set).
     pub fn new(name: String, span: Loc) -> Self {
         Instance {

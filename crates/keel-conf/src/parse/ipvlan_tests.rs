@@ -292,6 +292,23 @@ fn ipv4_without_an_address_is_an_error() {
 }
 
 #[test]
+fn an_instance_made_ipv6_by_its_peers_needs_no_ipvlan_address() {
+    // Input: no VIPs, an IPv6 unicast peer, `use_ipvlan` without an address.
+    // Output: no "IPv4 ipvlan requires a source ip" error: the peer makes the instance IPv6,
+    // as the daemon maps it (keel_conf's `written_family_ipv4`, one rule for both).
+    let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n \
+                unicast_peer {\n  fd00::2\n }\n use_ipvlan\n}\n";
+    let (config, diagnostics) = parse_text(text);
+    assert_eq!(config.vrrp.instances[0].written_family_ipv4(), Some(false));
+    assert!(
+        !diagnostics
+            .iter()
+            .any(|d| d.message.contains("requires a source ip")),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
 fn repeats_and_long_names_are_errors() {
     // Input: use_ipvlan twice (line 8 the second); a 16-character name.
     // Output: the first use_ipvlan is kept; the long name is ignored.

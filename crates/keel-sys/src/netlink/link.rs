@@ -136,7 +136,7 @@ pub struct IpvlanSpec {
 /// `IFLA_INFO_KIND` "ipvlan" with `IFLA_IPVLAN_MODE` L2 and `IFLA_IPVLAN_FLAGS`, and
 /// `IFLA_GROUP` when a group is given. It is created down, as keepalived 2.2.7 creates it,
 /// so that IPv6 can be switched off before it comes up (no link-local, DAD or MLD report).
-pub fn ipvlan_message(spec: &IpvlanSpec) -> LinkMessage {
+fn ipvlan_message(spec: &IpvlanSpec) -> LinkMessage {
     let mut builder =
         LinkIpVlan::new(&spec.name, spec.parent, IpVlanMode::L2).flag(spec.flag.bits());
     if let Some(group) = spec.link_group {
@@ -147,7 +147,7 @@ pub fn ipvlan_message(spec: &IpvlanSpec) -> LinkMessage {
 
 /// The `RTM_NEWLINK` body that sets an existing ipvlan's mode to L2 and its flag to `flag`
 /// (the kernel's `ipvlan_nl_changelink`).
-pub fn ipvlan_change_message(index: u32, flag: IpvlanFlag) -> LinkMessage {
+fn ipvlan_change_message(index: u32, flag: IpvlanFlag) -> LinkMessage {
     LinkMessageBuilder::<LinkIpVlan>::new_with_info_kind(InfoKind::IpVlan)
         .index(index)
         .mode(IpVlanMode::L2)

@@ -54,8 +54,6 @@ pub trait NetlinkApi {
     fn links(&self) -> impl Future<Output = Result<Vec<LinkInfo>>> + Send;
     /// Creates a private-mode macvlan (VMAC) and returns its index.
     fn create_macvlan(&self, spec: &MacvlanSpec) -> impl Future<Output = Result<u32>> + Send;
-    /// Creates a mode-L2 ipvlan (`use_ipvlan`) and returns its index.
-    fn create_ipvlan(&self, spec: &IpvlanSpec) -> impl Future<Output = Result<u32>> + Send;
     /// Deletes a link.
     fn delete_link(&self, index: u32) -> impl Future<Output = Result<()>> + Send;
 }
@@ -87,9 +85,6 @@ impl NetlinkApi for Netlink {
     }
     async fn create_macvlan(&self, spec: &MacvlanSpec) -> Result<u32> {
         Netlink::create_macvlan(self, spec).await
-    }
-    async fn create_ipvlan(&self, spec: &IpvlanSpec) -> Result<u32> {
-        Netlink::create_ipvlan(self, spec).await
     }
     async fn delete_link(&self, index: u32) -> Result<()> {
         Netlink::delete_link(self, index).await

@@ -554,11 +554,6 @@ impl Vmacs {
             .map(|a| (a.name.as_str(), &a.plan))
     }
 
-    /// Every link this daemon made and runs (VMACs and ipvlans).
-    pub fn names(&self) -> Vec<&str> {
-        self.active.values().map(|a| a.name.as_str()).collect()
-    }
-
     /// The `use_vmac_addr` VMAC that takes `instance`'s VIPs written with `dev DEV`, if
     /// there is one.
     pub fn address_device(&self, instance: &str, dev: &str) -> Option<&str> {

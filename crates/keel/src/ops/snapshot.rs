@@ -677,14 +677,7 @@ fn instance_snapshot(
         interface: interface.clone(),
         source_address: engine.primary_address,
         // keepalived 2.2.7 (vrrp_parser.c): the use_ipvlan address counts as configured.
-        source_from_config: conf.is_some_and(|conf| {
-            conf.unicast_src_ip.is_some()
-                || conf.mcast_src_ip.is_some()
-                || conf
-                    .use_ipvlan
-                    .as_ref()
-                    .is_some_and(|ipvlan| ipvlan.address.is_some())
-        }),
+        source_from_config: conf.is_some_and(|conf| conf.configured_source().is_some()),
         ipvlan,
         multicast_group: (!unicast).then_some(engine.multicast_group),
         interface_index: observed.interface_indexes.get(&engine.interface).copied(),

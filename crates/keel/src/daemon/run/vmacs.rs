@@ -436,12 +436,7 @@ impl Daemon {
     /// At stop, after the VIPs are gone: VMACs deleted, sysctls restored, firewall tables
     /// removed.
     pub(super) async fn stop_vmacs(&mut self) {
-        let indexes: Vec<u32> = self
-            .vmacs
-            .names()
-            .into_iter()
-            .filter_map(|name| self.links.get(name).map(|(index, _)| *index))
-            .collect();
+        let indexes: Vec<u32> = self.vmacs.links().map(|(_, index)| index).collect();
         self.installed
             .retain(|(ifindex, _)| !indexes.contains(ifindex));
         self.vmacs.stop(&self.netlink).await;
