@@ -21,6 +21,7 @@
 //! [`VrrpSocket::send_batch`] sends the adverts that fell due together with `sendmmsg`.
 
 mod batch;
+pub mod filter;
 pub mod family;
 
 use std::future::Future;
