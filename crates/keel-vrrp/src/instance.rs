@@ -207,6 +207,20 @@ impl Instance {
         )
     }
 
+    /// After an advert handled at `at`: `Some(Master_Down_Interval)` when that advert did
+    /// nothing but restart the Master_Down timer from `at` (a BACKUP hearing its master,
+    /// RFC 5798 §6.4.2), so that a repeat of it arriving before the timer expires would do
+    /// the same. `None` otherwise, and while `preempt_delay` runs (there the same advert
+    /// stops being accepted once the delay ends, spec §3.4). What the daemon's in-kernel
+    /// advert filter relies on (issue 4).
+    pub fn restarted_by(&self, at: Instant) -> Option<Duration> {
+        if self.state != State::Backup || self.preempt_deadline.is_some() {
+            return None;
+        }
+        let down = self.master_down_interval();
+        (self.timers.deadline(Timer::MasterDown) == Some(at + down)).then_some(down)
+    }
+
     /// The deadline of one timer, if armed (for dumps and tests).
     pub fn timer(&self, timer: Timer) -> Option<Instant> {
         self.timers.deadline(timer)

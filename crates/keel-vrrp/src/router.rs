@@ -271,6 +271,29 @@ impl Router {
         self.instances[index].timers.next_timer()
     }
 
+    /// [`Router::next_timer`] with the index (in [`Router::instances`]) of the instance
+    /// it belongs to.
+    pub fn next_timer_of(&self) -> Option<(Instant, Timer, usize)> {
+        let (_, index) = self.deadlines.earliest()?;
+        let (deadline, timer) = self.instances[index].timers.next_timer()?;
+        Some((deadline, timer, index))
+    }
+
+    /// The index (in [`Router::instances`]) of the instance with `vrid` of `family` on
+    /// `interface`, found as [`Router::handle_advert`] finds it.
+    pub fn locate(&self, interface: &str, family: Family, vrid: u8) -> Option<usize> {
+        self.find(interface, family, vrid)
+    }
+
+    /// Counts `count` adverts as received by instance `index` that the daemon did not hand
+    /// over one by one: repeats of one it did, absorbed in the kernel (issue 4), each of
+    /// which would have passed the same checks (spec §4.2 `advert_rcvd`).
+    pub fn count_received(&mut self, index: usize, count: u64) {
+        if let Some(instance) = self.instances.get_mut(index) {
+            instance.stats.advert_rcvd += count;
+        }
+    }
+
     /// The next action, in order.
     pub fn poll_action(&mut self) -> Option<RouterAction> {
         let action = self.actions.pop_front();

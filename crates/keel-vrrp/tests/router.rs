@@ -267,6 +267,74 @@ fn clear_stats_zeroes_every_counter_and_keeps_state() {
     assert_eq!(backup.instances()[0].stats().advert_rcvd, 1);
 }
 
+// Input: 510 instances on eth0, all BACKUP; the master's advert for (IPv4, VRID 7), the
+// same advert again later, a priority-0 advert, and a lower-priority one on a preempting
+// instance; then a preempt_delay instance hearing a lower priority.
+// Output (what the daemon's in-kernel advert filter relies on): `locate` finds the instance
+// `handle_advert` routes to; `restarted_by` gives the Master_Down_Interval exactly when the
+// advert restarted the down timer from its arrival and nothing else; `next_timer_of` names
+// the instance of the earliest deadline; `count_received` adds to advert_rcvd only.
+#[test]
+fn what_an_absorbed_repeat_of_an_advert_needs_from_the_engine() {
+    let start = t0();
+    let mut router = started_router(scale(1), start);
+    let index = router
+        .locate("eth0", keel_vrrp::Family::Ipv4, 7)
+        .expect("located");
+    assert_eq!(router.instances()[index].name(), "eth0-v4-7");
+    assert_eq!(router.locate("eth1", keel_vrrp::Family::Ipv4, 7), None);
+    let mut master = advert(1, 200);
+    master.vrid = 7;
+    let at = start + ms(500);
+    assert!(router.handle_advert(at, "eth0", &master));
+    let down = router.instances()[index].master_down_interval();
+    assert_eq!(router.instances()[index].restarted_by(at), Some(down));
+    assert_eq!(router.instances()[index].restarted_by(at + ms(1)), None);
+    // Every other instance is due before this one now; the earliest is named with its timer.
+    let (deadline, timer, first) = router.next_timer_of().expect("a deadline");
+    assert_eq!((timer, Some(deadline)), (Timer::MasterDown, router.poll_timeout()));
+    assert_eq!(router.instances()[first].poll_timeout(), Some(deadline));
+    assert_ne!(first, index);
+
+    router.count_received(index, 41);
+    let stats = *router.instances()[index].stats();
+    assert_eq!(
+        stats,
+        Stats {
+            advert_rcvd: 42,
+            ..Stats::default()
+        }
+    );
+
+    // Priority 0 arms Skew_Time, not Master_Down_Interval: not a repeatable restart.
+    let mut stopping = master.clone();
+    stopping.priority = 0;
+    let later = at + ms(900);
+    router.handle_advert(later, "eth0", &stopping);
+    assert_eq!(router.instances()[index].restarted_by(later), None);
+
+    // A lower priority than ours, with preemption: discarded, the timer keeps running.
+    let mut lower = master.clone();
+    lower.priority = 50;
+    lower.vrid = 8;
+    let eight = router.locate("eth0", keel_vrrp::Family::Ipv4, 8).unwrap();
+    router.handle_advert(at, "eth0", &lower);
+    assert_eq!(router.instances()[eight].restarted_by(at), None);
+
+    // preempt_delay running: accepted, but not repeatable.
+    let mut config = scale(1);
+    config.instances[8].preempt_delay = secs(5);
+    let mut delayed = started_router(config, start);
+    delayed.handle_advert(at, "eth0", &lower);
+    let nine = delayed.locate("eth0", keel_vrrp::Family::Ipv4, 9).unwrap();
+    assert_eq!(nine, 8);
+    let mut lower9 = lower.clone();
+    lower9.vrid = 9;
+    delayed.handle_advert(at, "eth0", &lower9);
+    assert!(delayed.instances()[nine].timer(Timer::MasterDown) > Some(at));
+    assert_eq!(delayed.instances()[nine].restarted_by(at), None);
+}
+
 /// `interfaces` × 510 instances named `<interface>-v4-<vrid>` / `<interface>-v6-<vrid>`.
 fn scale(interfaces: usize) -> RouterConfig {
     let mut instances = Vec::new();
