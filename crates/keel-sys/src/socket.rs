@@ -21,8 +21,8 @@
 //! [`VrrpSocket::send_batch`] sends the adverts that fell due together with `sendmmsg`.
 
 mod batch;
-pub mod filter;
 pub mod family;
+pub mod filter;
 
 use std::future::Future;
 use std::io;

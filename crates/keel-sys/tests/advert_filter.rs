@@ -26,7 +26,9 @@ fn two_hosts() -> Lab {
 /// A VRRPv3 advert from A for VRID 51 at `priority`, IPv4 identification `ident` (the kernel
 /// fills in the header checksum of an IP_HDRINCL packet).
 fn advert_v4(priority: u8, ident: u16) -> Vec<u8> {
-    let payload = [0x31, 51, priority, 1, 0x00, 0x0a, 0x12, 0x34, 10, 78, 0, 100];
+    let payload = [
+        0x31, 51, priority, 1, 0x00, 0x0a, 0x12, 0x34, 10, 78, 0, 100,
+    ];
     let mut packet = vec![0x45, 0xc0, 0, 32];
     packet.extend_from_slice(&ident.to_be_bytes());
     packet.extend_from_slice(&[0, 0, 255, 112, 0, 0]);
@@ -87,7 +89,9 @@ async fn ipv4_filter_absorbs_the_armed_advert_only_and_records_its_last_arrival(
 
     // Input: priority 90.  Output: received (another advert); the count stays.
     sender.send(&advert_v4(90, 7), group).await.unwrap();
-    let got = next(&receiver, &mut buf, long).await.expect("changed advert");
+    let got = next(&receiver, &mut buf, long)
+        .await
+        .expect("changed advert");
     assert_eq!(buf[22], 90);
     assert_eq!(got.len, 32);
     assert_eq!(filter.absorbed(51).count, 5);
@@ -99,7 +103,10 @@ async fn ipv4_filter_absorbs_the_armed_advert_only_and_records_its_last_arrival(
     assert_eq!(next(&receiver, &mut buf, short).await, None);
     assert_eq!(filter.absorbed(51).count, 6);
     sender.send(&advert_v4(100, 9), group).await.unwrap();
-    assert!(next(&receiver, &mut buf, long).await.is_some(), "gap not seen");
+    assert!(
+        next(&receiver, &mut buf, long).await.is_some(),
+        "gap not seen"
+    );
     assert_eq!(filter.absorbed(51).count, 6);
 
     // Input: disarmed, the same advert.  Output: received.
@@ -154,7 +161,9 @@ async fn ipv6_filter_absorbs_by_the_rebuilt_header() {
     payload[3] = 2;
     payload.extend_from_slice(&"fd78::101".parse::<Ipv6Addr>().unwrap().octets());
     sender.send(&payload, group).await.unwrap();
-    let got = next(&receiver, &mut buf, long).await.expect("longer advert");
+    let got = next(&receiver, &mut buf, long)
+        .await
+        .expect("longer advert");
     assert_eq!(got.len, 40);
     assert_eq!(filter.absorbed(9).count, 3);
 }

@@ -292,7 +292,10 @@ fn what_an_absorbed_repeat_of_an_advert_needs_from_the_engine() {
     assert_eq!(router.instances()[index].restarted_by(at + ms(1)), None);
     // Every other instance is due before this one now; the earliest is named with its timer.
     let (deadline, timer, first) = router.next_timer_of().expect("a deadline");
-    assert_eq!((timer, Some(deadline)), (Timer::MasterDown, router.poll_timeout()));
+    assert_eq!(
+        (timer, Some(deadline)),
+        (Timer::MasterDown, router.poll_timeout())
+    );
     assert_eq!(router.instances()[first].poll_timeout(), Some(deadline));
     assert_ne!(first, index);
 

@@ -237,7 +237,10 @@ impl AdvertFilter {
         let filter = AdvertFilter {
             family,
             slots: NonNull::new(address.cast()).ok_or_else(|| {
-                Error::io("mmap(BPF array)", io::Error::from_raw_os_error(libc::EFAULT))
+                Error::io(
+                    "mmap(BPF array)",
+                    io::Error::from_raw_os_error(libc::EFAULT),
+                )
             })?,
             len,
             _map: map,
@@ -388,7 +391,11 @@ fn load_program(instructions: &[Insn]) -> Result<OwnedFd> {
         let _ = attempt(Some(&mut log));
         let end = log.iter().position(|&b| b == 0).unwrap_or(log.len());
         let text = String::from_utf8_lossy(&log[..end]);
-        let last = text.lines().rev().find(|line| !line.is_empty()).unwrap_or("");
+        let last = text
+            .lines()
+            .rev()
+            .find(|line| !line.is_empty())
+            .unwrap_or("");
         Error::io(
             "bpf(BPF_PROG_LOAD)",
             io::Error::new(error.kind(), format!("{error}; verifier: {last}")),
@@ -532,10 +539,7 @@ pub(crate) fn program(family: FilterFamily, map: RawFd) -> Vec<Insn> {
     ]);
     let keep = code.len();
     // `__sk_buff.len` is its first field.
-    code.extend([
-        insn(op::LDX_W, R0, R6, 0, 0),
-        insn(op::EXIT, 0, 0, 0, 0),
-    ]);
+    code.extend([insn(op::LDX_W, R0, R6, 0, 0), insn(op::EXIT, 0, 0, 0, 0)]);
     for at in to_keep {
         code[at].off = (keep - at - 1) as i16;
     }
@@ -596,7 +600,10 @@ mod tests {
         assert_eq!(print.words[1], u32::from_ne_bytes([0, 12, 112, 255]));
         assert_eq!(print.words[2], u32::from_ne_bytes([0xfe, 0x80, 0, 0]));
         assert_eq!(print.words[10], u32::from_ne_bytes([0x31, 7, 200, 1]));
-        assert_eq!(print.words[11], u32::from_ne_bytes([0x00, 0x64, 0x12, 0x34]));
+        assert_eq!(
+            print.words[11],
+            u32::from_ne_bytes([0x00, 0x64, 0x12, 0x34])
+        );
         let hop = Received {
             hop_limit: 254,
             ..received
@@ -624,7 +631,10 @@ mod tests {
             assert_eq!(jumps, 4 + family.masks().len());
             // The map descriptor sits in the 64-bit load's first half.
             let load = code.iter().position(|i| i.code == op::LD_IMM64).unwrap();
-            assert_eq!((load, code[load].imm, code[load].regs), (11, 3, R1 | (1 << 4)));
+            assert_eq!(
+                (load, code[load].imm, code[load].regs),
+                (11, 3, R1 | (1 << 4))
+            );
         }
     }
 }

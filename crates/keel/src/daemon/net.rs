@@ -10,6 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
+use keel_sys::socket::filter::{AdvertFilter, FilterFamily};
 use keel_sys::socket::{IpProtocol, Received, RecvBatch, SendBatch, VrrpSocketV4, VrrpSocketV6};
 use keel_vrrp::{
     AhStatus, Authentication, ChecksumStatus, Family, MalformedKind, OutgoingAdvert,
@@ -27,6 +28,12 @@ use self::frames::{Failure, FramePath, encode_frame};
 const RECEIVE_BUFFER_PER_INSTANCE: usize = 4096;
 /// The least receive buffer asked for, whatever the instance count.
 const RECEIVE_BUFFER_MIN: usize = 256 << 10;
+
+/// Whether VRRP sockets get the in-kernel advert filter: yes, unless the environment says
+/// `KEEL_ADVERT_FILTER=0` (to compare, or where a kernel's eBPF misbehaves).
+fn filter_wanted() -> bool {
+    std::env::var_os("KEEL_ADVERT_FILTER").is_none_or(|value| value != "0")
+}
 
 /// A raw VRRP socket of either family.
 #[derive(Debug)]
@@ -123,6 +130,8 @@ pub struct Endpoint {
     pending_ah: SendBatch,
     /// The packet socket multicast adverts leave by, when it could be opened.
     frames: Option<FramePath>,
+    /// The in-kernel filter of the VRRP socket, when the kernel took it (run/absorb.rs).
+    filter: Option<AdvertFilter>,
 }
 
 /// An advert as last encoded for one destination, reused while the instance sends the same
@@ -178,10 +187,26 @@ impl Endpoint {
                 None
             }
         };
+        let filter = if filter_wanted() {
+            let kind = match family {
+                Family::Ipv4 => FilterFamily::Ipv4,
+                Family::Ipv6 => FilterFamily::Ipv6,
+            };
+            AdvertFilter::attach(vrrp.raw_fd(), kind)
+                .map_err(|error| {
+                    super::log::detail(&format!(
+                        "repeated adverts on {interface} ({family:?}) are read one by one: {error}"
+                    ));
+                })
+                .ok()
+        } else {
+            None
+        };
         Ok(Endpoint {
             interface: interface.to_string(),
             family,
             vrrp,
+            filter,
             ah,
             joined: Vec::new(),
             ident: 1,
@@ -203,6 +228,11 @@ impl Endpoint {
                 frames.set_mac(mac);
             }
         }
+    }
+
+    /// The VRRP socket's in-kernel filter, if attached.
+    pub fn filter(&self) -> Option<&AdvertFilter> {
+        self.filter.as_ref()
     }
 
     /// The receiving sockets: the VRRP one, then the AH one if open.

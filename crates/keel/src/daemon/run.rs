@@ -25,6 +25,7 @@ use crate::ops::dump::{DumpKind, DumpPaths, json_version, write_dump};
 use crate::ops::snapshot::Snapshot;
 use crate::vrrp_config::{self, DaemonConfig};
 
+mod absorb;
 mod bfd;
 mod effects;
 mod fifo_states;
@@ -237,10 +238,12 @@ impl Daemon {
 
     async fn run(&mut self) {
         loop {
+            // A Master_Down deadline near: the adverts the kernel absorbed restart it first.
+            self.absorb_due(Instant::now() + absorb::ABSORB_AHEAD);
             let next = self.router.next_timer();
             let sleep = async {
                 match next {
-                    Some((deadline, timer)) => timing::sleep_until(deadline, timer).await,
+                    Some((deadline, timer)) => timing::sleep_before(deadline, timer).await,
                     None => std::future::pending().await,
                 }
             };
@@ -260,7 +263,14 @@ impl Daemon {
                     self.handle(event).await;
                 }
                 (endpoint, socket) = readable => self.receive(endpoint, socket).await,
-                () = sleep => {}
+                () = sleep => {
+                    // Woken before a takeover deadline: an absorbed advert may have moved
+                    // it; spin only to a deadline that stands (timing::sleep_until).
+                    self.absorb_due(Instant::now() + absorb::ABSORB_AHEAD);
+                    if let Some((deadline, _)) = self.router.next_timer() {
+                        timing::spin_until(deadline);
+                    }
+                }
             }
             self.service_timers().await;
         }
@@ -326,6 +336,8 @@ impl Daemon {
 
     async fn signal(&mut self, signal: Signal) {
         log::detail(&format!("signal received: {signal:?}"));
+        // The counters and timers of the dumps include what the kernel absorbed.
+        self.absorb_all();
         match signal {
             Signal::Reload => self.reload().await,
             Signal::Stop => {}
@@ -418,6 +430,9 @@ impl Daemon {
     }
 
     async fn input(&mut self, input: RouterInput) {
+        // The input may change how an instance treats its master's advert: what the
+        // kernel absorbed is handed over first, and the next advert is judged again.
+        self.stop_absorbing();
         let now = self.wire.tick(Instant::now());
         self.router.handle(now, input);
         self.drain().await;
@@ -456,6 +471,7 @@ impl Daemon {
         self.refresh_links().await;
         let mut mapped = self.map(&config).await;
         let router = std::mem::take(&mut mapped.router);
+        self.stop_absorbing();
         if let Err(error) = self.router.reload(Instant::now(), router) {
             log::error(&format!(
                 "reload refused, keeping the running configuration: {error}"

@@ -61,7 +61,18 @@ pub fn tune_current_thread() {
 /// instead of after it. Only a takeover spins, and only when no advert came for
 /// Master_Down_Interval minus the window, so it costs nothing in steady state; adverts,
 /// GARP and the other timers wake without spinning.
+#[cfg(test)]
 pub async fn sleep_until(deadline: Instant, timer: Timer) {
+    sleep_before(deadline, timer).await;
+    while Instant::now() < deadline {
+        std::hint::spin_loop();
+    }
+}
+
+/// [`sleep_until`] without the spin: returns [`SPIN_WINDOW`] before a takeover deadline
+/// (at the deadline for other timers), so the loop can first look whether an advert the
+/// kernel absorbed moved it (run/absorb.rs), then [`spin_until`] it.
+pub async fn sleep_before(deadline: Instant, timer: Timer) {
     let wake = match timer {
         Timer::MasterDown => deadline.checked_sub(SPIN_WINDOW).unwrap_or(deadline),
         _ => deadline,
@@ -75,6 +86,14 @@ pub async fn sleep_until(deadline: Instant, timer: Timer) {
     };
     if waited.is_err() {
         sleep_without_timerfd(wake).await;
+    }
+}
+
+/// Spins on the clock until `deadline` when it is at most [`SPIN_WINDOW`] away; returns at
+/// once otherwise (the loop sleeps again).
+pub fn spin_until(deadline: Instant) {
+    if deadline.saturating_duration_since(Instant::now()) > SPIN_WINDOW {
+        return;
     }
     while Instant::now() < deadline {
         std::hint::spin_loop();

@@ -94,6 +94,8 @@ impl Daemon {
                 }
             }
             Action::StateChanged { from, to } => {
+                // Whatever it absorbed was the old state's to judge (run/absorb.rs).
+                self.disarm_instance(&name);
                 self.lvs_sync.state_changed(&name, to);
                 if from == State::Master {
                     self.virtual_routes(&name, false).await;

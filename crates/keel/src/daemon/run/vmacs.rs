@@ -113,6 +113,7 @@ impl Daemon {
             .sync(&self.netlink, &links, &existing, &plans)
             .await;
         for name in removed {
+            self.stop_absorbing();
             self.wire.close_interface(&name);
             self.packet_sockets.remove(&name);
             if let Some((index, _)) = self.links.remove(&name) {
@@ -386,6 +387,7 @@ impl Daemon {
     async fn remake_vmac(&mut self, name: &str, index: u32) {
         // Its sockets and addresses went with it: the priority-0 advert has no socket to
         // leave from (keepalived's fails with ENODEV) and the VIPs need no removing.
+        self.stop_absorbing();
         self.wire.close_interface(name);
         self.packet_sockets.remove(name);
         self.installed.retain(|(ifindex, _)| *ifindex != index);

@@ -22,6 +22,7 @@ use keel_sys::socket::RecvBatch;
 use keel_vrrp::{Action, Authentication, OutgoingAdvert, RouterAction, RouterInput, Source};
 
 use super::Daemon;
+use super::absorb::{ABSORB_AHEAD, Absorber};
 use crate::daemon::net::{Decoded, EncodedAdvert, Endpoint, arrival, decode_reusing};
 use crate::daemon::{log, timing};
 
@@ -64,9 +65,11 @@ mod tests;
 /// The sockets, what each instance sends with, and the receive scratch space.
 #[derive(Debug)]
 pub(super) struct Wire {
-    endpoints: Vec<Endpoint>,
+    pub(super) endpoints: Vec<Endpoint>,
     /// Per instance name: its endpoint, `unicast_ttl`, AH sequence and encoded adverts.
-    instances: HashMap<Arc<str>, InstanceIo>,
+    pub(super) instances: HashMap<Arc<str>, InstanceIo>,
+    /// The instances whose repeated adverts the kernel absorbs (run/absorb.rs).
+    pub(super) absorber: Absorber,
     batch: RecvBatch,
     /// Address vector handed back and forth with the engine, so decoding does not allocate.
     addresses: Vec<IpAddr>,
@@ -82,7 +85,9 @@ pub(super) struct Wire {
 }
 
 #[derive(Debug)]
-struct InstanceIo {
+pub(super) struct InstanceIo {
+    /// The instance's index in the engine.
+    pub(super) index: usize,
     endpoint: Option<usize>,
     unicast_ttl: u8,
     ah_sequence: u32,
@@ -94,6 +99,7 @@ impl Wire {
         Wire {
             endpoints: Vec::new(),
             instances: HashMap::new(),
+            absorber: Absorber::default(),
             batch: RecvBatch::new(RECEIVE_BATCH),
             addresses: Vec::new(),
             poll_fds: Vec::new(),
@@ -178,6 +184,8 @@ impl Daemon {
     /// Opens the sockets every instance needs (once per interface and family; a reload adds
     /// missing ones), joins the groups, and indexes what each instance sends with.
     pub(super) fn open_endpoints(&mut self) {
+        // The engine's indices may have changed (a reload).
+        self.stop_absorbing();
         let instances = self.router.instances();
         for (index, instance) in instances.iter().enumerate() {
             let config = instance.config();
@@ -243,6 +251,7 @@ impl Daemon {
             self.wire.instances.insert(
                 Arc::from(config.name.as_str()),
                 InstanceIo {
+                    index,
                     endpoint,
                     unicast_ttl,
                     ah_sequence,
@@ -335,6 +344,7 @@ impl Daemon {
         // restarts it; it must reach the engine before the expiry does.
         self.read_ready_sockets();
         let now = self.wire.tick(Instant::now());
+        self.absorb_due(now + ABSORB_AHEAD);
         self.router.handle_timeout(now);
         true
     }
@@ -373,6 +383,15 @@ impl Daemon {
         let Source::Instance { name, interface } = source else {
             return;
         };
+        if self
+            .wire
+            .instances
+            .get(&**name)
+            .is_some_and(|io| self.wire.absorber.is_armed(io.index))
+        {
+            // A MASTER hears the same adverts otherwise (RFC 5798 §6.4.3).
+            self.disarm_instance(name);
+        }
         let Some(io) = self.wire.instances.get_mut(&**name) else {
             log::detail(&format!("({name}) no socket on {interface}"));
             return;
@@ -404,16 +423,18 @@ impl Daemon {
 
     /// One `recvmmsg` on the socket, each datagram decoded and handed to the engine at its
     /// arrival; returns how many were read.
-    fn read_batch(&mut self, endpoint: usize, socket: usize) -> usize {
+    fn read_batch(&mut self, endpoint_index: usize, socket: usize) -> usize {
         let Wire {
             endpoints,
             batch,
             addresses,
             group4,
             clock,
+            absorber,
             ..
         } = &mut self.wire;
-        let Some(endpoint) = endpoints.get(endpoint) else {
+        let endpoints = &*endpoints;
+        let Some(endpoint) = endpoints.get(endpoint_index) else {
             return 0;
         };
         let Some(socket) = endpoint.sockets().nth(socket) else {
@@ -440,6 +461,7 @@ impl Daemon {
             *clock = at;
             // A timer that expired before this advert arrived fires first, at the arrival.
             if deadline.is_some_and(|deadline| deadline <= at) {
+                absorber.absorb_due(&mut self.router, endpoints, at);
                 self.router.handle_timeout(at);
             }
             let decoded = {
@@ -463,7 +485,28 @@ impl Daemon {
                     *addresses = advert.addresses;
                 }
                 Decoded::Advert(advert) => {
-                    if !self.router.handle_advert(at, interface, &advert) {
+                    // What the filter absorbed for the instance came first (run/absorb.rs).
+                    absorber.absorb_before(
+                        &mut self.router,
+                        endpoints,
+                        interface,
+                        family,
+                        advert.vrid,
+                    );
+                    if self.router.handle_advert(at, interface, &advert) {
+                        if endpoint.filter().is_some() {
+                            absorber.arm(
+                                &self.router,
+                                endpoints,
+                                endpoint_index,
+                                interface,
+                                at,
+                                bytes,
+                                &received,
+                                &advert,
+                            );
+                        }
+                    } else {
                         unknown_vrid(self.config.log_unknown_vrids, interface, &advert);
                     }
                     *addresses = advert.addresses;
