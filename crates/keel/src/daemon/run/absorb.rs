@@ -38,6 +38,7 @@ use keel_vrrp::{Family, ReceivedAdvert, Timer};
 use keel_vrrp::Router;
 
 use super::Daemon;
+use crate::daemon::log;
 use crate::daemon::net::Endpoint;
 
 /// How far ahead of a Master_Down deadline the absorbed adverts are handed over: the
@@ -153,6 +154,11 @@ impl Absorber {
                 previous.advert.clone_from(advert);
             }
             slot => {
+                log::detail(&format!(
+                    "({}) repeats of {}'s advert are absorbed in the kernel",
+                    router.instances()[index].name(),
+                    advert.source
+                ));
                 match slot.take() {
                     Some(previous) => disarm_slot(endpoints, &previous),
                     None => self.armed += 1,
