@@ -151,7 +151,7 @@ impl Absorber {
             // is reused.
             Some(previous) if previous.endpoint == endpoint => {
                 previous.fed = fed;
-                previous.advert.clone_from(advert);
+                copy_advert(&mut previous.advert, advert);
             }
             slot => {
                 log::detail(&format!(
@@ -294,6 +294,35 @@ fn hand_over(
     router.handle_advert(at, &absorbing.interface, &absorbing.advert);
     router.count_received(index, absorbed.count - absorbing.fed - 1);
     Some((absorbed.count, at))
+}
+
+/// `*into = from.clone()` in the allocation `into` already has (a derived `clone_from`
+/// would allocate a new address list).
+fn copy_advert(into: &mut ReceivedAdvert, from: &ReceivedAdvert) {
+    let ReceivedAdvert {
+        version,
+        packet_type,
+        vrid,
+        priority,
+        max_advert_interval,
+        addresses,
+        auth,
+        source,
+        destination,
+        ttl_or_hop_limit,
+        checksum,
+    } = from;
+    into.version = *version;
+    into.packet_type = *packet_type;
+    into.vrid = *vrid;
+    into.priority = *priority;
+    into.max_advert_interval = *max_advert_interval;
+    into.addresses.clone_from(addresses);
+    into.auth = auth.clone();
+    into.source = *source;
+    into.destination = *destination;
+    into.ttl_or_hop_limit = *ttl_or_hop_limit;
+    into.checksum = *checksum;
 }
 
 fn disarm_slot(endpoints: &[Endpoint], absorbing: &Absorbing) {
