@@ -318,7 +318,7 @@ fn copy_advert(into: &mut ReceivedAdvert, from: &ReceivedAdvert) {
     into.priority = *priority;
     into.max_advert_interval = *max_advert_interval;
     into.addresses.clone_from(addresses);
-    into.auth = auth.clone();
+    into.auth = *auth;
     into.source = *source;
     into.destination = *destination;
     into.ttl_or_hop_limit = *ttl_or_hop_limit;
