@@ -137,12 +137,13 @@ impl Absorber {
             return;
         };
         let limit = down.saturating_sub(LIMIT_MARGIN);
+        // The count before arming: whatever the filter absorbs from now on is new.
+        let fed = filter.absorbed(advert.vrid).count;
         filter.arm(
             &fingerprint,
             Reference::read().ns(at),
             u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX),
         );
-        let fed = filter.absorbed(advert.vrid).count;
         if self.slots.len() <= index {
             self.slots.resize_with(index + 1, || None);
         }
