@@ -285,6 +285,15 @@ impl Router {
         self.find(interface, family, vrid)
     }
 
+    /// [`Router::handle_advert`] for instance `index` (in [`Router::instances`]), already
+    /// located: the daemon hands over an advert it cached for that instance.
+    pub fn handle_advert_at(&mut self, index: usize, now: Instant, advert: &ReceivedAdvert) {
+        if index < self.instances.len() {
+            self.instances[index].handle_advert(now, advert);
+            self.settle(now, index);
+        }
+    }
+
     /// Counts `count` adverts as received by instance `index` that the daemon did not hand
     /// over one by one: repeats of one it did, absorbed in the kernel (issue 4), each of
     /// which would have passed the same checks (spec §4.2 `advert_rcvd`).

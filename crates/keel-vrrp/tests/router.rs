@@ -299,7 +299,11 @@ fn what_an_absorbed_repeat_of_an_advert_needs_from_the_engine() {
     assert_eq!(router.instances()[first].poll_timeout(), Some(deadline));
     assert_ne!(first, index);
 
-    router.count_received(index, 41);
+    // The same advert handed to the instance by index: the same restart, one more count.
+    let again = at + ms(100);
+    router.handle_advert_at(index, again, &master);
+    assert_eq!(router.instances()[index].restarted_by(again), Some(down));
+    router.count_received(index, 40);
     let stats = *router.instances()[index].stats();
     assert_eq!(
         stats,

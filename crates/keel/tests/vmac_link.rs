@@ -44,7 +44,7 @@ fn vmac_flags(host: &Host) -> Option<String> {
 /// The states of VI_1 the notify FIFO carried, in order (`INSTANCE "VI_1" FAULT 150` →
 /// `FAULT`). `MASTER_RX_LOWER_PRI` is not a state and is left out: when the daemon preempts
 /// back, the peer's periodic advert may cross its first one, and keepalived 2.2.7 then
-/// reports it (seen once in a CI dry run); keel does the same.
+/// reports it (seen once in a CI dry run); keel's engine sends the same line in that case.
 fn fifo_states(copy: &Path) -> Vec<String> {
     std::fs::read_to_string(copy)
         .unwrap_or_default()

@@ -28,7 +28,6 @@
 //! messages, decoding and the engine's per-advert work, for all but a few adverts per
 //! Master_Down_Interval (docs/benchmarks.md).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use keel_sys::socket::Received;
@@ -56,11 +55,8 @@ const LIMIT_MARGIN: Duration = Duration::from_millis(1);
 pub(super) struct Absorbing {
     /// The endpoint whose VRRP socket has the filter.
     endpoint: usize,
-    vrid: u8,
     /// The filter's count when the engine was last handed its adverts.
     fed: u64,
-    /// The interface the engine knows the instance by.
-    interface: Arc<str>,
     /// The advert the filter absorbs repeats of.
     advert: ReceivedAdvert,
 }
@@ -119,14 +115,15 @@ impl Absorber {
         received: &Received,
         advert: &ReceivedAdvert,
     ) {
+        // A socket without a filter (a kernel without eBPF) costs nothing more.
+        let Some(filter) = endpoints.get(endpoint).and_then(Endpoint::filter) else {
+            return;
+        };
         let family = Family::of(advert.source);
         let Some(index) = router.locate(interface, family, advert.vrid) else {
             return;
         };
         let Some(down) = router.instances()[index].restarted_by(at) else {
-            return;
-        };
-        let Some(filter) = endpoints.get(endpoint).and_then(Endpoint::filter) else {
             return;
         };
         let fingerprint = match family {
@@ -166,9 +163,7 @@ impl Absorber {
                 }
                 *slot = Some(Absorbing {
                     endpoint,
-                    vrid: advert.vrid,
                     fed,
-                    interface: Arc::from(interface),
                     advert: advert.clone(),
                 });
             }
@@ -287,12 +282,12 @@ fn hand_over(
     reference: Reference,
 ) -> Option<(u64, Instant)> {
     let filter = endpoints.get(absorbing.endpoint)?.filter()?;
-    let absorbed = filter.absorbed(absorbing.vrid);
+    let absorbed = filter.absorbed(absorbing.advert.vrid);
     if absorbed.count <= absorbing.fed {
         return None;
     }
     let at = reference.instant(absorbed.last_ns);
-    router.handle_advert(at, &absorbing.interface, &absorbing.advert);
+    router.handle_advert_at(index, at, &absorbing.advert);
     router.count_received(index, absorbed.count - absorbing.fed - 1);
     Some((absorbed.count, at))
 }
@@ -328,7 +323,7 @@ fn copy_advert(into: &mut ReceivedAdvert, from: &ReceivedAdvert) {
 
 fn disarm_slot(endpoints: &[Endpoint], absorbing: &Absorbing) {
     if let Some(filter) = endpoints.get(absorbing.endpoint).and_then(Endpoint::filter) {
-        filter.disarm(absorbing.vrid);
+        filter.disarm(absorbing.advert.vrid);
     }
 }
 

@@ -494,18 +494,16 @@ impl Daemon {
                         advert.vrid,
                     );
                     if self.router.handle_advert(at, interface, &advert) {
-                        if endpoint.filter().is_some() {
-                            absorber.arm(
-                                &self.router,
-                                endpoints,
-                                endpoint_index,
-                                interface,
-                                at,
-                                bytes,
-                                &received,
-                                &advert,
-                            );
-                        }
+                        absorber.arm(
+                            &self.router,
+                            endpoints,
+                            endpoint_index,
+                            interface,
+                            at,
+                            bytes,
+                            &received,
+                            &advert,
+                        );
                     } else {
                         unknown_vrid(self.config.log_unknown_vrids, interface, &advert);
                     }
