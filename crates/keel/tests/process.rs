@@ -73,7 +73,11 @@ fn daemon_mode_pid_files_dumps_and_stop() {
     unsafe { libc::kill(pid, libc::SIGUSR2) };
     let stats = dir.path().join("keepalived.stats");
     assert!(
-        wait_until(Duration::from_secs(3), || stats.exists()).is_some(),
+        // Written after it is created: wait for its text, not for the name (an empty file
+        // was read once in a CI dry run).
+        wait_until(Duration::from_secs(3), || std::fs::metadata(&stats)
+            .is_ok_and(|m| m.len() > 0))
+        .is_some(),
         "no keepalived.stats 3 s after SIGUSR2; daemon alive: {}; its log:\n{}",
         Path::new(&format!("/proc/{pid}")).exists(),
         log_of()
