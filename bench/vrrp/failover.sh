@@ -7,6 +7,7 @@
 #   DAEMONS="keel" bench/vrrp/failover.sh …          (only some daemons)
 #   GLOBAL_DEFS="vrrp_rt_priority 50" bench/vrrp/failover.sh …  (extra global_defs lines)
 #   LOAD=2 bench/vrrp/failover.sh …                 (that many busy loops run meanwhile)
+#   KEEP_PCAP=/tmp/fo bench/vrrp/failover.sh …      (keeps each case's capture as /tmp/fo-DAEMON-INTERVAL.pcap)
 #
 # Each repeat: the master is SIGKILLed (its whole process tree at once, see daemon_start in
 # lab.sh), the backup takes over, then the master is restarted and preempts back. A capture
@@ -86,6 +87,7 @@ run_case() {
   kill -INT "$capture"; wait "$capture" || true
   daemon_kill "$r0_pid"; daemon_kill "$r1_pid"
   lab_down
+  [ -z "${KEEP_PCAP:-}" ] || cp "$work/wire.pcap" "$KEEP_PCAP-$daemon-$interval.pcap"
 
   # Gaps: for each kill, the new master's first advert after it and the dead master's last
   # advert before that one (it may still send between the kill's timestamp and its death).

@@ -342,6 +342,67 @@ fn what_an_absorbed_repeat_of_an_advert_needs_from_the_engine() {
     assert_eq!(delayed.instances()[nine].restarted_by(at), None);
 }
 
+// Input: a BACKUP instance among 510 that heard its master (priority 200) once; its
+// takeover rehearsed at the Master_Down deadline, then the deadline served for real.
+// Output: the rehearsal leaves the instance as it was (BACKUP, same deadline, nothing
+// queued, same counters), and it names exactly the actions the real takeover then
+// performs, in order: the state change, the advert at our priority, the VIPs.
+#[test]
+fn a_rehearsed_takeover_is_the_real_one_without_its_effects() {
+    let start = t0();
+    let mut router = started_router(scale(1), start);
+    while router.poll_action().is_some() {}
+    let index = router
+        .locate("eth0", keel_vrrp::Family::Ipv4, 7)
+        .expect("located");
+    let mut master = advert(1, 200);
+    master.vrid = 7;
+    let at = start + ms(500);
+    assert!(router.handle_advert(at, "eth0", &master));
+    while router.poll_action().is_some() {}
+    let instance = &router.instances()[index];
+    let deadline = instance.timer(Timer::MasterDown).expect("armed");
+    let stats = *instance.stats();
+
+    let rehearsed = instance.rehearse_takeover(deadline);
+
+    let instance = &router.instances()[index];
+    assert_eq!(instance.state(), State::Backup);
+    assert_eq!(instance.timer(Timer::MasterDown), Some(deadline));
+    assert_eq!(*instance.stats(), stats);
+    assert!(
+        router.poll_action().is_none(),
+        "the rehearsal queued nothing"
+    );
+    assert!(
+        matches!(
+            rehearsed.as_slice(),
+            [
+                Action::StateChanged {
+                    from: State::Backup,
+                    to: State::Master
+                },
+                Action::SendAdvert(advert),
+                Action::AddAddresses { .. },
+                ..
+            ] if advert.priority == 100
+        ),
+        "{rehearsed:?}"
+    );
+
+    // Every other instance is due first (they heard nothing); serve them all up to the
+    // deadline, then take this instance's actions.
+    router.handle_timeout(deadline);
+    let real: Vec<Action> = std::iter::from_fn(|| router.poll_action())
+        .filter(|action| {
+            matches!(&action.source, keel_vrrp::Source::Instance { name, .. } if &**name == "eth0-v4-7")
+        })
+        .map(|action| action.action)
+        .collect();
+    assert_eq!(router.instances()[index].state(), State::Master);
+    assert_eq!(real, rehearsed);
+}
+
 /// `interfaces` × 510 instances named `<interface>-v4-<vrid>` / `<interface>-v6-<vrid>`.
 fn scale(interfaces: usize) -> RouterConfig {
     let mut instances = Vec::new();

@@ -324,6 +324,30 @@ impl Endpoint {
         Ok(())
     }
 
+    /// Encodes `advert` as [`Endpoint::queue`] would and sends nothing: the encoding is
+    /// cached in `encoded` and the send buffers are touched, for a takeover about to come
+    /// (run/prepare.rs). Only with nothing queued (else false); the IPv4 identification
+    /// goes on from where it was, so the real send uses the same one.
+    pub fn prepare(
+        &mut self,
+        advert: &OutgoingAdvert,
+        unicast_ttl: u8,
+        encoded: &mut Vec<EncodedAdvert>,
+    ) -> bool {
+        if self.has_pending() {
+            return false;
+        }
+        let ident = self.ident;
+        let queued = self.queue(advert, unicast_ttl, 0, encoded);
+        self.ident = ident;
+        self.pending.clear();
+        self.pending_ah.clear();
+        if let Some(frames) = &mut self.frames {
+            frames.discard();
+        }
+        queued.is_ok()
+    }
+
     /// Queues `advert` to multicast `destination` as a whole frame (IPv4 identification
     /// `ident`) when the packet socket is open and the frame can be built and fits the
     /// MTU; false when the raw socket must send it.

@@ -30,6 +30,7 @@ mod bfd;
 mod effects;
 mod fifo_states;
 mod firewall;
+mod prepare;
 mod src_ip;
 mod vmacs;
 mod wire;
@@ -127,6 +128,8 @@ struct Daemon {
     netlink: Netlink,
     /// The raw VRRP sockets and what each instance sends with.
     wire: wire::Wire,
+    /// When the last takeover was rehearsed (run/prepare.rs).
+    preparation: prepare::Preparation,
     packet_sockets: HashMap<String, (PacketSocket, [u8; 6])>,
     /// Addresses we installed, so their removal by someone else can be told from ours.
     installed: HashSet<(u32, IpAddr)>,
@@ -169,6 +172,7 @@ impl Daemon {
             router: Router::new(Default::default(), Instant::now()).map_err(|e| format!("{e}"))?,
             netlink,
             wire: wire::Wire::new(Instant::now()),
+            preparation: prepare::Preparation::default(),
             packet_sockets: HashMap::new(),
             installed: HashSet::new(),
             fifo: None,
@@ -240,10 +244,13 @@ impl Daemon {
         loop {
             // A Master_Down deadline near: the adverts the kernel absorbed restart it first.
             self.absorb_due(Instant::now() + absorb::ABSORB_AHEAD);
-            let next = self.router.next_timer();
+            let wake = self
+                .router
+                .next_timer()
+                .map(|(deadline, timer)| self.wake_for(deadline, timer));
             let sleep = async {
-                match next {
-                    Some((deadline, timer)) => timing::sleep_before(deadline, timer).await,
+                match wake {
+                    Some(wake) => timing::sleep_to(wake).await,
                     None => std::future::pending().await,
                 }
             };
@@ -265,8 +272,10 @@ impl Daemon {
                 (endpoint, socket) = readable => self.receive(endpoint, socket).await,
                 () = sleep => {
                     // Woken before a takeover deadline: an absorbed advert may have moved
-                    // it; spin only to a deadline that stands (timing::sleep_until).
+                    // it; rehearse (run/prepare.rs) and spin only to a deadline that
+                    // stands (timing::sleep_until).
                     self.absorb_due(Instant::now() + absorb::ABSORB_AHEAD);
+                    self.prepare_takeover();
                     if let Some((deadline, _)) = self.router.next_timer() {
                         timing::spin_until(deadline);
                     }

@@ -3,7 +3,7 @@
 //! A BACKUP takes over when Master_Down_Interval passes without an advert (RFC 5798
 //! §6.4.2). At `advert_int 0.01` that is 36 ms, so every 36 µs between the deadline and the
 //! new master's first advert costs 0.1 % of the bound. Four sources of such delay are
-//! handled here:
+//! handled here (a fifth, memory gone cold while BACKUP, in run/prepare.rs):
 //!
 //! - **Timer resolution.** tokio's timer wheel has 1 ms granularity and rounds up. Deadlines
 //!   are armed instead on a `timerfd` with an absolute `CLOCK_MONOTONIC` expiry (the clock
@@ -63,20 +63,24 @@ pub fn tune_current_thread() {
 /// GARP and the other timers wake without spinning.
 #[cfg(test)]
 pub async fn sleep_until(deadline: Instant, timer: Timer) {
-    sleep_before(deadline, timer).await;
+    sleep_to(wake_before(deadline, timer)).await;
     while Instant::now() < deadline {
         std::hint::spin_loop();
     }
 }
 
-/// [`sleep_until`] without the spin: returns [`SPIN_WINDOW`] before a takeover deadline
-/// (at the deadline for other timers), so the loop can first look whether an advert the
-/// kernel absorbed moved it (run/absorb.rs), then [`spin_until`] it.
-pub async fn sleep_before(deadline: Instant, timer: Timer) {
-    let wake = match timer {
+/// When the loop wakes for `timer` due at `deadline`: [`SPIN_WINDOW`] before a takeover,
+/// at the deadline for anything else. The loop then looks whether an advert the kernel
+/// absorbed moved a takeover's deadline (run/absorb.rs), and [`spin_until`]s it if not.
+pub fn wake_before(deadline: Instant, timer: Timer) -> Instant {
+    match timer {
         Timer::MasterDown => deadline.checked_sub(SPIN_WINDOW).unwrap_or(deadline),
         _ => deadline,
-    };
+    }
+}
+
+/// Waits until `wake` on the loop thread's timerfd (returns at once when it has passed).
+pub async fn sleep_to(wake: Instant) {
     let fd = TIMER.with(|timer| timer.borrow_mut().get_or_insert_with(open_timer).clone());
     let waited = match fd {
         Some(fd) => wait_on_timerfd(&fd, wake).await.map_err(|error| {
@@ -129,7 +133,7 @@ pub fn block_until(deadline: Instant) {
 }
 
 /// How long before a takeover deadline the loop stops sleeping and spins.
-const SPIN_WINDOW: Duration = Duration::from_micros(200);
+pub const SPIN_WINDOW: Duration = Duration::from_micros(200);
 
 thread_local! {
     /// The loop thread's timerfd: opened on first use (inside the runtime, which must

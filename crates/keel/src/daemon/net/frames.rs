@@ -86,6 +86,11 @@ impl FramePath {
         Ok(())
     }
 
+    /// Drops the queued frames unsent.
+    pub(super) fn discard(&mut self) {
+        self.pending.clear();
+    }
+
     /// True when frames are queued.
     pub(super) fn has_pending(&self) -> bool {
         !self.pending.is_empty()

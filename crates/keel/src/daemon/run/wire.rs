@@ -410,6 +410,18 @@ impl Daemon {
         }
     }
 
+    /// Encodes instance `name`'s `advert` as [`Daemon::queue_advert`] would, into its
+    /// endpoint's cache and send buffers, and sends nothing (run/prepare.rs).
+    pub(super) fn prepare_advert(&mut self, name: &str, advert: &OutgoingAdvert) {
+        let Some(io) = self.wire.instances.get_mut(name) else {
+            return;
+        };
+        let Some(endpoint) = io.endpoint.and_then(|e| self.wire.endpoints.get_mut(e)) else {
+            return;
+        };
+        endpoint.prepare(advert, io.unicast_ttl, &mut io.encoded);
+    }
+
     /// Sends every queued advert: one `sendmmsg` per socket.
     pub(super) async fn flush_adverts(&mut self) {
         for endpoint in &mut self.wire.endpoints {
