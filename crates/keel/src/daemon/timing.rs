@@ -244,18 +244,8 @@ fn read_expirations(timer: &OwnedFd) -> io::Result<u64> {
 /// errs late by the few nanoseconds between the two reads, never early.
 fn monotonic(deadline: Instant) -> libc::timespec {
     let reference = Instant::now();
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: writes one timespec into `now`, which outlives the call.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
-    let ahead = deadline.saturating_duration_since(reference);
-    let now = Duration::new(
-        now.tv_sec.max(0) as u64,
-        now.tv_nsec.clamp(0, 999_999_999) as u32,
-    );
-    let expiry = now.saturating_add(ahead);
+    let now = Duration::from_nanos(keel_sys::socket::filter::monotonic_ns());
+    let expiry = now.saturating_add(deadline.saturating_duration_since(reference));
     libc::timespec {
         tv_sec: expiry.as_secs().min(i64::MAX as u64) as libc::time_t,
         tv_nsec: expiry.subsec_nanos() as libc::c_long,

@@ -115,11 +115,14 @@ impl Absorber {
         received: &Received,
         advert: &ReceivedAdvert,
     ) {
-        // A socket without a filter (a kernel without eBPF) costs nothing more.
-        let Some(filter) = endpoints.get(endpoint).and_then(Endpoint::filter) else {
+        // A socket without a filter (a kernel without eBPF) costs nothing more. The
+        // instance is found by the socket's family, as absorb_before finds it.
+        let Some((filter, family)) = endpoints
+            .get(endpoint)
+            .and_then(|e| Some((e.filter()?, e.family)))
+        else {
             return;
         };
-        let family = Family::of(advert.source);
         let Some(index) = router.locate(interface, family, advert.vrid) else {
             return;
         };
