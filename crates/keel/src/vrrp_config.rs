@@ -184,11 +184,13 @@ pub fn command_key(script: &Script) -> String {
 /// `use_ipvlan` address is given (spec §3.1: the interface's first address; IPv6: its
 /// link-local address; an IPv6 `use_ipvlan` without an address: the ipvlan's link-local,
 /// which only the daemon knows, hence the instance's name).
-/// `release_vips_on_stop` is false for keepalived's `-V`.
+/// `is_local(address)` says whether the host has `address` on some interface (whether a
+/// socket could be bound to it). `release_vips_on_stop` is false for keepalived's `-V`.
 pub fn map(
     config: &Config,
     release_vips_on_stop: bool,
     primary_address: &dyn Fn(&str, &str, Family) -> Option<IpAddr>,
+    is_local: &dyn Fn(IpAddr) -> bool,
 ) -> DaemonConfig {
     let mut out = DaemonConfig {
         log_unknown_vrids: RawKeyword::flag(&config.global_defs.other, "log_unknown_vrids")
@@ -242,8 +244,15 @@ pub fn map(
     let mut used = UsedTrackers::default();
     for instance in &config.vrrp.instances {
         match map_instance(config, instance, release_vips_on_stop, primary_address) {
-            Ok(mut mapped) => {
+            Ok((mut mapped, source_known)) => {
                 mapped.trackers = trackers(config, &instance.tracking, &mut used);
+                if let Some(reason) = missing_source(instance, &mapped, source_known, is_local) {
+                    out.warnings.push(format!(
+                        "({}) entering FAULT state ({reason})",
+                        instance.name
+                    ));
+                    mapped.trackers.push(source_missing(&instance.name));
+                }
                 if ipvlan_without_source(instance, mapped.family) {
                     mapped.trackers.push(ipvlan_fault(&instance.name));
                 }
@@ -393,6 +402,66 @@ pub fn src_ip_id(instance: &str) -> TrackerId {
     TrackerId(format!("src-ip:{instance}"))
 }
 
+/// Why `instance` has no source address to advertise from, if it has none; keepalived
+/// 2.2.7 holds such an instance in FAULT whether or not it has `track_src_ip` (seen in a
+/// namespace, the address absent at start):
+/// - no `unicast_src_ip`/`mcast_src_ip` and no address of the family on the interface:
+///   "(VI_1) entering FAULT state (no IPv4 address for interface)", then BACKUP and MASTER
+///   once an address was added;
+/// - a unicast instance whose `unicast_src_ip` is no address of the host: "bind
+///   unicast_src 10.88.0.5 failed 99 - Cannot assign requested address", "(VI_1): entering
+///   FAULT state (src address not configured)". keepalived stayed in FAULT after the address
+///   was added (its socket was never bound, until a reload); keel leaves FAULT then, with
+///   or without `track_src_ip`: a deliberate difference, as keepalived.conf(5) has the
+///   FAULT last while the address "doesn't exist or is removed", not after it is back.
+///
+/// An absent `mcast_src_ip` did not keep keepalived from MASTER, with `track_src_ip` or
+/// without, and does not here either.
+fn missing_source(
+    instance: &ConfInstance,
+    mapped: &InstanceConfig,
+    source_known: bool,
+    is_local: &dyn Fn(IpAddr) -> bool,
+) -> Option<String> {
+    if !source_known {
+        let family = match mapped.family {
+            Family::Ipv4 => "IPv4",
+            Family::Ipv6 => "IPv6",
+        };
+        return Some(format!("no {family} address for interface"));
+    }
+    let source = instance.unicast_src_ip?;
+    // The ipvlan address is put on the ipvlan by the daemon after mapping.
+    let on_ipvlan = instance.ipvlan_address() == Some(source);
+    (!instance.unicast_peer.is_empty() && !on_ipvlan && !is_local(source)).then(|| {
+        format!(
+            "unicast_src_ip {source} is not an address of this host: src address not configured"
+        )
+    })
+}
+
+/// The tracker id of [`source_missing`]: its instance had no source address when the
+/// configuration was mapped. The daemon maps again when an address is added; the tracker
+/// is gone once the source is there.
+pub fn source_missing_id(instance: &str) -> TrackerId {
+    TrackerId(format!("source-missing:{instance}"))
+}
+
+/// Failed from the start and never reported on (like [`ipvlan_fault`]): weight 0 holds the
+/// instance in FAULT until a mapping finds its source address.
+fn source_missing(instance: &str) -> TrackedObject {
+    TrackedObject {
+        id: source_missing_id(instance),
+        kind: TrackerKind::Script {
+            rise: 1,
+            fall: 1,
+            init_fail: true,
+        },
+        weight: 0,
+        reverse: false,
+    }
+}
+
 /// The tracker id of an instance's own VMAC or ipvlan (`use_vmac`, `use_ipvlan`), which
 /// the daemon reports up or down as the link goes.
 pub fn vmac_link_id(instance: &str) -> TrackerId {
@@ -439,7 +508,7 @@ fn map_instance(
     instance: &ConfInstance,
     release_vips_on_stop: bool,
     primary_address: &dyn Fn(&str, &str, Family) -> Option<IpAddr>,
-) -> Result<InstanceConfig, String> {
+) -> Result<(InstanceConfig, bool), String> {
     let global = &config.global_defs;
     let name = &instance.name;
     let interface = instance
@@ -456,14 +525,16 @@ fn map_instance(
     // keepalived 2.2.7 (vrrp_parser.c, use_ipvlan): the ipvlan's address is the source
     // unless one is configured; `unicast_src_ip`/`mcast_src_ip` always set it, wherever
     // they are written.
+    // keepalived 2.2.7 runs an instance whose interface has no address of its family yet,
+    // in FAULT (see `missing_source`); it has no source until one is added.
     let source = instance
         .configured_source()
-        .or_else(|| primary_address(name, &interface, family))
-        .ok_or_else(|| {
-            format!(
-                "{name}: interface {interface} has no address to advertise from; instance skipped"
-            )
-        })?;
+        .or_else(|| primary_address(name, &interface, family));
+    let source_known = source.is_some();
+    let source = source.unwrap_or(match family {
+        Family::Ipv4 => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        Family::Ipv6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+    });
     let mut mapped = InstanceConfig::new(name, &interface, instance.virtual_router_id, source);
     mapped.family = family;
     // spec §2.6: IPv6 is always VRRPv3.
@@ -535,7 +606,7 @@ fn map_instance(
     mapped.garp = garp(config, instance, family);
     mapped.release_vips_on_stop = release_vips_on_stop;
     mapped.track_primary = !instance.dont_track_primary;
-    Ok(mapped)
+    Ok((mapped, source_known))
 }
 
 /// spec §3.9: the instance's `garp_*` keywords over the global defaults; the lower-priority

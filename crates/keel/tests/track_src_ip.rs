@@ -1,14 +1,15 @@
 //! `track_src_ip` (spec §2.6): a MASTER whose source address is removed from its interface
 //! goes to FAULT, and comes back (BACKUP, then MASTER) once the address is added again;
 //! keel beside keepalived 2.2.7 on the same host and steps. Without the keyword keel stays
-//! MASTER. Needs root.
+//! MASTER. A daemon started while the interface has no address at all holds the instance
+//! in FAULT, with the keyword or without, until one is added. Needs root.
 
 mod vrrp_lab;
 
 use std::time::Duration;
 
 use keel_lab::Host;
-use vrrp_lab::{Daemon, Router, lab, serial, start, stop, wait_until};
+use vrrp_lab::{Daemon, Router, holds, lab, serial, start, stop, wait_until};
 
 /// VI_1 as MASTER on e0 (source 10.88.0.1, the host's address), its VIP in another subnet
 /// so that removing the source address does not take the VIP with it.
@@ -72,4 +73,86 @@ fn a_removed_source_address_faults_the_instance_as_keepalived_does() {
         !fault && !again,
         "keel without track_src_ip: FAULT {fault}, MASTER again {again}\n{log}"
     );
+}
+
+/// What an operator sees of a daemon started while e0 has no address.
+struct StartedWithout {
+    /// It said the instance entered FAULT.
+    fault: bool,
+    /// It held the VIP, or said MASTER, before the address was added.
+    vip_while_missing: bool,
+    /// MASTER, holding the VIP, once the address was added.
+    master_after: bool,
+    log: String,
+}
+
+/// Starts the daemon with 10.88.0.1, e0's only address (the source it would advertise
+/// from), removed; adds it back 1.5 s after the daemon reported FAULT (or gave up).
+fn start_without_address(
+    daemon: Daemon,
+    host: &Host,
+    dir: &std::path::Path,
+    track: bool,
+) -> StartedWithout {
+    let name = format!("{daemon:?}{track}-without");
+    host.ns.ip(&["addr", "del", "10.88.0.1/24", "dev", "e0"]);
+    let mut router = start(daemon, host, dir, &name, &config(track));
+    // keepalived logs "(VI_1) entering FAULT state (no IPv4 address for interface)" and
+    // "(VI_1) entering FAULT state" at start, keel "(VI_1) Entering FAULT STATE".
+    let fault = wait_until(Duration::from_secs(3), || {
+        router
+            .log_text()
+            .to_lowercase()
+            .contains("(vi_1) entering fault state")
+    })
+    .is_some();
+    // Far past Master_Down (3 × 0.2 s + skew): a MASTER would have the VIP by now.
+    let vip_while_missing = wait_until(Duration::from_millis(1500), || {
+        holds(host, "10.89.0.100") || count(&router, "(VI_1) Entering MASTER STATE") > 0
+    })
+    .is_some();
+    host.ns.ip(&["addr", "add", "10.88.0.1/24", "dev", "e0"]);
+    let master_after = wait_until(Duration::from_secs(4), || {
+        count(&router, "(VI_1) Entering MASTER STATE") == 1 && holds(host, "10.89.0.100")
+    })
+    .is_some();
+    let log = router.log_text();
+    stop(daemon, &mut router, host);
+    StartedWithout {
+        fault,
+        vip_while_missing,
+        master_after,
+        log,
+    }
+}
+
+// Input: keepalived 2.2.7, then keel, each started with and without `track_src_ip` while
+// e0 has no address (10.88.0.1, the source it would use, is removed first), the address
+// added 1.5 s after the FAULT.
+// Output: every run goes FAULT at start, holds no VIP and is not MASTER while the address is
+// missing, and becomes MASTER with the VIP once it is added (keepalived 2.2.7: "(VI_1)
+// entering FAULT state (no IPv4 address for interface)", then "Assigned address 10.88.0.1
+// for interface e0", BACKUP, MASTER; the keyword made no difference).
+#[test]
+fn a_source_address_missing_at_start_faults_until_it_is_added_as_keepalived_does() {
+    let _serial = serial();
+    let (lab, dir) = lab("ktsis", 1);
+    let host = lab.host(0);
+    for (daemon, track) in [
+        (Daemon::Keepalived, true),
+        (Daemon::Keepalived, false),
+        (Daemon::Keel, true),
+        (Daemon::Keel, false),
+    ] {
+        let seen = start_without_address(daemon, host, dir.path(), track);
+        assert!(
+            seen.fault && !seen.vip_while_missing && seen.master_after,
+            "{daemon:?} (track_src_ip {track}): FAULT {}, VIP or MASTER while missing {}, \
+             MASTER with the VIP after {}\n{}",
+            seen.fault,
+            seen.vip_while_missing,
+            seen.master_after,
+            seen.log
+        );
+    }
 }

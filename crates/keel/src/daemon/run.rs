@@ -315,6 +315,7 @@ impl Daemon {
             Event::AddressAdded { ifindex, address } => {
                 self.ipvlan_address_event(ifindex, address, true);
                 self.source_address_event(ifindex, address, true).await;
+                self.remap_sources().await;
             }
             Event::AddressRemoved { ifindex, address } => {
                 self.ipvlan_address_event(ifindex, address, false);
@@ -580,8 +581,18 @@ impl Daemon {
             .map(|(name, _)| name.clone())
     }
 
-    /// Maps the configuration, resolving each instance's source address from the kernel.
+    /// Maps the configuration, resolving each instance's source address from the kernel,
+    /// and logs what the mapping warns of.
     async fn map(&self, config: &Config) -> DaemonConfig {
+        let mapped = self.map_quietly(config).await;
+        for warning in &mapped.warnings {
+            log::warn(warning);
+        }
+        mapped
+    }
+
+    /// [`Daemon::map`] without the log: for a mapping that may change nothing.
+    async fn map_quietly(&self, config: &Config) -> DaemonConfig {
         let addresses = self.netlink.addresses(None).await.unwrap_or_default();
         let links = &self.links;
         let primary = |instance: &str, interface: &str, family: Family| -> Option<IpAddr> {
@@ -605,11 +616,9 @@ impl Daemon {
                 Family::Ipv6 => candidates.map(|a| a.address).find(|a| is_link_local(*a)),
             }
         };
-        let mapped = vrrp_config::map(config, !self.options.dont_release_vrrp, &primary);
-        for warning in &mapped.warnings {
-            log::warn(warning);
-        }
-        mapped
+        // Whether a socket could be bound to the address: on any interface.
+        let is_local = |address: IpAddr| addresses.iter().any(|a| a.address == address);
+        vrrp_config::map(config, !self.options.dont_release_vrrp, &primary, &is_local)
     }
 
     fn open_fifo(&mut self) {

@@ -35,6 +35,8 @@ fn load(text: &str) -> DaemonConfig {
             ("eth0", Family::Ipv6) => Some("fe80::1".parse().unwrap()),
             _ => None,
         },
+        // 10.0.0.99 is the one address this host does not have.
+        &|address| address != "10.0.0.99".parse::<IpAddr>().unwrap(),
     )
 }
 
@@ -162,10 +164,11 @@ vrrp_instance V6 {
     assert_eq!(config.notify_fifo.as_ref().unwrap().path, "/run/keel.fifo");
 }
 
-// Input: an instance on an interface with no address, next to a good one.
-// Output: the bad one is skipped with a warning naming it; the good one runs.
+// Input: an instance on an interface with no address (eth1), next to a good one.
+// Output: as keepalived 2.2.7, both run; the bad one has no source yet and a failed
+// weight-0 tracker (FAULT), with keepalived's "no IPv4 address for interface" warning.
 #[test]
-fn instance_without_a_source_address_is_skipped_with_a_warning() {
+fn instance_without_a_source_address_runs_in_fault() {
     let config = load(
         r#"
 vrrp_instance BAD {
@@ -180,9 +183,62 @@ vrrp_instance GOOD {
 }
 "#,
     );
-    assert_eq!(config.router.instances.len(), 1);
-    assert_eq!(config.router.instances[0].name, "GOOD");
-    assert!(config.warnings[0].contains("BAD"), "{:?}", config.warnings);
+    let names = per_instance(&config, |i| i.name.clone());
+    assert_eq!(names, ["BAD", "GOOD"]);
+    let (bad, good) = (&config.router.instances[0], &config.router.instances[1]);
+    assert!(bad.primary_address.is_unspecified());
+    let ids: Vec<_> = bad.trackers.iter().map(|t| t.id.clone()).collect();
+    assert_eq!(ids, [source_missing_id("BAD")]);
+    assert!(good.trackers.is_empty(), "{:?}", good.trackers);
+    assert_eq!(
+        config.warnings,
+        ["(BAD) entering FAULT state (no IPv4 address for interface)"]
+    );
+}
+
+// Input: U is unicast with `unicast_src_ip` 10.0.0.99 (no address of the host, see
+// `load`); M has `mcast_src_ip` 10.0.0.99 and `track_src_ip`; P is unicast from 10.0.0.5.
+// Output: only U is held in FAULT (keepalived 2.2.7: "bind unicast_src … failed", "src
+// address not configured"); an absent mcast_src_ip did not stop keepalived from MASTER.
+#[test]
+fn an_absent_unicast_source_faults_the_instance_an_absent_mcast_source_does_not() {
+    let config = load(
+        r#"
+vrrp_instance U {
+  interface eth0
+  virtual_router_id 1
+  unicast_src_ip 10.0.0.99
+  unicast_peer { 10.0.0.2 }
+  virtual_ipaddress { 10.0.0.100 }
+}
+vrrp_instance M {
+  interface eth0
+  virtual_router_id 2
+  mcast_src_ip 10.0.0.99
+  track_src_ip
+  virtual_ipaddress { 10.0.0.101 }
+}
+vrrp_instance P {
+  interface eth0
+  virtual_router_id 3
+  unicast_src_ip 10.0.0.5
+  unicast_peer { 10.0.0.2 }
+  virtual_ipaddress { 10.0.0.102 }
+}
+"#,
+    );
+    let missing = per_instance(&config, |i| {
+        i.trackers
+            .iter()
+            .any(|t| t.id == source_missing_id(&i.name))
+    });
+    assert_eq!(missing, [true, false, false]);
+    assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+    assert!(
+        config.warnings[0].starts_with("(U) entering FAULT state (unicast_src_ip 10.0.0.99"),
+        "{:?}",
+        config.warnings
+    );
 }
 
 // Input: a sync group of two instances with a group notify and a group-level track_file.

@@ -5,6 +5,7 @@
 //! engine has it as a weight-0 up/down tracker ([`vrrp_config::src_ip_id`]).
 
 use std::net::IpAddr;
+use std::time::Instant;
 
 use keel_vrrp::{RouterInput, TrackerStatus};
 
@@ -54,5 +55,59 @@ impl Daemon {
             })
             .await;
         }
+    }
+}
+
+impl Daemon {
+    /// An address was added: an instance that had no source address when the
+    /// configuration was mapped (held in FAULT by [`vrrp_config::source_missing_id`]) may
+    /// have one now. The configuration is mapped again, and the engine reloaded with it
+    /// when an instance's source or trackers changed; the instance then leaves FAULT as
+    /// keepalived 2.2.7 did ("Assigned address 10.88.0.1 for interface e0", "(VI_1)
+    /// Entering BACKUP STATE", then MASTER).
+    pub(super) async fn remap_sources(&mut self) {
+        let waiting = |instance: &keel_vrrp::Instance| {
+            let id = vrrp_config::source_missing_id(instance.name());
+            instance.config().trackers.iter().any(|t| t.id == id)
+        };
+        if !self.router.instances().iter().any(waiting) {
+            return;
+        }
+        let config = self.source.clone();
+        let mut mapped = self.map_quietly(&config).await;
+        let found: Vec<String> = self
+            .router
+            .instances()
+            .iter()
+            .filter(|old| waiting(old))
+            .filter(|old| {
+                mapped.router.instances.iter().any(|new| {
+                    new.name == old.name()
+                        && (new.primary_address != old.config().primary_address
+                            || new.trackers != old.config().trackers)
+                })
+            })
+            .map(|old| old.name().to_string())
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        let router = std::mem::take(&mut mapped.router);
+        self.stop_absorbing();
+        if let Err(error) = self.router.reload(self.wire.tick(Instant::now()), router) {
+            log::error(&format!("source addresses: {error}"));
+            return;
+        }
+        for name in &found {
+            if let Some(instance) = self.router.instances().iter().find(|i| i.name() == name) {
+                log::info(&format!(
+                    "({name}) advertises from {}",
+                    instance.config().primary_address
+                ));
+            }
+        }
+        self.config = mapped;
+        self.open_endpoints();
+        self.drain().await;
     }
 }

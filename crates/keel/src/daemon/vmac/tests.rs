@@ -188,8 +188,12 @@ fn plans_from_configuration() {
         vrrp_instance VI_2 {\n interface e0\n virtual_router_id 52\n use_vmac vm52 02:00:00:00:01\n vmac_xmit_base\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n\
         vrrp_instance VI_3 {\n interface e0\n virtual_router_id 53\n virtual_ipaddress {\n  10.0.0.3\n }\n}\n";
     let config = parse(text);
-    let mapped =
-        crate::vrrp_config::map(&config, true, &|_, _, _| Some("10.0.0.9".parse().unwrap()));
+    let mapped = crate::vrrp_config::map(
+        &config,
+        true,
+        &|_, _, _| Some("10.0.0.9".parse().unwrap()),
+        &|_| true,
+    );
     let plans = plans(&config, |name| {
         mapped.router.instances.iter().find(|i| i.name == name)
     });
