@@ -314,12 +314,14 @@ impl Daemon {
             }
             Event::AddressAdded { ifindex, address } => {
                 self.ipvlan_address_event(ifindex, address, true);
+                // An instance without a source takes this one first, then hears it is there.
+                self.remap_sources(None).await;
                 self.source_address_event(ifindex, address, true).await;
-                self.remap_sources().await;
             }
             Event::AddressRemoved { ifindex, address } => {
                 self.ipvlan_address_event(ifindex, address, false);
                 self.source_address_event(ifindex, address, false).await;
+                self.remap_sources(Some(address)).await;
                 if self.installed.remove(&(ifindex, address)) {
                     let Some(name) = self.link_name(ifindex) else {
                         return;

@@ -59,18 +59,40 @@ impl Daemon {
 }
 
 impl Daemon {
-    /// An address was added: an instance that had no source address when the
-    /// configuration was mapped (held in FAULT by [`vrrp_config::source_missing_id`]) may
-    /// have one now. The configuration is mapped again, and the engine reloaded with it
-    /// when an instance's source or trackers changed; the instance then leaves FAULT as
-    /// keepalived 2.2.7 did ("Assigned address 10.88.0.1 for interface e0", "(VI_1)
-    /// Entering BACKUP STATE", then MASTER).
-    pub(super) async fn remap_sources(&mut self) {
-        let waiting = |instance: &keel_vrrp::Instance| {
+    /// An address was added (`removed` is `None`) or `removed` was removed: an instance
+    /// may have a different source address now, and is mapped again, the engine reloaded
+    /// with it when its source or trackers changed:
+    /// - one that had none when the configuration was mapped (held in FAULT by
+    ///   [`vrrp_config::source_missing_id`]) may have one: it leaves FAULT as keepalived
+    ///   2.2.7 did ("Assigned address 10.88.0.1 for interface e0", "(VI_1) Entering
+    ///   BACKUP STATE", then MASTER);
+    /// - one that advertised from `removed` without a configured source takes the
+    ///   interface's next address, or, with none left, goes to FAULT: keepalived 2.2.7,
+    ///   seen with e0's only address removed and no `track_src_ip`, "(VI_1) Entering FAULT
+    ///   STATE", then BACKUP and MASTER once it was added again.
+    pub(super) async fn remap_sources(&mut self, removed: Option<IpAddr>) {
+        let configured = |name: &str| {
+            self.source
+                .vrrp
+                .instances
+                .iter()
+                .find(|i| i.name == name)
+                .is_some_and(|i| i.configured_source().is_some())
+        };
+        let affected = |instance: &keel_vrrp::Instance| {
             let id = vrrp_config::source_missing_id(instance.name());
             instance.config().trackers.iter().any(|t| t.id == id)
+                || (removed == Some(instance.config().primary_address)
+                    && !configured(instance.name()))
         };
-        if !self.router.instances().iter().any(waiting) {
+        let candidates: Vec<String> = self
+            .router
+            .instances()
+            .iter()
+            .filter(|instance| affected(instance))
+            .map(|instance| instance.name().to_string())
+            .collect();
+        if candidates.is_empty() {
             return;
         }
         let config = self.source.clone();
@@ -79,7 +101,7 @@ impl Daemon {
             .router
             .instances()
             .iter()
-            .filter(|old| waiting(old))
+            .filter(|old| candidates.iter().any(|name| name == old.name()))
             .filter(|old| {
                 mapped.router.instances.iter().any(|new| {
                     new.name == old.name()
@@ -92,6 +114,15 @@ impl Daemon {
         if found.is_empty() {
             return;
         }
+        // Why an instance is held in FAULT now; the rest of the mapping's warnings were
+        // logged when the configuration was loaded.
+        for warning in mapped.warnings.iter().filter(|warning| {
+            found
+                .iter()
+                .any(|name| warning.starts_with(&format!("({name}) ")))
+        }) {
+            log::warn(warning);
+        }
         let router = std::mem::take(&mut mapped.router);
         self.stop_absorbing();
         if let Err(error) = self.router.reload(self.wire.tick(Instant::now()), router) {
@@ -100,10 +131,10 @@ impl Daemon {
         }
         for name in &found {
             if let Some(instance) = self.router.instances().iter().find(|i| i.name() == name) {
-                log::info(&format!(
-                    "({name}) advertises from {}",
-                    instance.config().primary_address
-                ));
+                let source = instance.config().primary_address;
+                if !source.is_unspecified() {
+                    log::info(&format!("({name}) advertises from {source}"));
+                }
             }
         }
         self.config = mapped;
