@@ -260,9 +260,13 @@ pub fn map(
                     mapped.trackers.push(fault_only(src_ip_id(&instance.name)));
                 }
                 // `dont_track_primary`: neither the interface nor its VMAC/ipvlan is tracked.
-                if (instance.use_vmac.is_some() || instance.use_ipvlan.is_some())
-                    && !instance.dont_track_primary
-                {
+                let own_link = (instance.use_vmac.is_some() || instance.use_ipvlan.is_some())
+                    && !instance.dont_track_primary;
+                // spec §3.10: a `use_vmac_addr` VMAC is tracked as its VIPs' interface
+                // (unless they are all `no_track`), through the same tracker.
+                let address_link =
+                    address_vmac_vips(instance, &mapped.interface).any(|(vip, _)| !vip.no_track);
+                if own_link || address_link {
                     mapped.trackers.push(vmac_link(&instance.name));
                 }
                 mapped.notify = notify(
@@ -462,8 +466,8 @@ fn source_missing(instance: &str) -> TrackedObject {
     }
 }
 
-/// The tracker id of an instance's own VMAC or ipvlan (`use_vmac`, `use_ipvlan`), which
-/// the daemon reports up or down as the link goes.
+/// The tracker id of an instance's own VMAC or ipvlan (`use_vmac`, `use_ipvlan`) and its
+/// `use_vmac_addr` VMACs, which the daemon reports up or down as the links go.
 pub fn vmac_link_id(instance: &str) -> TrackerId {
     TrackerId(format!("vmac-link:{instance}"))
 }
@@ -476,6 +480,23 @@ pub fn vmac_link_id(instance: &str) -> TrackerId {
 /// the daemon says otherwise.
 fn vmac_link(instance: &str) -> TrackedObject {
     fault_only(vmac_link_id(instance))
+}
+
+/// The VIPs and eVIPs of `instance` (running on `interface`) that `use_vmac_addr`, or the
+/// VIP's own `use_vmac`, puts on a VMAC of the interface they name with `dev` (spec §3.10),
+/// each with that interface.
+pub fn address_vmac_vips<'a>(
+    instance: &'a ConfInstance,
+    interface: &'a str,
+) -> impl Iterator<Item = (&'a VirtualAddress, &'a str)> + 'a {
+    instance
+        .virtual_ipaddress
+        .iter()
+        .chain(&instance.virtual_ipaddress_excluded)
+        .filter_map(move |vip| {
+            let dev = vip.dev.as_deref()?;
+            (dev != interface && (instance.use_vmac_addr || vip.use_vmac)).then_some((vip, dev))
+        })
 }
 
 /// An up/down tracker of weight 0 (FAULT while down), up until the daemon says otherwise.

@@ -71,6 +71,8 @@ pub fn plans<'a>(
                 xmit_base: false,
                 link_local: None,
                 group: ipvlan.group,
+                // vrrp_config: `dont_track_primary` tracks neither the interface nor its ipvlan.
+                tracked: !instance.dont_track_primary,
             })
         })
         .collect()

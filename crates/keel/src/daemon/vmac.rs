@@ -60,6 +60,10 @@ pub struct VmacPlan {
     pub link_local: Option<Ipv6Addr>,
     /// `use_vmac ... group G`: the VMAC's link group; else the parent's (spec §3.10).
     pub group: Option<u32>,
+    /// Whether the instance goes to FAULT while this link is down or gone: its own VMAC or
+    /// ipvlan unless `dont_track_primary`; a `use_vmac_addr` VMAC unless every VIP on it is
+    /// `no_track` (see [`address_plans`]).
+    pub tracked: bool,
 }
 
 /// The kind of link a [`VmacPlan`] makes.
@@ -97,6 +101,15 @@ impl VmacPlan {
     /// Whether this is `use_ipvlan`'s ipvlan.
     pub fn is_ipvlan(&self) -> bool {
         matches!(self.kind, LinkKind::Ipvlan { .. })
+    }
+
+    /// Whether `other` asks for the same link (whether it is tracked aside): a reload that
+    /// changes only that keeps the running link.
+    fn same_link(&self, other: &VmacPlan) -> bool {
+        VmacPlan {
+            tracked: other.tracked,
+            ..self.clone()
+        } == *other
     }
 
     /// What keepalived calls the interface in its log lines.
@@ -162,6 +175,8 @@ pub fn plans<'a>(
                     IpAddr::V4(_) => None,
                 },
                 group: vmac.group,
+                // vrrp_config: `dont_track_primary` tracks neither the interface nor its VMAC.
+                tracked: !instance.dont_track_primary,
             })
         })
         .collect()
@@ -172,6 +187,13 @@ pub fn plans<'a>(
 /// with its own `use_vmac` option), carrying those VIPs under the VIP family's virtual MAC,
 /// named `<vmac_addr_prefix>.<VRID>` (default prefix: `vmac_prefix`) with the usual
 /// fallback. Adverts never use them. Each is keyed by [`address_key`].
+///
+/// keepalived 2.2.7 tracks a VIP's interface unless the VIP is `no_track` (spec §2.6), and
+/// with `use_vmac_addr` that interface is the VMAC: seen in a namespace, `ip link set
+/// vrrp1.53 down` on a MASTER logs "Netlink reports vrrp1.53 down" and "(VI_1) Entering
+/// FAULT STATE" and removes every VIP; `ip link del vrrp1.53` does the same ("Interface
+/// vrrp1.53 deleted"); with `no_track` on the VIP neither changes the state. So such a
+/// VMAC is [`VmacPlan::tracked`] when one of its VIPs is not `no_track`.
 pub fn address_plans<'a>(
     config: &Config,
     mapped: impl Fn(&str) -> Option<&'a InstanceConfig>,
@@ -182,19 +204,10 @@ pub fn address_plans<'a>(
         let Some(mapped) = mapped(&instance.name) else {
             continue;
         };
-        let vips = instance
-            .virtual_ipaddress
-            .iter()
-            .chain(&instance.virtual_ipaddress_excluded);
-        for vip in vips {
-            let Some(dev) = vip.dev.as_deref() else {
-                continue;
-            };
-            if dev == mapped.interface || !(instance.use_vmac_addr || vip.use_vmac) {
-                continue;
-            }
+        for (vip, dev) in crate::vrrp_config::address_vmac_vips(instance, &mapped.interface) {
             let key = address_key(&instance.name, dev);
-            if plans.iter().any(|plan| plan.instance == key) {
+            if let Some(plan) = plans.iter_mut().find(|plan| plan.instance == key) {
+                plan.tracked |= !vip.no_track;
                 continue;
             }
             let (family, vmac_family) = match vip.address {
@@ -217,6 +230,7 @@ pub fn address_plans<'a>(
                 xmit_base: true,
                 link_local: None,
                 group: None,
+                tracked: !vip.no_track,
             });
         }
     }
@@ -227,11 +241,6 @@ pub fn address_plans<'a>(
 /// cannot occur in an instance name).
 pub fn address_key(instance: &str, dev: &str) -> String {
     format!("{instance} {dev}")
-}
-
-/// Whether `key` is an [`address_key`] rather than an instance's name.
-fn is_address_key(key: &str) -> bool {
-    key.contains(' ')
 }
 
 /// `vmac_prefix` from `global_defs` (keepalived's default `vrrp`).
@@ -402,7 +411,7 @@ impl Vmacs {
             .filter(|(instance, active)| {
                 !plans
                     .iter()
-                    .any(|p| &p.instance == *instance && *p == active.plan)
+                    .any(|p| &p.instance == *instance && active.plan.same_link(p))
             })
             .map(|(instance, _)| instance.clone())
             .collect();
@@ -428,7 +437,8 @@ impl Vmacs {
         }
         let mut created = Vec::new();
         for plan in plans {
-            if self.active.contains_key(&plan.instance) {
+            if let Some(active) = self.active.get_mut(&plan.instance) {
+                active.plan.tracked = plan.tracked;
                 continue;
             }
             let Some(&parent) = links.get(&plan.base) else {

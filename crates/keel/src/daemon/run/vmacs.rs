@@ -301,6 +301,13 @@ impl Daemon {
     ///   its instance stays in FAULT for good (until a restart). keel brings it back as for
     ///   a VMAC.
     ///
+    /// A `use_vmac_addr` VMAC (`vrrp1.53` on x1 for a VIP `dev x1`) is taken alike for its
+    /// instance, unless all its VIPs are `no_track` (see [`vmac::address_plans`]): down,
+    /// FAULT; up, BACKUP; deleted, FAULT. keepalived 2.2.7 never makes a deleted one again
+    /// (its instance stays in FAULT until a restart, seen in a namespace); keel makes it
+    /// again and the instance comes back with every VIP, as for its own VMAC
+    /// (`tests/vmac_addr_link.rs`).
+    ///
     /// The kernel is asked for the link's state rather than trusting the event: events
     /// queued before the link was made (or made again) would otherwise flap the instance.
     /// An event about an older link of the same name (the deleted one) is ignored.
@@ -383,7 +390,8 @@ impl Daemon {
 
     /// The VMAC or ipvlan `name` (index `index`) was deleted by someone else (`ip link
     /// del`): its instance goes to FAULT, then the link is made again, with its sockets, and
-    /// the instance goes back to BACKUP (see [`Daemon::vmac_link_event`]).
+    /// the instance goes back to BACKUP (see [`Daemon::vmac_link_event`]). A MASTER's VIPs
+    /// all come back when it is MASTER again, those of the link made again included.
     async fn remake_vmac(&mut self, name: &str, index: u32) {
         // Its sockets and addresses went with it: the priority-0 advert has no socket to
         // leave from (keepalived's fails with ENODEV) and the VIPs need no removing.
@@ -398,6 +406,11 @@ impl Daemon {
         {
             self.link_changed(name, false).await;
         }
+        // spec §3.10, keepalived compat: a deleted tracked link (the instance's own VMAC or
+        // ipvlan, or a `use_vmac_addr` VMAC holding VIPs) puts the instance in FAULT, which
+        // removes its other VIPs. keepalived 2.2.7 makes only the instance's own link
+        // again; keel makes a `use_vmac_addr` VMAC again too, so the instance can go back to
+        // MASTER and put every VIP back instead of staying in FAULT until a restart.
         if let Some(instance) = self.vmacs.report_down(name) {
             self.report_vmac_link(&instance, false).await;
         }

@@ -6,13 +6,17 @@
 //! ([`crate::vrrp_config::vmac_link_id`]), which starts up. The daemon compares the links'
 //! states with what it last reported and reports only the changes, so an instance is told
 //! once per transition whatever the number of netlink events.
+//!
+//! A `use_vmac_addr` VMAC counts for its instance too (spec §3.10; keepalived 2.2.7 tracks
+//! it as the interface of the VIPs on it, see [`super::address_plans`]): the instance's
+//! tracker is up while every tracked link of the instance is up.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use keel_sys::netlink::{AddressSpec, Netlink};
 
-use super::{LinkKind, Vmacs, is_address_key, log};
+use super::{LinkKind, Vmacs, log};
 
 /// The instances whose link was last reported down.
 #[derive(Debug, Default)]
@@ -70,26 +74,27 @@ impl Vmacs {
         self.active.values().any(|a| a.name == name)
     }
 
-    /// The up/down reports the engine needs about each instance's own VMAC or ipvlan (not
-    /// `use_vmac_addr`'s, which carry VIPs only), as (instance, up); `is_up(name, index)`
-    /// says whether a link is up now (the module docs say why).
+    /// The up/down reports the engine needs about each instance's tracked links (its own
+    /// VMAC or ipvlan, and its `use_vmac_addr` VMACs), as (instance, up): up when all of
+    /// them are; `is_up(name, index)` says whether a link is up now (the module docs say
+    /// why).
     pub fn link_reports(&mut self, is_up: impl Fn(&str, u32) -> bool) -> Vec<(String, bool)> {
-        let links = self
-            .active
-            .iter()
-            .filter(|(key, _)| !is_address_key(key))
-            .map(|(instance, active)| (instance.as_str(), is_up(&active.name, active.index)));
-        self.reports.changes(links)
+        let mut instances: BTreeMap<&str, bool> = BTreeMap::new();
+        for active in self.active.values().filter(|active| active.plan.tracked) {
+            let up = is_up(&active.name, active.index);
+            *instances.entry(active.plan.owner()).or_insert(true) &= up;
+        }
+        self.reports.changes(instances.into_iter())
     }
 
-    /// Records that the instance whose own link is `name` is reported down; the instance,
-    /// when that is news to the engine.
+    /// Records that the instance with the tracked link `name` is reported down; the
+    /// instance, when that is news to the engine.
     pub fn report_down(&mut self, name: &str) -> Option<String> {
         let instance = self
             .active
-            .iter()
-            .find(|(key, active)| active.name == name && !is_address_key(key))
-            .map(|(instance, _)| instance.clone())?;
+            .values()
+            .find(|active| active.name == name && active.plan.tracked)
+            .map(|active| active.plan.owner().to_string())?;
         self.reports.report_down(&instance).then_some(instance)
     }
 

@@ -43,6 +43,7 @@ fn plan(name: &str, named: bool, family: Family) -> VmacPlan {
         xmit_base: false,
         link_local: None,
         group: None,
+        tracked: true,
     }
 }
 
@@ -228,4 +229,75 @@ fn plans_from_configuration() {
     assert!(!vmacs.accepts("e0", Family::Ipv4, 51));
     assert!(vmacs.accepts("e0", Family::Ipv4, 52));
     assert!(vmacs.accepts("e0", Family::Ipv4, 53));
+}
+
+// Input: VI_1 (VRID 53, e0) with use_vmac and use_vmac_addr, VIPs 10.0.0.1, 10.0.1.1 dev
+// x1, 10.0.1.2 dev x1 no_track, 10.0.2.1 dev x2 no_track; VI_2 (VRID 54) with use_vmac,
+// dont_track_primary and use_vmac_addr, VIP 10.0.3.1 dev x1 no_track. Then VI_1's links go
+// down and up one by one, and VI_2's go down.
+// Output (spec §3.10, keepalived 2.2.7 tracks a VIP's interface unless `no_track`): VI_1's
+// own VMAC and its x1 VMAC are tracked, its x2 VMAC is not; none of VI_2's is. VI_1 is
+// reported down when its x1 VMAC goes down, stays down while its own VMAC is down too, and
+// is reported up once both are up; x2 and VI_2's links change nothing. The engine tracks
+// VI_1's links, not VI_2's.
+#[test]
+fn use_vmac_addr_vmacs_are_tracked_unless_all_their_vips_are_no_track() {
+    let text = "vrrp_instance VI_1 {\n interface e0\n virtual_router_id 53\n use_vmac\n use_vmac_addr\n \
+        virtual_ipaddress {\n  10.0.0.1\n  10.0.1.1/24 dev x1\n  10.0.1.2/24 dev x1 no_track\n  \
+        10.0.2.1/24 dev x2 no_track\n }\n}\n\
+        vrrp_instance VI_2 {\n interface e0\n virtual_router_id 54\n use_vmac\n dont_track_primary\n \
+        use_vmac_addr\n virtual_ipaddress {\n  10.0.0.2\n  10.0.3.1/24 dev x1 no_track\n }\n}\n";
+    let fs = keel_conf::memfs::MemoryFs::new().with_file("/k.conf", text);
+    let host = keel_conf::memfs::FakeHost::new()
+        .with_interface("e0")
+        .with_interface("x1")
+        .with_interface("x2");
+    let config = keel_conf::load(
+        &fs,
+        &host,
+        std::path::Path::new("/k.conf"),
+        &keel_conf::preprocess::PreprocessOptions::default(),
+    )
+    .config;
+    let mapped =
+        crate::vrrp_config::map(&config, true, &|_, _, _| Some("10.0.0.9".parse().unwrap()));
+    let find = |name: &str| mapped.router.instances.iter().find(|i| i.name == name);
+    let mut all = plans(&config, find);
+    all.extend(address_plans(&config, find));
+    let tracked: Vec<(&str, &str, bool)> = all
+        .iter()
+        .map(|p| (p.instance.as_str(), p.base.as_str(), p.tracked))
+        .collect();
+    assert_eq!(
+        tracked,
+        [
+            ("VI_1", "e0", true),
+            ("VI_2", "e0", false),
+            ("VI_1 x1", "x1", true),
+            ("VI_1 x2", "x2", false),
+            ("VI_2 x1", "x1", false),
+        ]
+    );
+    let trackers = |name: &str| find(name).map(|i| i.trackers.len());
+    assert_eq!((trackers("VI_1"), trackers("VI_2")), (Some(1), Some(0)));
+
+    let mut vmacs = Vmacs::default();
+    for (index, plan) in all.iter().enumerate() {
+        vmacs.active.insert(
+            plan.instance.clone(),
+            Active {
+                plan: plan.clone(),
+                name: format!("link{index}"),
+                index: 10 + index as u32,
+                sysctls: None,
+            },
+        );
+    }
+    let mut reports = |down: &[&str]| vmacs.link_reports(|name, _| !down.contains(&name));
+    let none: [(String, bool); 0] = [];
+    assert_eq!(reports(&[]), none);
+    assert_eq!(reports(&["link3", "link1", "link4"]), none);
+    assert_eq!(reports(&["link2"]), [("VI_1".to_string(), false)]);
+    assert_eq!(reports(&["link0"]), none);
+    assert_eq!(reports(&[]), [("VI_1".to_string(), true)]);
 }
