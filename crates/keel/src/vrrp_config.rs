@@ -256,6 +256,11 @@ pub fn map(
                 if ipvlan_without_source(instance, mapped.family) {
                     mapped.trackers.push(ipvlan_fault(&instance.name));
                 }
+                if ipvlan_link_local_source(instance, mapped.family) {
+                    mapped
+                        .trackers
+                        .push(fault_only(ipvlan_link_local_id(&instance.name)));
+                }
                 if instance.track_src_ip {
                     mapped.trackers.push(fault_only(src_ip_id(&instance.name)));
                 }
@@ -397,6 +402,24 @@ fn ipvlan_fault(instance: &str) -> TrackedObject {
         weight: 0,
         reverse: false,
     }
+}
+
+/// Whether `instance` advertises from its ipvlan's link-local: IPv6, `use_ipvlan` without
+/// an address, no configured source.
+fn ipvlan_link_local_source(instance: &ConfInstance, family: Family) -> bool {
+    family == Family::Ipv6
+        && instance.configured_source().is_none()
+        && instance
+            .use_ipvlan
+            .as_ref()
+            .is_some_and(|ipvlan| ipvlan.address.is_none())
+}
+
+/// The tracker id of an IPv6 `use_ipvlan` instance's link-local: the daemon reports it
+/// down while the ipvlan has none (keepalived 2.2.7: "entering FAULT state (no IPv6
+/// address for interface)"), up once it has one (daemon/run/ipvlan_source.rs).
+pub fn ipvlan_link_local_id(instance: &str) -> TrackerId {
+    TrackerId(format!("ipvlan-link-local:{instance}"))
 }
 
 /// The tracker id of `track_src_ip`: up while the instance's source address is on its

@@ -30,6 +30,7 @@ mod bfd;
 mod effects;
 mod fifo_states;
 mod firewall;
+mod ipvlan_source;
 mod prepare;
 mod src_ip;
 mod vmacs;
@@ -148,6 +149,8 @@ struct Daemon {
     lvs_sync: LvsSync,
     /// `use_vmac` interfaces (spec §3.10).
     vmacs: super::vmac::Vmacs,
+    /// IPv6 `use_ipvlan` instances held in FAULT until their ipvlan has a link-local.
+    link_locals: ipvlan_source::LinkLocalWait,
     /// The `promote_secondaries` sysctls set, to restore at stop.
     promoted: keel_sys::vmac::SysctlRestore,
     /// `no_accept` DROP rules and the VMAC IGMP rule (spec §3.7).
@@ -185,6 +188,7 @@ impl Daemon {
             checker: None,
             lvs_sync: LvsSync::default(),
             vmacs: Default::default(),
+            link_locals: Default::default(),
             promoted: Default::default(),
             firewall: keel_sys::firewall::VrrpFirewall::new(firewall::settings(&config)),
             bfd: None,
@@ -256,6 +260,13 @@ impl Daemon {
             };
             let wire = &self.wire;
             let readable = std::future::poll_fn(|cx| wire.poll_readable(cx));
+            let link_local_deadline = self.link_locals.next_deadline();
+            let link_local_overdue = async {
+                match link_local_deadline {
+                    Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
             // Events first (they are rare, and a stop must never wait), then sockets, then
             // the timer; whichever woke the loop, expired timers are served after it, and
             // only once the sockets are read (see wire.rs).
@@ -280,6 +291,7 @@ impl Daemon {
                         timing::spin_until(deadline);
                     }
                 }
+                () = link_local_overdue => self.link_local_overdue().await,
             }
             self.service_timers().await;
         }
@@ -314,6 +326,7 @@ impl Daemon {
             }
             Event::AddressAdded { ifindex, address } => {
                 self.ipvlan_address_event(ifindex, address, true);
+                self.ipvlan_link_local_added(ifindex, address).await;
                 // An instance without a source takes this one first, then hears it is there.
                 self.remap_sources(None).await;
                 self.source_address_event(ifindex, address, true).await;
@@ -341,6 +354,8 @@ impl Daemon {
                 self.refresh_links().await;
                 // A VMAC deleted while events were lost is not in the listing.
                 self.check_vmac_links().await;
+                // An ipvlan's link-local may have come meanwhile.
+                self.ipvlan_sources().await;
             }
             Event::Signal(signal) => self.signal(signal).await,
         }
@@ -598,24 +613,27 @@ impl Daemon {
         let addresses = self.netlink.addresses(None).await.unwrap_or_default();
         let links = &self.links;
         let primary = |instance: &str, interface: &str, family: Family| -> Option<IpAddr> {
-            // An IPv6 ipvlan without an address advertises from its own link-local, once
-            // it exists (see `ipvlan_sources`).
-            let interface = match self.vmacs.ipvlan(instance) {
-                Some((device, _)) if family == Family::Ipv6 => device,
-                _ => interface,
+            let on = |interface: &str| -> Option<IpAddr> {
+                let &(ifindex, _) = links.get(interface)?;
+                let candidates = addresses
+                    .iter()
+                    .filter(|a| a.ifindex == ifindex && Family::of(a.address) == family);
+                match family {
+                    // spec §3.1: the interface's primary IPv4 address.
+                    Family::Ipv4 => candidates
+                        .filter(|a| !self.installed.contains(&(ifindex, a.address)))
+                        .map(|a| a.address)
+                        .next(),
+                    // spec §3.1: IPv6 adverts come from the link-local address.
+                    Family::Ipv6 => candidates.map(|a| a.address).find(|a| is_link_local(*a)),
+                }
             };
-            let &(ifindex, _) = links.get(interface)?;
-            let candidates = addresses
-                .iter()
-                .filter(|a| a.ifindex == ifindex && Family::of(a.address) == family);
-            match family {
-                // spec §3.1: the interface's primary IPv4 address.
-                Family::Ipv4 => candidates
-                    .filter(|a| !self.installed.contains(&(ifindex, a.address)))
-                    .map(|a| a.address)
-                    .next(),
-                // spec §3.1: IPv6 adverts come from the link-local address.
-                Family::Ipv6 => candidates.map(|a| a.address).find(|a| is_link_local(*a)),
+            // An IPv6 ipvlan without an address advertises from its own link-local. Until
+            // it has one (or exists) the instance interface's stands in: the instance is
+            // in FAULT meanwhile (run/ipvlan_source.rs), and a reload must not drop it.
+            match self.vmacs.ipvlan(instance) {
+                Some((device, _)) if family == Family::Ipv6 => on(device).or_else(|| on(interface)),
+                _ => on(interface),
             }
         };
         // Whether a socket could be bound to the address: on any interface.
