@@ -259,8 +259,12 @@ fn use_vmac_addr_vmacs_are_tracked_unless_all_their_vips_are_no_track() {
         &keel_conf::preprocess::PreprocessOptions::default(),
     )
     .config;
-    let mapped =
-        crate::vrrp_config::map(&config, true, &|_, _, _| Some("10.0.0.9".parse().unwrap()));
+    let mapped = crate::vrrp_config::map(
+        &config,
+        true,
+        &|_, _, _| Some("10.0.0.9".parse().unwrap()),
+        &|_| true,
+    );
     let find = |name: &str| mapped.router.instances.iter().find(|i| i.name == name);
     let mut all = plans(&config, find);
     all.extend(address_plans(&config, find));
