@@ -389,11 +389,19 @@ fn ipvlan_without_source(instance: &ConfInstance, family: Family) -> bool {
         .is_some_and(|ipvlan| ipvlan.address.is_none() && family == Family::Ipv4)
 }
 
-/// A tracker that is failed from the start and never reported on: weight 0 keeps the
-/// instance in FAULT for as long as the configuration stands.
+/// The instance can never advertise (an IPv4 ipvlan without an address): FAULT for as
+/// long as the configuration stands.
 fn ipvlan_fault(instance: &str) -> TrackedObject {
+    failed_for_good(TrackerId::new(&format!(
+        "ipvlan-without-address:{instance}"
+    )))
+}
+
+/// A tracker that is failed from the start and never reported on: weight 0 keeps the
+/// instance in FAULT until a mapping leaves the tracker out.
+fn failed_for_good(id: TrackerId) -> TrackedObject {
     TrackedObject {
-        id: TrackerId::new(&format!("ipvlan-without-address:{instance}")),
+        id,
         kind: TrackerKind::Script {
             rise: 1,
             fall: 1,
@@ -474,19 +482,9 @@ pub fn source_missing_id(instance: &str) -> TrackerId {
     TrackerId(format!("source-missing:{instance}"))
 }
 
-/// Failed from the start and never reported on (like [`ipvlan_fault`]): weight 0 holds the
-/// instance in FAULT until a mapping finds its source address.
+/// FAULT until a mapping finds the instance's source address.
 fn source_missing(instance: &str) -> TrackedObject {
-    TrackedObject {
-        id: source_missing_id(instance),
-        kind: TrackerKind::Script {
-            rise: 1,
-            fall: 1,
-            init_fail: true,
-        },
-        weight: 0,
-        reverse: false,
-    }
+    failed_for_good(source_missing_id(instance))
 }
 
 /// The tracker id of an instance's own VMAC or ipvlan (`use_vmac`, `use_ipvlan`) and its
@@ -520,6 +518,18 @@ pub fn address_vmac_vips<'a>(
             let dev = vip.dev.as_deref()?;
             (dev != interface && (instance.use_vmac_addr || vip.use_vmac)).then_some((vip, dev))
         })
+}
+
+/// [`map`] on a host whose every interface has 10.0.0.9 and which has every address (the
+/// daemon's tests of VMAC and ipvlan plans).
+#[cfg(test)]
+pub(crate) fn map_from_one_address(config: &Config) -> DaemonConfig {
+    map(
+        config,
+        true,
+        &|_, _, _| Some("10.0.0.9".parse().expect("an address")),
+        &|_| true,
+    )
 }
 
 /// An up/down tracker of weight 0 (FAULT while down), up until the daemon says otherwise.

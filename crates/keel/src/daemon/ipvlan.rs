@@ -230,12 +230,7 @@ mod tests {
             vrrp_instance VI_3 {\n interface e0\n virtual_router_id 53\n use_vmac\n use_ipvlan 10.0.0.70/24\n virtual_ipaddress {\n  10.0.0.3\n }\n}\n\
             vrrp_instance VI_4 {\n interface e0\n virtual_router_id 54\n virtual_ipaddress {\n  10.0.0.4\n }\n}\n";
         let config = parse(text);
-        let mapped = crate::vrrp_config::map(
-            &config,
-            true,
-            &|_, _, _| Some("10.0.0.9".parse().unwrap()),
-            &|_| true,
-        );
+        let mapped = crate::vrrp_config::map_from_one_address(&config);
         let find = |name: &str| mapped.router.instances.iter().find(|i| i.name == name);
         let plans = plans(&config, find);
         let summary: Vec<_> = plans
@@ -330,12 +325,7 @@ mod tests {
         let text = "vrrp_instance VI_1 {\n interface e0\n virtual_router_id 51\n use_ipvlan\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n\
             vrrp_instance VI_2 {\n interface e0\n virtual_router_id 52\n use_ipvlan 10.0.0.60/24\n mcast_src_ip 10.0.0.7\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n";
         let config = parse(text);
-        let mapped = crate::vrrp_config::map(
-            &config,
-            true,
-            &|_, _, _| Some("10.0.0.9".parse().unwrap()),
-            &|_| true,
-        );
+        let mapped = crate::vrrp_config::map_from_one_address(&config);
         let ids = |instance: &InstanceConfig| -> Vec<String> {
             instance.trackers.iter().map(|t| t.id.0.clone()).collect()
         };

@@ -189,12 +189,7 @@ fn plans_from_configuration() {
         vrrp_instance VI_2 {\n interface e0\n virtual_router_id 52\n use_vmac vm52 02:00:00:00:01\n vmac_xmit_base\n virtual_ipaddress {\n  10.0.0.2\n }\n}\n\
         vrrp_instance VI_3 {\n interface e0\n virtual_router_id 53\n virtual_ipaddress {\n  10.0.0.3\n }\n}\n";
     let config = parse(text);
-    let mapped = crate::vrrp_config::map(
-        &config,
-        true,
-        &|_, _, _| Some("10.0.0.9".parse().unwrap()),
-        &|_| true,
-    );
+    let mapped = crate::vrrp_config::map_from_one_address(&config);
     let plans = plans(&config, |name| {
         mapped.router.instances.iter().find(|i| i.name == name)
     });
@@ -259,12 +254,7 @@ fn use_vmac_addr_vmacs_are_tracked_unless_all_their_vips_are_no_track() {
         &keel_conf::preprocess::PreprocessOptions::default(),
     )
     .config;
-    let mapped = crate::vrrp_config::map(
-        &config,
-        true,
-        &|_, _, _| Some("10.0.0.9".parse().unwrap()),
-        &|_| true,
-    );
+    let mapped = crate::vrrp_config::map_from_one_address(&config);
     let find = |name: &str| mapped.router.instances.iter().find(|i| i.name == name);
     let mut all = plans(&config, find);
     all.extend(address_plans(&config, find));
