@@ -27,7 +27,13 @@ pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Dur
 
 /// Whether `host` has `address` on `e0`, as `ip -o addr show dev e0` shows an operator.
 pub fn holds(host: &Host, address: &str) -> bool {
-    let out = host.ns.ip_output(&["-o", "addr", "show", "dev", "e0"]);
+    holds_on(host, "e0", address)
+}
+
+/// Whether `host` has `address` on `dev` (false when there is no such link), as `ip -o addr
+/// show dev DEV` shows an operator.
+pub fn holds_on(host: &Host, dev: &str, address: &str) -> bool {
+    let out = host.ns.ip_output(&["-o", "addr", "show", "dev", dev]);
     String::from_utf8_lossy(&out.stdout).contains(&format!(" {address}/"))
 }
 

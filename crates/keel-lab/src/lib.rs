@@ -47,7 +47,7 @@ mod process;
 pub mod vm;
 
 pub use capture::Capture;
-pub use daemon::{Daemon, DaemonFiles, holds, wait_until};
+pub use daemon::{Daemon, DaemonFiles, holds, holds_on, wait_until};
 pub use netns::Netns;
 pub use process::{ChildGuard, become_subreaper, reap_zombies};
 

@@ -274,6 +274,10 @@ pub fn map(
                 if own_link || address_link {
                     mapped.trackers.push(vmac_link(&instance.name));
                 }
+                for dev in vip_interfaces(instance, &mapped.interface) {
+                    used.interfaces.push(dev.to_string());
+                    mapped.trackers.push(fault_only(interface_id(dev)));
+                }
                 mapped.notify = notify(
                     &instance.notify,
                     instance
@@ -518,6 +522,26 @@ pub fn address_vmac_vips<'a>(
             let dev = vip.dev.as_deref()?;
             (dev != interface && (instance.use_vmac_addr || vip.use_vmac)).then_some((vip, dev))
         })
+}
+
+/// The other interfaces `instance` (running on `interface`) puts VIPs or eVIPs on with
+/// `dev`, each once: keepalived 2.2.7 tracks them as it does the instance interface unless
+/// every VIP there is `no_track` (seen in a namespace, a VIP `dev x1` of a MASTER: `ip
+/// link set x1 down`, "Netlink reports x1 down", "(VI_1) Entering FAULT STATE", its VIPs
+/// removed; up again, BACKUP; with `no_track`, nothing changed). A VIP that `use_vmac_addr`
+/// puts on a VMAC of that interface is tracked through the VMAC instead (`vmac_link`).
+fn vip_interfaces<'a>(instance: &'a ConfInstance, interface: &'a str) -> Vec<&'a str> {
+    let mut out: Vec<&str> = instance
+        .virtual_ipaddress
+        .iter()
+        .chain(&instance.virtual_ipaddress_excluded)
+        .filter(|vip| !(vip.no_track || instance.use_vmac_addr || vip.use_vmac))
+        .filter_map(|vip| vip.dev.as_deref())
+        .filter(|dev| *dev != interface)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// [`map`] on a host whose every interface has 10.0.0.9 and which has every address (the

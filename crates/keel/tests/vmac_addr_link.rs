@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use keel_lab::Host;
-use vrrp_lab::{Daemon, fifo_copy_script, lab, serial, start, stop, wait_until};
+use vrrp_lab::{Daemon, fifo_copy_script, holds_on, lab, serial, start, stop, wait_until};
 
 /// The VIP on e0's side, on the instance's own VMAC `vrrp.53`.
 const VIP: &str = "10.88.0.100";
@@ -32,12 +32,6 @@ fn config(globals: &str) -> String {
          priority 150\n  version 3\n  advert_int 0.2\n  use_vmac\n  use_vmac_addr\n  \
          virtual_ipaddress {{\n    {VIP}/24\n    {X1_VIP}/24 dev x1\n  }}\n}}\n"
     )
-}
-
-/// Whether `host` has `vip` on `dev` (false when there is no such link).
-fn holds_on(host: &Host, dev: &str, vip: &str) -> bool {
-    let out = host.ns.ip_output(&["-o", "addr", "show", "dev", dev]);
-    String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip}/"))
 }
 
 fn has_link(host: &Host, name: &str) -> bool {

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use keel_lab::{ChildGuard, Host};
-use vrrp_lab::{Daemon, lab, serial, start, wait_until};
+use vrrp_lab::{Daemon, holds_on, lab, serial, start, wait_until};
 
 const VMAC: &str = "00:00:5e:00:01:33";
 
@@ -22,12 +22,6 @@ fn vmac_config(state: &str, priority: u8) -> String {
          priority {priority}\n  advert_int 1\n  use_vmac\n  \
          virtual_ipaddress {{\n    10.88.0.100/24\n  }}\n}}\n"
     )
-}
-
-/// Whether `host` has `vip` on interface `dev`.
-fn holds_on(host: &Host, dev: &str, vip: &str) -> bool {
-    let out = host.ns.ip_output(&["-o", "addr", "show", "dev", dev]);
-    String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip}/"))
 }
 
 /// Whether `host` has an interface `name`.

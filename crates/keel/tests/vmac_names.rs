@@ -9,13 +9,7 @@ mod vrrp_lab;
 use std::time::Duration;
 
 use keel_lab::Host;
-use vrrp_lab::{Daemon, lab, serial, start, wait_until};
-
-/// Whether `host` has `vip` on interface `dev`.
-fn holds_on(host: &Host, dev: &str, vip: &str) -> bool {
-    let out = host.ns.ip_output(&["-o", "addr", "show", "dev", dev]);
-    String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip}/"))
-}
+use vrrp_lab::{Daemon, holds_on, lab, serial, start, wait_until};
 
 fn has_link(host: &Host, name: &str) -> bool {
     host.ns

@@ -501,3 +501,46 @@ vrrp_instance V {
     assert_eq!(instance[0].id, bfd_id("b1"));
     assert_eq!((instance[0].weight, instance[0].reverse), (-30, true));
 }
+
+// Input: VIPs on eth0 (the instance interface), `dev eth1`, `dev eth2 no_track`, `dev eth1`
+// again, an eVIP `dev eth3`, and one `dev eth4 use_vmac` (a VMAC of its own).
+// Output: weight-0 interface trackers for eth1 and eth3 only (once each), both watched by
+// the daemon; keepalived 2.2.7 faults on a tracked VIP interface going down.
+#[test]
+fn a_vips_own_interface_is_tracked_unless_no_track_or_on_a_vmac() {
+    let config = load(
+        r#"
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress {
+    10.0.0.100
+    10.1.0.100/24 dev eth1
+    10.2.0.100/24 dev eth2 no_track
+    10.1.0.101/24 dev eth1
+    10.4.0.100/24 dev eth4 use_vmac
+  }
+  virtual_ipaddress_excluded {
+    10.3.0.100/24 dev eth3
+  }
+}
+"#,
+    );
+    let instance = &config.router.instances[0];
+    let interfaces: Vec<(String, i32)> = instance
+        .trackers
+        .iter()
+        .filter(|t| t.id.0.starts_with("interface:"))
+        .map(|t| (t.id.0.clone(), t.weight))
+        .collect();
+    assert_eq!(
+        interfaces,
+        [(interface_id("eth1").0, 0), (interface_id("eth3").0, 0)]
+    );
+    let watched: Vec<&str> = config
+        .track_interfaces
+        .iter()
+        .map(|(_, name)| name.as_str())
+        .collect();
+    assert_eq!(watched, ["eth1", "eth3"]);
+}

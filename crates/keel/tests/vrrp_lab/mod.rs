@@ -28,7 +28,7 @@ pub enum Daemon {
 /// A running router daemon; SIGKILLed (with its PID namespace) on drop.
 pub use keel_lab::Daemon as Router;
 #[allow(unused_imports)]
-pub use keel_lab::{holds, wait_until};
+pub use keel_lab::{holds, holds_on, wait_until};
 
 /// Starts `daemon` on `host` with `config`, its files in `dir` under `name`.
 pub fn start(daemon: Daemon, host: &Host, dir: &Path, name: &str, config: &str) -> Router {
