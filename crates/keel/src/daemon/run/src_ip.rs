@@ -66,24 +66,26 @@ impl Daemon {
     ///   [`vrrp_config::source_missing_id`]) may have one: it leaves FAULT as keepalived
     ///   2.2.7 did ("Assigned address 10.88.0.1 for interface e0", "(VI_1) Entering
     ///   BACKUP STATE", then MASTER);
-    /// - one that advertised from `removed` without a configured source takes the
-    ///   interface's next address, or, with none left, goes to FAULT: keepalived 2.2.7,
+    /// - one that advertised from `removed`, its interface's address (no configured
+    ///   source, no ipvlan), takes the interface's next address, or, with none left, goes to FAULT: keepalived 2.2.7,
     ///   seen with e0's only address removed and no `track_src_ip`, "(VI_1) Entering FAULT
     ///   STATE", then BACKUP and MASTER once it was added again.
     pub(super) async fn remap_sources(&mut self, removed: Option<IpAddr>) {
-        let configured = |name: &str| {
+        // The interface's address is the source: no configured one, and no ipvlan, whose
+        // source is run/ipvlan_source.rs's business.
+        let follows_interface = |name: &str| {
             self.source
                 .vrrp
                 .instances
                 .iter()
                 .find(|i| i.name == name)
-                .is_some_and(|i| i.configured_source().is_some())
+                .is_some_and(|i| i.configured_source().is_none() && i.use_ipvlan.is_none())
         };
         let affected = |instance: &keel_vrrp::Instance| {
             let id = vrrp_config::source_missing_id(instance.name());
             instance.config().trackers.iter().any(|t| t.id == id)
                 || (removed == Some(instance.config().primary_address)
-                    && !configured(instance.name()))
+                    && follows_interface(instance.name()))
         };
         let candidates: Vec<String> = self
             .router
