@@ -98,11 +98,7 @@ fn a_vips_own_interface_is_tracked_unless_no_track() {
     let _serial = serial();
     let (lab, dir) = lab("kvipif", 1);
     let host = lab.host(0);
-    host.ns
-        .ip(&["link", "add", "x1", "type", "veth", "peer", "name", "x1p"]);
-    host.ns.ip(&["link", "set", "x1", "up"]);
-    host.ns.ip(&["link", "set", "x1p", "up"]);
-    host.ns.ip(&["addr", "add", "10.98.0.1/24", "dev", "x1"]);
+    vrrp_lab::add_link(host, "x1", Some("10.98.0.1/24"));
     for (option, expected) in [
         (
             "",

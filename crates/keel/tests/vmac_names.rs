@@ -108,10 +108,7 @@ fn use_vmac_addr_puts_other_interfaces_vips_on_their_own_vmacs() {
     let _serial = serial();
     let (lab, dir) = lab("kvmaddr", 1);
     let host = lab.host(0);
-    host.ns
-        .ip(&["link", "add", "x1", "type", "veth", "peer", "name", "x1p"]);
-    host.ns.ip(&["link", "set", "x1", "up"]);
-    host.ns.ip(&["link", "set", "x1p", "up"]);
+    vrrp_lab::add_link(host, "x1", None);
     let config = "vrrp_instance VI_1 {\n  state MASTER\n  interface e0\n  virtual_router_id 53\n  \
                   priority 150\n  advert_int 1\n  use_vmac\n  use_vmac_addr\n  \
                   virtual_ipaddress {\n    10.88.0.100/24\n    10.98.0.100/24 dev x1\n  }\n}\n\

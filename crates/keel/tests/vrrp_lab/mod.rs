@@ -226,3 +226,17 @@ pub fn assert_failover_gap(gap: f64, bound: f64) {
 pub fn down_interval(interval: f64, priority: u8) -> f64 {
     3.0 * interval + (256.0 - f64::from(priority)) * interval / 256.0
 }
+
+/// Adds a second link `name` to `host` (a veth whose peer `NAMEp` stays in the namespace),
+/// both ends up, with `address` on it when given: the interface a VIP written `dev NAME`
+/// goes on.
+pub fn add_link(host: &keel_lab::Host, name: &str, address: Option<&str>) {
+    let peer = format!("{name}p");
+    host.ns
+        .ip(&["link", "add", name, "type", "veth", "peer", "name", &peer]);
+    host.ns.ip(&["link", "set", name, "up"]);
+    host.ns.ip(&["link", "set", &peer, "up"]);
+    if let Some(address) = address {
+        host.ns.ip(&["addr", "add", address, "dev", name]);
+    }
+}

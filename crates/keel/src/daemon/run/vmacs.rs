@@ -233,13 +233,13 @@ impl Daemon {
     /// * deleted: FAULT as for down, "Interface vrrp.51 deleted", the link is made again
     ///   ("Success creating VMAC interface vrrp.51") and the instance goes back to BACKUP.
     ///   keepalived 2.2.7 does that for a VMAC; for an ipvlan it makes the link again but
-    ///   its instance stays in FAULT for good (until a restart). keel brings it back as for
+    ///   its instance stays in FAULT (over 10 s watched). keel brings it back as for
     ///   a VMAC.
     ///
     /// A `use_vmac_addr` VMAC (`vrrp1.53` on x1 for a VIP `dev x1`) is taken alike for its
     /// instance, unless all its VIPs are `no_track` (see [`vmac::address_plans`]): down,
     /// FAULT; up, BACKUP; deleted, FAULT. keepalived 2.2.7 never makes a deleted one again
-    /// (its instance stays in FAULT until a restart, seen in a namespace); keel makes it
+    /// (its instance stayed in FAULT, over 10 s watched in a namespace); keel makes it
     /// again and the instance comes back with every VIP, as for its own VMAC
     /// (`tests/vmac_addr_link.rs`).
     ///
@@ -345,7 +345,7 @@ impl Daemon {
         // ipvlan, or a `use_vmac_addr` VMAC holding VIPs) puts the instance in FAULT, which
         // removes its other VIPs. keepalived 2.2.7 makes only the instance's own link
         // again; keel makes a `use_vmac_addr` VMAC again too, so the instance can go back to
-        // MASTER and put every VIP back instead of staying in FAULT until a restart.
+        // MASTER and put every VIP back instead of staying in FAULT as keepalived does.
         if let Some(instance) = self.vmacs.report_down(name) {
             self.report_vmac_link(&instance, false).await;
         }
